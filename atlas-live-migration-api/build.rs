@@ -1,0 +1,29 @@
+//! Generates the client from `../openapi/` into `OUT_DIR` (feature `codegen`).
+//! Without the feature, or in a packaged crate where `../openapi` does not
+//! exist, `src/lib.rs` includes the committed snapshot instead.
+
+fn main() {
+    println!("cargo::rustc-check-cfg=cfg(atlas_codegen)");
+    println!("cargo::rerun-if-changed=build.rs");
+    #[cfg(feature = "codegen")]
+    generate();
+}
+
+#[cfg(feature = "codegen")]
+#[path = "codegen.rs"]
+mod codegen;
+
+#[cfg(feature = "codegen")]
+fn generate() {
+    println!("cargo::rerun-if-changed=codegen.rs");
+    let spec = std::path::Path::new("..").join(codegen::SPEC_PATH);
+    if !spec.exists() {
+        return; // a packaged crate: the snapshot is its generated code
+    }
+    println!("cargo::rerun-if-changed={}", spec.display());
+    let yaml = std::fs::read_to_string(&spec).expect("the spec is readable");
+    let code = codegen::generate(&yaml).unwrap_or_else(|error| panic!("{error}"));
+    let out = std::path::Path::new(&std::env::var_os("OUT_DIR").unwrap()).join("generated.rs");
+    std::fs::write(out, code).expect("OUT_DIR is writable");
+    println!("cargo::rustc-cfg=atlas_codegen");
+}
