@@ -263,94 +263,11 @@ pub mod types {
 - Verifying MongoDB Atlas connection settings.
 - Stopping replication after the cut over.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub status: ::std::option::Option<LiveMigrationResponseStatus>,
+        pub status: ::std::option::Option<crate::MigrationStatus>,
     }
     impl LiveMigrationResponse {
         pub fn builder() -> builder::LiveMigrationResponse {
             Default::default()
-        }
-    }
-    /**Progress made in migrating one cluster to MongoDB Atlas.
-
-`NEW`: Someone scheduled a local cluster migration to MongoDB Atlas.
-
-`FAILED`: The cluster migration to MongoDB Atlas failed.
-
-`COMPLETE`: The cluster migration to MongoDB Atlas succeeded.
-
-`EXPIRED`: MongoDB Atlas prepares to begin the cut over of the migrating cluster when source and destination clusters have almost synchronized. If `"readyForCutover" : true`, this synchronization starts a timer of 120 hours. You can extend this timer. If the timer expires, MongoDB Atlas returns this status.
-
-`WORKING`: The cluster migration to MongoDB Atlas is performing one of the following tasks:
-
-- Preparing connections to source and destination clusters.
-- Replicating data from source to destination.
-- Verifying MongoDB Atlas connection settings.
-- Stopping replication after the cut over.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
-    pub enum LiveMigrationResponseStatus {
-        #[serde(rename = "NEW")]
-        New,
-        #[serde(rename = "WORKING")]
-        Working,
-        #[serde(rename = "FAILED")]
-        Failed,
-        #[serde(rename = "COMPLETE")]
-        Complete,
-        #[serde(rename = "EXPIRED")]
-        Expired,
-    }
-    impl ::std::fmt::Display for LiveMigrationResponseStatus {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::New => f.write_str("NEW"),
-                Self::Working => f.write_str("WORKING"),
-                Self::Failed => f.write_str("FAILED"),
-                Self::Complete => f.write_str("COMPLETE"),
-                Self::Expired => f.write_str("EXPIRED"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for LiveMigrationResponseStatus {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "NEW" => Ok(Self::New),
-                "WORKING" => Ok(Self::Working),
-                "FAILED" => Ok(Self::Failed),
-                "COMPLETE" => Ok(Self::Complete),
-                "EXPIRED" => Ok(Self::Expired),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for LiveMigrationResponseStatus {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for LiveMigrationResponseStatus {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
         }
     }
     ///Host running a MongoDB Agent that transfers your MongoDB data between one source and one destination cluster.
@@ -697,7 +614,7 @@ pub mod types {
                 ::std::string::String,
             >,
             status: ::std::result::Result<
-                ::std::option::Option<super::LiveMigrationResponseStatus>,
+                ::std::option::Option<crate::MigrationStatus>,
                 ::std::string::String,
             >,
         }
@@ -770,7 +687,7 @@ pub mod types {
             pub fn status<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<super::LiveMigrationResponseStatus>,
+                    ::std::option::Option<crate::MigrationStatus>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -1111,3 +1028,11 @@ pub fn spec_media_type(operation_id: &str) -> &'static str {
 }
 /// The newest API version date the spec declares for any operation.
 pub const SPEC_API_VERSION: &str = "2023-01-01";
+///The values the spec lists for `LiveMigrationResponseStatus`.
+pub const LIVE_MIGRATION_RESPONSE_STATUS_VALUES: &[&str] = &[
+    "NEW",
+    "WORKING",
+    "FAILED",
+    "COMPLETE",
+    "EXPIRED",
+];

@@ -2,9 +2,20 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod auth;
+mod body;
+mod client_builder;
+mod credentials;
+mod envelope;
+mod error;
 mod hooks;
+mod legacy;
+mod retry;
 mod runtime;
+mod send;
+mod status;
 mod versioning;
+mod wait;
 
 /// The progenitor-generated client, included from `OUT_DIR` (feature
 /// `codegen`) or from the committed snapshot `src/generated.rs`; both are the
@@ -17,9 +28,23 @@ mod generated {
     include!("generated.rs");
 }
 
+pub use client_builder::{
+    ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT,
+};
+pub use credentials::Credentials;
+pub use error::{ApiFailure, Error};
 pub use generated::*;
+pub use retry::RetryPolicy;
 pub use runtime::ClientRuntime;
-pub use versioning::{ApiVersion, InvalidApiVersion};
+pub use status::MigrationStatus;
+pub use versioning::{ApiVersion, DeprecationNotice, InvalidApiVersion};
+pub use wait::{CutoverOutcome, Observation, WaitEvent, WaitOptions};
+
+/// What the generated builders' `send()` returns on failure: progenitor's
+/// error, with [`types::ApiError`] for documented error statuses. Convert it
+/// into the crate's [`Error`] with `?` or `Error::from` for messages that say
+/// what to do.
+pub type SendError = progenitor_client::Error<types::ApiError>;
 
 #[cfg(all(test, atlas_codegen))]
 mod snapshot {

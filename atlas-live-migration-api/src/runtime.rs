@@ -1,40 +1,122 @@
 //! The client's own state, carried by the generated `Client` as its inner
-//! value (progenitor's `with_inner_type`) and read by the hooks.
+//! value (progenitor's `with_inner_type`) and used by the hooks.
+
+use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use reqwest::header::HeaderValue;
 
-use crate::versioning::ApiVersion;
+use crate::auth::Auth;
+use crate::retry::RetryPolicy;
+use crate::versioning::{ApiVersion, DeprecationNotice};
 
-/// Per-client runtime settings that the generated code carries for the hooks.
+/// Per-client runtime state: authentication (with its token cache or Digest
+/// nonce), the API version, the retry policy and timeouts. Cloning shares it.
 ///
-/// `ClientRuntime::default()` sends each operation's spec version.
-///
-/// ```
-/// use atlas_live_migration_api::{ApiVersion, Client, ClientRuntime};
-///
-/// let version: ApiVersion = "2025-03-12".parse()?;
-/// let client = Client::new(
-///     "https://cloud.mongodb.com",
-///     ClientRuntime::default().with_api_version(version),
-/// );
-/// # Ok::<(), atlas_live_migration_api::InvalidApiVersion>(())
-/// ```
-#[derive(Clone, Debug, Default)]
+/// Most code builds a client with [`Client::builder`](crate::Client::builder);
+/// `ClientRuntime::default()` is the unauthenticated runtime with default
+/// settings, for [`Client::new`](crate::Client::new).
+#[derive(Clone, Default)]
 pub struct ClientRuntime {
-    /// `Accept` for every request when the caller pinned a version; built
-    /// once here rather than per request.
-    accept_override: Option<HeaderValue>,
+    pub(crate) shared: Arc<Shared>,
+    /// `Accept` for every request when a version was pinned; built once.
+    pub(crate) accept_override: Option<HeaderValue>,
+}
+
+pub(crate) struct Shared {
+    pub(crate) auth: Auth,
+    pub(crate) retry: RetryPolicy,
+    /// Per attempt; `None` leaves the `reqwest::Client`'s own.
+    pub(crate) attempt_timeout: Option<Duration>,
+    pub(crate) legacy_v1: bool,
+    pub(crate) deprecation: Mutex<Option<DeprecationNotice>>,
+    pub(crate) deprecation_warned: AtomicBool,
+}
+
+impl Default for Shared {
+    fn default() -> Self {
+        Self {
+            auth: Auth::None,
+            retry: RetryPolicy::default(),
+            attempt_timeout: Some(crate::client_builder::DEFAULT_TIMEOUT),
+            legacy_v1: false,
+            deprecation: Mutex::new(None),
+            deprecation_warned: AtomicBool::new(false),
+        }
+    }
 }
 
 impl ClientRuntime {
     /// Sends `Accept: application/vnd.atlas.<version>+json` on every request
     /// instead of the version the spec declares for each operation.
+    ///
+    /// ```
+    /// use atlas_live_migration_api::{ApiVersion, Client, ClientRuntime};
+    ///
+    /// let version: ApiVersion = "2025-03-12".parse()?;
+    /// let client = Client::new(
+    ///     "https://cloud.mongodb.com",
+    ///     ClientRuntime::default().with_api_version(version),
+    /// );
+    /// # Ok::<(), atlas_live_migration_api::InvalidApiVersion>(())
+    /// ```
     pub fn with_api_version(mut self, version: ApiVersion) -> Self {
         self.accept_override = Some(version.accept_header());
         self
     }
 
-    pub(crate) fn accept_override(&self) -> Option<&HeaderValue> {
-        self.accept_override.as_ref()
+    /// The `Deprecation`/`Sunset` notice Atlas last sent, if any: the API
+    /// version in use is deprecated and will be retired.
+    pub fn deprecation_notice(&self) -> Option<DeprecationNotice> {
+        self.shared
+            .deprecation
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// How many OAuth token requests this client has made (service accounts
+    /// only; 0 otherwise).
+    pub fn token_requests(&self) -> u64 {
+        match &self.shared.auth {
+            Auth::ServiceAccount(tokens) => tokens.fetches(),
+            _ => 0,
+        }
+    }
+
+    pub(crate) fn note_deprecation(&self, notice: DeprecationNotice) {
+        if !self.shared.deprecation_warned.swap(true, Ordering::Relaxed) {
+            tracing::warn!(
+                deprecation = %notice.deprecation,
+                sunset = notice.sunset.as_deref().unwrap_or("unknown"),
+                "Atlas reports that the API version in use is deprecated; \
+                 move to a newer version date (ClientBuilder::api_version)"
+            );
+        }
+        *self
+            .shared
+            .deprecation
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = Some(notice);
+    }
+}
+
+impl fmt::Debug for ClientRuntime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let shared = &self.shared;
+        let auth = match &shared.auth {
+            Auth::None => "none".to_owned(),
+            Auth::Digest(digest) => format!("digest (public key {})", digest.username()),
+            Auth::ServiceAccount(tokens) => format!("service account {}", tokens.client_id()),
+        };
+        f.debug_struct("ClientRuntime")
+            .field("auth", &auth)
+            .field("accept_override", &self.accept_override)
+            .field("retry", &shared.retry)
+            .field("attempt_timeout", &shared.attempt_timeout)
+            .field("legacy_v1", &shared.legacy_v1)
+            .finish()
     }
 }

@@ -56,6 +56,15 @@ impl ApiVersion {
         format!("application/vnd.atlas.{}+json", self.as_str())
     }
 
+    /// The date from a media type such as `application/vnd.atlas.2023-01-01+json`.
+    pub(crate) fn from_media_type(media_type: &str) -> Option<Self> {
+        media_type
+            .strip_prefix("application/vnd.atlas.")?
+            .strip_suffix("+json")?
+            .parse()
+            .ok()
+    }
+
     pub(crate) fn accept_header(&self) -> HeaderValue {
         HeaderValue::from_str(&self.media_type()).expect("ASCII date in a fixed frame")
     }
@@ -85,4 +94,26 @@ impl fmt::Display for ApiVersion {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
+}
+
+/// Atlas marks a deprecated API version with `Deprecation` (and `Sunset`,
+/// the date it stops answering) response headers. The client logs a warning
+/// the first time and keeps the latest notice
+/// ([`Client::deprecation_notice`](crate::Client::deprecation_notice)).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeprecationNotice {
+    /// The `Deprecation` header as sent (an HTTP date).
+    pub deprecation: String,
+    /// The `Sunset` header as sent (an HTTP date), when present.
+    pub sunset: Option<String>,
+}
+
+pub(crate) fn deprecation_notice(
+    headers: &reqwest::header::HeaderMap,
+) -> Option<DeprecationNotice> {
+    let text = |name: &str| Some(headers.get(name)?.to_str().ok()?.to_owned());
+    Some(DeprecationNotice {
+        deprecation: text("deprecation")?,
+        sunset: text("sunset"),
+    })
 }

@@ -79,3 +79,63 @@ pub const RATE_LIMITED_429: &str = r#"{
   "reason": "Too Many Requests",
   "errorCode": "RATE_LIMITED"
 }"#;
+
+/// A `WWW-Authenticate` Digest challenge as Atlas sends it.
+pub fn digest_challenge(nonce: &str, stale: bool) -> String {
+    format!(
+        r#"Digest realm="MMS Public API", domain="", nonce="{nonce}", algorithm=MD5, qop="auth", stale={stale}"#
+    )
+}
+
+/// Checks a Digest `Authorization` header against the password, computing
+/// RFC 7616 (MD5, qop=auth) independently of the client's crate. Returns the
+/// nonce count when valid for `nonce`.
+pub fn valid_digest(authorization: &str, user: &str, password: &str, nonce: &str) -> Option<u32> {
+    use md5::{Digest, Md5};
+    let hex = |text: String| format!("{:x}", Md5::digest(text.as_bytes()));
+    let header = digest_auth::AuthorizationHeader::parse(authorization).ok()?;
+    let cnonce = header.cnonce.as_deref()?;
+    let ha1 = hex(format!("{user}:MMS Public API:{password}"));
+    let ha2 = hex(format!("GET:{}", header.uri));
+    let expected = hex(format!(
+        "{ha1}:{nonce}:{:08x}:{cnonce}:auth:{ha2}",
+        header.nc
+    ));
+    (header.username == user && header.nonce == nonce && header.response == expected)
+        .then_some(header.nc)
+}
+
+/// What `tracing` printed, at every level, on this thread since
+/// [`capture_logs`]; `#[tokio::test]` runs the test on one thread.
+#[derive(Clone, Default)]
+pub struct Logs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl Logs {
+    /// Everything printed so far.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+impl std::io::Write for Logs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Captures this thread's `tracing` output until the guard drops.
+pub fn capture_logs() -> (tracing::subscriber::DefaultGuard, Logs) {
+    let logs = Logs::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+        .with_writer(move || writer.clone())
+        .finish();
+    (tracing::subscriber::set_default(subscriber), logs)
+}

@@ -1,13 +1,21 @@
 //! The generated client against a loopback mock of Atlas: decoding the seed
 //! examples, the versioned `Accept` header, query flags and path IDs.
 
-use atlas_live_migration_api::types::{LiveMigrationResponseStatus, MigrationHost};
-use atlas_live_migration_api::{ApiVersion, Client, ClientRuntime, Error};
+use atlas_live_migration_api::types::MigrationHost;
+use atlas_live_migration_api::{
+    ApiVersion, Client, ClientRuntime, Error, MigrationStatus, RetryPolicy, SendError,
+};
 use atlas_live_migration_tests::*;
 use httpmock::prelude::*;
 
+/// The generated client as `Client::new` makes it, without retries so that
+/// each error status is seen once.
 fn client(server: &MockServer) -> Client {
-    Client::new(&server.base_url(), ClientRuntime::default())
+    Client::builder()
+        .base_url(server.base_url())
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap()
 }
 
 #[tokio::test]
@@ -44,7 +52,7 @@ async fn seed_200_example_decodes_into_the_typed_response() {
         .collect();
     assert_eq!(hosts, ["vm001.example.com"]);
     assert_eq!(job.ready_for_cutover, Some(true));
-    assert_eq!(job.status, Some(LiveMigrationResponseStatus::New));
+    assert_eq!(job.status, Some(MigrationStatus::New));
     mock.assert_async().await;
 }
 
@@ -71,20 +79,20 @@ async fn each_documented_error_status_yields_the_typed_api_error() {
             .await
             .expect_err("an error status is an error");
 
-        let Error::ErrorResponse(response) = error else {
+        let SendError::ErrorResponse(response) = &error else {
             panic!("status {status}: expected a typed ErrorResponse, got {error:?}");
         };
         assert_eq!(response.status(), status);
         assert_eq!(response.error, i32::from(status));
         assert_eq!(response.error_code, error_code);
-        assert!(
-            response
-                .detail
-                .as_deref()
-                .unwrap()
-                .contains("This is just an example")
-        );
+        let detail = response.detail.as_deref().unwrap();
+        assert!(detail.contains("This is just an example"));
         assert!(response.reason.is_some());
+
+        let error = Error::from(error);
+        assert_eq!(error.status().map(|s| s.as_u16()), Some(status));
+        assert_eq!(error.error_code(), Some(error_code));
+        assert!(error.to_string().contains(error_code), "{error}");
         mock.assert_async().await;
         mock.delete_async().await;
     }
@@ -161,6 +169,11 @@ async fn envelope_and_pretty_are_sent_only_when_set() {
         .expect("no flags: neither parameter is in the query");
     unset.assert_async().await;
 
+    // With envelope=true Atlas wraps the job; the client unwraps it.
+    let answer = |envelope: bool| match envelope {
+        true => format!(r#"{{"status": 200, "content": {SEED_200}}}"#),
+        false => SEED_200.to_owned(),
+    };
     for (envelope, pretty) in [(true, false), (false, true), (true, true)] {
         let set = server
             .mock_async(|when, then| {
@@ -168,7 +181,7 @@ async fn envelope_and_pretty_are_sent_only_when_set() {
                     .path(PATH)
                     .query_param("envelope", envelope.to_string())
                     .query_param("pretty", pretty.to_string());
-                then.status(200).body(SEED_200);
+                then.status(200).body(answer(envelope));
             })
             .await;
         client(&server)
@@ -215,7 +228,7 @@ async fn invalid_ids_fail_before_any_request_is_sent() {
             .send()
             .await;
         assert!(
-            matches!(&as_group, Err(Error::InvalidRequest(m)) if m.contains("group_id")),
+            matches!(&as_group, Err(SendError::InvalidRequest(m)) if m.contains("group_id")),
             "group id {invalid:?}: {as_group:?}"
         );
         let as_migration = client(&server)
@@ -225,7 +238,7 @@ async fn invalid_ids_fail_before_any_request_is_sent() {
             .send()
             .await;
         assert!(
-            matches!(&as_migration, Err(Error::InvalidRequest(m)) if m.contains("live_migration_id")),
+            matches!(&as_migration, Err(SendError::InvalidRequest(m)) if m.contains("live_migration_id")),
             "live migration id {invalid:?}: {as_migration:?}"
         );
     }

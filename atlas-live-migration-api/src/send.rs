@@ -1,0 +1,222 @@
+//! One API call: authenticated attempts, retries, and the response brought
+//! to the shape the generated code decodes (envelope unwrapped, legacy body
+//! normalized, error bodies read and recorded for the error conversion).
+
+use std::time::Instant;
+
+use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue};
+use tracing::Instrument;
+
+use crate::auth::Auth;
+use crate::auth::oauth::TokenFailure;
+use crate::body::{BufferedResponse, Origin, ResponseRecord};
+use crate::runtime::ClientRuntime;
+use crate::{envelope, legacy, retry, versioning};
+
+impl ClientRuntime {
+    /// Headers and path for Atlas (the `pre` hook).
+    pub(crate) fn prepare(&self, request: &mut reqwest::Request, operation_id: &str) {
+        let shared = &self.shared;
+        let headers = request.headers_mut();
+        // progenitor sends `api-version: <info.version>` and
+        // `Accept: application/json`; Atlas versions by media type instead.
+        headers.remove("api-version");
+        let accept = if shared.legacy_v1 {
+            HeaderValue::from_static("application/json")
+        } else {
+            match &self.accept_override {
+                Some(accept) => accept.clone(),
+                None => HeaderValue::from_static(crate::spec_media_type(operation_id)),
+            }
+        };
+        headers.insert(ACCEPT, accept);
+        if shared.legacy_v1 {
+            legacy::rewrite_path(request.url_mut());
+        }
+        if request.timeout().is_none() {
+            *request.timeout_mut() = shared.attempt_timeout;
+        }
+    }
+
+    /// Sends the request, retrying what is worth retrying (the `exec` hook).
+    pub(crate) async fn execute(
+        &self,
+        http: &reqwest::Client,
+        request: reqwest::Request,
+        operation_id: &'static str,
+    ) -> reqwest::Result<reqwest::Response> {
+        let policy = self.shared.retry;
+        let started = Instant::now();
+        let mut attempt = 1;
+        loop {
+            let outcome = self.attempt(http, &request, operation_id, attempt).await;
+            let retry_after = match &outcome {
+                Ok(response) if retry::is_retryable_status(response.status()) => {
+                    retry::retry_after(response.headers())
+                }
+                Err(error) if retry::is_retryable_error(error) => None,
+                _ => return self.observe(outcome),
+            };
+            let delay = policy.delay(attempt, retry_after);
+            if attempt >= policy.max_attempts() || started.elapsed() + delay > policy.max_elapsed()
+            {
+                return self.observe(outcome);
+            }
+            tracing::debug!(
+                operation_id,
+                attempt,
+                delay_ms = delay.as_millis() as u64,
+                "retrying"
+            );
+            attempt += 1;
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    fn observe(
+        &self,
+        outcome: reqwest::Result<reqwest::Response>,
+    ) -> reqwest::Result<reqwest::Response> {
+        if let Ok(response) = &outcome
+            && let Some(notice) = versioning::deprecation_notice(response.headers())
+        {
+            self.note_deprecation(notice);
+        }
+        outcome
+    }
+
+    async fn attempt(
+        &self,
+        http: &reqwest::Client,
+        request: &reqwest::Request,
+        operation_id: &'static str,
+        attempt: u32,
+    ) -> reqwest::Result<reqwest::Response> {
+        let span = tracing::info_span!(
+            "atlas_request",
+            operation = operation_id,
+            attempt,
+            method = %request.method(),
+            path = request.url().path(),
+            status = tracing::field::Empty,
+            elapsed_ms = tracing::field::Empty,
+        );
+        let started = Instant::now();
+        let outcome = async {
+            let response = self.authorized_send(http, request).await?;
+            self.normalize(response, request, attempt).await
+        }
+        .instrument(span.clone())
+        .await;
+        span.record("elapsed_ms", started.elapsed().as_millis() as u64);
+        match &outcome {
+            Ok(response) => span.record("status", response.status().as_u16()),
+            Err(_) => span.record("status", "transport error"),
+        };
+        let _entered = span.enter();
+        tracing::debug!("atlas request finished");
+        outcome
+    }
+
+    /// One request, with at most one authentication round trip.
+    async fn authorized_send(
+        &self,
+        http: &reqwest::Client,
+        request: &reqwest::Request,
+    ) -> reqwest::Result<reqwest::Response> {
+        let copy = || {
+            request
+                .try_clone()
+                .expect("GET requests have no streaming body")
+        };
+        match &self.shared.auth {
+            Auth::None => http.execute(copy()).await,
+            Auth::Digest(digest) => {
+                let mut first = copy();
+                let sent_credentials = digest.authorization(&first).map(|value| {
+                    first.headers_mut().insert(AUTHORIZATION, value);
+                });
+                let response = http.execute(first).await?;
+                if response.status() != reqwest::StatusCode::UNAUTHORIZED {
+                    return Ok(response);
+                }
+                // Answer a challenge once: the first of this client, or a
+                // new nonce after the old one went stale. Wrong credentials
+                // with a fresh nonce are not retried.
+                match digest.accept_challenge(response.headers()) {
+                    Some(stale) if stale || sent_credentials.is_none() => {}
+                    _ => return Ok(response),
+                }
+                let mut again = copy();
+                if let Some(value) = digest.authorization(&again) {
+                    again.headers_mut().insert(AUTHORIZATION, value);
+                }
+                http.execute(again).await
+            }
+            Auth::ServiceAccount(tokens) => {
+                let bearer = match tokens.bearer(http).await {
+                    Ok(bearer) => bearer,
+                    Err(failure) => return failure.into_result(),
+                };
+                let mut first = copy();
+                first.headers_mut().insert(AUTHORIZATION, bearer.clone());
+                let response = http.execute(first).await?;
+                if response.status() != reqwest::StatusCode::UNAUTHORIZED {
+                    return Ok(response);
+                }
+                // The token may have been revoked or expired early: renew
+                // once and retry once.
+                let renewed = match tokens.renew(http, &bearer).await {
+                    Ok(renewed) => renewed,
+                    Err(failure) => return failure.into_result(),
+                };
+                let mut again = copy();
+                again.headers_mut().insert(AUTHORIZATION, renewed);
+                http.execute(again).await
+            }
+        }
+    }
+
+    /// Successful plain responses pass untouched (the fast path); the rest
+    /// are read and rebuilt: envelope unwrapped, legacy body normalized, and
+    /// non-success responses recorded for the error conversion.
+    async fn normalize(
+        &self,
+        response: reqwest::Response,
+        request: &reqwest::Request,
+        attempt: u32,
+    ) -> reqwest::Result<reqwest::Response> {
+        if ResponseRecord::of(&response).is_some() {
+            return Ok(response); // already read: a token endpoint failure
+        }
+        let wrapped = envelope::requested(request.url());
+        if response.status().is_success() && !wrapped && !self.shared.legacy_v1 {
+            return Ok(response);
+        }
+        let mut read = BufferedResponse::read(response, Origin::Api).await?;
+        read.attempts = attempt;
+        read.accept_sent = request.headers().get(ACCEPT).cloned();
+        if wrapped && read.status.is_success() {
+            match envelope::unwrap(&read.body) {
+                Some((status, content)) => {
+                    read.status = status;
+                    read.body = content;
+                }
+                None => read.origin = Origin::MalformedEnvelope,
+            }
+        }
+        if self.shared.legacy_v1 && read.status.is_success() {
+            read.body = legacy::normalize_body(read.body);
+        }
+        Ok(read.into_response())
+    }
+}
+
+impl TokenFailure {
+    fn into_result(self) -> reqwest::Result<reqwest::Response> {
+        match self {
+            TokenFailure::Response(response) => Ok(response),
+            TokenFailure::Transport(error) => Err(error),
+        }
+    }
+}
