@@ -268,12 +268,24 @@ impl ClientBuilder {
 }
 
 fn parse_base_url(text: &str) -> Result<Url, Error> {
+    let parsed = Url::parse(text.trim());
+    // Never echo userinfo: it may hold a password.
+    let shown = match &parsed {
+        Ok(url) => {
+            let mut shown = url.clone();
+            let _ = shown.set_username("");
+            let _ = shown.set_password(None);
+            shown.to_string()
+        }
+        Err(_) if text.contains('@') => "(not shown: it contains '@')".to_owned(),
+        Err(_) => text.to_owned(),
+    };
     let invalid = |why: String| {
         Error::Config(format!(
-            "invalid base URL {text:?} (ClientBuilder::base_url or MONGODB_ATLAS_BASE_URL): {why}"
+            "invalid base URL {shown:?} (ClientBuilder::base_url or MONGODB_ATLAS_BASE_URL): {why}"
         ))
     };
-    let url = Url::parse(text.trim()).map_err(|e| invalid(e.to_string()))?;
+    let mut url = parsed.map_err(|e| invalid(e.to_string()))?;
     if !matches!(url.scheme(), "https" | "http") {
         return Err(invalid("the scheme must be https or http".into()));
     }
@@ -285,7 +297,6 @@ fn parse_base_url(text: &str) -> Result<Url, Error> {
     if url.query().is_some() || url.fragment().is_some() {
         return Err(invalid("it must not have a query or fragment".into()));
     }
-    let mut url = url;
     if !url.path().ends_with('/') {
         let path = format!("{}/", url.path());
         url.set_path(&path);

@@ -139,3 +139,107 @@ pub fn capture_logs() -> (tracing::subscriber::DefaultGuard, Logs) {
         .finish();
     (tracing::subscriber::set_default(subscriber), logs)
 }
+
+/// What [`ScriptedServer`] does with one request.
+#[derive(Clone, Debug)]
+pub enum Reply {
+    /// Send these raw bytes (see [`http_response`]), keep the connection.
+    Raw(String),
+    /// Close the connection without answering.
+    Close,
+}
+
+/// A raw HTTP/1.1 response with `Content-Length`.
+pub fn http_response(status: u16, headers: &[(&str, &str)], body: &str) -> Reply {
+    let mut text = format!(
+        "HTTP/1.1 {status} Scripted\r\ncontent-length: {}\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        text.push_str(&format!("{name}: {value}\r\n"));
+    }
+    text.push_str("\r\n");
+    text.push_str(body);
+    Reply::Raw(text)
+}
+
+/// A loopback HTTP server that answers requests from a script, in order
+/// (the last reply repeats), and records when each request arrived.
+pub struct ScriptedServer {
+    /// `http://127.0.0.1:<port>`.
+    pub base_url: String,
+    arrivals: std::sync::Arc<std::sync::Mutex<Vec<std::time::Instant>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl ScriptedServer {
+    /// Starts serving `script` on 127.0.0.1.
+    pub async fn start(script: Vec<Reply>) -> Self {
+        use std::sync::{Arc, Mutex};
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+        assert!(!script.is_empty(), "a script needs at least one reply");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base_url = format!("http://{}", listener.local_addr().unwrap());
+        let arrivals = Arc::new(Mutex::new(Vec::new()));
+        let script = Arc::new(script);
+        let seen = arrivals.clone();
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((mut stream, _)) = listener.accept().await else {
+                    return;
+                };
+                let (seen, script) = (seen.clone(), script.clone());
+                tokio::spawn(async move {
+                    let mut buffer = Vec::new();
+                    loop {
+                        // Read one request head (these requests have no body).
+                        while !buffer.windows(4).any(|w| w == b"\r\n\r\n") {
+                            let mut chunk = [0u8; 4096];
+                            match stream.read(&mut chunk).await {
+                                Ok(0) | Err(_) => return,
+                                Ok(n) => buffer.extend_from_slice(&chunk[..n]),
+                            }
+                        }
+                        let end = buffer.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+                        buffer.drain(..end);
+                        let index = {
+                            let mut seen = seen.lock().unwrap();
+                            seen.push(std::time::Instant::now());
+                            seen.len() - 1
+                        };
+                        match &script[index.min(script.len() - 1)] {
+                            Reply::Close => return,
+                            Reply::Raw(bytes) => {
+                                if stream.write_all(bytes.as_bytes()).await.is_err() {
+                                    return;
+                                }
+                            }
+                        }
+                    }
+                });
+            }
+        });
+        Self {
+            base_url,
+            arrivals,
+            task,
+        }
+    }
+
+    /// How many requests arrived.
+    pub fn requests(&self) -> usize {
+        self.arrivals.lock().unwrap().len()
+    }
+
+    /// When each request arrived.
+    pub fn arrivals(&self) -> Vec<std::time::Instant> {
+        self.arrivals.lock().unwrap().clone()
+    }
+}
+
+impl Drop for ScriptedServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}

@@ -1,0 +1,278 @@
+//! What Atlas may send beyond the happy path: envelopes, statuses this
+//! crate does not know, nulls, extra fields, version refusals and
+//! deprecation notices, and the legacy v1.0 surface.
+
+use atlas_live_migration_api::{
+    ApiVersion, Client, Credentials, Error, LIVE_MIGRATION_RESPONSE_STATUS_VALUES, MigrationStatus,
+    RetryPolicy,
+};
+use atlas_live_migration_tests::*;
+use httpmock::prelude::*;
+
+fn client(server: &MockServer) -> Client {
+    Client::builder()
+        .base_url(server.base_url())
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap()
+}
+
+async fn get(
+    client: &Client,
+    envelope: bool,
+) -> Result<atlas_live_migration_api::types::LiveMigrationResponse, Error> {
+    let mut request = client
+        .get_push_migration()
+        .group_id(GROUP_ID)
+        .live_migration_id(LIVE_MIGRATION_ID);
+    if envelope {
+        request = request.envelope(true);
+    }
+    Ok(request.send().await?.into_inner())
+}
+
+async fn answer_job(
+    body: &str,
+) -> Result<atlas_live_migration_api::types::LiveMigrationResponse, Error> {
+    let server = MockServer::start_async().await;
+    let body = body.to_owned();
+    server
+        .mock_async(move |when, then| {
+            when.method(GET).path(PATH);
+            then.status(200).body(body);
+        })
+        .await;
+    get(&client(&server), false).await
+}
+
+#[tokio::test]
+async fn an_enveloped_404_is_the_same_error_as_a_plain_one() {
+    let (_, not_found, _) = SEED_ERRORS[2];
+    let plain = MockServer::start_async().await;
+    plain
+        .mock_async(|when, then| {
+            when.method(GET).path(PATH).query_param_missing("envelope");
+            then.status(404)
+                .header("content-type", "application/json")
+                .body(not_found);
+        })
+        .await;
+    let wrapped = MockServer::start_async().await;
+    wrapped
+        .mock_async(|when, then| {
+            when.method(GET).path(PATH).query_param("envelope", "true");
+            then.status(200)
+                .header("content-type", "application/json")
+                .body(format!(r#"{{"status": 404, "content": {not_found}}}"#));
+        })
+        .await;
+
+    let plain = get(&client(&plain), false).await.expect_err("404");
+    let wrapped = get(&client(&wrapped), true)
+        .await
+        .expect_err("404 inside the envelope");
+    let (Error::Api(plain), Error::Api(wrapped)) = (&plain, &wrapped) else {
+        panic!("{plain:?} / {wrapped:?}")
+    };
+    assert_eq!(wrapped.status, 404);
+    assert_eq!(wrapped.error_code, "RESOURCE_NOT_FOUND");
+    assert_eq!(plain.to_string(), wrapped.to_string());
+}
+
+#[tokio::test]
+async fn an_enveloped_job_is_the_same_value_as_a_plain_one() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path(PATH).query_param("envelope", "true");
+            then.status(200)
+                .body(format!(r#"{{"status": 200, "content": {SEED_200}}}"#));
+        })
+        .await;
+    let job = get(&client(&server), true).await.unwrap();
+    let plain: atlas_live_migration_api::types::LiveMigrationResponse =
+        serde_json::from_str(SEED_200).unwrap();
+    assert_eq!(
+        serde_json::to_value(&job).unwrap(),
+        serde_json::to_value(&plain).unwrap()
+    );
+}
+
+#[tokio::test]
+async fn an_envelope_request_answered_without_an_envelope_is_an_error() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path(PATH);
+            then.status(200).body(SEED_200);
+        })
+        .await;
+    let error = get(&client(&server), true).await.expect_err("no envelope");
+    assert!(matches!(error, Error::InvalidResponse { .. }), "{error:?}");
+    assert!(error.to_string().contains("envelope"), "{error}");
+}
+
+#[tokio::test]
+async fn a_status_this_crate_does_not_know_decodes_and_keeps_its_text() {
+    let job = answer_job(
+        r#"{"_id": "32b6e34b3d91647abb20e7b8", "status": "PAUSED", "lagTimeSeconds": 3}"#,
+    )
+    .await
+    .expect("an unknown status is not a failure");
+    assert_eq!(job.status, Some(MigrationStatus::Unknown("PAUSED".into())));
+    assert_eq!(job.lag_time_seconds, Some(3));
+}
+
+#[tokio::test]
+async fn null_and_absent_fields_and_unknown_fields_decode() {
+    let job = answer_job(r#"{"status": null, "lagTimeSeconds": null, "futureField": {"x": 1}}"#)
+        .await
+        .expect("nulls and extra fields are fine");
+    assert_eq!(job.status, None);
+    assert_eq!(job.lag_time_seconds, None);
+    assert!(job.migration_hosts.is_empty());
+    let empty = answer_job("{}").await.expect("every field is optional");
+    assert_eq!(empty.ready_for_cutover, None);
+}
+
+#[tokio::test]
+async fn ids_in_responses_stay_strictly_validated() {
+    let error = answer_job(r#"{"_id": "NOT-AN-ID"}"#)
+        .await
+        .expect_err("invalid _id");
+    assert!(matches!(error, Error::InvalidResponse { .. }), "{error:?}");
+}
+
+#[test]
+fn every_status_the_spec_lists_is_a_known_variant() {
+    for value in LIVE_MIGRATION_RESPONSE_STATUS_VALUES {
+        let status: MigrationStatus = value.parse().unwrap();
+        assert!(
+            !matches!(status, MigrationStatus::Unknown(_)),
+            "{value} is not handled"
+        );
+        assert_eq!(status.to_string(), *value);
+    }
+}
+
+async fn version_refusal(status: u16, code: &str) -> Error {
+    let server = MockServer::start_async().await;
+    let body = format!(
+        r#"{{"error": {status}, "errorCode": "{code}", "detail": "Invalid version date.", "reason": "Not Acceptable"}}"#
+    );
+    server
+        .mock_async(move |when, then| {
+            when.method(GET).path(PATH);
+            then.status(status)
+                .header("content-type", "application/json")
+                .body(body);
+        })
+        .await;
+    let client = Client::builder()
+        .base_url(server.base_url())
+        .api_version("2019-01-01".parse().unwrap())
+        .build()
+        .unwrap();
+    get(&client, false).await.expect_err("refused")
+}
+
+#[tokio::test]
+async fn a_refused_version_names_the_version_sent_and_what_to_do() {
+    for (status, code) in [(406, "INVALID_VERSION_DATE"), (410, "VERSION_GONE")] {
+        let error = version_refusal(status, code).await;
+        let Error::UnsupportedApiVersion {
+            version,
+            error_code,
+            ..
+        } = &error
+        else {
+            panic!("{error:?}")
+        };
+        assert_eq!(version, "2019-01-01");
+        assert_eq!(error_code.as_deref(), Some(code));
+        let message = error.to_string();
+        assert!(
+            message.contains("2019-01-01") && message.contains("api_version"),
+            "{message}"
+        );
+        assert!(message.contains(code), "{message}");
+    }
+}
+
+#[tokio::test]
+async fn deprecation_headers_are_logged_once_and_kept_for_the_caller() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path(PATH);
+            then.status(200)
+                .header("deprecation", "Wed, 01 Jan 2025 00:00:00 GMT")
+                .header("sunset", "Thu, 01 Jan 2026 00:00:00 GMT")
+                .body(SEED_200);
+        })
+        .await;
+    let (_guard, logs) = capture_logs();
+    let client = client(&server);
+    assert_eq!(client.deprecation_notice(), None);
+    get(&client, false).await.unwrap();
+    get(&client, false).await.unwrap();
+
+    let notice = client.deprecation_notice().expect("kept");
+    assert_eq!(
+        notice.sunset.as_deref(),
+        Some("Thu, 01 Jan 2026 00:00:00 GMT")
+    );
+    let text = logs.text();
+    assert_eq!(text.matches("deprecated").count(), 1, "{text}");
+}
+
+#[tokio::test]
+async fn the_legacy_v1_surface_decodes_its_documented_example() {
+    let server = MockServer::start_async().await;
+    let legacy_example = r#"{
+     "_id": "7e68e12770616e75e6df43d0",
+     "migrationHosts": "vm001.example.com",
+     "readyForCutover": true,
+     "status": "NEW"
+   }"#;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/api/atlas/v1.0/groups/32b6e34b3d91647abb20e7b8/liveMigrations/6296fb4c7c7aa997cf94e9a8")
+                .header("accept", "application/json");
+            then.status(200).header("content-type", "application/json").body(legacy_example);
+        })
+        .await;
+    let client = Client::builder()
+        .base_url(server.base_url())
+        .credentials(Credentials::digest("public", "private"))
+        .legacy_v1()
+        .build()
+        .unwrap();
+    let job = get(&client, false).await.expect("the v1.0 example decodes");
+    let hosts: Vec<&str> = job.migration_hosts.iter().map(|h| h.as_str()).collect();
+    assert_eq!(hosts, ["vm001.example.com"]);
+    assert_eq!(job.status, Some(MigrationStatus::New));
+    assert_eq!(
+        job.id.as_ref().map(|id| id.as_str()),
+        Some("7e68e12770616e75e6df43d0")
+    );
+    mock.assert_async().await;
+}
+
+#[test]
+fn api_versions_are_dates() {
+    assert!("2025-03-12".parse::<ApiVersion>().is_ok());
+    for bad in [
+        "",
+        "2025-3-12",
+        "2025-13-01",
+        "2025-00-10",
+        "20250312",
+        "latest",
+        "2025-03-12\n",
+    ] {
+        let error = bad.parse::<ApiVersion>().unwrap_err();
+        assert!(error.to_string().contains("YYYY-MM-DD"), "{bad:?}: {error}");
+    }
+}
