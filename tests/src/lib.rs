@@ -92,7 +92,32 @@ pub fn digest_challenge(nonce: &str, stale: bool) -> String {
 /// nonce count when valid for `nonce`.
 pub fn valid_digest(authorization: &str, user: &str, password: &str, nonce: &str) -> Option<u32> {
     use md5::{Digest, Md5};
-    let hex = |text: String| format!("{:x}", Md5::digest(text.as_bytes()));
+    valid_digest_with(authorization, user, password, nonce, |text| {
+        format!("{:x}", Md5::digest(text.as_bytes()))
+    })
+}
+
+/// [`valid_digest`] for `algorithm=SHA-256`.
+pub fn valid_digest_sha256(
+    authorization: &str,
+    user: &str,
+    password: &str,
+    nonce: &str,
+) -> Option<u32> {
+    use sha2::{Digest, Sha256};
+    valid_digest_with(authorization, user, password, nonce, |text| {
+        format!("{:x}", Sha256::digest(text.as_bytes()))
+    })
+}
+
+fn valid_digest_with(
+    authorization: &str,
+    user: &str,
+    password: &str,
+    nonce: &str,
+    hash: impl Fn(&str) -> String,
+) -> Option<u32> {
+    let hex = |text: String| hash(&text);
     let header = digest_auth::AuthorizationHeader::parse(authorization).ok()?;
     let cnonce = header.cnonce.as_deref()?;
     let ha1 = hex(format!("{user}:MMS Public API:{password}"));
@@ -147,6 +172,8 @@ pub enum Reply {
     Raw(String),
     /// Close the connection without answering.
     Close,
+    /// Read the request and never answer (until the client gives up).
+    Hang,
 }
 
 /// A raw HTTP/1.1 response with `Content-Length`.
@@ -210,6 +237,11 @@ impl ScriptedServer {
                         };
                         match &script[index.min(script.len() - 1)] {
                             Reply::Close => return,
+                            Reply::Hang => {
+                                let mut rest = [0u8; 1];
+                                let _ = stream.read(&mut rest).await;
+                                return;
+                            }
                             Reply::Raw(bytes) => {
                                 if stream.write_all(bytes.as_bytes()).await.is_err() {
                                     return;

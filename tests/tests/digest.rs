@@ -190,3 +190,29 @@ async fn wrong_keys_fail_after_one_challenge_without_looping() {
     call(&client).await.expect_err("still refused");
     assert_eq!(rejected.calls_async().await, 2);
 }
+
+#[tokio::test]
+async fn sha_256_challenges_are_answered_with_sha_256() {
+    let server = MockServer::start_async().await;
+    let challenge =
+        digest_challenge("nonce-256", false).replace("algorithm=MD5", "algorithm=SHA-256");
+    server
+        .mock_async(move |when, then| {
+            when.method(GET).path(PATH).header_missing("authorization");
+            then.status(401).header("www-authenticate", challenge);
+        })
+        .await;
+    let accepted = server
+        .mock_async(|when, then| {
+            when.method(GET).path(PATH).is_true(|request| {
+                authorization(request)
+                    .is_some_and(|v| valid_digest_sha256(&v, USER, PASSWORD, "nonce-256").is_some())
+            });
+            then.status(200).body(SEED_200);
+        })
+        .await;
+    let client = digest_client(&server, PASSWORD);
+    call(&client).await.expect("SHA-256 digest accepted");
+    call(&client).await.expect("and reused");
+    assert_eq!(accepted.calls_async().await, 2);
+}

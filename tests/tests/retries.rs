@@ -284,3 +284,25 @@ async fn each_attempt_is_a_span_with_operation_attempt_status_and_elapsed() {
     };
     assert!(closed(1, 503) && closed(2, 200), "{logs}");
 }
+
+#[tokio::test]
+async fn a_server_that_stalls_past_the_timeout_is_a_timeout_error() {
+    let server = ScriptedServer::start(vec![Reply::Hang]).await;
+    let client = Client::builder()
+        .base_url(&server.base_url)
+        .timeout(Duration::from_millis(200))
+        .retry_policy(fast_retries(2))
+        .build()
+        .unwrap();
+    let error = call(&client).await.expect_err("no answer");
+    assert_eq!(
+        server.requests(),
+        2,
+        "a timed-out GET is retried, boundedly"
+    );
+    let Error::Transport { source } = &error else {
+        panic!("{error:?}")
+    };
+    assert!(source.is_timeout(), "{source:?}");
+    assert!(error.to_string().contains("timed out"), "{error}");
+}
