@@ -236,6 +236,7 @@ impl ClientBuilder {
                 .build()
                 .map_err(|e| Error::Config(format!("cannot set up the HTTP client: {e}")))?,
         };
+        let attempt_timeout = self.timeout.unwrap_or(DEFAULT_TIMEOUT);
         let auth = match self.credentials.map(|c| c.0) {
             None => Auth::None,
             Some(Kind::Digest {
@@ -249,14 +250,19 @@ impl ClientBuilder {
                 let token_url = base_url
                     .join("api/oauth/token")
                     .map_err(|e| Error::Config(format!("cannot derive the token URL: {e}")))?;
-                Auth::ServiceAccount(TokenSource::new(client_id, client_secret, token_url))
+                Auth::ServiceAccount(TokenSource::new(
+                    client_id,
+                    client_secret,
+                    token_url,
+                    Some(attempt_timeout),
+                ))
             }
         };
         let runtime = ClientRuntime {
             shared: Arc::new(Shared {
                 auth,
                 retry: self.retry,
-                attempt_timeout: Some(self.timeout.unwrap_or(DEFAULT_TIMEOUT)),
+                attempt_timeout: Some(attempt_timeout),
                 legacy_v1: self.legacy_v1,
                 ..Shared::default()
             }),

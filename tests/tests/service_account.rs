@@ -182,3 +182,21 @@ async fn a_token_answer_that_is_not_a_token_is_an_error() {
     assert!(matches!(error, Error::TokenRequest { .. }), "{error:?}");
     assert!(error.to_string().contains("login page"), "{error}");
 }
+
+#[tokio::test]
+async fn a_stalled_token_endpoint_times_out() {
+    let server = ScriptedServer::start(vec![Reply::Hang]).await;
+    let client = Client::builder()
+        .base_url(&server.base_url)
+        .credentials(Credentials::service_account(CLIENT_ID, CLIENT_SECRET))
+        .timeout(Duration::from_millis(200))
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let error = call(&client).await.expect_err("no token");
+    let Error::Transport { source } = &error else {
+        panic!("{error:?}")
+    };
+    assert!(source.is_timeout());
+    assert!(source.url().is_some_and(|u| u.path() == "/api/oauth/token"));
+}

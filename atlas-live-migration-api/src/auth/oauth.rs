@@ -24,6 +24,8 @@ pub(crate) struct TokenSource {
     client_id: String,
     client_secret: SecretString,
     token_url: Url,
+    /// The client's per-attempt limit, applied to token requests too.
+    timeout: Option<Duration>,
     cached: Mutex<Option<Token>>,
     refresh: tokio::sync::Mutex<()>,
     fetches: AtomicU64,
@@ -54,11 +56,17 @@ pub(crate) enum TokenFailure {
 }
 
 impl TokenSource {
-    pub(crate) fn new(client_id: String, client_secret: SecretString, token_url: Url) -> Self {
+    pub(crate) fn new(
+        client_id: String,
+        client_secret: SecretString,
+        token_url: Url,
+        timeout: Option<Duration>,
+    ) -> Self {
         Self {
             client_id,
             client_secret,
             token_url,
+            timeout,
             cached: Mutex::new(None),
             refresh: tokio::sync::Mutex::new(()),
             fetches: AtomicU64::new(0),
@@ -121,8 +129,11 @@ impl TokenSource {
     async fn fetch(&self, http: &reqwest::Client) -> Result<Token, TokenFailure> {
         self.fetches.fetch_add(1, Ordering::Relaxed);
         let requested = Instant::now();
-        let response = http
-            .post(self.token_url.clone())
+        let mut request = http.post(self.token_url.clone());
+        if let Some(timeout) = self.timeout {
+            request = request.timeout(timeout);
+        }
+        let response = request
             .basic_auth(&self.client_id, Some(self.client_secret.expose_secret()))
             .header(reqwest::header::ACCEPT, "application/json")
             .header(
