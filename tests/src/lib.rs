@@ -275,3 +275,28 @@ impl Drop for ScriptedServer {
         self.task.abort();
     }
 }
+
+/// A client for `base_url` without credentials or retries, so that each
+/// answer is seen exactly once.
+pub fn plain_client(base_url: &str) -> atlas_live_migration_api::Client {
+    atlas_live_migration_api::Client::builder()
+        .base_url(base_url)
+        .retry_policy(atlas_live_migration_api::RetryPolicy::none())
+        .build()
+        .expect("a loopback base URL is valid")
+}
+
+/// GET the seed job ([`GROUP_ID`], [`LIVE_MIGRATION_ID`]), with the crate's
+/// error type.
+pub async fn get_job(
+    client: &atlas_live_migration_api::Client,
+) -> Result<atlas_live_migration_api::types::LiveMigrationResponse, atlas_live_migration_api::Error>
+{
+    Ok(client
+        .get_push_migration()
+        .group_id(GROUP_ID)
+        .live_migration_id(LIVE_MIGRATION_ID)
+        .send()
+        .await?
+        .into_inner())
+}

@@ -4,17 +4,12 @@
 
 use atlas_live_migration_api::{
     ApiVersion, Client, Credentials, Error, LIVE_MIGRATION_RESPONSE_STATUS_VALUES, MigrationStatus,
-    RetryPolicy,
 };
 use atlas_live_migration_tests::*;
 use httpmock::prelude::*;
 
 fn client(server: &MockServer) -> Client {
-    Client::builder()
-        .base_url(server.base_url())
-        .retry_policy(RetryPolicy::none())
-        .build()
-        .unwrap()
+    plain_client(&server.base_url())
 }
 
 async fn get(

@@ -2,7 +2,7 @@
 //! nonce count, a stale nonce is answered once, and wrong keys are not
 //! retried in a loop. Responses are checked with an independent computation.
 
-use atlas_live_migration_api::{Client, Credentials, Error, RetryPolicy};
+use atlas_live_migration_api::{Client, Credentials, RetryPolicy};
 use atlas_live_migration_tests::*;
 use httpmock::prelude::*;
 
@@ -21,16 +21,6 @@ fn digest_client(server: &MockServer, password: &str) -> Client {
 fn authorization(request: &httpmock::HttpMockRequest) -> Option<String> {
     let headers = request.headers();
     Some(headers.get("authorization")?.to_str().ok()?.to_owned())
-}
-
-async fn call(client: &Client) -> Result<(), Error> {
-    client
-        .get_push_migration()
-        .group_id(GROUP_ID)
-        .live_migration_id(LIVE_MIGRATION_ID)
-        .send()
-        .await?;
-    Ok(())
 }
 
 /// Unauthenticated requests get the challenge for `nonce`.
@@ -69,7 +59,7 @@ async fn ten_sequential_calls_cost_eleven_requests() {
     let client = digest_client(&server, PASSWORD);
 
     for _ in 0..10 {
-        call(&client).await.expect("a valid digest is accepted");
+        get_job(&client).await.expect("a valid digest is accepted");
     }
 
     assert_eq!(
@@ -132,7 +122,7 @@ async fn a_stale_nonce_is_answered_again_without_an_error() {
     let _challenge = challenge_mock(&server, "old-nonce").await;
     let old_accepted = accepting_mock(&server, "old-nonce").await;
     let client = digest_client(&server, PASSWORD);
-    call(&client).await.expect("first call authenticates");
+    get_job(&client).await.expect("first call authenticates");
     old_accepted.delete_async().await;
 
     // The server expires the old nonce: answering it gets stale=true.
@@ -148,10 +138,10 @@ async fn a_stale_nonce_is_answered_again_without_an_error() {
         .await;
     let new_accepted = accepting_mock(&server, "new-nonce").await;
 
-    call(&client)
+    get_job(&client)
         .await
         .expect("the stale nonce is recovered transparently");
-    call(&client).await.expect("and the new nonce is reused");
+    get_job(&client).await.expect("and the new nonce is reused");
     assert_eq!(stale.calls_async().await, 1);
     assert_eq!(new_accepted.calls_async().await, 2);
 }
@@ -172,7 +162,7 @@ async fn wrong_keys_fail_after_one_challenge_without_looping() {
         .await;
     let client = digest_client(&server, "not-the-private-key");
 
-    let error = call(&client).await.expect_err("wrong keys are refused");
+    let error = get_job(&client).await.expect_err("wrong keys are refused");
     assert_eq!(error.status().map(|s| s.as_u16()), Some(401));
     assert!(
         error.to_string().contains("MONGODB_ATLAS_PUBLIC_API_KEY"),
@@ -187,7 +177,7 @@ async fn wrong_keys_fail_after_one_challenge_without_looping() {
     assert_eq!(accepted.calls_async().await, 0);
 
     // Later calls answer the known challenge once; still no loop.
-    call(&client).await.expect_err("still refused");
+    get_job(&client).await.expect_err("still refused");
     assert_eq!(rejected.calls_async().await, 2);
 }
 
@@ -212,7 +202,7 @@ async fn sha_256_challenges_are_answered_with_sha_256() {
         })
         .await;
     let client = digest_client(&server, PASSWORD);
-    call(&client).await.expect("SHA-256 digest accepted");
-    call(&client).await.expect("and reused");
+    get_job(&client).await.expect("SHA-256 digest accepted");
+    get_job(&client).await.expect("and reused");
     assert_eq!(accepted.calls_async().await, 2);
 }

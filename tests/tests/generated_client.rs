@@ -3,19 +3,13 @@
 
 use atlas_live_migration_api::types::MigrationHost;
 use atlas_live_migration_api::{
-    ApiVersion, Client, ClientRuntime, Error, MigrationStatus, RetryPolicy, SendError,
+    ApiVersion, Client, ClientRuntime, Error, MigrationStatus, SendError,
 };
 use atlas_live_migration_tests::*;
 use httpmock::prelude::*;
 
-/// The generated client as `Client::new` makes it, without retries so that
-/// each error status is seen once.
 fn client(server: &MockServer) -> Client {
-    Client::builder()
-        .base_url(server.base_url())
-        .retry_policy(RetryPolicy::none())
-        .build()
-        .unwrap()
+    plain_client(&server.base_url())
 }
 
 #[tokio::test]

@@ -24,16 +24,6 @@ fn client(server: &ScriptedServer, policy: RetryPolicy) -> Client {
         .unwrap()
 }
 
-async fn call(client: &Client) -> Result<(), Error> {
-    client
-        .get_push_migration()
-        .group_id(GROUP_ID)
-        .live_migration_id(LIVE_MIGRATION_ID)
-        .send()
-        .await?;
-    Ok(())
-}
-
 #[tokio::test]
 async fn retry_after_is_honoured_before_each_retry() {
     let rate_limited = http_response(429, &[JSON, ("retry-after", "1")], RATE_LIMITED_429);
@@ -45,7 +35,7 @@ async fn retry_after_is_honoured_before_each_retry() {
     .await;
     let started = Instant::now();
 
-    call(&client(&server, fast_retries(5)))
+    get_job(&client(&server, fast_retries(5)))
         .await
         .expect("the third attempt succeeds");
 
@@ -73,7 +63,7 @@ async fn retry_after_as_an_http_date_is_honoured() {
         http_response(200, &[JSON], SEED_200),
     ])
     .await;
-    call(&client(&server, fast_retries(3)))
+    get_job(&client(&server, fast_retries(3)))
         .await
         .expect("retried after the date");
     let arrivals = server.arrivals();
@@ -113,7 +103,7 @@ async fn a_retry_after_beyond_the_time_budget_ends_the_call_at_once() {
     .await;
     let policy = fast_retries(5).with_max_elapsed(Duration::from_secs(5));
     let started = Instant::now();
-    let error = call(&client(&server, policy))
+    let error = get_job(&client(&server, policy))
         .await
         .expect_err("not worth waiting an hour");
     assert!(started.elapsed() < Duration::from_secs(2));
@@ -129,7 +119,7 @@ async fn a_retry_after_beyond_the_time_budget_ends_the_call_at_once() {
 #[tokio::test]
 async fn an_html_502_from_a_proxy_is_retried_then_keeps_status_and_snippet() {
     let server = ScriptedServer::start(vec![http_response(502, &[HTML], HTML_PAGE)]).await;
-    let error = call(&client(&server, fast_retries(3)))
+    let error = get_job(&client(&server, fast_retries(3)))
         .await
         .expect_err("502 throughout");
     assert_eq!(server.requests(), 3, "bounded retries");
@@ -157,7 +147,7 @@ async fn an_html_502_from_a_proxy_is_retried_then_keeps_status_and_snippet() {
 async fn an_html_500_keeps_its_status_and_is_not_retried() {
     let page = "<html><body>Internal Server Error</body></html>";
     let server = ScriptedServer::start(vec![http_response(500, &[HTML], page)]).await;
-    let error = call(&client(&server, fast_retries(3)))
+    let error = get_job(&client(&server, fast_retries(3)))
         .await
         .expect_err("500");
     assert_eq!(server.requests(), 1, "500 is not retried");
@@ -180,7 +170,7 @@ async fn truncated_json_is_a_clear_decoding_error() {
         r#"{"_id": "32b6e34b3d91647abb20e7b8", "lagTim"#,
     )])
     .await;
-    let error = call(&client(&server, fast_retries(3)))
+    let error = get_job(&client(&server, fast_retries(3)))
         .await
         .expect_err("truncated");
     let Error::InvalidResponse {
@@ -200,7 +190,7 @@ async fn truncated_json_is_a_clear_decoding_error() {
 #[tokio::test]
 async fn a_dropped_connection_is_retried_a_bounded_number_of_times() {
     let server = ScriptedServer::start(vec![Reply::Close]).await;
-    let error = call(&client(&server, fast_retries(4)))
+    let error = get_job(&client(&server, fast_retries(4)))
         .await
         .expect_err("never answered");
     assert_eq!(server.requests(), 4);
@@ -215,7 +205,7 @@ async fn a_dropped_connection_is_retried_a_bounded_number_of_times() {
 async fn a_dropped_connection_then_an_answer_succeeds() {
     let server =
         ScriptedServer::start(vec![Reply::Close, http_response(200, &[JSON], SEED_200)]).await;
-    call(&client(&server, fast_retries(3)))
+    get_job(&client(&server, fast_retries(3)))
         .await
         .expect("the retry is answered");
     assert_eq!(server.requests(), 2);
@@ -225,7 +215,7 @@ async fn a_dropped_connection_then_an_answer_succeeds() {
 async fn client_errors_are_never_retried() {
     for (status, body, _) in SEED_ERRORS.into_iter().filter(|(s, _, _)| *s < 500) {
         let server = ScriptedServer::start(vec![http_response(status, &[JSON], body)]).await;
-        let error = call(&client(&server, fast_retries(5)))
+        let error = get_job(&client(&server, fast_retries(5)))
             .await
             .expect_err("error status");
         assert_eq!(server.requests(), 1, "status {status} was retried");
@@ -236,7 +226,7 @@ async fn client_errors_are_never_retried() {
 #[tokio::test]
 async fn retries_can_be_disabled() {
     let server = ScriptedServer::start(vec![http_response(503, &[], "down")]).await;
-    call(&client(&server, RetryPolicy::none()))
+    get_job(&client(&server, RetryPolicy::none()))
         .await
         .expect_err("503");
     assert_eq!(server.requests(), 1);
@@ -248,7 +238,7 @@ async fn a_503_storm_stops_within_the_time_budget() {
         ScriptedServer::start(vec![http_response(503, &[("retry-after", "1")], "down")]).await;
     let policy = fast_retries(100).with_max_elapsed(Duration::from_millis(2500));
     let started = Instant::now();
-    call(&client(&server, policy))
+    get_job(&client(&server, policy))
         .await
         .expect_err("503 throughout");
     assert!(started.elapsed() < Duration::from_millis(2500 + 1000));
@@ -267,7 +257,7 @@ async fn each_attempt_is_a_span_with_operation_attempt_status_and_elapsed() {
     ])
     .await;
     let (guard, logs) = capture_logs();
-    call(&client(&server, fast_retries(3))).await.unwrap();
+    get_job(&client(&server, fast_retries(3))).await.unwrap();
     drop(guard);
     let logs = logs.text();
     let spans: Vec<&str> = logs
@@ -294,7 +284,7 @@ async fn a_server_that_stalls_past_the_timeout_is_a_timeout_error() {
         .retry_policy(fast_retries(2))
         .build()
         .unwrap();
-    let error = call(&client).await.expect_err("no answer");
+    let error = get_job(&client).await.expect_err("no answer");
     assert_eq!(
         server.requests(),
         2,

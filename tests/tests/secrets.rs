@@ -2,7 +2,7 @@
 //! `Display`, error message or log line, on the success and failure paths
 //! of both kinds of credentials.
 
-use atlas_live_migration_api::{Client, ClientBuilder, Credentials, Error, RetryPolicy};
+use atlas_live_migration_api::{Client, ClientBuilder, Credentials, RetryPolicy};
 use atlas_live_migration_tests::*;
 use httpmock::prelude::*;
 
@@ -25,23 +25,13 @@ fn builder(server: &MockServer, credentials: Credentials) -> ClientBuilder {
         .retry_policy(RetryPolicy::none())
 }
 
-async fn call(client: &Client) -> Result<(), Error> {
-    client
-        .get_push_migration()
-        .group_id(GROUP_ID)
-        .live_migration_id(LIVE_MIGRATION_ID)
-        .send()
-        .await?;
-    Ok(())
-}
-
 /// Runs one call and checks everything printable about it.
 async fn check_call(label: &str, builder: ClientBuilder) {
     assert_no_secret(&format!("{label}: builder Debug"), &format!("{builder:?}"));
     let client = builder.build().unwrap();
     assert_no_secret(&format!("{label}: client Debug"), &format!("{client:?}"));
     let (guard, logs) = capture_logs();
-    let result = call(&client).await;
+    let result = get_job(&client).await;
     drop(guard);
     if let Err(error) = &result {
         assert_no_secret(&format!("{label}: error Display"), &error.to_string());
@@ -62,14 +52,7 @@ async fn service_account_paths_print_no_secret() {
 
     // Success.
     let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.method(POST).path("/api/oauth/token");
-            then.status(200).body(format!(
-                r#"{{"access_token":"{ACCESS_TOKEN}","expires_in":3600}}"#
-            ));
-        })
-        .await;
+    serve_token(&server).await;
     let api = server
         .mock_async(|when, then| {
             when.method(GET)
@@ -83,14 +66,7 @@ async fn service_account_paths_print_no_secret() {
 
     // The API rejects the token (renewal, then the 401 error).
     let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.method(POST).path("/api/oauth/token");
-            then.status(200).body(format!(
-                r#"{{"access_token":"{ACCESS_TOKEN}","expires_in":3600}}"#
-            ));
-        })
-        .await;
+    serve_token(&server).await;
     server
         .mock_async(|when, then| {
             when.method(GET).path(PATH);
@@ -147,6 +123,17 @@ async fn digest_paths_print_no_secret() {
             .await;
         check_call(&format!("digest {status}"), builder(&server, credentials())).await;
     }
+}
+
+async fn serve_token(server: &MockServer) {
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path("/api/oauth/token");
+            then.status(200).body(format!(
+                r#"{{"access_token":"{ACCESS_TOKEN}","expires_in":3600}}"#
+            ));
+        })
+        .await;
 }
 
 async fn closed_port_url() -> String {

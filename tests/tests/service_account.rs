@@ -58,16 +58,6 @@ fn client(server: &MockServer) -> Client {
         .unwrap()
 }
 
-async fn call(client: &Client) -> Result<(), Error> {
-    client
-        .get_push_migration()
-        .group_id(GROUP_ID)
-        .live_migration_id(LIVE_MIGRATION_ID)
-        .send()
-        .await?;
-    Ok(())
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sixty_four_concurrent_calls_cost_exactly_one_token_request() {
     let server = MockServer::start_async().await;
@@ -78,7 +68,7 @@ async fn sixty_four_concurrent_calls_cost_exactly_one_token_request() {
     let mut calls = tokio::task::JoinSet::new();
     for _ in 0..64 {
         let client = client.clone();
-        calls.spawn(async move { call(&client).await });
+        calls.spawn(async move { get_job(&client).await });
     }
     while let Some(result) = calls.join_next().await {
         result
@@ -97,15 +87,15 @@ async fn a_token_near_expiry_is_renewed() {
     let first = token_mock(&server, "short-lived", 1).await;
     let first_api = api_mock(&server, "short-lived").await;
     let client = client(&server);
-    call(&client).await.unwrap();
-    call(&client).await.unwrap();
+    get_job(&client).await.unwrap();
+    get_job(&client).await.unwrap();
     assert_eq!(first.calls_async().await, 1, "reused while fresh");
     first.delete_async().await;
 
     let second = token_mock(&server, "renewed", 3600).await;
     let second_api = api_mock(&server, "renewed").await;
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    call(&client).await.expect("a new token after expiry");
+    get_job(&client).await.expect("a new token after expiry");
 
     assert_eq!(second.calls_async().await, 1);
     assert_eq!(first_api.calls_async().await, 2);
@@ -128,7 +118,7 @@ async fn a_rejected_token_is_renewed_once_and_the_call_retried_once() {
         .await;
     let client = client(&server);
     // Prime the cache with the token that the API will reject.
-    call(&client)
+    get_job(&client)
         .await
         .expect_err("the API rejects the revoked token");
     assert_eq!(
@@ -140,7 +130,7 @@ async fn a_rejected_token_is_renewed_once_and_the_call_retried_once() {
 
     let fresh = token_mock(&server, "fresh", 3600).await;
     let accepted = api_mock(&server, "fresh").await;
-    call(&client).await.expect("renewed after the 401");
+    get_job(&client).await.expect("renewed after the 401");
     assert_eq!(fresh.calls_async().await, 1);
     assert_eq!(accepted.calls_async().await, 1);
     assert_eq!(rejected.calls_async().await, 3);
@@ -159,7 +149,9 @@ async fn a_failing_token_endpoint_is_an_authentication_error_naming_the_variable
         .await;
     let api = api_mock(&server, "never").await;
 
-    let error = call(&client(&server)).await.expect_err("no token, no call");
+    let error = get_job(&client(&server))
+        .await
+        .expect_err("no token, no call");
     assert!(matches!(error, Error::TokenRequest { .. }), "{error:?}");
     assert_eq!(error.status().map(|s| s.as_u16()), Some(401));
     let message = error.to_string();
@@ -178,7 +170,9 @@ async fn a_token_answer_that_is_not_a_token_is_an_error() {
             then.status(200).body("<html>login page</html>");
         })
         .await;
-    let error = call(&client(&server)).await.expect_err("no usable token");
+    let error = get_job(&client(&server))
+        .await
+        .expect_err("no usable token");
     assert!(matches!(error, Error::TokenRequest { .. }), "{error:?}");
     assert!(error.to_string().contains("login page"), "{error}");
 }
@@ -193,7 +187,7 @@ async fn a_stalled_token_endpoint_times_out() {
         .retry_policy(RetryPolicy::none())
         .build()
         .unwrap();
-    let error = call(&client).await.expect_err("no token");
+    let error = get_job(&client).await.expect_err("no token");
     let Error::Transport { source } = &error else {
         panic!("{error:?}")
     };
