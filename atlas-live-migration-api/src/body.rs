@@ -21,6 +21,8 @@ pub(crate) enum Origin {
     TokenEndpoint,
     /// The API, but `envelope=true` was asked and the body was no envelope.
     MalformedEnvelope,
+    /// The API, with a body larger than [`MAX_BUFFERED_BODY`] (not read).
+    OversizedBody,
 }
 
 /// A response whose body has been read (at most [`MAX_BUFFERED_BODY`]).
@@ -63,6 +65,20 @@ impl BufferedResponse {
             accept_sent: None,
             attempts: 1,
         })
+    }
+
+    /// The response without its body: for bodies not worth reading.
+    pub(crate) fn head_only(response: &reqwest::Response, origin: Origin) -> Self {
+        Self {
+            origin,
+            status: response.status(),
+            headers: response.headers().clone(),
+            url: response.url().clone(),
+            body: Bytes::new(),
+            truncated: true,
+            accept_sent: None,
+            attempts: 1,
+        }
     }
 
     pub(crate) fn content_type(&self) -> Option<&str> {

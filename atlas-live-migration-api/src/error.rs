@@ -246,6 +246,19 @@ fn from_record(record: &BufferedResponse) -> Error {
             url: record.url.to_string(),
             snippet: snippet(),
         },
+        Origin::OversizedBody => Error::InvalidResponse {
+            status: record.status,
+            problem: format!(
+                "the body is {} bytes, more than the {} this client reads for this endpoint",
+                record
+                    .headers
+                    .get("content-length")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("?"),
+                body::MAX_BUFFERED_BODY
+            ),
+            snippet: String::new(),
+        },
         Origin::MalformedEnvelope => Error::InvalidResponse {
             status: record.status,
             problem: "envelope=true was requested but the body is not {\"status\", \"content\"}"
@@ -359,6 +372,10 @@ fn hint(status: StatusCode) -> &'static str {
         403 => {
             "The service account or API key needs the Organization Member role, and its IP \
              access list must include this machine"
+        }
+        300..=399 => {
+            "Atlas does not redirect API calls and the client does not follow redirects, so \
+             credentials never reach another host; check the base URL"
         }
         404 => "Check the group (project) ID and the live migration ID",
         429 => "Atlas rate-limited the calls and the retries ran out; wait, then try again",

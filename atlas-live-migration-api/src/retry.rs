@@ -97,9 +97,11 @@ pub(crate) fn is_retryable_status(status: StatusCode) -> bool {
     matches!(status.as_u16(), 429 | 502 | 503 | 504)
 }
 
-/// Transport failures of a GET: safe to try again.
+/// Transport failures of a GET: safe to try again. (reqwest reports a
+/// connection lost while reading a body as a decode error; this client never
+/// uses reqwest's own JSON decoding, so those are transport failures too.)
 pub(crate) fn is_retryable_error(error: &reqwest::Error) -> bool {
-    !(error.is_builder() || error.is_redirect() || error.is_decode() || error.is_status())
+    !(error.is_builder() || error.is_redirect() || error.is_status())
 }
 
 /// `Retry-After` as a duration: delay-seconds or an HTTP date.

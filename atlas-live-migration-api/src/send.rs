@@ -9,7 +9,7 @@ use tracing::Instrument;
 
 use crate::auth::Auth;
 use crate::auth::oauth::TokenFailure;
-use crate::body::{BufferedResponse, Origin, ResponseRecord};
+use crate::body::{BufferedResponse, MAX_BUFFERED_BODY, Origin, ResponseRecord};
 use crate::runtime::ClientRuntime;
 use crate::{envelope, legacy, retry, versioning};
 
@@ -188,6 +188,16 @@ impl ClientRuntime {
     ) -> reqwest::Result<reqwest::Response> {
         if ResponseRecord::of(&response).is_some() {
             return Ok(response); // already read: a token endpoint failure
+        }
+        // This endpoint answers in well under a kilobyte; a body past the cap
+        // is a fault, refused unread rather than held in memory.
+        if response
+            .content_length()
+            .is_some_and(|length| length > MAX_BUFFERED_BODY as u64)
+        {
+            let mut head = BufferedResponse::head_only(&response, Origin::OversizedBody);
+            head.attempts = attempt;
+            return Ok(head.into_response());
         }
         let wrapped = envelope::requested(request.url());
         if response.status().is_success() && !wrapped && !self.shared.legacy_v1 {

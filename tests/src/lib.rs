@@ -174,6 +174,8 @@ pub enum Reply {
     Close,
     /// Read the request and never answer (until the client gives up).
     Hang,
+    /// Send these raw bytes, then close: a response cut short.
+    RawThenClose(String),
 }
 
 /// A raw HTTP/1.1 response with `Content-Length`.
@@ -240,6 +242,10 @@ impl ScriptedServer {
                             Reply::Hang => {
                                 let mut rest = [0u8; 1];
                                 let _ = stream.read(&mut rest).await;
+                                return;
+                            }
+                            Reply::RawThenClose(bytes) => {
+                                let _ = stream.write_all(bytes.as_bytes()).await;
                                 return;
                             }
                             Reply::Raw(bytes) => {

@@ -1,0 +1,176 @@
+//! Properties over generated inputs, with a fixed seed so CI runs the same
+//! cases every time: ID parsing never panics and accepts only 24 lower-case
+//! hex digits; any JSON decodes or fails cleanly; typed values round-trip.
+
+use atlas_live_migration_api::MigrationStatus;
+use atlas_live_migration_api::types::{ApiError, GroupId, LiveMigrationId, LiveMigrationResponse};
+use proptest::prelude::*;
+use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+use serde_json::{Value, json};
+
+/// A runner with a fixed seed; `PROPTEST_CASES` raises the case count.
+fn runner() -> TestRunner {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(512);
+    let config = Config {
+        cases,
+        failure_persistence: None,
+        ..Config::default()
+    };
+    TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &[7; 32]))
+}
+
+/// Strings near and far from valid IDs.
+fn id_like() -> impl Strategy<Value = String> {
+    prop_oneof![
+        any::<String>(),
+        "[0-9a-f]{24}",
+        "[0-9a-fA-F]{22,26}",
+        "[0-9a-f]{0,30}[^0-9a-f]?[0-9a-f]{0,30}",
+        "[0-9a-f]{24}[\n\r ]",
+        "[\n ]?[0-9a-f]{24}",
+    ]
+}
+
+#[test]
+fn id_parsing_never_panics_and_accepts_only_24_lower_hex_digits() {
+    runner()
+        .run(&id_like(), |text| {
+            let is_id =
+                text.len() == 24 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+            prop_assert_eq!(text.parse::<GroupId>().is_ok(), is_id, "GroupId {:?}", text);
+            prop_assert_eq!(
+                text.parse::<LiveMigrationId>().is_ok(),
+                is_id,
+                "LiveMigrationId {:?}",
+                text
+            );
+            Ok(())
+        })
+        .unwrap();
+}
+
+/// JSON values whose keys are often the response's and the error's own.
+fn json_value() -> impl Strategy<Value = Value> {
+    let key = prop_oneof![
+        Just("_id".to_owned()),
+        Just("status".to_owned()),
+        Just("lagTimeSeconds".to_owned()),
+        Just("migrationHosts".to_owned()),
+        Just("readyForCutover".to_owned()),
+        Just("error".to_owned()),
+        Just("errorCode".to_owned()),
+        Just("detail".to_owned()),
+        Just("badRequestDetail".to_owned()),
+        Just("fields".to_owned()),
+        "[a-zA-Z_]{1,8}",
+    ];
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        any::<f64>().prop_map(|f| json!(f)),
+        id_like().prop_map(Value::from),
+        Just(Value::from("WORKING")),
+    ];
+    leaf.prop_recursive(4, 48, 6, move |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+            prop::collection::btree_map(key.clone(), inner, 0..6)
+                .prop_map(|map| Value::Object(map.into_iter().collect())),
+        ]
+    })
+}
+
+#[test]
+fn any_json_decodes_or_fails_cleanly_as_a_response_and_as_an_error() {
+    runner()
+        .run(&json_value(), |value| {
+            let bytes = serde_json::to_vec(&value).unwrap();
+            if let Ok(job) = serde_json::from_slice::<LiveMigrationResponse>(&bytes) {
+                // What decodes is valid: IDs match their pattern.
+                if let Some(id) = &job.id {
+                    prop_assert!(id.parse::<LiveMigrationId>().is_ok());
+                }
+            }
+            let _ = serde_json::from_slice::<ApiError>(&bytes);
+            Ok(())
+        })
+        .unwrap();
+}
+
+#[test]
+fn arbitrary_bytes_decode_or_fail_cleanly() {
+    runner()
+        .run(&prop::collection::vec(any::<u8>(), 0..256), |bytes| {
+            let _ = serde_json::from_slice::<LiveMigrationResponse>(&bytes);
+            let _ = serde_json::from_slice::<ApiError>(&bytes);
+            Ok(())
+        })
+        .unwrap();
+}
+
+fn status() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("NEW".to_owned()),
+        Just("WORKING".to_owned()),
+        Just("FAILED".to_owned()),
+        Just("COMPLETE".to_owned()),
+        Just("EXPIRED".to_owned()),
+        "[A-Z_]{1,12}",
+    ]
+}
+
+fn job() -> impl Strategy<Value = Value> {
+    (
+        prop::option::of("[0-9a-f]{24}"),
+        prop::option::of(any::<i64>()),
+        prop::collection::vec("[a-z0-9.]{1,20}", 0..4),
+        prop::option::of(any::<bool>()),
+        prop::option::of(status()),
+    )
+        .prop_map(|(id, lag, hosts, ready, status)| {
+            let mut job = serde_json::Map::new();
+            if let Some(id) = id {
+                job.insert("_id".into(), json!(id));
+            }
+            if let Some(lag) = lag {
+                job.insert("lagTimeSeconds".into(), json!(lag));
+            }
+            if !hosts.is_empty() {
+                job.insert("migrationHosts".into(), json!(hosts));
+            }
+            if let Some(ready) = ready {
+                job.insert("readyForCutover".into(), json!(ready));
+            }
+            if let Some(status) = status {
+                job.insert("status".into(), json!(status));
+            }
+            Value::Object(job)
+        })
+}
+
+#[test]
+fn valid_jobs_round_trip_through_the_typed_response() {
+    runner()
+        .run(&job(), |value| {
+            let typed: LiveMigrationResponse = serde_json::from_value(value.clone()).unwrap();
+            prop_assert_eq!(serde_json::to_value(&typed).unwrap(), value);
+            Ok(())
+        })
+        .unwrap();
+}
+
+#[test]
+fn statuses_round_trip_and_unknown_ones_are_kept() {
+    runner()
+        .run(&status(), |text| {
+            let status: MigrationStatus = serde_json::from_value(json!(text)).unwrap();
+            prop_assert_eq!(status.as_str(), text.as_str());
+            prop_assert_eq!(serde_json::to_value(&status).unwrap(), json!(text));
+            Ok(())
+        })
+        .unwrap();
+}
