@@ -1,0 +1,389 @@
+//! Ratios of the generated client against hand-written baselines, measured
+//! side by side in one process against a loopback server: the two sides run
+//! in alternating rounds and each figure is the median of the rounds, so
+//! that load from elsewhere on a shared machine falls on both sides alike.
+//! Prints one summary table. `BENCH_ROUNDS` and `BENCH_SCALE` adjust effort.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use atlas_live_migration_api::types::{GroupId, LiveMigrationResponse};
+use atlas_live_migration_api::{Client, Credentials, RetryPolicy};
+use atlas_live_migration_tests::*;
+use httpmock::prelude::*;
+use serde::Deserialize;
+
+/// The baseline's type: the same fields as plain strings, no validation.
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct PlainJob {
+    #[serde(rename = "_id")]
+    id: Option<String>,
+    #[serde(rename = "lagTimeSeconds")]
+    lag_time_seconds: Option<i64>,
+    #[serde(rename = "migrationHosts", default)]
+    migration_hosts: Vec<String>,
+    #[serde(rename = "readyForCutover")]
+    ready_for_cutover: Option<bool>,
+    status: Option<String>,
+}
+
+fn env_number(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn median(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+/// Runs `a` and `b` in alternating rounds; returns their medians.
+async fn side_by_side<A, B, FA, FB>(rounds: usize, mut a: A, mut b: B) -> (Duration, Duration)
+where
+    A: FnMut() -> FA,
+    B: FnMut() -> FB,
+    FA: std::future::Future<Output = ()>,
+    FB: std::future::Future<Output = ()>,
+{
+    a().await; // warm up connections and caches
+    b().await;
+    let (mut times_a, mut times_b) = (Vec::new(), Vec::new());
+    for round in 0..rounds {
+        // Alternate which side goes first.
+        for side in [round % 2, 1 - round % 2] {
+            let started = Instant::now();
+            if side == 0 {
+                a().await
+            } else {
+                b().await
+            }
+            let elapsed = started.elapsed();
+            if side == 0 {
+                times_a.push(elapsed)
+            } else {
+                times_b.push(elapsed)
+            }
+        }
+    }
+    (median(times_a), median(times_b))
+}
+
+struct Row {
+    name: String,
+    ours: String,
+    baseline: String,
+    ratio: f64,
+    goal: String,
+}
+
+fn per_op(total: Duration, ops: usize) -> String {
+    format!("{:.1} µs", total.as_secs_f64() * 1e6 / ops as f64)
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let rounds = env_number("BENCH_ROUNDS", 15);
+    let scale = env_number("BENCH_SCALE", 1);
+    let mut rows = Vec::new();
+
+    // One reqwest::Client for both sides: same pool, same settings.
+    let server = ScriptedServer::start(vec![http_response(
+        200,
+        &[("content-type", MEDIA_TYPE)],
+        SEED_200,
+    )])
+    .await;
+    let http = reqwest::Client::builder().build().unwrap();
+    let client = Client::builder()
+        .base_url(&server.base_url)
+        .reqwest_client(http.clone())
+        .build()
+        .unwrap();
+    let url = format!("{}{PATH}", server.base_url);
+
+    let generated = |client: Client| async move {
+        let job = client
+            .get_push_migration()
+            .group_id(GROUP_ID)
+            .live_migration_id(LIVE_MIGRATION_ID)
+            .send()
+            .await
+            .unwrap();
+        black_box(job);
+    };
+    let hand_written = |http: reqwest::Client, url: String| async move {
+        let response = http
+            .get(&url)
+            .header("accept", MEDIA_TYPE)
+            .send()
+            .await
+            .unwrap();
+        let bytes = response.bytes().await.unwrap();
+        black_box(serde_json::from_slice::<PlainJob>(&bytes).unwrap());
+    };
+
+    // 1a. Request overhead, sequential.
+    let calls = 200 * scale;
+    let (ours, base) = side_by_side(
+        rounds,
+        || {
+            let c = client.clone();
+            async move {
+                for _ in 0..calls {
+                    generated(c.clone()).await
+                }
+            }
+        },
+        || {
+            let (h, u) = (http.clone(), url.clone());
+            async move {
+                for _ in 0..calls {
+                    hand_written(h.clone(), u.clone()).await
+                }
+            }
+        },
+    )
+    .await;
+    rows.push(Row {
+        name: "request, sequential".into(),
+        ours: per_op(ours, calls),
+        baseline: per_op(base, calls),
+        ratio: ours.as_secs_f64() / base.as_secs_f64(),
+        goal: "≤ 1.05".into(),
+    });
+
+    // 1b. Request overhead, 64 concurrent.
+    let per_task = 10 * scale;
+    let (ours, base) = side_by_side(
+        rounds,
+        || {
+            let c = client.clone();
+            async move {
+                let mut tasks = tokio::task::JoinSet::new();
+                for _ in 0..64 {
+                    let c = c.clone();
+                    tasks.spawn(async move {
+                        for _ in 0..per_task {
+                            generated(c.clone()).await
+                        }
+                    });
+                }
+                while tasks.join_next().await.is_some() {}
+            }
+        },
+        || {
+            let (h, u) = (http.clone(), url.clone());
+            async move {
+                let mut tasks = tokio::task::JoinSet::new();
+                for _ in 0..64 {
+                    let (h, u) = (h.clone(), u.clone());
+                    tasks.spawn(async move {
+                        for _ in 0..per_task {
+                            hand_written(h.clone(), u.clone()).await
+                        }
+                    });
+                }
+                while tasks.join_next().await.is_some() {}
+            }
+        },
+    )
+    .await;
+    rows.push(Row {
+        name: "request, 64 concurrent".into(),
+        ours: per_op(ours, 64 * per_task),
+        baseline: per_op(base, 64 * per_task),
+        ratio: ours.as_secs_f64() / base.as_secs_f64(),
+        goal: "≤ 1.05".into(),
+    });
+
+    // 1c. The same with IDs parsed once, as a polling loop does: the
+    // difference from 1b is the per-call ID validation.
+    let group: GroupId = GROUP_ID.parse().unwrap();
+    let migration: atlas_live_migration_api::types::LiveMigrationId =
+        LIVE_MIGRATION_ID.parse().unwrap();
+    let (ours, base) = side_by_side(
+        rounds,
+        || {
+            let (c, g, m) = (client.clone(), group.clone(), migration.clone());
+            async move {
+                let mut tasks = tokio::task::JoinSet::new();
+                for _ in 0..64 {
+                    let (c, g, m) = (c.clone(), g.clone(), m.clone());
+                    tasks.spawn(async move {
+                        for _ in 0..per_task {
+                            let job = c
+                                .get_push_migration()
+                                .group_id(g.clone())
+                                .live_migration_id(m.clone())
+                                .send()
+                                .await
+                                .unwrap();
+                            black_box(job);
+                        }
+                    });
+                }
+                while tasks.join_next().await.is_some() {}
+            }
+        },
+        || {
+            let (h, u) = (http.clone(), url.clone());
+            async move {
+                let mut tasks = tokio::task::JoinSet::new();
+                for _ in 0..64 {
+                    let (h, u) = (h.clone(), u.clone());
+                    tasks.spawn(async move {
+                        for _ in 0..per_task {
+                            hand_written(h.clone(), u.clone()).await
+                        }
+                    });
+                }
+                while tasks.join_next().await.is_some() {}
+            }
+        },
+    )
+    .await;
+    rows.push(Row {
+        name: "request, 64 concurrent, IDs parsed once".into(),
+        ours: per_op(ours, 64 * per_task),
+        baseline: per_op(base, 64 * per_task),
+        ratio: ours.as_secs_f64() / base.as_secs_f64(),
+        goal: "≤ 1.05".into(),
+    });
+
+    // 2. Decode: typed response vs plain strings, same bytes.
+    let decodes = 20_000 * scale;
+    let bytes = SEED_200.as_bytes();
+    let (ours, base) = side_by_side(
+        rounds,
+        || async move {
+            for _ in 0..decodes {
+                black_box(
+                    serde_json::from_slice::<LiveMigrationResponse>(black_box(bytes)).unwrap(),
+                );
+            }
+        },
+        || async move {
+            for _ in 0..decodes {
+                black_box(serde_json::from_slice::<PlainJob>(black_box(bytes)).unwrap());
+            }
+        },
+    )
+    .await;
+    rows.push(Row {
+        name: "decode the seed job".into(),
+        ours: per_op(ours, decodes),
+        baseline: per_op(base, decodes),
+        ratio: ours.as_secs_f64() / base.as_secs_f64(),
+        goal: "≤ 1.5".into(),
+    });
+
+    // GroupId parse (pattern check) vs a plain String copy.
+    let parses = 100_000 * scale;
+    let (ours, base) = side_by_side(
+        rounds,
+        || async move {
+            for _ in 0..parses {
+                black_box(black_box(GROUP_ID).parse::<GroupId>().unwrap());
+            }
+        },
+        || async move {
+            for _ in 0..parses {
+                black_box(black_box(GROUP_ID).to_owned());
+            }
+        },
+    )
+    .await;
+    rows.push(Row {
+        name: "GroupId parse vs String copy".into(),
+        ours: format!("{:.0} ns", ours.as_secs_f64() * 1e9 / parses as f64),
+        baseline: format!("{:.0} ns", base.as_secs_f64() * 1e9 / parses as f64),
+        ratio: ours.as_secs_f64() / base.as_secs_f64(),
+        goal: "(ns per parse)".into(),
+    });
+
+    // 3. Digest wire cost: requests on the wire per successful call.
+    let mock = MockServer::start_async().await;
+    let challenge = mock
+        .mock_async(|when, then| {
+            when.method(GET).path(PATH).header_missing("authorization");
+            then.status(401)
+                .header("www-authenticate", digest_challenge("bench", false));
+        })
+        .await;
+    let accepted = mock
+        .mock_async(|when, then| {
+            when.method(GET).path(PATH).header_exists("authorization");
+            then.status(200).body(SEED_200);
+        })
+        .await;
+    let digest = Client::builder()
+        .base_url(mock.base_url())
+        .credentials(Credentials::digest("public", "private"))
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+    for _ in 0..100 {
+        get_job(&digest).await.unwrap();
+    }
+    let wire = (challenge.calls_async().await + accepted.calls_async().await) as f64;
+    rows.push(Row {
+        name: "Digest: requests per call (100 calls)".into(),
+        ours: format!("{wire} / 100"),
+        baseline: "2.00 (Go SDK)".into(),
+        ratio: wire / 100.0,
+        goal: "≤ 1.01".into(),
+    });
+
+    // 4. Token requests under 256 concurrent calls.
+    let mock = MockServer::start_async().await;
+    let tokens = mock
+        .mock_async(|when, then| {
+            when.method(POST).path("/api/oauth/token");
+            then.status(200)
+                .delay(Duration::from_millis(50))
+                .body(r#"{"access_token":"t","expires_in":3600}"#);
+        })
+        .await;
+    mock.mock_async(|when, then| {
+        when.method(GET).path(PATH);
+        then.status(200).body(SEED_200);
+    })
+    .await;
+    let service = Client::builder()
+        .base_url(mock.base_url())
+        .credentials(Credentials::service_account("id", "secret"))
+        .build()
+        .unwrap();
+    let mut calls = tokio::task::JoinSet::new();
+    for _ in 0..256 {
+        let service = service.clone();
+        calls.spawn(async move { get_job(&service).await.unwrap() });
+    }
+    while calls.join_next().await.is_some() {}
+    let fetched = tokens.calls_async().await as f64;
+    rows.push(Row {
+        name: "token requests, 256 concurrent calls".into(),
+        ours: format!("{fetched}"),
+        baseline: "1".into(),
+        ratio: fetched,
+        goal: "= 1".into(),
+    });
+
+    println!(
+        "\n{:<40} {:>14} {:>14} {:>8}  goal",
+        "benchmark", "this client", "baseline", "ratio"
+    );
+    for row in &rows {
+        println!(
+            "{:<40} {:>14} {:>14} {:>8.3}  {}",
+            row.name, row.ours, row.baseline, row.ratio, row.goal
+        );
+    }
+    println!(
+        "\n({rounds} alternating rounds per figure, medians; {} cores)",
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+}
