@@ -7,7 +7,7 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use atlas_live_migration_api::types::{GroupId, LiveMigrationResponse};
+use atlas_live_migration_api::types::{GroupId, LiveMigrationId, LiveMigrationResponse};
 use atlas_live_migration_api::{Client, Credentials, RetryPolicy};
 use atlas_live_migration_tests::*;
 use httpmock::prelude::*;
@@ -69,6 +69,24 @@ where
         }
     }
     (median(times_a), median(times_b))
+}
+
+/// `tasks` concurrent tasks, each making `each` calls one after another.
+async fn concurrently<F, Fut>(tasks: usize, each: usize, call: F)
+where
+    F: Fn() -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
+    let mut set = tokio::task::JoinSet::new();
+    for _ in 0..tasks {
+        let call = call.clone();
+        set.spawn(async move {
+            for _ in 0..each {
+                call().await;
+            }
+        });
+    }
+    while set.join_next().await.is_some() {}
 }
 
 struct Row {
@@ -157,38 +175,17 @@ async fn main() {
 
     // 1b. Request overhead, 64 concurrent.
     let per_task = 10 * scale;
+    let baseline = || {
+        let (h, u) = (http.clone(), url.clone());
+        concurrently(64, per_task, move || hand_written(h.clone(), u.clone()))
+    };
     let (ours, base) = side_by_side(
         rounds,
         || {
             let c = client.clone();
-            async move {
-                let mut tasks = tokio::task::JoinSet::new();
-                for _ in 0..64 {
-                    let c = c.clone();
-                    tasks.spawn(async move {
-                        for _ in 0..per_task {
-                            generated(c.clone()).await
-                        }
-                    });
-                }
-                while tasks.join_next().await.is_some() {}
-            }
+            concurrently(64, per_task, move || generated(c.clone()))
         },
-        || {
-            let (h, u) = (http.clone(), url.clone());
-            async move {
-                let mut tasks = tokio::task::JoinSet::new();
-                for _ in 0..64 {
-                    let (h, u) = (h.clone(), u.clone());
-                    tasks.spawn(async move {
-                        for _ in 0..per_task {
-                            hand_written(h.clone(), u.clone()).await
-                        }
-                    });
-                }
-                while tasks.join_next().await.is_some() {}
-            }
-        },
+        baseline,
     )
     .await;
     rows.push(Row {
@@ -202,47 +199,26 @@ async fn main() {
     // 1c. The same with IDs parsed once, as a polling loop does: the
     // difference from 1b is the per-call ID validation.
     let group: GroupId = GROUP_ID.parse().unwrap();
-    let migration: atlas_live_migration_api::types::LiveMigrationId =
-        LIVE_MIGRATION_ID.parse().unwrap();
+    let migration: LiveMigrationId = LIVE_MIGRATION_ID.parse().unwrap();
     let (ours, base) = side_by_side(
         rounds,
         || {
             let (c, g, m) = (client.clone(), group.clone(), migration.clone());
-            async move {
-                let mut tasks = tokio::task::JoinSet::new();
-                for _ in 0..64 {
-                    let (c, g, m) = (c.clone(), g.clone(), m.clone());
-                    tasks.spawn(async move {
-                        for _ in 0..per_task {
-                            let job = c
-                                .get_push_migration()
-                                .group_id(g.clone())
-                                .live_migration_id(m.clone())
-                                .send()
-                                .await
-                                .unwrap();
-                            black_box(job);
-                        }
-                    });
+            concurrently(64, per_task, move || {
+                let (c, g, m) = (c.clone(), g.clone(), m.clone());
+                async move {
+                    let job = c
+                        .get_push_migration()
+                        .group_id(g)
+                        .live_migration_id(m)
+                        .send()
+                        .await
+                        .unwrap();
+                    black_box(job);
                 }
-                while tasks.join_next().await.is_some() {}
-            }
+            })
         },
-        || {
-            let (h, u) = (http.clone(), url.clone());
-            async move {
-                let mut tasks = tokio::task::JoinSet::new();
-                for _ in 0..64 {
-                    let (h, u) = (h.clone(), u.clone());
-                    tasks.spawn(async move {
-                        for _ in 0..per_task {
-                            hand_written(h.clone(), u.clone()).await
-                        }
-                    });
-                }
-                while tasks.join_next().await.is_some() {}
-            }
-        },
+        baseline,
     )
     .await;
     rows.push(Row {
