@@ -44,38 +44,30 @@ impl BufferedResponse {
         mut response: reqwest::Response,
         origin: Origin,
     ) -> reqwest::Result<Self> {
+        let mut read = Self::head(&response, origin);
         let mut body = BytesMut::new();
-        let mut truncated = false;
         while let Some(chunk) = response.chunk().await? {
             let room = MAX_BUFFERED_BODY - body.len();
             if chunk.len() > room {
                 body.extend_from_slice(&chunk[..room]);
-                truncated = true;
+                read.truncated = true;
                 break;
             }
             body.extend_from_slice(&chunk);
         }
-        Ok(Self {
-            origin,
-            status: response.status(),
-            headers: response.headers().clone(),
-            url: response.url().clone(),
-            body: body.freeze(),
-            truncated,
-            accept_sent: None,
-            attempts: 1,
-        })
+        read.body = body.freeze();
+        Ok(read)
     }
 
-    /// The response without its body: for bodies not worth reading.
-    pub(crate) fn head_only(response: &reqwest::Response, origin: Origin) -> Self {
+    /// The status, headers and URL, with no body (yet).
+    pub(crate) fn head(response: &reqwest::Response, origin: Origin) -> Self {
         Self {
             origin,
             status: response.status(),
             headers: response.headers().clone(),
             url: response.url().clone(),
             body: Bytes::new(),
-            truncated: true,
+            truncated: false,
             accept_sent: None,
             attempts: 1,
         }

@@ -2,7 +2,6 @@
 //! value (progenitor's `with_inner_type`) and used by the hooks.
 
 use std::fmt;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -31,8 +30,8 @@ pub(crate) struct Shared {
     /// Per attempt; `None` leaves the `reqwest::Client`'s own.
     pub(crate) attempt_timeout: Option<Duration>,
     pub(crate) legacy_v1: bool,
+    /// The latest notice; `None` until the first, which is logged.
     pub(crate) deprecation: Mutex<Option<DeprecationNotice>>,
-    pub(crate) deprecation_warned: AtomicBool,
 }
 
 impl Default for Shared {
@@ -43,7 +42,6 @@ impl Default for Shared {
             attempt_timeout: Some(crate::client_builder::DEFAULT_TIMEOUT),
             legacy_v1: false,
             deprecation: Mutex::new(None),
-            deprecation_warned: AtomicBool::new(false),
         }
     }
 }
@@ -67,9 +65,7 @@ impl ClientRuntime {
         self
     }
 
-    /// The `Deprecation`/`Sunset` notice Atlas last sent, if any: the API
-    /// version in use is deprecated and will be retired.
-    pub fn deprecation_notice(&self) -> Option<DeprecationNotice> {
+    pub(crate) fn deprecation_notice(&self) -> Option<DeprecationNotice> {
         self.shared
             .deprecation
             .lock()
@@ -77,17 +73,21 @@ impl ClientRuntime {
             .clone()
     }
 
-    /// How many OAuth token requests this client has made (service accounts
-    /// only; 0 otherwise).
-    pub fn token_requests(&self) -> u64 {
+    pub(crate) fn token_requests(&self) -> u64 {
         match &self.shared.auth {
             Auth::ServiceAccount(tokens) => tokens.fetches(),
             _ => 0,
         }
     }
 
+    /// Keeps the notice; the first one is also logged as a warning.
     pub(crate) fn note_deprecation(&self, notice: DeprecationNotice) {
-        if !self.shared.deprecation_warned.swap(true, Ordering::Relaxed) {
+        let mut kept = self
+            .shared
+            .deprecation
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if kept.is_none() {
             tracing::warn!(
                 deprecation = %notice.deprecation,
                 sunset = notice.sunset.as_deref().unwrap_or("unknown"),
@@ -95,11 +95,7 @@ impl ClientRuntime {
                  move to a newer version date (ClientBuilder::api_version)"
             );
         }
-        *self
-            .shared
-            .deprecation
-            .lock()
-            .unwrap_or_else(|p| p.into_inner()) = Some(notice);
+        *kept = Some(notice);
     }
 }
 

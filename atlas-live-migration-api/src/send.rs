@@ -195,7 +195,8 @@ impl ClientRuntime {
             .content_length()
             .is_some_and(|length| length > MAX_BUFFERED_BODY as u64)
         {
-            let mut head = BufferedResponse::head_only(&response, Origin::OversizedBody);
+            let mut head = BufferedResponse::head(&response, Origin::OversizedBody);
+            head.truncated = true;
             head.attempts = attempt;
             return Ok(head.into_response());
         }

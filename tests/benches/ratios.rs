@@ -97,6 +97,19 @@ struct Row {
     goal: String,
 }
 
+impl Row {
+    /// A row for two timings of `ops` operations each, shown per operation.
+    fn timed(name: &str, ours: Duration, base: Duration, ops: usize, goal: &str) -> Self {
+        Row {
+            name: name.into(),
+            ours: per_op(ours, ops),
+            baseline: per_op(base, ops),
+            ratio: ours.as_secs_f64() / base.as_secs_f64(),
+            goal: goal.into(),
+        }
+    }
+}
+
 fn per_op(total: Duration, ops: usize) -> String {
     format!("{:.1} µs", total.as_secs_f64() * 1e6 / ops as f64)
 }
@@ -165,13 +178,13 @@ async fn main() {
         },
     )
     .await;
-    rows.push(Row {
-        name: "request, sequential".into(),
-        ours: per_op(ours, calls),
-        baseline: per_op(base, calls),
-        ratio: ours.as_secs_f64() / base.as_secs_f64(),
-        goal: "≤ 1.05".into(),
-    });
+    rows.push(Row::timed(
+        "request, sequential",
+        ours,
+        base,
+        calls,
+        "≤ 1.05",
+    ));
 
     // 1b. Request overhead, 64 concurrent.
     let per_task = 10 * scale;
@@ -188,13 +201,13 @@ async fn main() {
         baseline,
     )
     .await;
-    rows.push(Row {
-        name: "request, 64 concurrent".into(),
-        ours: per_op(ours, 64 * per_task),
-        baseline: per_op(base, 64 * per_task),
-        ratio: ours.as_secs_f64() / base.as_secs_f64(),
-        goal: "≤ 1.05".into(),
-    });
+    rows.push(Row::timed(
+        "request, 64 concurrent",
+        ours,
+        base,
+        64 * per_task,
+        "≤ 1.05",
+    ));
 
     // 1c. The same with IDs parsed once, as a polling loop does: the
     // difference from 1b is the per-call ID validation.
@@ -221,13 +234,13 @@ async fn main() {
         baseline,
     )
     .await;
-    rows.push(Row {
-        name: "request, 64 concurrent, IDs parsed once".into(),
-        ours: per_op(ours, 64 * per_task),
-        baseline: per_op(base, 64 * per_task),
-        ratio: ours.as_secs_f64() / base.as_secs_f64(),
-        goal: "≤ 1.05".into(),
-    });
+    rows.push(Row::timed(
+        "request, 64 concurrent, IDs parsed once",
+        ours,
+        base,
+        64 * per_task,
+        "≤ 1.05",
+    ));
 
     // 2. Decode: typed response vs plain strings, same bytes.
     let decodes = 20_000 * scale;
@@ -248,13 +261,13 @@ async fn main() {
         },
     )
     .await;
-    rows.push(Row {
-        name: "decode the seed job".into(),
-        ours: per_op(ours, decodes),
-        baseline: per_op(base, decodes),
-        ratio: ours.as_secs_f64() / base.as_secs_f64(),
-        goal: "≤ 1.5".into(),
-    });
+    rows.push(Row::timed(
+        "decode the seed job",
+        ours,
+        base,
+        decodes,
+        "≤ 1.5",
+    ));
 
     // GroupId parse (pattern check) vs a plain String copy.
     let parses = 100_000 * scale;
