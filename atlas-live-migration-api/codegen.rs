@@ -25,12 +25,28 @@
 //!   the name progenitor would give it, then replaced by a hand-written type
 //!   that keeps unknown values. The spec's values are emitted (`*_VALUES`)
 //!   so a test can check the hand-written type knows each of them.
+//! * **Patterns that accept every string.** A `pattern` with a top-level
+//!   alternative that can match the empty string at the end of the input
+//!   (`^a|b|(c)?$`: `^` binds to the first alternative only) matches every
+//!   string, so checking it rejects nothing. typify would still run it on
+//!   every value, and `regress`, a backtracking engine, takes quadratic time
+//!   on such a pattern: about a second for a 16 KB host name. These patterns
+//!   are dropped (see [`accepts_every_string`]); the accepted values are
+//!   the same. Each is noted in the type's docs and listed in the emitted
+//!   `PATTERNS_ACCEPTING_EVERY_STRING` for a test that checks the claim with
+//!   `regress` itself.
+//! * **Pattern checks.** typify's checks call `::regress::Regex`; the
+//!   generated code calls `crate::pattern::Regex` instead, which compiles
+//!   every pattern with regress and answers the IDs' shape
+//!   (`^([a-f0-9]{24})$`) with an equivalent byte scan, a tenth of the cost
+//!   (see `src/pattern.rs`, where the equivalence is tested).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use heck::{ToShoutySnakeCase, ToSnakeCase, ToUpperCamelCase};
 use openapiv3::{OpenAPI, ReferenceOr, Schema, SchemaKind, Type};
+use proc_macro2::{Group, Spacing, TokenStream, TokenTree};
 use progenitor_impl::{
     GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypeImpl,
 };
@@ -57,6 +73,7 @@ pub fn generate(spec_yaml: &str) -> Result<String, String> {
     let mut spec: OpenAPI = serde_norway::from_str(spec_yaml)
         .map_err(|e| format!("{SPEC_PATH} is not a valid OpenAPI 3.0 document: {e}"))?;
     let versions = read_versioned_media_types_as_json(&mut spec)?;
+    let unchecked_patterns = drop_patterns_accepting_every_string(&mut spec);
     let mut enum_values = BTreeMap::new();
     for &(schema, property, _) in FORWARD_COMPATIBLE_ENUMS {
         let (name, values) = hoist_inline_enum(&mut spec, schema, property)?;
@@ -83,9 +100,11 @@ pub fn generate(spec_yaml: &str) -> Result<String, String> {
         .generate_tokens(&spec)
         .map_err(|e| format!("progenitor cannot generate a client from {SPEC_PATH}: {e}"))?;
 
+    let client = route_pattern_checks(client)?;
     let version_items = version_tokens(&versions);
     let enum_items = enum_value_tokens(&enum_values);
-    let file: syn::File = syn::parse2(quote!(#client #version_items #enum_items))
+    let pattern_items = unchecked_pattern_tokens(&unchecked_patterns);
+    let file: syn::File = syn::parse2(quote!(#client #version_items #enum_items #pattern_items))
         .map_err(|e| format!("progenitor produced code that does not parse: {e}"))?;
     Ok(format!("{HEADER}\n{}", prettyplease::unparse(&file)))
 }
@@ -211,6 +230,199 @@ fn hoist_inline_enum(
     Ok((name, values))
 }
 
+/// Replaces each `::regress::Regex` path in typify's output with
+/// `crate::pattern::Regex`, and checks that no other use of regress is left.
+fn route_pattern_checks(tokens: TokenStream) -> Result<TokenStream, String> {
+    fn rewrite(tokens: TokenStream, stray: &mut bool) -> Vec<TokenTree> {
+        let mut out: Vec<TokenTree> = Vec::new();
+        for token in tokens {
+            match token {
+                TokenTree::Group(group) => {
+                    let inner = rewrite(group.stream(), stray).into_iter().collect();
+                    let mut rebuilt = Group::new(group.delimiter(), inner);
+                    rebuilt.set_span(group.span());
+                    out.push(TokenTree::Group(rebuilt));
+                }
+                TokenTree::Ident(ident) if ident == "regress" => {
+                    if ends_in_path_separator(&out) {
+                        out.truncate(out.len() - 2);
+                        out.extend(quote!(crate::pattern));
+                    } else {
+                        *stray = true;
+                        out.push(TokenTree::Ident(ident));
+                    }
+                }
+                other => out.push(other),
+            }
+        }
+        out
+    }
+    fn ends_in_path_separator(tokens: &[TokenTree]) -> bool {
+        matches!(
+            tokens,
+            [.., TokenTree::Punct(first), TokenTree::Punct(second)]
+                if first.as_char() == ':' && first.spacing() == Spacing::Joint && second.as_char() == ':'
+        )
+    }
+    let mut stray = false;
+    let routed = rewrite(tokens, &mut stray).into_iter().collect();
+    if stray {
+        return Err(
+            "typify's output names regress other than as `::regress::…`; \
+                    update route_pattern_checks in codegen.rs"
+                .to_owned(),
+        );
+    }
+    Ok(routed)
+}
+
+/// Removes, from the component schemas and the schemas inside them, each
+/// string `pattern` that [`accepts_every_string`], noting it in the schema's
+/// description. Returns (where, pattern) for each one removed.
+fn drop_patterns_accepting_every_string(spec: &mut OpenAPI) -> Vec<(String, String)> {
+    fn visit(schema: &mut Schema, at: String, dropped: &mut Vec<(String, String)>) {
+        match &mut schema.schema_kind {
+            SchemaKind::Type(Type::String(string)) => {
+                if let Some(pattern) = string.pattern.take_if(|p| accepts_every_string(p)) {
+                    let note = format!(
+                        "The spec's pattern `{pattern}` matches every string, so values \
+                         are not checked against it."
+                    );
+                    let description = schema.schema_data.description.get_or_insert_default();
+                    if !description.is_empty() {
+                        description.push_str("\n\n");
+                    }
+                    description.push_str(&note);
+                    dropped.push((at, pattern));
+                }
+            }
+            SchemaKind::Type(Type::Object(object)) => {
+                for (name, property) in object.properties.iter_mut() {
+                    if let ReferenceOr::Item(property) = property {
+                        visit(property, format!("{at}.{name}"), dropped);
+                    }
+                }
+            }
+            SchemaKind::Type(Type::Array(array)) => {
+                if let Some(ReferenceOr::Item(items)) = &mut array.items {
+                    visit(items, format!("{at}[]"), dropped);
+                }
+            }
+            SchemaKind::AllOf { all_of: parts }
+            | SchemaKind::OneOf { one_of: parts }
+            | SchemaKind::AnyOf { any_of: parts } => {
+                for part in parts.iter_mut() {
+                    if let ReferenceOr::Item(part) = part {
+                        visit(part, at.clone(), dropped);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut dropped = Vec::new();
+    if let Some(components) = &mut spec.components {
+        for (name, schema) in components.schemas.iter_mut() {
+            if let ReferenceOr::Item(schema) = schema {
+                visit(schema, name.clone(), &mut dropped);
+            }
+        }
+    }
+    dropped
+}
+
+/// Whether the ECMA-262 `pattern` (JSON Schema's dialect, which `regress`
+/// implements) finds a match in every string. Decided from the syntax, and
+/// only ever answers `true` when that is certain: some top-level alternative
+/// is not anchored at the start and is, before an optional final `$`,
+/// either empty or one group made optional by `?` or `*`. Such an
+/// alternative matches the empty string at the end of any input.
+fn accepts_every_string(pattern: &str) -> bool {
+    split_top_level(pattern, '|')
+        .into_iter()
+        .any(|alternative| {
+            if alternative.starts_with('^') {
+                return false;
+            }
+            let body = alternative
+                .strip_suffix('$')
+                .filter(|body| !ends_in_escape(body))
+                .unwrap_or(alternative);
+            body.is_empty() || is_one_optional_group(body)
+        })
+}
+
+/// `text` cut at each `separator` outside groups, classes and escapes.
+fn split_top_level(text: &str, separator: char) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut start = 0;
+    scan(text, |index, c, depth| {
+        if depth == 0 && c == separator {
+            parts.push(&text[start..index]);
+            start = index + c.len_utf8();
+        }
+    });
+    parts.push(&text[start..]);
+    parts
+}
+
+/// `(…)?` or `(…)*`, where the group opened first closes just before the
+/// quantifier.
+fn is_one_optional_group(body: &str) -> bool {
+    if !body.starts_with('(') || !(body.ends_with(")?") || body.ends_with(")*")) {
+        return false;
+    }
+    let mut first_group_closes_at = None;
+    scan(body, |index, c, depth| {
+        if c == ')' && depth == 0 && first_group_closes_at.is_none() {
+            first_group_closes_at = Some(index);
+        }
+    });
+    first_group_closes_at == Some(body.len() - 2)
+}
+
+/// Calls `visit(index, char, depth)` for each character that is not escaped
+/// and not inside a class, with the group depth after a `)` and before a `(`.
+fn scan(text: &str, mut visit: impl FnMut(usize, char, usize)) {
+    let (mut depth, mut escaped, mut in_class) = (0usize, false, false);
+    for (index, c) in text.char_indices() {
+        if escaped {
+            escaped = false;
+            continue;
+        }
+        match c {
+            '\\' => escaped = true,
+            '[' if !in_class => in_class = true,
+            ']' if in_class => in_class = false,
+            _ if in_class => {}
+            '(' => {
+                visit(index, c, depth);
+                depth += 1;
+            }
+            ')' => {
+                depth = depth.saturating_sub(1);
+                visit(index, c, depth);
+            }
+            _ => visit(index, c, depth),
+        }
+    }
+}
+
+/// Whether `text` ends in an unpaired backslash (so a `$` after it is literal).
+fn ends_in_escape(text: &str) -> bool {
+    text.chars().rev().take_while(|&c| c == '\\').count() % 2 == 1
+}
+
+fn unchecked_pattern_tokens(dropped: &[(String, String)]) -> TokenStream {
+    let places = dropped.iter().map(|(at, _)| at);
+    let patterns = dropped.iter().map(|(_, pattern)| pattern);
+    quote! {
+        /// The spec's patterns that match every string, which the generated
+        /// types therefore do not check: (schema, pattern).
+        pub const PATTERNS_ACCEPTING_EVERY_STRING: &[(&str, &str)] = &[#((#places, #patterns)),*];
+    }
+}
+
 /// `Some("2023-01-01")` for `application/vnd.atlas.2023-01-01+json`.
 fn atlas_version_date(media_type: &str) -> Option<&str> {
     let date = media_type
@@ -224,7 +436,7 @@ fn atlas_version_date(media_type: &str) -> Option<&str> {
     is_date.then_some(date)
 }
 
-fn version_tokens(versions: &BTreeMap<String, String>) -> proc_macro2::TokenStream {
+fn version_tokens(versions: &BTreeMap<String, String>) -> TokenStream {
     let ids = versions.keys();
     let media_types = versions.values();
     let newest = versions
@@ -254,7 +466,7 @@ fn version_tokens(versions: &BTreeMap<String, String>) -> proc_macro2::TokenStre
     }
 }
 
-fn enum_value_tokens(enums: &BTreeMap<String, Vec<String>>) -> proc_macro2::TokenStream {
+fn enum_value_tokens(enums: &BTreeMap<String, Vec<String>>) -> TokenStream {
     let items = enums.iter().map(|(name, values)| {
         let ident = quote::format_ident!("{}_VALUES", name.to_shouty_snake_case());
         let doc = format!("The values the spec lists for `{name}`.");
@@ -264,4 +476,43 @@ fn enum_value_tokens(enums: &BTreeMap<String, Vec<String>>) -> proc_macro2::Toke
         }
     });
     quote!(#(#items)*)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::accepts_every_string;
+
+    #[test]
+    fn patterns_that_match_every_string_are_recognized() {
+        for pattern in [
+            r"^([0-9]{1,3}\.){3}[0-9]{1,3}|([0-9a-f]{1,4}:){7}([0-9a-f]{1,4})|(([a-z0-9]+\.){1,10}[a-z]+)?$",
+            "",
+            "a|",
+            "(x)*",
+            "^a|(b|c)?$",
+            "^a|$",
+            "a|(b)?|c",
+        ] {
+            assert!(accepts_every_string(pattern), "{pattern:?}");
+        }
+    }
+
+    #[test]
+    fn restrictive_patterns_are_kept() {
+        for pattern in [
+            "^([a-f0-9]{24})$",
+            "^(([a-z0-9]+\\.){1,10}[a-z]+)?$", // anchored at both ends
+            "^a|^(b)?$",
+            "(a)(b)?$",
+            "(a)?b",
+            r"a|\$",
+            r"a|(b)?\$",
+            "[|](a)?",
+            r"\|(a)?",
+            "a|(b)??x",
+            "a(b)?|c",
+        ] {
+            assert!(!accepts_every_string(pattern), "{pattern:?}");
+        }
+    }
 }

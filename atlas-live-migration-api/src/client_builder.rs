@@ -224,19 +224,25 @@ impl ClientBuilder {
                 base_url.host_str().unwrap_or_default()
             )));
         }
-        let http = match self.http_client {
-            Some(client) => client,
-            None => reqwest::Client::builder()
-                .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
-                .redirect(reqwest::redirect::Policy::none())
-                .user_agent(concat!(
-                    "atlas-live-migration-api/",
-                    env!("CARGO_PKG_VERSION")
-                ))
-                .build()
-                .map_err(|e| Error::Config(format!("cannot set up the HTTP client: {e}")))?,
-        };
         let attempt_timeout = self.timeout.unwrap_or(DEFAULT_TIMEOUT);
+        // A client built here carries the attempt limit itself; a given one
+        // gets it on each request, as its own settings are unknown.
+        let (http, request_timeout) = match self.http_client {
+            Some(client) => (client, Some(attempt_timeout)),
+            None => (
+                reqwest::Client::builder()
+                    .timeout(attempt_timeout)
+                    .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
+                    .redirect(reqwest::redirect::Policy::none())
+                    .user_agent(concat!(
+                        "atlas-live-migration-api/",
+                        env!("CARGO_PKG_VERSION")
+                    ))
+                    .build()
+                    .map_err(|e| Error::Config(format!("cannot set up the HTTP client: {e}")))?,
+                None,
+            ),
+        };
         let auth = match self.credentials.map(|c| c.0) {
             None => Auth::None,
             Some(Kind::Digest {
@@ -262,7 +268,7 @@ impl ClientBuilder {
             shared: Arc::new(Shared {
                 auth,
                 retry: self.retry,
-                attempt_timeout: Some(attempt_timeout),
+                request_timeout,
                 legacy_v1: self.legacy_v1,
                 ..Shared::default()
             }),

@@ -112,8 +112,8 @@ pub mod types {
         fn from_str(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            { ::regress::Regex::new("^([a-f0-9]{24})$").unwrap() });
+            static PATTERN: ::std::sync::LazyLock<crate::pattern::Regex> = ::std::sync::LazyLock::new(||
+            { crate::pattern::Regex::new("^([a-f0-9]{24})$").unwrap() });
             if PATTERN.find(value).is_none() {
                 return Err("doesn't match pattern \"^([a-f0-9]{24})$\"".into());
             }
@@ -178,8 +178,8 @@ pub mod types {
         fn from_str(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            { ::regress::Regex::new("^([a-f0-9]{24})$").unwrap() });
+            static PATTERN: ::std::sync::LazyLock<crate::pattern::Regex> = ::std::sync::LazyLock::new(||
+            { crate::pattern::Regex::new("^([a-f0-9]{24})$").unwrap() });
             if PATTERN.find(value).is_none() {
                 return Err("doesn't match pattern \"^([a-f0-9]{24})$\"".into());
             }
@@ -270,8 +270,11 @@ pub mod types {
             Default::default()
         }
     }
-    ///Host running a MongoDB Agent that transfers your MongoDB data between one source and one destination cluster.
+    /**Host running a MongoDB Agent that transfers your MongoDB data between one source and one destination cluster.
+
+The spec's pattern `^([0-9]{1,3}\.){3}[0-9]{1,3}|([0-9a-f]{1,4}:){7}([0-9a-f]{1,4})|(([a-z0-9]+\.){1,10}[a-z]+)?$` matches every string, so values are not checked against it.*/
     #[derive(
+        ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
         Debug,
@@ -283,7 +286,7 @@ pub mod types {
         schemars::JsonSchema
     )]
     #[serde(transparent)]
-    pub struct MigrationHost(::std::string::String);
+    pub struct MigrationHost(pub ::std::string::String);
     impl ::std::ops::Deref for MigrationHost {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
@@ -295,53 +298,20 @@ pub mod types {
             value.0
         }
     }
+    impl ::std::convert::From<::std::string::String> for MigrationHost {
+        fn from(value: ::std::string::String) -> Self {
+            Self(value)
+        }
+    }
+    impl ::std::fmt::Display for MigrationHost {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            self.0.fmt(f)
+        }
+    }
     impl ::std::str::FromStr for MigrationHost {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new(
-                        "^([0-9]{1,3}\\.){3}[0-9]{1,3}|([0-9a-f]{1,4}:){7}([0-9a-f]{1,4})|(([a-z0-9]+\\.){1,10}[a-z]+)?$",
-                    )
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^([0-9]{1,3}\\.){3}[0-9]{1,3}|([0-9a-f]{1,4}:){7}([0-9a-f]{1,4})|(([a-z0-9]+\\.){1,10}[a-z]+)?$\""
-                        .into(),
-                );
-            }
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
             Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for MigrationHost {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for MigrationHost {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for MigrationHost {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     /// Types for composing complex structures.
@@ -1035,4 +1005,12 @@ pub const LIVE_MIGRATION_RESPONSE_STATUS_VALUES: &[&str] = &[
     "FAILED",
     "COMPLETE",
     "EXPIRED",
+];
+/// The spec's patterns that match every string, which the generated
+/// types therefore do not check: (schema, pattern).
+pub const PATTERNS_ACCEPTING_EVERY_STRING: &[(&str, &str)] = &[
+    (
+        "MigrationHost",
+        "^([0-9]{1,3}\\.){3}[0-9]{1,3}|([0-9a-f]{1,4}:){7}([0-9a-f]{1,4})|(([a-z0-9]+\\.){1,10}[a-z]+)?$",
+    ),
 ];

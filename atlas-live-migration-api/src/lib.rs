@@ -10,6 +10,7 @@ mod envelope;
 mod error;
 mod hooks;
 mod legacy;
+mod pattern;
 mod retry;
 mod runtime;
 mod send;

@@ -27,8 +27,10 @@ pub struct ClientRuntime {
 pub(crate) struct Shared {
     pub(crate) auth: Auth,
     pub(crate) retry: RetryPolicy,
-    /// Per attempt; `None` leaves the `reqwest::Client`'s own.
-    pub(crate) attempt_timeout: Option<Duration>,
+    /// Set on each attempt's request. `None` when the `reqwest::Client` was
+    /// built here with the limit as its own: a per-request limit costs a map
+    /// in the request's extensions on every attempt.
+    pub(crate) request_timeout: Option<Duration>,
     pub(crate) legacy_v1: bool,
     /// The latest notice; `None` until the first, which is logged.
     pub(crate) deprecation: Mutex<Option<DeprecationNotice>>,
@@ -39,7 +41,7 @@ impl Default for Shared {
         Self {
             auth: Auth::None,
             retry: RetryPolicy::default(),
-            attempt_timeout: Some(crate::client_builder::DEFAULT_TIMEOUT),
+            request_timeout: Some(crate::client_builder::DEFAULT_TIMEOUT),
             legacy_v1: false,
             deprecation: Mutex::new(None),
         }
@@ -111,7 +113,7 @@ impl fmt::Debug for ClientRuntime {
             .field("auth", &auth)
             .field("accept_override", &self.accept_override)
             .field("retry", &shared.retry)
-            .field("attempt_timeout", &shared.attempt_timeout)
+            .field("request_timeout", &shared.request_timeout)
             .field("legacy_v1", &shared.legacy_v1)
             .finish()
     }

@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 
-use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue};
+use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderName, HeaderValue};
 use tracing::Instrument;
 
 use crate::auth::Auth;
@@ -13,6 +13,9 @@ use crate::body::{BufferedResponse, MAX_BUFFERED_BODY, Origin, ResponseRecord};
 use crate::runtime::ClientRuntime;
 use crate::{envelope, legacy, retry, versioning};
 
+/// The header progenitor adds; named once so removing it parses nothing.
+static API_VERSION: HeaderName = HeaderName::from_static("api-version");
+
 impl ClientRuntime {
     /// Headers and path for Atlas (the `pre` hook).
     pub(crate) fn prepare(&self, request: &mut reqwest::Request, operation_id: &str) {
@@ -20,7 +23,7 @@ impl ClientRuntime {
         let headers = request.headers_mut();
         // progenitor sends `api-version: <info.version>` and
         // `Accept: application/json`; Atlas versions by media type instead.
-        headers.remove("api-version");
+        headers.remove(&API_VERSION);
         let accept = if shared.legacy_v1 {
             HeaderValue::from_static("application/json")
         } else {
@@ -32,9 +35,6 @@ impl ClientRuntime {
         headers.insert(ACCEPT, accept);
         if shared.legacy_v1 {
             legacy::rewrite_path(request.url_mut());
-        }
-        if request.timeout().is_none() {
-            *request.timeout_mut() = shared.attempt_timeout;
         }
     }
 
@@ -101,13 +101,17 @@ impl ClientRuntime {
             status = tracing::field::Empty,
             elapsed_ms = tracing::field::Empty,
         );
-        let started = Instant::now();
-        let outcome = async {
+        let work = async {
             let response = self.authorized_send(http, request).await?;
             self.normalize(response, request, attempt).await
+        };
+        if span.is_disabled() {
+            // No subscriber listens: skip the span's bookkeeping, which
+            // otherwise costs on every poll of every call.
+            return work.await;
         }
-        .instrument(span.clone())
-        .await;
+        let started = Instant::now();
+        let outcome = work.instrument(span.clone()).await;
         span.record("elapsed_ms", started.elapsed().as_millis() as u64);
         match &outcome {
             Ok(response) => span.record("status", response.status().as_u16()),
@@ -124,10 +128,19 @@ impl ClientRuntime {
         http: &reqwest::Client,
         request: &reqwest::Request,
     ) -> reqwest::Result<reqwest::Response> {
+        // Each attempt sends a copy: the original is kept for a retry. The
+        // time limit goes on the copy, so the original carries no map of
+        // extensions for every copy to clone.
         let copy = || {
-            request
+            let mut copy = request
                 .try_clone()
-                .expect("GET requests have no streaming body")
+                .expect("GET requests have no streaming body");
+            if let Some(limit) = self.shared.request_timeout
+                && copy.timeout().is_none()
+            {
+                *copy.timeout_mut() = Some(limit);
+            }
+            copy
         };
         match &self.shared.auth {
             Auth::None => http.execute(copy()).await,

@@ -6,7 +6,6 @@
 //! value decodes as [`MigrationStatus::Unknown`] and the rest of the job is
 //! still readable.
 
-use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 
@@ -88,8 +87,18 @@ impl Serialize for MigrationStatus {
 
 impl<'de> Deserialize<'de> for MigrationStatus {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value = Cow::<'de, str>::deserialize(deserializer)?;
-        Ok(value.parse().unwrap_or_else(|never| match never {}))
+        // A visitor rather than `String`: known values need no allocation.
+        struct StatusVisitor;
+        impl serde::de::Visitor<'_> for StatusVisitor {
+            type Value = MigrationStatus;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a migration status string")
+            }
+            fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<Self::Value, E> {
+                Ok(value.parse().unwrap_or_else(|never| match never {}))
+            }
+        }
+        deserializer.deserialize_str(StatusVisitor)
     }
 }
 

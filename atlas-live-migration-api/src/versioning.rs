@@ -5,7 +5,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use reqwest::header::HeaderValue;
+use reqwest::header::{HeaderName, HeaderValue};
 
 /// An Atlas API version date, `YYYY-MM-DD`, such as `2023-01-01`.
 ///
@@ -111,9 +111,13 @@ pub struct DeprecationNotice {
 pub(crate) fn deprecation_notice(
     headers: &reqwest::header::HeaderMap,
 ) -> Option<DeprecationNotice> {
-    let text = |name: &str| Some(headers.get(name)?.to_str().ok()?.to_owned());
+    // Named once: a `&str` name is parsed on every lookup, and this runs on
+    // every response.
+    static DEPRECATION: HeaderName = HeaderName::from_static("deprecation");
+    static SUNSET: HeaderName = HeaderName::from_static("sunset");
+    let text = |name: &HeaderName| Some(headers.get(name)?.to_str().ok()?.to_owned());
     Some(DeprecationNotice {
-        deprecation: text("deprecation")?,
-        sunset: text("sunset"),
+        deprecation: text(&DEPRECATION)?,
+        sunset: text(&SUNSET),
     })
 }

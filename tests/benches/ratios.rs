@@ -8,7 +8,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use atlas_live_migration_api::types::{GroupId, LiveMigrationId, LiveMigrationResponse};
-use atlas_live_migration_api::{Client, Credentials, RetryPolicy};
+use atlas_live_migration_api::{Client, Credentials, DEFAULT_TIMEOUT, RetryPolicy};
 use atlas_live_migration_tests::*;
 use httpmock::prelude::*;
 use serde::Deserialize;
@@ -120,20 +120,25 @@ async fn main() {
     let scale = env_number("BENCH_SCALE", 1);
     let mut rows = Vec::new();
 
-    // One reqwest::Client for both sides: same pool, same settings.
+    // One reqwest::Client for both sides: same pool, same settings. The
+    // runtime gives every attempt a time limit (`DEFAULT_TIMEOUT`), so the
+    // baseline's client has the same one: a timer per request on both sides.
     let server = ScriptedServer::start(vec![http_response(
         200,
         &[("content-type", MEDIA_TYPE)],
         SEED_200,
     )])
     .await;
-    let http = reqwest::Client::builder().build().unwrap();
+    let http = reqwest::Client::builder()
+        .timeout(DEFAULT_TIMEOUT)
+        .build()
+        .unwrap();
     let client = Client::builder()
         .base_url(&server.base_url)
         .reqwest_client(http.clone())
         .build()
         .unwrap();
-    let url = format!("{}{PATH}", server.base_url);
+    let base_url = server.base_url.clone();
 
     let generated = |client: Client| async move {
         let job = client
@@ -145,7 +150,11 @@ async fn main() {
             .unwrap();
         black_box(job);
     };
-    let hand_written = |http: reqwest::Client, url: String| async move {
+    // What a hand-written call does: the URL from the IDs, the versioned
+    // Accept header, the body decoded into plain strings.
+    let hand_written = |http: reqwest::Client, base_url: String| async move {
+        let url =
+            format!("{base_url}/api/atlas/v2/groups/{GROUP_ID}/liveMigrations/{LIVE_MIGRATION_ID}");
         let response = http
             .get(&url)
             .header("accept", MEDIA_TYPE)
@@ -169,7 +178,7 @@ async fn main() {
             }
         },
         || {
-            let (h, u) = (http.clone(), url.clone());
+            let (h, u) = (http.clone(), base_url.clone());
             async move {
                 for _ in 0..calls {
                     hand_written(h.clone(), u.clone()).await
@@ -189,7 +198,7 @@ async fn main() {
     // 1b. Request overhead, 64 concurrent.
     let per_task = 10 * scale;
     let baseline = || {
-        let (h, u) = (http.clone(), url.clone());
+        let (h, u) = (http.clone(), base_url.clone());
         concurrently(64, per_task, move || hand_written(h.clone(), u.clone()))
     };
     let (ours, base) = side_by_side(

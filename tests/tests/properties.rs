@@ -34,10 +34,37 @@ fn id_like() -> impl Strategy<Value = String> {
     ]
 }
 
+/// The spec's pattern, as the generated type reports it in its error.
+fn pattern_of<T: std::str::FromStr<Err: std::fmt::Display>>() -> regress::Regex {
+    let message = "".parse::<T>().err().unwrap().to_string();
+    let pattern = message
+        .split_once('"')
+        .and_then(|(_, rest)| rest.rsplit_once('"'))
+        .map(|(pattern, _)| pattern.to_owned())
+        .unwrap_or_else(|| panic!("no pattern in {message:?}"));
+    regress::Regex::new(&pattern).unwrap()
+}
+
 #[test]
 fn id_parsing_never_panics_and_accepts_only_24_lower_hex_digits() {
+    // The generated checks take a byte scan for this pattern's shape
+    // (src/pattern.rs); regress, on the spec's pattern, is the reference.
+    let group_pattern = pattern_of::<GroupId>();
+    let migration_pattern = pattern_of::<LiveMigrationId>();
     runner()
         .run(&id_like(), |text| {
+            prop_assert_eq!(
+                text.parse::<GroupId>().is_ok(),
+                group_pattern.find(&text).is_some(),
+                "GroupId {:?}",
+                text
+            );
+            prop_assert_eq!(
+                text.parse::<LiveMigrationId>().is_ok(),
+                migration_pattern.find(&text).is_some(),
+                "LiveMigrationId {:?}",
+                text
+            );
             let is_id =
                 text.len() == 24 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
             prop_assert_eq!(text.parse::<GroupId>().is_ok(), is_id, "GroupId {:?}", text);
@@ -50,6 +77,27 @@ fn id_parsing_never_panics_and_accepts_only_24_lower_hex_digits() {
             Ok(())
         })
         .unwrap();
+}
+
+/// The generation function leaves a spec pattern unchecked only when it
+/// matches every string; regress, the engine typify's checks use, agrees.
+#[test]
+fn patterns_left_unchecked_match_every_string() {
+    let strings = prop_oneof![
+        any::<String>(),
+        "[a-z0-9.:-]{0,40}",
+        "([0-9]{1,3}\\.){3}[0-9]{1,3}",
+        "[\n\r\t $^|()]{0,8}",
+    ];
+    for (schema, pattern) in atlas_live_migration_api::PATTERNS_ACCEPTING_EVERY_STRING {
+        let regex = regress::Regex::new(pattern).unwrap();
+        runner()
+            .run(&strings, |text| {
+                prop_assert!(regex.find(&text).is_some(), "{} {:?}", schema, text);
+                Ok(())
+            })
+            .unwrap();
+    }
 }
 
 /// JSON values whose keys are often the response's and the error's own.
