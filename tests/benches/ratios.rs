@@ -9,24 +9,9 @@ use std::time::{Duration, Instant};
 
 use atlas_live_migration_api::types::{GroupId, LiveMigrationId, LiveMigrationResponse};
 use atlas_live_migration_api::{Client, Credentials, DEFAULT_TIMEOUT, RetryPolicy};
+use atlas_live_migration_tests::baseline::{self, PlainJob};
 use atlas_live_migration_tests::*;
 use httpmock::prelude::*;
-use serde::Deserialize;
-
-/// The baseline's type: the same fields as plain strings, no validation.
-#[derive(Deserialize)]
-#[allow(dead_code)]
-struct PlainJob {
-    #[serde(rename = "_id")]
-    id: Option<String>,
-    #[serde(rename = "lagTimeSeconds")]
-    lag_time_seconds: Option<i64>,
-    #[serde(rename = "migrationHosts", default)]
-    migration_hosts: Vec<String>,
-    #[serde(rename = "readyForCutover")]
-    ready_for_cutover: Option<bool>,
-    status: Option<String>,
-}
 
 fn env_number(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -150,19 +135,8 @@ async fn main() {
             .unwrap();
         black_box(job);
     };
-    // What a hand-written call does: the URL from the IDs, the versioned
-    // Accept header, the body decoded into plain strings.
     let hand_written = |http: reqwest::Client, base_url: String| async move {
-        let url =
-            format!("{base_url}/api/atlas/v2/groups/{GROUP_ID}/liveMigrations/{LIVE_MIGRATION_ID}");
-        let response = http
-            .get(&url)
-            .header("accept", MEDIA_TYPE)
-            .send()
-            .await
-            .unwrap();
-        let bytes = response.bytes().await.unwrap();
-        black_box(serde_json::from_slice::<PlainJob>(&bytes).unwrap());
+        black_box(baseline::get_job(&http, &base_url).await);
     };
 
     // 1a. Request overhead, sequential.

@@ -306,3 +306,42 @@ pub async fn get_job(
         .await?
         .into_inner())
 }
+
+/// The hand-written side of the benchmarks (`benches/ratios.rs`) and of the
+/// instruction counts (`examples/call_profile.rs`): what a caller writes
+/// without this crate.
+pub mod baseline {
+    use serde::Deserialize;
+
+    use super::{GROUP_ID, LIVE_MIGRATION_ID, MEDIA_TYPE};
+
+    /// The response's fields as plain strings, no validation.
+    #[derive(Deserialize)]
+    #[allow(dead_code)]
+    pub struct PlainJob {
+        #[serde(rename = "_id")]
+        id: Option<String>,
+        #[serde(rename = "lagTimeSeconds")]
+        lag_time_seconds: Option<i64>,
+        #[serde(rename = "migrationHosts", default)]
+        migration_hosts: Vec<String>,
+        #[serde(rename = "readyForCutover")]
+        ready_for_cutover: Option<bool>,
+        status: Option<String>,
+    }
+
+    /// The URL from the IDs, the versioned `Accept`, the body decoded into
+    /// [`PlainJob`].
+    pub async fn get_job(http: &reqwest::Client, base_url: &str) -> PlainJob {
+        let url =
+            format!("{base_url}/api/atlas/v2/groups/{GROUP_ID}/liveMigrations/{LIVE_MIGRATION_ID}");
+        let response = http
+            .get(&url)
+            .header("accept", MEDIA_TYPE)
+            .send()
+            .await
+            .unwrap();
+        let bytes = response.bytes().await.unwrap();
+        serde_json::from_slice(&bytes).unwrap()
+    }
+}

@@ -1,0 +1,55 @@
+//! One side of the 64-concurrent request benchmark, alone in a process, for
+//! `tests/scripts/instructions.sh` to count its instructions with callgrind:
+//! counts, unlike times, do not move with the load on a shared machine.
+//!
+//! `call_profile client|baseline CALLS_PER_TASK`
+
+use std::hint::black_box;
+
+use atlas_live_migration_api::{Client, DEFAULT_TIMEOUT};
+use atlas_live_migration_tests::*;
+
+const TASKS: usize = 64;
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let mut args = std::env::args().skip(1);
+    let (side, calls) = match (args.next(), args.next().and_then(|n| n.parse().ok())) {
+        (Some(side), Some(calls)) if side == "client" || side == "baseline" => (side, calls),
+        _ => {
+            eprintln!("usage: call_profile client|baseline CALLS_PER_TASK");
+            std::process::exit(2);
+        }
+    };
+    let server = ScriptedServer::start(vec![http_response(
+        200,
+        &[("content-type", MEDIA_TYPE)],
+        SEED_200,
+    )])
+    .await;
+    // As in benches/ratios.rs: one reqwest::Client, the runtime's time limit.
+    let http = reqwest::Client::builder()
+        .timeout(DEFAULT_TIMEOUT)
+        .build()
+        .unwrap();
+    let client = Client::builder()
+        .base_url(&server.base_url)
+        .reqwest_client(http.clone())
+        .build()
+        .unwrap();
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..TASKS {
+        let (client, http, base_url) = (client.clone(), http.clone(), server.base_url.clone());
+        let use_client = side == "client";
+        tasks.spawn(async move {
+            for _ in 0..calls {
+                if use_client {
+                    black_box(get_job(&client).await.unwrap());
+                } else {
+                    black_box(baseline::get_job(&http, &base_url).await);
+                }
+            }
+        });
+    }
+    while tasks.join_next().await.is_some() {}
+}
