@@ -12,12 +12,15 @@
 //!   `application/vnd.atlas.<YYYY-MM-DD>+json`, but progenitor only types
 //!   responses whose media type is exactly `application/json` (anything else
 //!   becomes an untyped byte stream). Each such media type is read as
-//!   `application/json`, and the date it carries is emitted into the generated
-//!   code as `spec_media_type` so the client's hooks can send
-//!   `Accept: application/vnd.atlas.<date>+json` on every request instead of
-//!   progenitor's `Accept: application/json`. The table is keyed by the name
-//!   hooks see in `OperationInfo::operation_id`: progenitor's snake_case of
-//!   the operationId (`get_push_migration`), computed with the same `heck`.
+//!   `application/json`, and the date it carries is emitted as
+//!   `SPEC_API_VERSION`.
+//! * **Versioned requests.** Atlas reads the API version from `Accept` and
+//!   refuses a request without one. progenitor's request code sends
+//!   `Accept: application/json`, plus an `api-version: <info.version>`
+//!   header that Atlas ignores, from a header map built for it on every
+//!   call. Each operation's request instead sends its versioned media type
+//!   as `Accept`, and the `api-version` header is not built (nor its map,
+//!   when it held nothing else; see [`send_atlas_versions`]).
 //! * **Strict enums.** progenitor's enums fail the whole decode on a value
 //!   they do not know, and Atlas adds values over time. The enums listed in
 //!   [`FORWARD_COMPATIBLE_ENUMS`] are inline in the spec; typify can only
@@ -42,7 +45,6 @@
 //!   (see `src/pattern.rs`, where the equivalence is tested).
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 
 use heck::{ToShoutySnakeCase, ToSnakeCase, ToUpperCamelCase};
 use openapiv3::{OpenAPI, ReferenceOr, Schema, SchemaKind, Type};
@@ -50,7 +52,8 @@ use proc_macro2::{Group, Spacing, TokenStream, TokenTree};
 use progenitor_impl::{
     GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypeImpl,
 };
-use quote::quote;
+use quote::{ToTokens, quote};
+use syn::visit_mut::{self, VisitMut};
 
 /// The spec, relative to the workspace root.
 pub const SPEC_PATH: &str = "openapi/atlas-live-migration.yaml";
@@ -104,8 +107,10 @@ pub fn generate(spec_yaml: &str) -> Result<String, String> {
     let version_items = version_tokens(&versions);
     let enum_items = enum_value_tokens(&enum_values);
     let pattern_items = unchecked_pattern_tokens(&unchecked_patterns);
-    let file: syn::File = syn::parse2(quote!(#client #version_items #enum_items #pattern_items))
-        .map_err(|e| format!("progenitor produced code that does not parse: {e}"))?;
+    let mut file: syn::File =
+        syn::parse2(quote!(#client #version_items #enum_items #pattern_items))
+            .map_err(|e| format!("progenitor produced code that does not parse: {e}"))?;
+    send_atlas_versions(&mut file, &versions)?;
     Ok(format!("{HEADER}\n{}", prettyplease::unparse(&file)))
 }
 
@@ -228,6 +233,211 @@ fn hoist_inline_enum(
         .schemas
         .insert(name.clone(), ReferenceOr::Item(*hoisted));
     Ok((name, values))
+}
+
+/// Rewrites each operation's request code (a method whose body builds an
+/// `OperationInfo`) so that it sends `Accept: <the operation's versioned
+/// media type>` where progenitor wrote `application/json`, and drops
+/// progenitor's `api-version` header. The header map that carried it is
+/// dropped too, with its merge into the request, when the operation has no
+/// header parameters to put in it. Fails, naming what it missed, when
+/// progenitor's output no longer has the shape this expects.
+fn send_atlas_versions(
+    file: &mut syn::File,
+    versions: &BTreeMap<String, String>,
+) -> Result<(), String> {
+    let mut pass = AtlasVersioning {
+        versions,
+        fallback: newest_media_type(versions),
+        operations: 0,
+        errors: Vec::new(),
+    };
+    pass.visit_file_mut(file);
+    if pass.operations == 0 {
+        pass.errors
+            .push("no operation's request code was found".to_owned());
+    }
+    if pass.errors.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "progenitor's request code is not shaped as expected ({}); update \
+             send_atlas_versions in codegen.rs",
+            pass.errors.join("; ")
+        ))
+    }
+}
+
+struct AtlasVersioning<'a> {
+    versions: &'a BTreeMap<String, String>,
+    /// For operations the spec does not version.
+    fallback: &'a str,
+    operations: usize,
+    errors: Vec<String>,
+}
+
+impl VisitMut for AtlasVersioning<'_> {
+    fn visit_impl_item_fn_mut(&mut self, function: &mut syn::ImplItemFn) {
+        let Some(operation_id) = operation_id(&function.block) else {
+            return visit_mut::visit_impl_item_fn_mut(self, function);
+        };
+        self.operations += 1;
+        let media_type = self
+            .versions
+            .get(&operation_id)
+            .map_or(self.fallback, String::as_str);
+        if let Err(missed) = version_request(&mut function.block, media_type) {
+            self.errors.push(format!("{operation_id}: {missed}"));
+        }
+    }
+}
+
+fn version_request(block: &mut syn::Block, media_type: &str) -> Result<(), String> {
+    let statements = block.stmts.len();
+    block
+        .stmts
+        .retain(|statement| !appends_api_version(statement));
+    if block.stmts.len() + 1 != statements {
+        return Err("no single `header_map.append(\"api-version\", …)`".to_owned());
+    }
+    let map = "header_map";
+    let declaration = block.stmts.iter().position(|statement| {
+        matches!(statement, syn::Stmt::Local(local) if mentions(local.pat.to_token_stream(), map))
+    });
+    let uses = block
+        .stmts
+        .iter()
+        .filter(|statement| mentions(statement.to_token_stream(), map))
+        .count();
+    // The declaration and the request's `.headers(header_map)`: nothing else
+    // goes in the map.
+    let drop_map = declaration.is_some() && uses == 2;
+    let mut chain = RequestChain {
+        media_type,
+        drop_merge_of: drop_map.then_some(map),
+        accepts_set: 0,
+        merges_dropped: 0,
+    };
+    chain.visit_block_mut(block);
+    if chain.accepts_set != 1 {
+        return Err(format!(
+            "{} `.header(ACCEPT, HeaderValue::from_static(\"application/json\"))` calls, not one",
+            chain.accepts_set
+        ));
+    }
+    if let (true, Some(declaration)) = (drop_map, declaration) {
+        if chain.merges_dropped != 1 {
+            return Err("no single `.headers(header_map)`".to_owned());
+        }
+        block.stmts.remove(declaration);
+    }
+    Ok(())
+}
+
+/// Rewrites the request builder chain of one operation.
+struct RequestChain<'a> {
+    media_type: &'a str,
+    drop_merge_of: Option<&'a str>,
+    accepts_set: usize,
+    merges_dropped: usize,
+}
+
+impl VisitMut for RequestChain<'_> {
+    fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
+        visit_mut::visit_expr_mut(self, expr);
+        let syn::Expr::MethodCall(call) = expr else {
+            return;
+        };
+        let args: Vec<&syn::Expr> = call.args.iter().collect();
+        match (call.method.to_string().as_str(), args.as_slice()) {
+            ("headers", [syn::Expr::Path(path)])
+                if self
+                    .drop_merge_of
+                    .is_some_and(|map| path.path.is_ident(map)) =>
+            {
+                self.merges_dropped += 1;
+                *expr = (*call.receiver).clone();
+            }
+            ("header", [syn::Expr::Path(name), _])
+                if name
+                    .path
+                    .segments
+                    .last()
+                    .is_some_and(|s| s.ident == "ACCEPT") =>
+            {
+                let Some(syn::Expr::Call(value)) = call.args.last_mut() else {
+                    return;
+                };
+                let Some(syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(text),
+                    ..
+                })) = value.args.first_mut()
+                else {
+                    return;
+                };
+                if text.value() == "application/json" {
+                    *text = syn::LitStr::new(self.media_type, text.span());
+                    self.accepts_set += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The `operation_id` of the `OperationInfo` built in `block`, if any.
+fn operation_id(block: &syn::Block) -> Option<String> {
+    struct Find(Option<String>);
+    impl VisitMut for Find {
+        fn visit_expr_struct_mut(&mut self, node: &mut syn::ExprStruct) {
+            if node
+                .path
+                .segments
+                .last()
+                .is_some_and(|s| s.ident == "OperationInfo")
+            {
+                for field in &node.fields {
+                    if let (
+                        syn::Member::Named(name),
+                        syn::Expr::Lit(syn::ExprLit {
+                            lit: syn::Lit::Str(id),
+                            ..
+                        }),
+                    ) = (&field.member, &field.expr)
+                        && name == "operation_id"
+                    {
+                        self.0 = Some(id.value());
+                    }
+                }
+            }
+            visit_mut::visit_expr_struct_mut(self, node);
+        }
+    }
+    let mut find = Find(None);
+    find.visit_block_mut(&mut block.clone());
+    find.0
+}
+
+/// `header_map.append(HeaderName::from_static("api-version"), …);`
+fn appends_api_version(statement: &syn::Stmt) -> bool {
+    let syn::Stmt::Expr(syn::Expr::MethodCall(call), _) = statement else {
+        return false;
+    };
+    call.method == "append"
+        && matches!(&*call.receiver, syn::Expr::Path(p) if p.path.is_ident("header_map"))
+        && call.args.first().is_some_and(|name| {
+            let text = name.to_token_stream().to_string();
+            text.contains("from_static") && text.contains("\"api-version\"")
+        })
+}
+
+/// Whether `tokens` contain the identifier `name`, at any depth.
+fn mentions(tokens: TokenStream, name: &str) -> bool {
+    tokens.into_iter().any(|token| match token {
+        TokenTree::Ident(ident) => ident == name,
+        TokenTree::Group(group) => mentions(group.stream(), name),
+        _ => false,
+    })
 }
 
 /// Replaces each `::regress::Regex` path in typify's output with
@@ -436,32 +646,20 @@ fn atlas_version_date(media_type: &str) -> Option<&str> {
     is_date.then_some(date)
 }
 
-fn version_tokens(versions: &BTreeMap<String, String>) -> TokenStream {
-    let ids = versions.keys();
-    let media_types = versions.values();
-    let newest = versions
+/// The newest media type the spec declares, for operations it does not
+/// version (`application/json` if it versions none).
+fn newest_media_type(versions: &BTreeMap<String, String>) -> &str {
+    versions
         .values()
         .max_by_key(|media_type| atlas_version_date(media_type))
-        .map_or("application/json", String::as_str);
-    let newest_date = atlas_version_date(newest).unwrap_or_default();
-    let mut doc = String::from(
-        "The versioned media type the spec declares for an operation's success \
-         response, by the operation's name in `OperationInfo`; the client sends \
-         it as `Accept`. Operations the spec does not version get the newest.\n\n",
-    );
-    for (id, media_type) in versions {
-        let _ = writeln!(doc, "- `{id}`: `{media_type}`");
-    }
-    quote! {
-        #[doc = #doc]
-        pub fn spec_media_type(operation_id: &str) -> &'static str {
-            match operation_id {
-                #(#ids => #media_types,)*
-                _ => #newest,
-            }
-        }
+        .map_or("application/json", String::as_str)
+}
 
-        /// The newest API version date the spec declares for any operation.
+fn version_tokens(versions: &BTreeMap<String, String>) -> TokenStream {
+    let newest_date = atlas_version_date(newest_media_type(versions)).unwrap_or_default();
+    quote! {
+        /// The newest API version date the spec declares for any operation;
+        /// each operation's request sends its own as `Accept`.
         pub const SPEC_API_VERSION: &str = #newest_date;
     }
 }
@@ -480,7 +678,40 @@ fn enum_value_tokens(enums: &BTreeMap<String, Vec<String>>) -> TokenStream {
 
 #[cfg(test)]
 mod tests {
-    use super::accepts_every_string;
+    use super::{accepts_every_string, generate};
+
+    const SPEC: &str = include_str!("../openapi/atlas-live-migration.yaml");
+
+    #[test]
+    fn requests_send_the_versioned_accept_and_no_api_version_header() {
+        let code = generate(SPEC).unwrap();
+        assert!(code.contains(
+            r#"HeaderValue::from_static(
+                        "application/vnd.atlas.2023-01-01+json",
+                    )"#
+        ));
+        assert!(!code.contains("\"application/json\""), "{code}");
+        assert!(!code.contains("api-version"), "{code}");
+        assert!(!code.contains("header_map"), "{code}");
+    }
+
+    #[test]
+    fn header_parameters_keep_their_header_map() {
+        let with_header = SPEC.replacen(
+            "        - $ref: \"#/components/parameters/pretty\"\n",
+            "        - $ref: \"#/components/parameters/pretty\"\n        \
+             - name: X-Request-Tag\n          in: header\n          schema:\n            type: string\n",
+            1,
+        );
+        assert_ne!(with_header, SPEC);
+        let code = generate(&with_header).unwrap();
+        assert!(
+            code.contains("header_map.append(\"X-Request-Tag\""),
+            "{code}"
+        );
+        assert!(code.contains(".headers(header_map)"), "{code}");
+        assert!(!code.contains("api-version"), "{code}");
+    }
 
     #[test]
     fn patterns_that_match_every_string_are_recognized() {

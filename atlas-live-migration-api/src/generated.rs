@@ -913,25 +913,18 @@ pub mod builder {
                 encode_path(& group_id.to_string()), encode_path(& live_migration_id
                 .to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
                 .get(url)
                 .header(
                     ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        "application/vnd.atlas.2023-01-01+json",
+                    ),
                 )
                 .query(&progenitor_client::QueryParam::new("envelope", &envelope))
                 .query(&progenitor_client::QueryParam::new("pretty", &pretty))
-                .headers(header_map)
                 .build()?;
             let info = OperationInfo {
                 operation_id: "get_push_migration",
@@ -986,17 +979,8 @@ pub mod builder {
 pub mod prelude {
     pub use self::super::Client;
 }
-/**The versioned media type the spec declares for an operation's success response, by the operation's name in `OperationInfo`; the client sends it as `Accept`. Operations the spec does not version get the newest.
-
-- `get_push_migration`: `application/vnd.atlas.2023-01-01+json`
-*/
-pub fn spec_media_type(operation_id: &str) -> &'static str {
-    match operation_id {
-        "get_push_migration" => "application/vnd.atlas.2023-01-01+json",
-        _ => "application/vnd.atlas.2023-01-01+json",
-    }
-}
-/// The newest API version date the spec declares for any operation.
+/// The newest API version date the spec declares for any operation;
+/// each operation's request sends its own as `Accept`.
 pub const SPEC_API_VERSION: &str = "2023-01-01";
 ///The values the spec lists for `LiveMigrationResponseStatus`.
 pub const LIVE_MIGRATION_RESPONSE_STATUS_VALUES: &[&str] = &[

@@ -12,9 +12,9 @@ impl ClientHooks<ClientRuntime> for crate::Client {
     async fn pre<E>(
         &self,
         request: &mut reqwest::Request,
-        info: &OperationInfo,
+        _info: &OperationInfo,
     ) -> Result<(), Error<E>> {
-        self.inner.prepare(request, info.operation_id);
+        self.inner.prepare(request);
         Ok(())
     }
 

@@ -26,7 +26,8 @@ pub(crate) struct Regex {
 enum Engine {
     /// `^[class]{min,max}$`, optionally with the repetition in a group.
     AnchoredClassRepeat {
-        class: [bool; 128],
+        /// Indexed by byte; false for every non-ASCII byte.
+        class: [bool; 256],
         min: usize,
         max: usize,
     },
@@ -53,9 +54,7 @@ impl Regex {
                 // Every byte in an ASCII class means one byte per character,
                 // so the byte length is the number of repetitions.
                 let fits = (*min..=*max).contains(&text.len())
-                    && text
-                        .bytes()
-                        .all(|byte| class.get(usize::from(byte)).copied().unwrap_or(false));
+                    && text.bytes().all(|byte| class[usize::from(byte)]);
                 fits.then_some(0..text.len())
             }
             Engine::Regress(regex) => regex.find(text).map(|found| found.range),
@@ -67,7 +66,7 @@ impl Regex {
 /// wrapped in `(…)` or `(?:…)`, where the class lists ASCII letters, digits
 /// and ranges of them. Anything else, including every escape, negated class
 /// or lazy quantifier, gives `None` and runs in regress.
-fn anchored_class_repeat(pattern: &str) -> Option<([bool; 128], usize, usize)> {
+fn anchored_class_repeat(pattern: &str) -> Option<([bool; 256], usize, usize)> {
     let inner = pattern.strip_prefix('^')?.strip_suffix('$')?;
     let inner = match inner.strip_suffix(')') {
         Some(grouped) => grouped
@@ -91,7 +90,7 @@ fn anchored_class_repeat(pattern: &str) -> Option<([bool; 128], usize, usize)> {
     if items.is_empty() {
         return None;
     }
-    let mut class = [false; 128];
+    let mut class = [false; 256];
     let mut at = 0;
     while at < items.len() {
         let first = items[at];

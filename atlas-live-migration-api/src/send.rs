@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 
-use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderName, HeaderValue};
+use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue};
 use tracing::Instrument;
 
 use crate::auth::Auth;
@@ -13,28 +13,18 @@ use crate::body::{BufferedResponse, MAX_BUFFERED_BODY, Origin, ResponseRecord};
 use crate::runtime::ClientRuntime;
 use crate::{envelope, legacy, retry, versioning};
 
-/// The header progenitor adds; named once so removing it parses nothing.
-static API_VERSION: HeaderName = HeaderName::from_static("api-version");
-
 impl ClientRuntime {
-    /// Headers and path for Atlas (the `pre` hook).
-    pub(crate) fn prepare(&self, request: &mut reqwest::Request, operation_id: &str) {
-        let shared = &self.shared;
-        let headers = request.headers_mut();
-        // progenitor sends `api-version: <info.version>` and
-        // `Accept: application/json`; Atlas versions by media type instead.
-        headers.remove(&API_VERSION);
-        let accept = if shared.legacy_v1 {
-            HeaderValue::from_static("application/json")
-        } else {
-            match &self.accept_override {
-                Some(accept) => accept.clone(),
-                None => HeaderValue::from_static(crate::spec_media_type(operation_id)),
-            }
-        };
-        headers.insert(ACCEPT, accept);
-        if shared.legacy_v1 {
+    /// The `Accept` a pinned version or the legacy surface asks for (the
+    /// `pre` hook). Otherwise the generated request already carries the
+    /// version its operation declares in the spec (see `codegen.rs`).
+    pub(crate) fn prepare(&self, request: &mut reqwest::Request) {
+        if self.shared.legacy_v1 {
+            request
+                .headers_mut()
+                .insert(ACCEPT, HeaderValue::from_static("application/json"));
             legacy::rewrite_path(request.url_mut());
+        } else if let Some(accept) = &self.accept_override {
+            request.headers_mut().insert(ACCEPT, accept.clone());
         }
     }
 
@@ -128,24 +118,11 @@ impl ClientRuntime {
         http: &reqwest::Client,
         request: &reqwest::Request,
     ) -> reqwest::Result<reqwest::Response> {
-        // Each attempt sends a copy: the original is kept for a retry. The
-        // time limit goes on the copy, so the original carries no map of
-        // extensions for every copy to clone.
-        let copy = || {
-            let mut copy = request
-                .try_clone()
-                .expect("GET requests have no streaming body");
-            if let Some(limit) = self.shared.request_timeout
-                && copy.timeout().is_none()
-            {
-                *copy.timeout_mut() = Some(limit);
-            }
-            copy
-        };
+        // Each attempt sends a copy: the original is kept for a retry.
         match &self.shared.auth {
-            Auth::None => http.execute(copy()).await,
+            Auth::None => http.execute(self.attempt_copy(request)).await,
             Auth::Digest(digest) => {
-                let mut first = copy();
+                let mut first = self.attempt_copy(request);
                 let sent_credentials = digest.authorization(&first).map(|value| {
                     first.headers_mut().insert(AUTHORIZATION, value);
                 });
@@ -160,7 +137,7 @@ impl ClientRuntime {
                     Some(stale) if stale || sent_credentials.is_none() => {}
                     _ => return Ok(response),
                 }
-                let mut again = copy();
+                let mut again = self.attempt_copy(request);
                 if let Some(value) = digest.authorization(&again) {
                     again.headers_mut().insert(AUTHORIZATION, value);
                 }
@@ -171,7 +148,7 @@ impl ClientRuntime {
                     Ok(bearer) => bearer,
                     Err(failure) => return failure.into_result(),
                 };
-                let mut first = copy();
+                let mut first = self.attempt_copy(request);
                 first.headers_mut().insert(AUTHORIZATION, bearer.clone());
                 let response = http.execute(first).await?;
                 if response.status() != reqwest::StatusCode::UNAUTHORIZED {
@@ -183,11 +160,42 @@ impl ClientRuntime {
                     Ok(renewed) => renewed,
                     Err(failure) => return failure.into_result(),
                 };
-                let mut again = copy();
+                let mut again = self.attempt_copy(request);
                 again.headers_mut().insert(AUTHORIZATION, renewed);
                 http.execute(again).await
             }
         }
+    }
+
+    /// The request for one attempt, with the per-attempt time limit.
+    ///
+    /// `Request::try_clone` creates and drops a map of extensions on every
+    /// call, a third of the runtime's work on a successful call. A request
+    /// without a body is its method, URL, headers, version and time limit
+    /// (reqwest 0.13 keeps nothing else in a request's extensions), so
+    /// those are copied here; one with a body goes through `try_clone`.
+    fn attempt_copy(&self, request: &reqwest::Request) -> reqwest::Request {
+        let mut copy = if request.body().is_none() {
+            let mut copy = reqwest::Request::new(request.method().clone(), request.url().clone());
+            *copy.headers_mut() = request.headers().clone();
+            *copy.version_mut() = request.version();
+            if let Some(limit) = request.timeout() {
+                *copy.timeout_mut() = Some(*limit);
+            }
+            copy
+        } else {
+            request
+                .try_clone()
+                .expect("this client sends no streaming bodies")
+        };
+        // The time limit goes on the copy, so the original carries no map
+        // of extensions for every copy to clone.
+        if let Some(limit) = self.shared.request_timeout
+            && copy.timeout().is_none()
+        {
+            *copy.timeout_mut() = Some(limit);
+        }
+        copy
     }
 
     /// Successful plain responses pass untouched (the fast path); the rest
