@@ -909,22 +909,26 @@ pub mod builder {
             let envelope = envelope.map_err(Error::InvalidRequest)?;
             let pretty = pretty.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/atlas/v2/groups/{}/liveMigrations/{}", client.baseurl,
-                encode_path(& group_id.to_string()), encode_path(& live_migration_id
-                .to_string()),
+                "{}/api/atlas/v2/groups/{}/liveMigrations/{}", client.baseurl, crate
+                ::url_parts::encode_path(& group_id.to_string()), crate
+                ::url_parts::encode_path(& live_migration_id.to_string()),
             );
             #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static(
-                        "application/vnd.atlas.2023-01-01+json",
+            let mut request = crate::url_parts::query_if_set(
+                    crate::url_parts::query_if_set(
+                        client
+                            .client
+                            .get(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/vnd.atlas.2023-01-01+json",
+                                ),
+                            ),
+                        &progenitor_client::QueryParam::new("envelope", &envelope),
                     ),
+                    &progenitor_client::QueryParam::new("pretty", &pretty),
                 )
-                .query(&progenitor_client::QueryParam::new("envelope", &envelope))
-                .query(&progenitor_client::QueryParam::new("pretty", &pretty))
                 .build()?;
             let info = OperationInfo {
                 operation_id: "get_push_migration",
@@ -934,39 +938,39 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::from_response(response).await,
                 401u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::decode::from_response(response).await?,
                         ),
                     )
                 }
                 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::decode::from_response(response).await?,
                         ),
                     )
                 }
                 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::decode::from_response(response).await?,
                         ),
                     )
                 }
                 429u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::decode::from_response(response).await?,
                         ),
                     )
                 }
                 500u16 => {
                     Err(
                         Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
+                            crate::decode::from_response(response).await?,
                         ),
                     )
                 }

@@ -23,9 +23,7 @@ impl ClientHooks<ClientRuntime> for crate::Client {
         request: reqwest::Request,
         info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
-        self.inner
-            .execute(&self.client, request, info.operation_id)
-            .await
+        Box::pin(self.inner.execute(&self.client, request, info.operation_id)).await
     }
 
     async fn post<E>(

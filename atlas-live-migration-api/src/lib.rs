@@ -6,6 +6,7 @@ mod auth;
 mod body;
 mod client_builder;
 mod credentials;
+mod decode;
 mod envelope;
 mod error;
 mod hooks;
@@ -15,6 +16,7 @@ mod retry;
 mod runtime;
 mod send;
 mod status;
+mod url_parts;
 mod versioning;
 mod wait;
 

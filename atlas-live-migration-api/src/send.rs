@@ -82,6 +82,14 @@ impl ClientRuntime {
         operation_id: &'static str,
         attempt: u32,
     ) -> reqwest::Result<reqwest::Response> {
+        let work = async {
+            let response = self.authorized_send(http, request).await?;
+            self.normalize(response, request, attempt).await
+        };
+        if !tracing::dispatcher::has_been_set() {
+            // No subscriber anywhere: not even a disabled span to build.
+            return work.await;
+        }
         let span = tracing::info_span!(
             "atlas_request",
             operation = operation_id,
@@ -91,10 +99,6 @@ impl ClientRuntime {
             status = tracing::field::Empty,
             elapsed_ms = tracing::field::Empty,
         );
-        let work = async {
-            let response = self.authorized_send(http, request).await?;
-            self.normalize(response, request, attempt).await
-        };
         if span.is_disabled() {
             // No subscriber listens: skip the span's bookkeeping, which
             // otherwise costs on every poll of every call.

@@ -6,7 +6,7 @@
 
 use std::hint::black_box;
 
-use atlas_live_migration_api::{Client, DEFAULT_TIMEOUT};
+use atlas_live_migration_api::{Client, ClientInfo};
 use atlas_live_migration_tests::*;
 
 const TASKS: usize = 64;
@@ -27,16 +27,13 @@ async fn main() {
         SEED_200,
     )])
     .await;
-    // As in benches/ratios.rs: one reqwest::Client, the runtime's time limit.
-    let http = reqwest::Client::builder()
-        .timeout(DEFAULT_TIMEOUT)
-        .build()
-        .unwrap();
+    // As in benches/ratios.rs: the client as `Client::builder()` makes it,
+    // and the baseline on the very `reqwest::Client` it built.
     let client = Client::builder()
         .base_url(&server.base_url)
-        .reqwest_client(http.clone())
         .build()
         .unwrap();
+    let http = client.client().clone();
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..TASKS {
         let (client, http, base_url) = (client.clone(), http.clone(), server.base_url.clone());
