@@ -23,7 +23,9 @@ impl ClientHooks<ClientRuntime> for crate::Client {
         request: reqwest::Request,
         info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
-        Box::pin(self.inner.execute(&self.client, request, info.operation_id)).await
+        self.inner
+            .execute(&self.client, request, info.operation_id)
+            .await
     }
 
     async fn post<E>(

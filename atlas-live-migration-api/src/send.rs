@@ -39,19 +39,25 @@ impl ClientRuntime {
         let started = Instant::now();
         let mut attempt = 1;
         loop {
-            let outcome = self.attempt(http, &request, operation_id, attempt).await;
-            let retry_after = match &outcome {
-                Ok(response) if retry::is_retryable_status(response.status()) => {
-                    retry::retry_after(response.headers())
+            // A block, so that the outcome of a failed attempt is not kept
+            // in the future's state while it sleeps.
+            let delay = {
+                let outcome = self.attempt(http, &request, operation_id, attempt).await;
+                let retry_after = match &outcome {
+                    Ok(response) if retry::is_retryable_status(response.status()) => {
+                        retry::retry_after(response.headers())
+                    }
+                    Err(error) if retry::is_retryable_error(error) => None,
+                    _ => return self.observe(outcome),
+                };
+                let delay = policy.delay(attempt, retry_after);
+                if attempt >= policy.max_attempts()
+                    || started.elapsed() + delay > policy.max_elapsed()
+                {
+                    return self.observe(outcome);
                 }
-                Err(error) if retry::is_retryable_error(error) => None,
-                _ => return self.observe(outcome),
+                delay
             };
-            let delay = policy.delay(attempt, retry_after);
-            if attempt >= policy.max_attempts() || started.elapsed() + delay > policy.max_elapsed()
-            {
-                return self.observe(outcome);
-            }
             tracing::debug!(
                 operation_id,
                 attempt,
@@ -122,15 +128,12 @@ impl ClientRuntime {
         http: &reqwest::Client,
         request: &reqwest::Request,
     ) -> reqwest::Result<reqwest::Response> {
-        // Each attempt sends a copy: the original is kept for a retry.
         match &self.shared.auth {
-            Auth::None => http.execute(self.attempt_copy(request)).await,
+            Auth::None => self.send_copy(http, request, None).await,
             Auth::Digest(digest) => {
-                let mut first = self.attempt_copy(request);
-                let sent_credentials = digest.authorization(&first).map(|value| {
-                    first.headers_mut().insert(AUTHORIZATION, value);
-                });
-                let response = http.execute(first).await?;
+                let authorization = digest.authorization(request);
+                let sent_credentials = authorization.is_some();
+                let response = self.send_copy(http, request, authorization).await?;
                 if response.status() != reqwest::StatusCode::UNAUTHORIZED {
                     return Ok(response);
                 }
@@ -138,37 +141,48 @@ impl ClientRuntime {
                 // new nonce after the old one went stale. Wrong credentials
                 // with a fresh nonce are not retried.
                 match digest.accept_challenge(response.headers()) {
-                    Some(stale) if stale || sent_credentials.is_none() => {}
+                    Some(stale) if stale || !sent_credentials => {}
                     _ => return Ok(response),
                 }
-                let mut again = self.attempt_copy(request);
-                if let Some(value) = digest.authorization(&again) {
-                    again.headers_mut().insert(AUTHORIZATION, value);
-                }
-                http.execute(again).await
+                drop(response);
+                self.send_copy(http, request, digest.authorization(request))
+                    .await
             }
             Auth::ServiceAccount(tokens) => {
                 let bearer = match tokens.bearer(http).await {
                     Ok(bearer) => bearer,
                     Err(failure) => return failure.into_result(),
                 };
-                let mut first = self.attempt_copy(request);
-                first.headers_mut().insert(AUTHORIZATION, bearer.clone());
-                let response = http.execute(first).await?;
+                let response = self.send_copy(http, request, Some(bearer.clone())).await?;
                 if response.status() != reqwest::StatusCode::UNAUTHORIZED {
                     return Ok(response);
                 }
                 // The token may have been revoked or expired early: renew
                 // once and retry once.
+                drop(response);
                 let renewed = match tokens.renew(http, &bearer).await {
                     Ok(renewed) => renewed,
                     Err(failure) => return failure.into_result(),
                 };
-                let mut again = self.attempt_copy(request);
-                again.headers_mut().insert(AUTHORIZATION, renewed);
-                http.execute(again).await
+                self.send_copy(http, request, Some(renewed)).await
             }
         }
+    }
+
+    /// Sends a copy of `request` (the original is kept for a retry), with
+    /// `authorization` if given. A plain function, so that the copy is
+    /// never part of the calling future's state.
+    fn send_copy(
+        &self,
+        http: &reqwest::Client,
+        request: &reqwest::Request,
+        authorization: Option<HeaderValue>,
+    ) -> impl Future<Output = reqwest::Result<reqwest::Response>> + use<> {
+        let mut copy = self.attempt_copy(request);
+        if let Some(value) = authorization {
+            copy.headers_mut().insert(AUTHORIZATION, value);
+        }
+        http.execute(copy)
     }
 
     /// The request for one attempt, with the per-attempt time limit.
@@ -229,7 +243,9 @@ impl ClientRuntime {
         if response.status().is_success() && !wrapped && !self.shared.legacy_v1 {
             return Ok(response);
         }
-        let mut read = BufferedResponse::read(response, Origin::Api).await?;
+        // Boxed: this path (errors, envelopes) would otherwise size every
+        // call's future.
+        let mut read = Box::pin(BufferedResponse::read(response, Origin::Api)).await?;
         read.attempts = attempt;
         read.accept_sent = request.headers().get(ACCEPT).cloned();
         if wrapped && read.status.is_success() {

@@ -101,7 +101,7 @@ fn per_op(total: Duration, ops: usize) -> String {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let rounds = env_number("BENCH_ROUNDS", 15);
+    let rounds = env_number("BENCH_ROUNDS", 21);
     let scale = env_number("BENCH_SCALE", 1);
     let mut rows = Vec::new();
 
@@ -149,7 +149,7 @@ async fn main() {
     };
 
     // 1a. Request overhead, sequential.
-    let calls = 200 * scale;
+    let calls = 1000 * scale;
     let (ours, base) = side_by_side(
         rounds,
         || {
@@ -179,7 +179,7 @@ async fn main() {
     ));
 
     // 1b. Request overhead, 64 concurrent.
-    let per_task = 10 * scale;
+    let per_task = 50 * scale;
     let baseline = || {
         let (h, u) = (http.clone(), base_url.clone());
         concurrently(64, per_task, move || hand_written(h.clone(), u.clone()))

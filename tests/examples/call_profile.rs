@@ -2,6 +2,12 @@
 //! `tests/scripts/instructions.sh` to count its instructions with callgrind:
 //! counts, unlike times, do not move with the load on a shared machine.
 //!
+//! The 64 calls in flight share one thread (`current_thread`): callgrind
+//! runs threads one at a time, and with two workers the order in which it
+//! ran them changed how the connection pool was used, and so the counts,
+//! by about a thousand instructions per call from run to run. On one
+//! thread the counts repeat exactly.
+//!
 //! `call_profile client|baseline CALLS_PER_TASK`
 
 use std::hint::black_box;
@@ -11,7 +17,7 @@ use atlas_live_migration_tests::*;
 
 const TASKS: usize = 64;
 
-#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::main(flavor = "current_thread")]
 async fn main() {
     let mut args = std::env::args().skip(1);
     let (side, calls) = match (args.next(), args.next().and_then(|n| n.parse().ok())) {

@@ -4,7 +4,7 @@
 # not move with machine load the way times do, so this backs the timed
 # benchmark's concurrent row with a figure that repeats run to run. Each side
 # runs twice, with 5 and 25 calls per task; the difference cancels start-up.
-# Needs valgrind (Debian: apt-get install valgrind). About a minute.
+# Needs valgrind (Debian: apt-get install valgrind). Seconds after the build.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"

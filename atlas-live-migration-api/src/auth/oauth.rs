@@ -87,7 +87,8 @@ impl TokenSource {
         if let Some(header) = self.fresh() {
             return Ok(header);
         }
-        self.refresh(http, None).await
+        // Boxed: the rare fetch would otherwise size every call's future.
+        Box::pin(self.refresh(http, None)).await
     }
 
     /// After the API rejected `rejected`: a new token, unless another call
@@ -97,7 +98,7 @@ impl TokenSource {
         http: &reqwest::Client,
         rejected: &HeaderValue,
     ) -> Result<HeaderValue, TokenFailure> {
-        self.refresh(http, Some(rejected)).await
+        Box::pin(self.refresh(http, Some(rejected))).await
     }
 
     fn fresh(&self) -> Option<HeaderValue> {
