@@ -51,7 +51,9 @@
 //!   generated code calls `crate::pattern::Regex` instead, which compiles
 //!   every pattern with regress and answers the IDs' shape
 //!   (`^([a-f0-9]{24})$`) with an equivalent byte scan, a tenth of the cost
-//!   (see `src/pattern.rs`, where the equivalence is tested).
+//!   (see `src/pattern.rs`, where the equivalence is tested). Their
+//!   `Deserialize` impls call `crate::pattern::deserialize_parsed`, which
+//!   parses the text the deserializer lends instead of a `String` copy.
 
 use std::collections::BTreeMap;
 
@@ -113,6 +115,7 @@ pub fn generate(spec_yaml: &str) -> Result<String, String> {
         .map_err(|e| format!("progenitor cannot generate a client from {SPEC_PATH}: {e}"))?;
 
     let client = route_pattern_checks(client)?;
+    let client = route_pattern_decoding(client)?;
     let version_items = version_tokens(&versions);
     let enum_items = enum_value_tokens(&enum_values);
     let pattern_items = unchecked_pattern_tokens(&unchecked_patterns);
@@ -553,6 +556,52 @@ fn route_pattern_checks(tokens: TokenStream) -> Result<TokenStream, String> {
         );
     }
     Ok(routed)
+}
+
+/// Points the `Deserialize` impl of each pattern-checked type at
+/// `crate::pattern::deserialize_parsed`, which parses the text the
+/// deserializer lends where typify's body first copies it into a `String`
+/// that `from_str` then copies again. Every type that checks a pattern must
+/// have had typify's body, or this fails.
+fn route_pattern_decoding(tokens: TokenStream) -> Result<TokenStream, String> {
+    const TYPIFY_BODY: &str = "{::std::string::String::deserialize(deserializer)?.parse()\
+        .map_err(|e:self::error::ConversionError|{<D::Erroras::serde::de::Error>\
+        ::custom(e.to_string(),)})}";
+    struct Route {
+        routed: usize,
+    }
+    impl VisitMut for Route {
+        fn visit_impl_item_fn_mut(&mut self, function: &mut syn::ImplItemFn) {
+            let body: String = function
+                .block
+                .to_token_stream()
+                .to_string()
+                .split_whitespace()
+                .collect();
+            if function.sig.ident == "deserialize" && body == TYPIFY_BODY {
+                function.block =
+                    syn::parse_quote!({ crate::pattern::deserialize_parsed(deserializer) });
+                self.routed += 1;
+            }
+        }
+    }
+    let mut file: syn::File = syn::parse2(tokens)
+        .map_err(|e| format!("progenitor produced code that does not parse: {e}"))?;
+    let mut route = Route { routed: 0 };
+    route.visit_file_mut(&mut file);
+    let checked = file
+        .to_token_stream()
+        .to_string()
+        .matches("crate :: pattern :: Regex :: new")
+        .count();
+    if route.routed != checked {
+        return Err(format!(
+            "{checked} types check a pattern but {} had typify's Deserialize body; update \
+             route_pattern_decoding in codegen.rs",
+            route.routed
+        ));
+    }
+    Ok(file.into_token_stream())
 }
 
 /// Removes, from the component schemas and the schemas inside them, each

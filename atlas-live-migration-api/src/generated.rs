@@ -141,11 +141,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::pattern::deserialize_parsed(deserializer)
         }
     }
     ///Unique 24-hexadecimal digit string that identifies the migration.
@@ -207,11 +203,7 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
+            crate::pattern::deserialize_parsed(deserializer)
         }
     }
     ///`LiveMigrationResponse`

@@ -14,7 +14,12 @@
 //! and `tests/tests/properties.rs` compares the generated ID types with
 //! regress on the spec's own pattern.
 
+use std::fmt;
+use std::marker::PhantomData;
 use std::ops::Range;
+use std::str::FromStr;
+
+use serde::de::{self, Deserializer, Unexpected, Visitor};
 
 /// A compiled spec pattern; the generated code calls `new` and `find`.
 #[derive(Debug)]
@@ -53,13 +58,46 @@ impl Regex {
             Engine::AnchoredClassRepeat { class, min, max } => {
                 // Every byte in an ASCII class means one byte per character,
                 // so the byte length is the number of repetitions.
+                // No early exit: a branch-free pass over a short ID is
+                // cheaper than a branch per byte.
                 let fits = (*min..=*max).contains(&text.len())
-                    && text.bytes().all(|byte| class[usize::from(byte)]);
+                    && text
+                        .bytes()
+                        .fold(true, |fits, byte| fits & class[usize::from(byte)]);
                 fits.then_some(0..text.len())
             }
             Engine::Regress(regex) => regex.find(text).map(|found| found.range),
         }
     }
+}
+
+/// How typify's pattern types decode (`String::deserialize(d)?.parse()`),
+/// without the `String`: the text the deserializer lends is parsed, and
+/// `from_str` makes the one copy that is kept. The generation function
+/// points the generated `Deserialize` impls here (see `codegen.rs`). What
+/// is accepted, and every error message, are `String`'s and `from_str`'s.
+pub(crate) fn deserialize_parsed<'de, T, D>(deserializer: D) -> Result<T, D::Error>
+where
+    T: FromStr<Err: fmt::Display>,
+    D: Deserializer<'de>,
+{
+    struct Parsed<T>(PhantomData<T>);
+    impl<T: FromStr<Err: fmt::Display>> Visitor<'_> for Parsed<T> {
+        type Value = T;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string")
+        }
+        fn visit_str<E: de::Error>(self, text: &str) -> Result<T, E> {
+            text.parse().map_err(E::custom)
+        }
+        fn visit_bytes<E: de::Error>(self, bytes: &[u8]) -> Result<T, E> {
+            match std::str::from_utf8(bytes) {
+                Ok(text) => self.visit_str(text),
+                Err(_) => Err(E::invalid_value(Unexpected::Bytes(bytes), &self)),
+            }
+        }
+    }
+    deserializer.deserialize_string(Parsed(PhantomData))
 }
 
 /// Recognizes `^[…]{n}$` and `^[…]{m,n}$`, the repetition optionally
@@ -187,6 +225,45 @@ mod tests {
                 Err(_) => assert!(regress::Regex::new(pattern).is_err(), "{pattern}"),
             }
         }
+    }
+
+    /// typify's decoding, which `deserialize_parsed` replaces.
+    fn typify_decodes(json: &str) -> Result<crate::types::GroupId, String> {
+        let text: String = serde_json::from_str(json).map_err(|e| e.to_string())?;
+        text.parse()
+            .map_err(|e: crate::types::error::ConversionError| e.to_string())
+    }
+
+    fn parsed(json: &str) -> Result<crate::types::GroupId, String> {
+        let mut deserializer = serde_json::Deserializer::from_str(json);
+        super::deserialize_parsed(&mut deserializer).map_err(|e: serde_json::Error| e.to_string())
+    }
+
+    #[test]
+    fn decoding_accepts_and_refuses_as_typify_does() {
+        for json in [
+            "\"32b6e34b3d91647abb20e7b8\"",
+            "\"32B6E34B3D91647ABB20E7B8\"",
+            "\"\\u0033\\u0032b6e34b3d91647abb20e7b8\"",
+            "\"32b6e34b3d91647abb20e7b\"",
+            "\"\"",
+            "42",
+            "null",
+            "[]",
+        ] {
+            let (ours, theirs) = (parsed(json), typify_decodes(json));
+            match (&ours, &theirs) {
+                (Ok(ours), Ok(theirs)) => assert_eq!(ours, theirs, "{json}"),
+                // serde_json appends the position to its own errors only.
+                (Err(ours), Err(theirs)) => {
+                    let message = theirs.split(" at line").next().unwrap();
+                    assert!(ours.starts_with(message), "{json}: {ours} / {theirs}")
+                }
+                _ => panic!("{json}: {ours:?} / {theirs:?}"),
+            }
+        }
+        let owned = serde_json::json!("32b6e34b3d91647abb20e7b8");
+        assert!(super::deserialize_parsed::<crate::types::GroupId, _>(owned).is_ok());
     }
 
     #[test]
