@@ -12,6 +12,7 @@ mod error;
 mod hooks;
 mod legacy;
 mod pattern;
+mod resend;
 mod retry;
 mod runtime;
 mod send;

@@ -10,6 +10,7 @@ use tracing::Instrument;
 use crate::auth::Auth;
 use crate::auth::oauth::TokenFailure;
 use crate::body::{BufferedResponse, MAX_BUFFERED_BODY, Origin, ResponseRecord};
+use crate::resend::KeptRequest;
 use crate::runtime::ClientRuntime;
 use crate::{envelope, legacy, retry, versioning};
 
@@ -37,12 +38,15 @@ impl ClientRuntime {
     ) -> reqwest::Result<reqwest::Response> {
         let policy = self.shared.retry;
         let started = Instant::now();
+        let mut request = KeptRequest::new(request);
         let mut attempt = 1;
         loop {
             // A block, so that the outcome of a failed attempt is not kept
             // in the future's state while it sleeps.
             let delay = {
-                let outcome = self.attempt(http, &request, operation_id, attempt).await;
+                let outcome = self
+                    .attempt(http, &mut request, operation_id, attempt)
+                    .await;
                 let retry_after = match &outcome {
                     Ok(response) if retry::is_retryable_status(response.status()) => {
                         retry::retry_after(response.headers())
@@ -84,32 +88,32 @@ impl ClientRuntime {
     async fn attempt(
         &self,
         http: &reqwest::Client,
-        request: &reqwest::Request,
+        request: &mut KeptRequest,
         operation_id: &'static str,
         attempt: u32,
     ) -> reqwest::Result<reqwest::Response> {
+        // The span is built only when a subscriber may want it: even a
+        // disabled one costs on every call.
+        let span = tracing::dispatcher::has_been_set()
+            .then(|| {
+                tracing::info_span!(
+                    "atlas_request",
+                    operation = operation_id,
+                    attempt,
+                    method = %request.method(),
+                    path = request.url().path(),
+                    status = tracing::field::Empty,
+                    elapsed_ms = tracing::field::Empty,
+                )
+            })
+            .filter(|span| !span.is_disabled());
         let work = async {
             let response = self.authorized_send(http, request).await?;
             self.normalize(response, request, attempt).await
         };
-        if !tracing::dispatcher::has_been_set() {
-            // No subscriber anywhere: not even a disabled span to build.
+        let Some(span) = span else {
             return work.await;
-        }
-        let span = tracing::info_span!(
-            "atlas_request",
-            operation = operation_id,
-            attempt,
-            method = %request.method(),
-            path = request.url().path(),
-            status = tracing::field::Empty,
-            elapsed_ms = tracing::field::Empty,
-        );
-        if span.is_disabled() {
-            // No subscriber listens: skip the span's bookkeeping, which
-            // otherwise costs on every poll of every call.
-            return work.await;
-        }
+        };
         let started = Instant::now();
         let outcome = work.instrument(span.clone()).await;
         span.record("elapsed_ms", started.elapsed().as_millis() as u64);
@@ -126,14 +130,14 @@ impl ClientRuntime {
     async fn authorized_send(
         &self,
         http: &reqwest::Client,
-        request: &reqwest::Request,
+        request: &mut KeptRequest,
     ) -> reqwest::Result<reqwest::Response> {
         match &self.shared.auth {
-            Auth::None => self.send_copy(http, request, None).await,
+            Auth::None => self.send(http, request, None).await,
             Auth::Digest(digest) => {
-                let authorization = digest.authorization(request);
+                let authorization = digest.authorization(request.method(), request.url());
                 let sent_credentials = authorization.is_some();
-                let response = self.send_copy(http, request, authorization).await?;
+                let response = self.send(http, request, authorization).await?;
                 if response.status() != reqwest::StatusCode::UNAUTHORIZED {
                     return Ok(response);
                 }
@@ -145,15 +149,15 @@ impl ClientRuntime {
                     _ => return Ok(response),
                 }
                 drop(response);
-                self.send_copy(http, request, digest.authorization(request))
-                    .await
+                let authorization = digest.authorization(request.method(), request.url());
+                self.send(http, request, authorization).await
             }
             Auth::ServiceAccount(tokens) => {
                 let bearer = match tokens.bearer(http).await {
                     Ok(bearer) => bearer,
                     Err(failure) => return failure.into_result(),
                 };
-                let response = self.send_copy(http, request, Some(bearer.clone())).await?;
+                let response = self.send(http, request, Some(bearer.clone())).await?;
                 if response.status() != reqwest::StatusCode::UNAUTHORIZED {
                     return Ok(response);
                 }
@@ -164,56 +168,32 @@ impl ClientRuntime {
                     Ok(renewed) => renewed,
                     Err(failure) => return failure.into_result(),
                 };
-                self.send_copy(http, request, Some(renewed)).await
+                self.send(http, request, Some(renewed)).await
             }
         }
     }
 
-    /// Sends a copy of `request` (the original is kept for a retry), with
-    /// `authorization` if given. A plain function, so that the copy is
+    /// Sends `request` once more, with `authorization` if given and the
+    /// per-attempt time limit. A plain function, so that the request is
     /// never part of the calling future's state.
-    fn send_copy(
+    fn send(
         &self,
         http: &reqwest::Client,
-        request: &reqwest::Request,
+        request: &mut KeptRequest,
         authorization: Option<HeaderValue>,
     ) -> impl Future<Output = reqwest::Result<reqwest::Response>> + use<> {
-        let mut copy = self.attempt_copy(request);
+        let mut request = request.next();
         if let Some(value) = authorization {
-            copy.headers_mut().insert(AUTHORIZATION, value);
+            request.headers_mut().insert(AUTHORIZATION, value);
         }
-        http.execute(copy)
-    }
-
-    /// The request for one attempt, with the per-attempt time limit.
-    ///
-    /// `Request::try_clone` creates and drops a map of extensions on every
-    /// call, a third of the runtime's work on a successful call. A request
-    /// without a body is its method, URL, headers, version and time limit
-    /// (reqwest 0.13 keeps nothing else in a request's extensions), so
-    /// those are copied here; one with a body goes through `try_clone`.
-    fn attempt_copy(&self, request: &reqwest::Request) -> reqwest::Request {
-        let mut copy = if request.body().is_none() {
-            let mut copy = reqwest::Request::new(request.method().clone(), request.url().clone());
-            *copy.headers_mut() = request.headers().clone();
-            *copy.version_mut() = request.version();
-            if let Some(limit) = request.timeout() {
-                *copy.timeout_mut() = Some(*limit);
-            }
-            copy
-        } else {
-            request
-                .try_clone()
-                .expect("this client sends no streaming bodies")
-        };
-        // The time limit goes on the copy, so the original carries no map
-        // of extensions for every copy to clone.
+        // `None` when the limit is the `reqwest::Client`'s own: a
+        // per-request one costs a map in the request's extensions.
         if let Some(limit) = self.shared.request_timeout
-            && copy.timeout().is_none()
+            && request.timeout().is_none()
         {
-            *copy.timeout_mut() = Some(limit);
+            *request.timeout_mut() = Some(limit);
         }
-        copy
+        http.execute(request)
     }
 
     /// Successful plain responses pass untouched (the fast path); the rest
@@ -222,7 +202,7 @@ impl ClientRuntime {
     async fn normalize(
         &self,
         response: reqwest::Response,
-        request: &reqwest::Request,
+        request: &KeptRequest,
         attempt: u32,
     ) -> reqwest::Result<reqwest::Response> {
         if ResponseRecord::of(&response).is_some() {
@@ -247,7 +227,7 @@ impl ClientRuntime {
         // call's future.
         let mut read = Box::pin(BufferedResponse::read(response, Origin::Api)).await?;
         read.attempts = attempt;
-        read.accept_sent = request.headers().get(ACCEPT).cloned();
+        read.accept_sent = request.header(&ACCEPT).cloned();
         if wrapped && read.status.is_success() {
             match envelope::unwrap(&read.body) {
                 Some((status, content)) => {

@@ -11,6 +11,7 @@ use std::sync::Mutex;
 
 use digest_auth::{AuthContext, WwwAuthenticateHeader};
 use reqwest::header::{HeaderMap, HeaderValue, WWW_AUTHENTICATE};
+use reqwest::{Method, Url};
 use secrecy::{ExposeSecret, SecretString};
 
 pub(crate) struct DigestAuth {
@@ -33,20 +34,19 @@ impl DigestAuth {
         &self.username
     }
 
-    /// An `Authorization` header for the request, from the cached challenge;
+    /// An `Authorization` header for a request, from the cached challenge;
     /// `None` before the server has sent one.
-    pub(crate) fn authorization(&self, request: &reqwest::Request) -> Option<HeaderValue> {
+    pub(crate) fn authorization(&self, method: &Method, url: &Url) -> Option<HeaderValue> {
         let mut challenge = self.challenge.lock().unwrap_or_else(|p| p.into_inner());
         let challenge = challenge.as_mut()?;
         // The digest URI is the request target: path and query.
-        let url = request.url();
         let uri = match url.query() {
             Some(query) => format!("{}?{query}", url.path()),
             None => url.path().to_owned(),
         };
         let mut context =
             AuthContext::new(self.username.as_str(), self.password.expose_secret(), uri);
-        context.method = digest_auth::HttpMethod(request.method().as_str().into());
+        context.method = digest_auth::HttpMethod(method.as_str().into());
         let header = challenge.respond(&context).ok()?.to_header_string();
         let mut value = HeaderValue::from_str(&header).ok()?;
         value.set_sensitive(true);
