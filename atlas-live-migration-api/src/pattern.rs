@@ -58,12 +58,8 @@ impl Regex {
             Engine::AnchoredClassRepeat { class, min, max } => {
                 // Every byte in an ASCII class means one byte per character,
                 // so the byte length is the number of repetitions.
-                // No early exit: a branch-free pass over a short ID is
-                // cheaper than a branch per byte.
                 let fits = (*min..=*max).contains(&text.len())
-                    && text
-                        .bytes()
-                        .fold(true, |fits, byte| fits & class[usize::from(byte)]);
+                    && text.bytes().all(|byte| class[usize::from(byte)]);
                 fits.then_some(0..text.len())
             }
             Engine::Regress(regex) => regex.find(text).map(|found| found.range),

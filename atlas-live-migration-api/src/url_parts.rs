@@ -17,10 +17,7 @@ use serde::Serialize;
 /// copy for the usual value: an ID, whose bytes need no encoding. (The
 /// generated code only formats the result into the URL.)
 pub(crate) fn encode_path(segment: &str) -> Cow<'_, str> {
-    let unreserved = segment.bytes().fold(true, |unreserved, byte| {
-        unreserved & UNRESERVED[usize::from(byte)]
-    });
-    if unreserved {
+    if segment.bytes().all(|byte| UNRESERVED[usize::from(byte)]) {
         Cow::Borrowed(segment)
     } else {
         Cow::Owned(progenitor_client::encode_path(segment))
