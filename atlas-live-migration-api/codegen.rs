@@ -115,13 +115,13 @@ pub fn generate(spec_yaml: &str) -> Result<String, String> {
         .map_err(|e| format!("progenitor cannot generate a client from {SPEC_PATH}: {e}"))?;
 
     let client = route_pattern_checks(client)?;
-    let client = route_pattern_decoding(client)?;
     let version_items = version_tokens(&versions);
     let enum_items = enum_value_tokens(&enum_values);
     let pattern_items = unchecked_pattern_tokens(&unchecked_patterns);
     let mut file: syn::File =
         syn::parse2(quote!(#client #version_items #enum_items #pattern_items))
             .map_err(|e| format!("progenitor produced code that does not parse: {e}"))?;
+    route_pattern_decoding(&mut file)?;
     adapt_request_code(&mut file, &versions)?;
     Ok(format!("{HEADER}\n{}", prettyplease::unparse(&file)))
 }
@@ -563,7 +563,8 @@ fn route_pattern_checks(tokens: TokenStream) -> Result<TokenStream, String> {
 /// deserializer lends where typify's body first copies it into a `String`
 /// that `from_str` then copies again. Every type that checks a pattern must
 /// have had typify's body, or this fails.
-fn route_pattern_decoding(tokens: TokenStream) -> Result<TokenStream, String> {
+fn route_pattern_decoding(file: &mut syn::File) -> Result<(), String> {
+    // typify 0.8's body, as tokens with the white space removed.
     const TYPIFY_BODY: &str = "{::std::string::String::deserialize(deserializer)?.parse()\
         .map_err(|e:self::error::ConversionError|{<D::Erroras::serde::de::Error>\
         ::custom(e.to_string(),)})}";
@@ -585,10 +586,8 @@ fn route_pattern_decoding(tokens: TokenStream) -> Result<TokenStream, String> {
             }
         }
     }
-    let mut file: syn::File = syn::parse2(tokens)
-        .map_err(|e| format!("progenitor produced code that does not parse: {e}"))?;
     let mut route = Route { routed: 0 };
-    route.visit_file_mut(&mut file);
+    route.visit_file_mut(file);
     let checked = file
         .to_token_stream()
         .to_string()
@@ -601,7 +600,7 @@ fn route_pattern_decoding(tokens: TokenStream) -> Result<TokenStream, String> {
             route.routed
         ));
     }
-    Ok(file.into_token_stream())
+    Ok(())
 }
 
 /// Removes, from the component schemas and the schemas inside them, each
