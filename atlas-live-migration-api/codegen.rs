@@ -5,66 +5,52 @@
 //! deterministic: the same spec and the same (exactly pinned) generator crates
 //! always give the same output.
 //!
-//! The spec stays a transcription of the Atlas API. What progenitor 0.15.1
-//! cannot take as written is adapted here, in memory:
+//! The spec is the official Atlas text, cut by `cargo xtask spec`. This
+//! function only transforms that document; what progenitor and typify print
+//! for the result is kept as they print it, followed by plain tables. Each
+//! adaptation is general (no operation or schema is named here):
 //!
-//! * **Versioned media types.** Atlas answers with
-//!   `application/vnd.atlas.<YYYY-MM-DD>+json`, but progenitor only types
-//!   responses whose media type is exactly `application/json` (anything else
-//!   becomes an untyped byte stream). Each such media type is read as
-//!   `application/json`, and the date it carries is emitted as
-//!   `SPEC_API_VERSION`.
-//! * **Versioned requests.** Atlas reads the API version from `Accept` and
-//!   refuses a request without one. progenitor's request code sends
-//!   `Accept: application/json`, plus an `api-version: <info.version>`
-//!   header that Atlas ignores, from a header map built for it on every
-//!   call. Each operation's request instead sends its versioned media type
-//!   as `Accept`, and the `api-version` header is not built (nor its map,
-//!   when it held nothing else; see [`adapt_request_code`]).
-//! * **URL parts.** progenitor's request code percent-encodes each path
-//!   parameter through `fmt::Display` and passes each query parameter to
-//!   reqwest's `query`, which rewrites the URL even for a parameter that is
-//!   not set. It calls `crate::url_parts` instead, which builds the same URL
-//!   (tested there against progenitor's and reqwest's own functions) for a
-//!   seventh of the client's per-call work.
-//! * **Decoding.** progenitor's `ResponseValue::from_response` copies the
-//!   response headers it keeps; the generated code calls `crate::decode`,
-//!   which moves them and is otherwise the same.
-//! * **Strict enums.** progenitor's enums fail the whole decode on a value
-//!   they do not know, and Atlas adds values over time. The enums listed in
-//!   [`FORWARD_COMPATIBLE_ENUMS`] are inline in the spec; typify can only
-//!   replace *named* schemas, so each is hoisted to a component schema under
-//!   the name progenitor would give it, then replaced by a hand-written type
-//!   that keeps unknown values. The spec's values are emitted (`*_VALUES`)
-//!   so a test can check the hand-written type knows each of them.
-//! * **Patterns that accept every string.** A `pattern` with a top-level
-//!   alternative that can match the empty string at the end of the input
-//!   (`^a|b|(c)?$`: `^` binds to the first alternative only) matches every
-//!   string, so checking it rejects nothing. typify would still run it on
-//!   every value, and `regress`, a backtracking engine, takes quadratic time
-//!   on such a pattern: about a second for a 16 KB host name. These patterns
-//!   are dropped (see [`accepts_every_string`]); the accepted values are
-//!   the same. Each is noted in the type's docs and listed in the emitted
-//!   `PATTERNS_ACCEPTING_EVERY_STRING` for a test that checks the claim with
-//!   `regress` itself.
-//! * **Pattern checks.** typify's checks call `::regress::Regex`; the
-//!   generated code calls `crate::pattern::Regex` instead, which compiles
-//!   every pattern with regress and answers the IDs' shape
-//!   (`^([a-f0-9]{24})$`) with an equivalent byte scan, a tenth of the cost
-//!   (see `src/pattern.rs`, where the equivalence is tested). Their
-//!   `Deserialize` impls call `crate::pattern::deserialize_parsed`, which
-//!   parses the text the deserializer lends instead of a `String` copy.
+//! 1. **One version per operation.** An operation may offer several API
+//!    versions (`application/vnd.atlas.<date>+json` request and response
+//!    media types). The newest version none of whose media types is marked
+//!    `x-sunset` is generated, unless the kept list pins another
+//!    (`x-kept-operations[].version`). Each request body and response keeps
+//!    the media type of that version (or, where it has none, of the newest
+//!    version before it), read as `application/json`, which is what
+//!    progenitor types. The chosen media type of each operation is emitted
+//!    in `OPERATION_MEDIA_TYPES` for the runtime's `Accept`/`Content-Type`.
+//! 2. **Media types without a schema** (202, 204) become responses without
+//!    content, which progenitor takes.
+//! 3. **Path parameters with an inline schema** get a component schema named
+//!    after the parameter (`groupId` -> `GroupId`), so each kind of ID is one
+//!    Rust type whatever the number of operations that take it.
+//! 4. **Patterns that accept every string** are dropped (see
+//!    [`accepts_every_string`]): they check nothing, and `regress` takes
+//!    quadratic time on them. Each is noted in the schema's description and
+//!    listed in `PATTERNS_ACCEPTING_EVERY_STRING`.
+//! 5. **String enums stay decodable when Atlas adds a value.** Each one is a
+//!    component schema of its own (an inline one is moved to
+//!    `components/schemas` under the name typify would give it), so typify
+//!    generates the enum of the spec's values; its uses point at a second
+//!    schema that is replaced (`with_replacement`) by `crate::Open<Enum>`,
+//!    which keeps a value it does not know.
+//! 6. **Secrets.** String properties named `…password`, `…secret` or
+//!    `…token` are replaced by `crate::Secret`, which never shows its value
+//!    in `Debug`.
+//!
+//! An operation progenitor cannot take ends generation with an error that
+//! names it and the reason, rather than a panic from inside progenitor.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-use heck::{ToShoutySnakeCase, ToSnakeCase, ToUpperCamelCase};
-use openapiv3::{OpenAPI, ReferenceOr, Schema, SchemaKind, Type};
-use proc_macro2::{Group, Spacing, TokenStream, TokenTree};
-use progenitor_impl::{
-    GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypeImpl,
+use heck::{ToSnakeCase, ToUpperCamelCase};
+use openapiv3::{
+    OpenAPI, Operation, Parameter, ParameterSchemaOrContent, PathItem, ReferenceOr, Schema,
+    SchemaData, SchemaKind, Type,
 };
-use quote::{ToTokens, quote};
-use syn::visit_mut::{self, VisitMut};
+use proc_macro2::TokenStream;
+use progenitor_impl::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
+use quote::quote;
 
 /// The spec, relative to the workspace root.
 pub const SPEC_PATH: &str = "openapi/atlas-live-migration.yaml";
@@ -72,10 +58,15 @@ pub const SPEC_PATH: &str = "openapi/atlas-live-migration.yaml";
 #[allow(dead_code)]
 pub const SNAPSHOT_PATH: &str = "atlas-live-migration-api/src/generated.rs";
 
-/// Inline enums replaced by forward-compatible hand-written types:
-/// (component schema, property, replacement type path).
-const FORWARD_COMPATIBLE_ENUMS: &[(&str, &str, &str)] =
-    &[("LiveMigrationResponse", "status", "crate::MigrationStatus")];
+/// The runtime's types that replace schemas.
+const OPEN_ENUM: &str = "crate::Open";
+const SECRET: &str = "crate::Secret";
+/// The component schema that secret properties point at (replaced).
+const SECRET_SCHEMA: &str = "SecretString";
+/// Suffix of the schema each enum's uses point at (replaced by `Open<Enum>`).
+const OPEN_SUFFIX: &str = "Open";
+/// Property names (lower-cased suffixes) whose strings are secrets.
+const SECRET_NAMES: &[&str] = &["password", "secret", "token"];
 
 const HEADER: &str = "\
 // @generated by progenitor 0.15.1 from openapi/atlas-live-migration.yaml.
@@ -86,13 +77,13 @@ const HEADER: &str = "\
 pub fn generate(spec_yaml: &str) -> Result<String, String> {
     let mut spec: OpenAPI = serde_norway::from_str(spec_yaml)
         .map_err(|e| format!("{SPEC_PATH} is not a valid OpenAPI 3.0 document: {e}"))?;
-    let versions = read_versioned_media_types_as_json(&mut spec)?;
+    let pins = version_pins(&spec)?;
+    let media_types = choose_versions(&mut spec, &pins)?;
+    name_path_parameter_schemas(&mut spec)?;
     let unchecked_patterns = drop_patterns_accepting_every_string(&mut spec);
-    let mut enum_values = BTreeMap::new();
-    for &(schema, property, _) in FORWARD_COMPATIBLE_ENUMS {
-        let (name, values) = hoist_inline_enum(&mut spec, schema, property)?;
-        enum_values.insert(name, values);
-    }
+    let open_enums = open_string_enums(&mut spec)?;
+    let secrets = point_secrets_at_one_schema(&mut spec)?;
+    let pattern_types = pattern_types(&spec);
 
     let mut settings = GenerationSettings::new();
     settings
@@ -103,558 +94,581 @@ pub fn generate(spec_yaml: &str) -> Result<String, String> {
         .with_hooks(HooksMode::Expected)
         .with_inner_type(quote!(crate::runtime::ClientRuntime))
         .with_derive("schemars::JsonSchema");
-    for (&(_, _, replacement), name) in FORWARD_COMPATIBLE_ENUMS.iter().zip(enum_values.keys()) {
+    for known in &open_enums {
         settings.with_replacement(
-            name,
-            replacement,
-            [TypeImpl::FromStr, TypeImpl::Display].into_iter(),
+            format!("{known}{OPEN_SUFFIX}"),
+            format!("{OPEN_ENUM}<crate::types::{known}>"),
+            std::iter::empty(),
         );
     }
-    let client = Generator::new(&settings)
-        .generate_tokens(&spec)
-        .map_err(|e| format!("progenitor cannot generate a client from {SPEC_PATH}: {e}"))?;
+    if secrets > 0 {
+        settings.with_replacement(SECRET_SCHEMA, SECRET, std::iter::empty());
+    }
+    let client = generate_tokens(&settings, &spec)?;
 
-    let client = route_pattern_checks(client)?;
-    let version_items = version_tokens(&versions);
-    let enum_items = enum_value_tokens(&enum_values);
-    let pattern_items = unchecked_pattern_tokens(&unchecked_patterns);
-    let mut file: syn::File =
-        syn::parse2(quote!(#client #version_items #enum_items #pattern_items))
-            .map_err(|e| format!("progenitor produced code that does not parse: {e}"))?;
-    route_pattern_decoding(&mut file)?;
-    adapt_request_code(&mut file, &versions)?;
+    let tables = tables(&media_types, &unchecked_patterns, &pattern_types);
+    let file: syn::File = syn::parse2(quote!(#client #tables))
+        .map_err(|e| format!("progenitor produced code that does not parse: {e}"))?;
     Ok(format!("{HEADER}\n{}", prettyplease::unparse(&file)))
 }
 
-/// Renames every `application/vnd.atlas.<date>+json` response content to
-/// `application/json` and returns, per operation (keyed as
-/// `OperationInfo::operation_id` names it), the media type it had.
-/// Where one response offers several versions, the newest is kept.
-fn read_versioned_media_types_as_json(
+/// Runs progenitor. It stops on shapes it does not take, some with an error
+/// and some with a panic (`todo!`, `assert!`); either way the operation that
+/// caused it is found by generating each operation alone, and named.
+fn generate_tokens(settings: &GenerationSettings, spec: &OpenAPI) -> Result<TokenStream, String> {
+    let attempt = |spec: &OpenAPI| -> Result<TokenStream, String> {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(|_| {}));
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            Generator::new(settings).generate_tokens(spec)
+        }));
+        std::panic::set_hook(previous);
+        match outcome {
+            Ok(generated) => generated.map_err(|e| e.to_string()),
+            Err(panic) => Err(panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                .map_or_else(
+                    || "progenitor panicked".to_owned(),
+                    |m| format!("panic: {m}"),
+                )),
+        }
+    };
+    let whole = match attempt(spec) {
+        Ok(tokens) => return Ok(tokens),
+        Err(reason) => reason,
+    };
+    for (path, method, id) in operation_ids(spec) {
+        let mut alone = spec.clone();
+        for (other_path, item) in alone.paths.paths.iter_mut() {
+            let ReferenceOr::Item(item) = item else {
+                continue;
+            };
+            for (other_method, operation) in operations_mut(item) {
+                if other_path != &path || other_method != method {
+                    *operation = None;
+                }
+            }
+        }
+        if let Err(reason) = attempt(&alone) {
+            return Err(format!(
+                "progenitor 0.15.1 cannot generate operation {id} ({method} {path}): {reason}. \
+                 Adapt the shape in codegen.rs, or remove the operation from x-kept-operations \
+                 in {SPEC_PATH}"
+            ));
+        }
+    }
+    Err(format!(
+        "progenitor 0.15.1 cannot generate a client from {SPEC_PATH}: {whole}"
+    ))
+}
+
+fn operations_mut(item: &mut PathItem) -> [(&'static str, &mut Option<Operation>); 8] {
+    [
+        ("GET", &mut item.get),
+        ("PUT", &mut item.put),
+        ("POST", &mut item.post),
+        ("DELETE", &mut item.delete),
+        ("OPTIONS", &mut item.options),
+        ("HEAD", &mut item.head),
+        ("PATCH", &mut item.patch),
+        ("TRACE", &mut item.trace),
+    ]
+}
+
+fn operation_ids(spec: &OpenAPI) -> Vec<(String, &'static str, String)> {
+    let mut ids = Vec::new();
+    for (path, item) in &spec.paths.paths {
+        let ReferenceOr::Item(item) = item else {
+            continue;
+        };
+        let mut item = item.clone();
+        for (method, operation) in operations_mut(&mut item) {
+            if let Some(operation) = operation {
+                let id = operation.operation_id.clone().unwrap_or_default();
+                ids.push((path.clone(), method, id));
+            }
+        }
+    }
+    ids
+}
+
+/// Visits every operation with its path, method and operationId.
+fn each_operation(
     spec: &mut OpenAPI,
-) -> Result<BTreeMap<String, String>, String> {
-    let mut versions = BTreeMap::new();
+    mut visit: impl FnMut(&str, &str, &str, &mut Operation) -> Result<(), String>,
+) -> Result<(), String> {
     for (path, item) in spec.paths.paths.iter_mut() {
         let ReferenceOr::Item(item) = item else {
-            return Err(format!(
-                "path {path}: external path items are not supported"
-            ));
+            return Err(format!("path {path}: a $ref'd path item is not supported"));
         };
-        let operations = [
-            ("GET", &mut item.get),
-            ("PUT", &mut item.put),
-            ("POST", &mut item.post),
-            ("DELETE", &mut item.delete),
-            ("OPTIONS", &mut item.options),
-            ("HEAD", &mut item.head),
-            ("PATCH", &mut item.patch),
-            ("TRACE", &mut item.trace),
-        ];
-        for (method, operation) in operations {
+        for (method, operation) in operations_mut(item) {
             let Some(operation) = operation else { continue };
             let id = operation
                 .operation_id
-                .as_deref()
-                .ok_or_else(|| format!("{method} {path} has no operationId"))?
-                .to_snake_case();
-            for response in operation.responses.responses.values_mut() {
-                // Shared `components/responses` are the plain-JSON errors.
-                let ReferenceOr::Item(response) = response else {
-                    continue;
-                };
-                let mut versioned: Vec<_> = response
-                    .content
-                    .keys()
-                    .filter(|media_type| atlas_version_date(media_type).is_some())
-                    .cloned()
-                    .collect();
-                versioned.sort();
-                let Some(newest) = versioned.last().cloned() else {
-                    continue;
-                };
-                let content = response
-                    .content
-                    .shift_remove(&newest)
-                    .expect("key listed above");
-                for older in &versioned[..versioned.len() - 1] {
-                    response.content.shift_remove(older);
+                .clone()
+                .ok_or_else(|| format!("{method} {path} has no operationId"))?;
+            visit(path, method, &id, operation)?;
+        }
+    }
+    Ok(())
+}
+
+/// `operationId` (as the cut names it) -> pinned version date, from the
+/// kept list.
+fn version_pins(spec: &OpenAPI) -> Result<BTreeMap<String, String>, String> {
+    let mut pins = BTreeMap::new();
+    let Some(list) = spec.extensions.get("x-kept-operations") else {
+        return Ok(pins);
+    };
+    for entry in list.as_array().into_iter().flatten() {
+        let text = |key: &str| entry.get(key).and_then(|v| v.as_str());
+        if let (Some(id), Some(version)) = (text("rename").or(text("id")), text("version")) {
+            if atlas_version_date(&format!("application/vnd.atlas.{version}+json")).is_none() {
+                return Err(format!(
+                    "{SPEC_PATH}: x-kept-operations pins {id} to {version:?}, which is not a \
+                     YYYY-MM-DD date"
+                ));
+            }
+            pins.insert(id.to_owned(), version.to_owned());
+        }
+    }
+    Ok(pins)
+}
+
+/// Adaptations 1 and 2. Returns, per operation as `OperationInfo` names it
+/// (snake case), the versioned media type it sends and accepts.
+fn choose_versions(
+    spec: &mut OpenAPI,
+    pins: &BTreeMap<String, String>,
+) -> Result<BTreeMap<String, String>, String> {
+    let mut chosen = BTreeMap::new();
+    each_operation(spec, |path, method, id, operation| {
+        let what = || format!("operation {id} ({method} {path})");
+        let mut contents: Vec<&mut openapiv3::Content> = Vec::new();
+        let mut in_body = false;
+        if let Some(body) = &mut operation.request_body {
+            let ReferenceOr::Item(body) = body else {
+                return Err(format!(
+                    "{}: a $ref'd request body is not supported",
+                    what()
+                ));
+            };
+            in_body = true;
+            contents.push(&mut body.content);
+        }
+        for response in operation.responses.responses.values_mut() {
+            // Shared `components/responses` are Atlas's plain-JSON errors.
+            if let ReferenceOr::Item(response) = response {
+                contents.push(&mut response.content);
+            }
+        }
+        // Every version the operation offers, and whether any of its media
+        // types is marked sunset.
+        let mut versions: BTreeMap<String, bool> = BTreeMap::new();
+        for content in &contents {
+            for (media_type, entry) in content.iter() {
+                if let Some(date) = atlas_version_date(media_type) {
+                    *versions.entry(date.to_owned()).or_default() |=
+                        entry.extensions.contains_key("x-sunset");
                 }
-                response
-                    .content
-                    .insert("application/json".to_owned(), content);
-                if let Some(previous) = versions.insert(id.clone(), newest.clone())
-                    && previous != newest
-                {
-                    return Err(format!(
-                        "operation {id} declares two versions, {previous} and {newest}, \
-                         in different responses; one is expected"
-                    ));
+            }
+        }
+        let version = match pins.get(id) {
+            Some(pin) if versions.contains_key(pin) => pin.clone(),
+            Some(pin) => {
+                return Err(format!(
+                    "{}: x-kept-operations pins version {pin}, but it offers only {}",
+                    what(),
+                    versions.keys().cloned().collect::<Vec<_>>().join(", ")
+                ));
+            }
+            None => match versions.iter().rev().find(|(_, sunset)| !**sunset) {
+                Some((date, _)) => date.clone(),
+                None => match versions.keys().next_back() {
+                    Some(date) => date.clone(),
+                    None => return Ok(()), // not versioned: plain JSON
+                },
+            },
+        };
+        for (index, content) in contents.into_iter().enumerate() {
+            let offered: Vec<String> = content
+                .keys()
+                .filter_map(|m| atlas_version_date(m).map(str::to_owned))
+                .collect();
+            if offered.is_empty() {
+                continue;
+            }
+            let Some(date) = offered.iter().filter(|d| **d <= version).max() else {
+                return Err(format!(
+                    "{}: a media type offers only versions after {version} ({})",
+                    what(),
+                    offered.join(", ")
+                ));
+            };
+            let keep = format!("application/vnd.atlas.{date}+json");
+            let entry = content.shift_remove(&keep).expect("listed above");
+            content.retain(|media_type, _| atlas_version_date(media_type).is_none());
+            if !content.is_empty() {
+                return Err(format!(
+                    "{}: media types {} beside the versioned JSON are not supported",
+                    what(),
+                    content.keys().cloned().collect::<Vec<_>>().join(", ")
+                ));
+            }
+            let is_body = in_body && index == 0;
+            match (&entry.schema, is_body) {
+                (None, true) => {
+                    return Err(format!("{}: the request body has no schema", what()));
+                }
+                // A response with a media type and no schema has no content.
+                (None, false) => {}
+                (Some(_), _) => {
+                    content.insert("application/json".to_owned(), entry);
+                }
+            }
+        }
+        chosen.insert(
+            id.to_snake_case(),
+            format!("application/vnd.atlas.{version}+json"),
+        );
+        Ok(())
+    })?;
+    Ok(chosen)
+}
+
+/// Adaptation 3: an inline path parameter schema becomes
+/// `components/schemas/<ParameterName>`, shared by every parameter of that
+/// name. Two different schemas for one name are an error.
+fn name_path_parameter_schemas(spec: &mut OpenAPI) -> Result<(), String> {
+    let mut named: BTreeMap<String, Schema> = BTreeMap::new();
+    let mut name = |parameter: &mut Parameter, at: &str| -> Result<(), String> {
+        let Parameter::Path { parameter_data, .. } = parameter else {
+            return Ok(());
+        };
+        let ParameterSchemaOrContent::Schema(slot) = &mut parameter_data.format else {
+            return Ok(());
+        };
+        let ReferenceOr::Item(schema) = slot else {
+            return Ok(());
+        };
+        let type_name = parameter_data.name.to_upper_camel_case();
+        let schema = schema.clone();
+        match named.get(&type_name) {
+            Some(existing) if existing != &schema => {
+                return Err(format!(
+                    "{at}: path parameter {} has a schema that differs from another \
+                     parameter of that name; both would be the type {type_name}",
+                    parameter_data.name
+                ));
+            }
+            _ => {
+                named.insert(type_name.clone(), schema);
+            }
+        }
+        *slot = ReferenceOr::ref_(&format!("#/components/schemas/{type_name}"));
+        Ok(())
+    };
+    let components = spec.components.get_or_insert_with(Default::default);
+    for (key, parameter) in components.parameters.iter_mut() {
+        if let ReferenceOr::Item(parameter) = parameter {
+            name(parameter, &format!("components/parameters/{key}"))?;
+        }
+    }
+    for (path, item) in spec.paths.paths.iter_mut() {
+        let ReferenceOr::Item(item) = item else {
+            continue;
+        };
+        for parameter in item.parameters.iter_mut() {
+            if let ReferenceOr::Item(parameter) = parameter {
+                name(parameter, path)?;
+            }
+        }
+        for (method, operation) in operations_mut(item) {
+            let Some(operation) = operation else { continue };
+            for parameter in operation.parameters.iter_mut() {
+                if let ReferenceOr::Item(parameter) = parameter {
+                    name(parameter, &format!("{method} {path}"))?;
                 }
             }
         }
     }
-    Ok(versions)
+    let schemas = &mut spec.components.get_or_insert_with(Default::default).schemas;
+    for (type_name, schema) in named {
+        if schemas.contains_key(&type_name) {
+            return Err(format!(
+                "{SPEC_PATH}: the path parameter type {type_name} would replace the schema of \
+                 that name"
+            ));
+        }
+        schemas.insert(type_name, ReferenceOr::Item(schema));
+    }
+    Ok(())
 }
 
-/// Moves the inline enum `schema.property` to `components/schemas/<Name>`,
-/// where `<Name>` is the PascalCase name progenitor gives the inline type,
-/// and points the property at it (keeping its description). Returns the name
-/// and the enum's values.
-fn hoist_inline_enum(
+/// A mutable walk over the schemas inside a component schema: object
+/// properties, array items and the parts of `allOf`/`oneOf`/`anyOf`. The
+/// visitor gets the slot, the name typify gives an inline type there, and
+/// the property name (if the slot is a property) with whether it is
+/// required.
+fn walk_schema(
+    schema: &mut Schema,
+    type_name: &str,
+    visit: &mut dyn FnMut(
+        &mut ReferenceOr<Box<Schema>>,
+        &str,
+        Option<(&str, bool)>,
+    ) -> Result<(), String>,
+) -> Result<(), String> {
+    match &mut schema.schema_kind {
+        SchemaKind::Type(Type::Object(object)) => {
+            let required = object.required.clone();
+            for (name, property) in object.properties.iter_mut() {
+                let inner = format!("{type_name}{}", name.to_upper_camel_case());
+                visit(property, &inner, Some((name, required.contains(name))))?;
+                if let ReferenceOr::Item(property) = property {
+                    walk_schema(property, &inner, visit)?;
+                }
+            }
+        }
+        SchemaKind::Type(Type::Array(array)) => {
+            if let Some(items) = &mut array.items {
+                let inner = format!("{type_name}Item");
+                visit(items, &inner, None)?;
+                if let ReferenceOr::Item(items) = items {
+                    walk_schema(items, &inner, visit)?;
+                }
+            }
+        }
+        SchemaKind::AllOf { all_of: parts }
+        | SchemaKind::OneOf { one_of: parts }
+        | SchemaKind::AnyOf { any_of: parts } => {
+            for part in parts.iter_mut() {
+                if let ReferenceOr::Item(part) = part {
+                    walk_schema(part, type_name, visit)?;
+                }
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+fn walk_component_schemas(
     spec: &mut OpenAPI,
-    schema: &str,
-    property: &str,
-) -> Result<(String, Vec<String>), String> {
-    let name = format!("{schema}_{property}").to_upper_camel_case();
+    visit: &mut dyn FnMut(
+        &mut ReferenceOr<Box<Schema>>,
+        &str,
+        Option<(&str, bool)>,
+    ) -> Result<(), String>,
+) -> Result<(), String> {
+    let Some(components) = &mut spec.components else {
+        return Ok(());
+    };
+    for (name, schema) in components.schemas.iter_mut() {
+        if let ReferenceOr::Item(schema) = schema {
+            walk_schema(schema, &name.to_upper_camel_case(), visit)?;
+        }
+    }
+    Ok(())
+}
+
+fn is_string_enum(schema: &Schema) -> bool {
+    matches!(&schema.schema_kind, SchemaKind::Type(Type::String(s)) if !s.enumeration.is_empty())
+}
+
+/// `{description, allOf: [$ref]}`: a use of a named schema that keeps the
+/// use's description (typify documents the field with it).
+fn reference_keeping_docs(target: &str, data: &SchemaData) -> ReferenceOr<Box<Schema>> {
+    ReferenceOr::Item(Box::new(Schema {
+        schema_data: SchemaData {
+            description: data.description.clone(),
+            read_only: data.read_only,
+            write_only: data.write_only,
+            ..Default::default()
+        },
+        schema_kind: SchemaKind::AllOf {
+            all_of: vec![ReferenceOr::ref_(&format!("#/components/schemas/{target}"))],
+        },
+    }))
+}
+
+/// Whether a nullable use can lose `nullable`: an optional property decodes
+/// `null` as `None` anyway.
+fn check_nullable(
+    data: &SchemaData,
+    property: Option<(&str, bool)>,
+    at: &str,
+) -> Result<(), String> {
+    match property {
+        Some((_, false)) => Ok(()),
+        _ if !data.nullable => Ok(()),
+        _ => Err(format!(
+            "{SPEC_PATH}: {at} is required and nullable, which the replaced type cannot express"
+        )),
+    }
+}
+
+/// Adaptation 5. Returns the names of the enums (each also has a schema
+/// `<Name>Open` that the caller replaces by `Open<Name>`).
+fn open_string_enums(spec: &mut OpenAPI) -> Result<Vec<String>, String> {
     let components = spec.components.get_or_insert_with(Default::default);
-    let missing = || format!("{SPEC_PATH}: no inline property {schema}.{property} to hoist");
-    let Some(ReferenceOr::Item(Schema {
-        schema_kind: SchemaKind::Type(Type::Object(object)),
-        ..
-    })) = components.schemas.get_mut(schema)
-    else {
-        return Err(missing());
-    };
-    let slot = object.properties.get_mut(property).ok_or_else(missing)?;
-    let ReferenceOr::Item(inline) = slot else {
-        return Err(missing());
-    };
-    let SchemaKind::Type(Type::String(string)) = &inline.schema_kind else {
-        return Err(format!(
-            "{SPEC_PATH}: {schema}.{property} is not a string enum"
-        ));
-    };
-    let values: Vec<String> = string.enumeration.iter().flatten().cloned().collect();
-    let description = inline.schema_data.description.clone();
-    let hoisted = std::mem::replace(
-        slot,
-        ReferenceOr::Item(Box::new(Schema {
-            schema_data: openapiv3::SchemaData {
-                description,
+    let named: BTreeSet<String> = components
+        .schemas
+        .iter()
+        .filter(|(_, schema)| matches!(schema, ReferenceOr::Item(s) if is_string_enum(s)))
+        .map(|(name, _)| name.clone())
+        .collect();
+    let mut hoisted: Vec<(String, Schema)> = Vec::new();
+    walk_component_schemas(spec, &mut |slot, inline_name, property| {
+        match slot {
+            ReferenceOr::Item(schema) if is_string_enum(schema) => {
+                check_nullable(&schema.schema_data, property, inline_name)?;
+                let use_ = reference_keeping_docs(
+                    &format!("{inline_name}{OPEN_SUFFIX}"),
+                    &schema.schema_data,
+                );
+                let ReferenceOr::Item(enum_schema) = std::mem::replace(slot, use_) else {
+                    unreachable!("matched above")
+                };
+                let mut enum_schema = *enum_schema;
+                enum_schema.schema_data.nullable = false;
+                hoisted.push((inline_name.to_owned(), enum_schema));
+            }
+            ReferenceOr::Reference { reference } => {
+                if let Some(name) = reference.strip_prefix("#/components/schemas/")
+                    && named.contains(name)
+                {
+                    *reference = format!("#/components/schemas/{name}{OPEN_SUFFIX}");
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    })?;
+    let schemas = &mut spec.components.get_or_insert_with(Default::default).schemas;
+    let mut names: Vec<String> = named.into_iter().collect();
+    for (name, schema) in hoisted {
+        if schemas.contains_key(&name) {
+            return Err(format!(
+                "{SPEC_PATH}: the inline enum {name} would replace the schema of that name"
+            ));
+        }
+        schemas.insert(name.clone(), ReferenceOr::Item(schema));
+        names.push(name);
+    }
+    for name in &names {
+        let open = format!("{name}{OPEN_SUFFIX}");
+        if schemas.contains_key(&open) {
+            return Err(format!(
+                "{SPEC_PATH}: the schema {open} exists; it is the name given to uses of {name}"
+            ));
+        }
+        let placeholder = Schema {
+            schema_data: SchemaData {
+                description: Some(format!("{name}, or a value this client does not know.")),
                 ..Default::default()
             },
             schema_kind: SchemaKind::AllOf {
                 all_of: vec![ReferenceOr::ref_(&format!("#/components/schemas/{name}"))],
             },
-        })),
-    );
-    let ReferenceOr::Item(hoisted) = hoisted else {
-        unreachable!("matched above")
+        };
+        schemas.insert(open, ReferenceOr::Item(placeholder));
+    }
+    names.sort();
+    Ok(names)
+}
+
+/// Adaptation 6. Returns how many properties now point at the secret schema.
+fn point_secrets_at_one_schema(spec: &mut OpenAPI) -> Result<usize, String> {
+    let mut count = 0;
+    walk_component_schemas(spec, &mut |slot, inline_name, property| {
+        let (Some((name, _)), ReferenceOr::Item(schema)) = (property, &*slot) else {
+            return Ok(());
+        };
+        let lower = name.to_ascii_lowercase();
+        let is_secret = SECRET_NAMES.iter().any(|suffix| lower.ends_with(suffix))
+            && matches!(&schema.schema_kind, SchemaKind::Type(Type::String(s)) if s.enumeration.is_empty());
+        if is_secret {
+            check_nullable(&schema.schema_data, property, inline_name)?;
+            *slot = reference_keeping_docs(SECRET_SCHEMA, &schema.schema_data);
+            count += 1;
+        }
+        Ok(())
+    })?;
+    if count > 0 {
+        let schemas = &mut spec.components.get_or_insert_with(Default::default).schemas;
+        if schemas.contains_key(SECRET_SCHEMA) {
+            return Err(format!(
+                "{SPEC_PATH}: the schema {SECRET_SCHEMA} exists; it is the name given to secrets"
+            ));
+        }
+        let secret = Schema {
+            schema_data: SchemaData {
+                description: Some("A secret string, never shown in `Debug`.".to_owned()),
+                ..Default::default()
+            },
+            schema_kind: SchemaKind::Type(Type::String(Default::default())),
+        };
+        schemas.insert(SECRET_SCHEMA.to_owned(), ReferenceOr::Item(secret));
+    }
+    Ok(count)
+}
+
+/// Named string schemas with a pattern (typify's checked newtypes): (type, pattern).
+fn pattern_types(spec: &OpenAPI) -> Vec<(String, String)> {
+    let Some(components) = &spec.components else {
+        return Vec::new();
     };
     components
         .schemas
-        .insert(name.clone(), ReferenceOr::Item(*hoisted));
-    Ok((name, values))
-}
-
-/// Rewrites each operation's request code (a method whose body builds an
-/// `OperationInfo`):
-///
-/// - it sends `Accept: <the operation's versioned media type>` where
-///   progenitor wrote `application/json`;
-/// - progenitor's `api-version` header is dropped, and the header map that
-///   carried it with its merge into the request, when the operation has no
-///   header parameters to put in it;
-/// - `encode_path(…)` and `.query(…)` become calls to `crate::url_parts`,
-///   and `ResponseValue::from_response(…)` to `crate::decode`.
-///
-/// Fails, naming what it missed, when progenitor's output no longer has the
-/// shape this expects.
-fn adapt_request_code(
-    file: &mut syn::File,
-    versions: &BTreeMap<String, String>,
-) -> Result<(), String> {
-    let mut pass = RequestCode {
-        versions,
-        fallback: newest_media_type(versions),
-        operations: 0,
-        errors: Vec::new(),
-    };
-    pass.visit_file_mut(file);
-    if pass.operations == 0 {
-        pass.errors
-            .push("no operation's request code was found".to_owned());
-    }
-    if pass.errors.is_empty() {
-        Ok(())
-    } else {
-        Err(format!(
-            "progenitor's request code is not shaped as expected ({}); update \
-             adapt_request_code in codegen.rs",
-            pass.errors.join("; ")
-        ))
-    }
-}
-
-struct RequestCode<'a> {
-    versions: &'a BTreeMap<String, String>,
-    /// For operations the spec does not version.
-    fallback: &'a str,
-    operations: usize,
-    errors: Vec<String>,
-}
-
-impl VisitMut for RequestCode<'_> {
-    fn visit_impl_item_fn_mut(&mut self, function: &mut syn::ImplItemFn) {
-        let Some(operation_id) = operation_id(&function.block) else {
-            return visit_mut::visit_impl_item_fn_mut(self, function);
-        };
-        self.operations += 1;
-        let media_type = self
-            .versions
-            .get(&operation_id)
-            .map_or(self.fallback, String::as_str);
-        if let Err(missed) = adapt_operation(&mut function.block, media_type) {
-            self.errors.push(format!("{operation_id}: {missed}"));
-        }
-    }
-}
-
-fn adapt_operation(block: &mut syn::Block, media_type: &str) -> Result<(), String> {
-    let statements = block.stmts.len();
-    block
-        .stmts
-        .retain(|statement| !appends_api_version(statement));
-    if block.stmts.len() + 1 != statements {
-        return Err("no single `header_map.append(\"api-version\", …)`".to_owned());
-    }
-    let map = "header_map";
-    let declaration = block.stmts.iter().position(|statement| {
-        matches!(statement, syn::Stmt::Local(local) if mentions(local.pat.to_token_stream(), map))
-    });
-    let uses = block
-        .stmts
         .iter()
-        .filter(|statement| mentions(statement.to_token_stream(), map))
-        .count();
-    // The declaration and the request's `.headers(header_map)`: nothing else
-    // goes in the map.
-    let drop_map = declaration.is_some() && uses == 2;
-    let mut chain = RequestChain {
-        media_type,
-        drop_merge_of: drop_map.then_some(map),
-        accepts_set: 0,
-        merges_dropped: 0,
-    };
-    chain.visit_block_mut(block);
-    if chain.accepts_set != 1 {
-        return Err(format!(
-            "{} `.header(ACCEPT, HeaderValue::from_static(\"application/json\"))` calls, not one",
-            chain.accepts_set
-        ));
-    }
-    if let (true, Some(declaration)) = (drop_map, declaration) {
-        if chain.merges_dropped != 1 {
-            return Err("no single `.headers(header_map)`".to_owned());
-        }
-        block.stmts.remove(declaration);
-    }
-    Ok(())
+        .filter_map(|(name, schema)| match schema {
+            ReferenceOr::Item(Schema {
+                schema_kind: SchemaKind::Type(Type::String(string)),
+                ..
+            }) => Some((name.to_upper_camel_case(), string.pattern.clone()?)),
+            _ => None,
+        })
+        .collect()
 }
 
-/// Rewrites the expressions of one operation's request code.
-struct RequestChain<'a> {
-    media_type: &'a str,
-    drop_merge_of: Option<&'a str>,
-    accepts_set: usize,
-    merges_dropped: usize,
-}
-
-impl VisitMut for RequestChain<'_> {
-    /// The URL is built in `format!`, whose arguments syn keeps as tokens.
-    fn visit_macro_mut(&mut self, mac: &mut syn::Macro) {
-        mac.tokens = route_calls(
-            std::mem::take(&mut mac.tokens),
-            "encode_path",
-            &quote!(crate::url_parts::encode_path),
-        );
-    }
-
-    fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
-        visit_mut::visit_expr_mut(self, expr);
-        if let syn::Expr::Call(call) = expr
-            && let syn::Expr::Path(function) = &*call.func
-        {
-            let path = function.path.to_token_stream().to_string().replace(' ', "");
-            match path.as_str() {
-                "encode_path" => *call.func = syn::parse_quote!(crate::url_parts::encode_path),
-                "ResponseValue::from_response" => {
-                    *call.func = syn::parse_quote!(crate::decode::from_response)
-                }
-                _ => {}
-            }
-            return;
-        }
-        let syn::Expr::MethodCall(call) = expr else {
+/// Adaptation 4: removes, from the component schemas and the schemas inside
+/// them, each string `pattern` that [`accepts_every_string`], noting it in
+/// the schema's description. Returns (where, pattern) for each one removed.
+fn drop_patterns_accepting_every_string(spec: &mut OpenAPI) -> Vec<(String, String)> {
+    fn drop(schema: &mut Schema, at: &str, dropped: &mut Vec<(String, String)>) {
+        let SchemaKind::Type(Type::String(string)) = &mut schema.schema_kind else {
             return;
         };
-        let args: Vec<&syn::Expr> = call.args.iter().collect();
-        match (call.method.to_string().as_str(), args.as_slice()) {
-            ("query", [parameter]) => {
-                let (builder, parameter) = (&call.receiver, *parameter);
-                let routed =
-                    syn::parse_quote!(crate::url_parts::query_if_set(#builder, #parameter));
-                *expr = routed;
+        if let Some(pattern) = string.pattern.take_if(|p| accepts_every_string(p)) {
+            let note = format!(
+                "The spec's pattern `{pattern}` matches every string, so values are not \
+                 checked against it."
+            );
+            let description = schema.schema_data.description.get_or_insert_default();
+            if !description.is_empty() {
+                description.push_str("\n\n");
             }
-            ("headers", [syn::Expr::Path(path)])
-                if self
-                    .drop_merge_of
-                    .is_some_and(|map| path.path.is_ident(map)) =>
-            {
-                self.merges_dropped += 1;
-                *expr = (*call.receiver).clone();
-            }
-            ("header", [syn::Expr::Path(name), _])
-                if name
-                    .path
-                    .segments
-                    .last()
-                    .is_some_and(|s| s.ident == "ACCEPT") =>
-            {
-                let Some(syn::Expr::Call(value)) = call.args.last_mut() else {
-                    return;
-                };
-                let Some(syn::Expr::Lit(syn::ExprLit {
-                    lit: syn::Lit::Str(text),
-                    ..
-                })) = value.args.first_mut()
-                else {
-                    return;
-                };
-                if text.value() == "application/json" {
-                    *text = syn::LitStr::new(self.media_type, text.span());
-                    self.accepts_set += 1;
-                }
-            }
-            _ => {}
-        }
-    }
-}
-
-/// Replaces each call of the bare function `name` in `tokens` (not a
-/// method, not already a path) with a call of `path`.
-fn route_calls(tokens: TokenStream, name: &str, path: &TokenStream) -> TokenStream {
-    let mut out: Vec<TokenTree> = Vec::new();
-    let mut tokens = tokens.into_iter().peekable();
-    while let Some(token) = tokens.next() {
-        match token {
-            TokenTree::Group(group) => {
-                let mut rebuilt =
-                    Group::new(group.delimiter(), route_calls(group.stream(), name, path));
-                rebuilt.set_span(group.span());
-                out.push(TokenTree::Group(rebuilt));
-            }
-            TokenTree::Ident(ident)
-                if ident == name
-                    && !matches!(out.last(), Some(TokenTree::Punct(p)) if p.as_char() == ':' || p.as_char() == '.')
-                    && matches!(tokens.peek(), Some(TokenTree::Group(g)) if g.delimiter() == proc_macro2::Delimiter::Parenthesis) =>
-            {
-                out.extend(path.clone());
-            }
-            other => out.push(other),
-        }
-    }
-    out.into_iter().collect()
-}
-
-/// The `operation_id` of the `OperationInfo` built in `block`, if any.
-fn operation_id(block: &syn::Block) -> Option<String> {
-    struct Find(Option<String>);
-    impl VisitMut for Find {
-        fn visit_expr_struct_mut(&mut self, node: &mut syn::ExprStruct) {
-            if node
-                .path
-                .segments
-                .last()
-                .is_some_and(|s| s.ident == "OperationInfo")
-            {
-                for field in &node.fields {
-                    if let (
-                        syn::Member::Named(name),
-                        syn::Expr::Lit(syn::ExprLit {
-                            lit: syn::Lit::Str(id),
-                            ..
-                        }),
-                    ) = (&field.member, &field.expr)
-                        && name == "operation_id"
-                    {
-                        self.0 = Some(id.value());
-                    }
-                }
-            }
-            visit_mut::visit_expr_struct_mut(self, node);
-        }
-    }
-    let mut find = Find(None);
-    find.visit_block_mut(&mut block.clone());
-    find.0
-}
-
-/// `header_map.append(HeaderName::from_static("api-version"), …);`
-fn appends_api_version(statement: &syn::Stmt) -> bool {
-    let syn::Stmt::Expr(syn::Expr::MethodCall(call), _) = statement else {
-        return false;
-    };
-    call.method == "append"
-        && matches!(&*call.receiver, syn::Expr::Path(p) if p.path.is_ident("header_map"))
-        && call.args.first().is_some_and(|name| {
-            let text = name.to_token_stream().to_string();
-            text.contains("from_static") && text.contains("\"api-version\"")
-        })
-}
-
-/// Whether `tokens` contain the identifier `name`, at any depth.
-fn mentions(tokens: TokenStream, name: &str) -> bool {
-    tokens.into_iter().any(|token| match token {
-        TokenTree::Ident(ident) => ident == name,
-        TokenTree::Group(group) => mentions(group.stream(), name),
-        _ => false,
-    })
-}
-
-/// Replaces each `::regress::Regex` path in typify's output with
-/// `crate::pattern::Regex`, and checks that no other use of regress is left.
-fn route_pattern_checks(tokens: TokenStream) -> Result<TokenStream, String> {
-    fn rewrite(tokens: TokenStream, stray: &mut bool) -> Vec<TokenTree> {
-        let mut out: Vec<TokenTree> = Vec::new();
-        for token in tokens {
-            match token {
-                TokenTree::Group(group) => {
-                    let inner = rewrite(group.stream(), stray).into_iter().collect();
-                    let mut rebuilt = Group::new(group.delimiter(), inner);
-                    rebuilt.set_span(group.span());
-                    out.push(TokenTree::Group(rebuilt));
-                }
-                TokenTree::Ident(ident) if ident == "regress" => {
-                    if ends_in_path_separator(&out) {
-                        out.truncate(out.len() - 2);
-                        out.extend(quote!(crate::pattern));
-                    } else {
-                        *stray = true;
-                        out.push(TokenTree::Ident(ident));
-                    }
-                }
-                other => out.push(other),
-            }
-        }
-        out
-    }
-    fn ends_in_path_separator(tokens: &[TokenTree]) -> bool {
-        matches!(
-            tokens,
-            [.., TokenTree::Punct(first), TokenTree::Punct(second)]
-                if first.as_char() == ':' && first.spacing() == Spacing::Joint && second.as_char() == ':'
-        )
-    }
-    let mut stray = false;
-    let routed = rewrite(tokens, &mut stray).into_iter().collect();
-    if stray {
-        return Err(
-            "typify's output names regress other than as `::regress::…`; \
-                    update route_pattern_checks in codegen.rs"
-                .to_owned(),
-        );
-    }
-    Ok(routed)
-}
-
-/// Points the `Deserialize` impl of each pattern-checked type at
-/// `crate::pattern::deserialize_parsed`, which parses the text the
-/// deserializer lends where typify's body first copies it into a `String`
-/// that `from_str` then copies again. Every type that checks a pattern must
-/// have had typify's body, or this fails.
-fn route_pattern_decoding(file: &mut syn::File) -> Result<(), String> {
-    // typify 0.8's body, as tokens with the white space removed.
-    const TYPIFY_BODY: &str = "{::std::string::String::deserialize(deserializer)?.parse()\
-        .map_err(|e:self::error::ConversionError|{<D::Erroras::serde::de::Error>\
-        ::custom(e.to_string(),)})}";
-    struct Route {
-        routed: usize,
-    }
-    impl VisitMut for Route {
-        fn visit_impl_item_fn_mut(&mut self, function: &mut syn::ImplItemFn) {
-            let body: String = function
-                .block
-                .to_token_stream()
-                .to_string()
-                .split_whitespace()
-                .collect();
-            if function.sig.ident == "deserialize" && body == TYPIFY_BODY {
-                function.block =
-                    syn::parse_quote!({ crate::pattern::deserialize_parsed(deserializer) });
-                self.routed += 1;
-            }
-        }
-    }
-    let mut route = Route { routed: 0 };
-    route.visit_file_mut(file);
-    let checked = file
-        .to_token_stream()
-        .to_string()
-        .matches("crate :: pattern :: Regex :: new")
-        .count();
-    if route.routed != checked {
-        return Err(format!(
-            "{checked} types check a pattern but {} had typify's Deserialize body; update \
-             route_pattern_decoding in codegen.rs",
-            route.routed
-        ));
-    }
-    Ok(())
-}
-
-/// Removes, from the component schemas and the schemas inside them, each
-/// string `pattern` that [`accepts_every_string`], noting it in the schema's
-/// description. Returns (where, pattern) for each one removed.
-fn drop_patterns_accepting_every_string(spec: &mut OpenAPI) -> Vec<(String, String)> {
-    fn visit(schema: &mut Schema, at: String, dropped: &mut Vec<(String, String)>) {
-        match &mut schema.schema_kind {
-            SchemaKind::Type(Type::String(string)) => {
-                if let Some(pattern) = string.pattern.take_if(|p| accepts_every_string(p)) {
-                    let note = format!(
-                        "The spec's pattern `{pattern}` matches every string, so values \
-                         are not checked against it."
-                    );
-                    let description = schema.schema_data.description.get_or_insert_default();
-                    if !description.is_empty() {
-                        description.push_str("\n\n");
-                    }
-                    description.push_str(&note);
-                    dropped.push((at, pattern));
-                }
-            }
-            SchemaKind::Type(Type::Object(object)) => {
-                for (name, property) in object.properties.iter_mut() {
-                    if let ReferenceOr::Item(property) = property {
-                        visit(property, format!("{at}.{name}"), dropped);
-                    }
-                }
-            }
-            SchemaKind::Type(Type::Array(array)) => {
-                if let Some(ReferenceOr::Item(items)) = &mut array.items {
-                    visit(items, format!("{at}[]"), dropped);
-                }
-            }
-            SchemaKind::AllOf { all_of: parts }
-            | SchemaKind::OneOf { one_of: parts }
-            | SchemaKind::AnyOf { any_of: parts } => {
-                for part in parts.iter_mut() {
-                    if let ReferenceOr::Item(part) = part {
-                        visit(part, at.clone(), dropped);
-                    }
-                }
-            }
-            _ => {}
+            description.push_str(&note);
+            dropped.push((at.to_owned(), pattern));
         }
     }
     let mut dropped = Vec::new();
     if let Some(components) = &mut spec.components {
         for (name, schema) in components.schemas.iter_mut() {
             if let ReferenceOr::Item(schema) = schema {
-                visit(schema, name.clone(), &mut dropped);
+                drop(schema, name, &mut dropped);
             }
         }
     }
+    let _ = walk_component_schemas(spec, &mut |slot, at, _| {
+        if let ReferenceOr::Item(schema) = slot {
+            drop(schema, at, &mut dropped);
+        }
+        Ok(())
+    });
     dropped
 }
 
@@ -740,16 +754,6 @@ fn ends_in_escape(text: &str) -> bool {
     text.chars().rev().take_while(|&c| c == '\\').count() % 2 == 1
 }
 
-fn unchecked_pattern_tokens(dropped: &[(String, String)]) -> TokenStream {
-    let places = dropped.iter().map(|(at, _)| at);
-    let patterns = dropped.iter().map(|(_, pattern)| pattern);
-    quote! {
-        /// The spec's patterns that match every string, which the generated
-        /// types therefore do not check: (schema, pattern).
-        pub const PATTERNS_ACCEPTING_EVERY_STRING: &[(&str, &str)] = &[#((#places, #patterns)),*];
-    }
-}
-
 /// `Some("2023-01-01")` for `application/vnd.atlas.2023-01-01+json`.
 fn atlas_version_date(media_type: &str) -> Option<&str> {
     let date = media_type
@@ -763,34 +767,40 @@ fn atlas_version_date(media_type: &str) -> Option<&str> {
     is_date.then_some(date)
 }
 
-/// The newest media type the spec declares, for operations it does not
-/// version (`application/json` if it versions none).
-fn newest_media_type(versions: &BTreeMap<String, String>) -> &str {
-    versions
+/// The plain tables appended to progenitor's output.
+fn tables(
+    media_types: &BTreeMap<String, String>,
+    unchecked_patterns: &[(String, String)],
+    pattern_types: &[(String, String)],
+) -> TokenStream {
+    let newest = media_types
         .values()
-        .max_by_key(|media_type| atlas_version_date(media_type))
-        .map_or("application/json", String::as_str)
-}
-
-fn version_tokens(versions: &BTreeMap<String, String>) -> TokenStream {
-    let newest_date = atlas_version_date(newest_media_type(versions)).unwrap_or_default();
+        .filter_map(|m| atlas_version_date(m))
+        .max()
+        .unwrap_or("2023-01-01");
+    let operations = media_types.keys();
+    let media = media_types.values();
+    let places = unchecked_patterns.iter().map(|(at, _)| at);
+    let patterns = unchecked_patterns.iter().map(|(_, pattern)| pattern);
+    let checked_types = pattern_types.iter().map(|(name, _)| name);
+    let checked_patterns = pattern_types.iter().map(|(_, pattern)| pattern);
     quote! {
-        /// The newest API version date the spec declares for any operation;
-        /// each operation's request sends its own as `Accept`.
-        pub const SPEC_API_VERSION: &str = #newest_date;
-    }
-}
+        /// The newest API version date any operation is generated for.
+        pub const SPEC_API_VERSION: &str = #newest;
 
-fn enum_value_tokens(enums: &BTreeMap<String, Vec<String>>) -> TokenStream {
-    let items = enums.iter().map(|(name, values)| {
-        let ident = quote::format_ident!("{}_VALUES", name.to_shouty_snake_case());
-        let doc = format!("The values the spec lists for `{name}`.");
-        quote! {
-            #[doc = #doc]
-            pub const #ident: &[&str] = &[#(#values),*];
-        }
-    });
-    quote!(#(#items)*)
+        /// Each operation (as `OperationInfo::operation_id` names it) and the
+        /// versioned media type it is generated for: sent as `Accept`, and as
+        /// `Content-Type` with a body. Sorted by operation.
+        pub const OPERATION_MEDIA_TYPES: &[(&str, &str)] = &[#((#operations, #media)),*];
+
+        /// The spec's patterns that match every string, which the generated
+        /// types therefore do not check: (schema, pattern).
+        pub const PATTERNS_ACCEPTING_EVERY_STRING: &[(&str, &str)] = &[#((#places, #patterns)),*];
+
+        /// The named types whose values are checked against a pattern:
+        /// (type, pattern).
+        pub const PATTERN_TYPES: &[(&str, &str)] = &[#((#checked_types, #checked_patterns)),*];
+    }
 }
 
 #[cfg(test)]
@@ -805,56 +815,97 @@ mod tests {
     }
 
     #[test]
-    fn requests_send_the_versioned_accept_and_no_api_version_header() {
+    fn each_operation_gets_its_newest_unsunset_version() {
         let code = compact(&generate(SPEC).unwrap());
-        assert!(code.contains(
-            r#".header(::reqwest::header::ACCEPT,::reqwest::header::HeaderValue::from_static("application/vnd.atlas.2023-01-01+json",),)"#
-        ), "{code}");
-        assert!(!code.contains("\"application/json\""), "{code}");
-        assert!(!code.contains("api-version"), "{code}");
-        assert!(!code.contains("header_map"), "{code}");
+        for (operation, media_type) in [
+            (
+                "create_group_live_migration",
+                "application/vnd.atlas.2024-05-30+json",
+            ),
+            (
+                "validate_group_live_migrations",
+                "application/vnd.atlas.2024-05-30+json",
+            ),
+            (
+                "get_push_migration",
+                "application/vnd.atlas.2023-01-01+json",
+            ),
+            (
+                "cutover_group_live_migration",
+                "application/vnd.atlas.2023-01-01+json",
+            ),
+        ] {
+            assert!(
+                code.contains(&format!("(\"{operation}\",\"{media_type}\")")),
+                "{operation}: {code}"
+            );
+        }
+        // The 2024-05-30 body of create and validate.
+        assert!(
+            code.contains("body:Result<types::builder::LiveMigrationRequest20240530,String>"),
+            "{code}"
+        );
     }
 
     #[test]
-    fn url_parts_go_through_the_crate_helpers() {
-        let code = compact(&generate(SPEC).unwrap());
-        assert_eq!(
-            code.matches("crate::url_parts::encode_path(&").count(),
-            2,
-            "{code}"
-        );
-        assert_eq!(
-            code.matches("crate::url_parts::query_if_set(").count(),
-            2,
-            "{code}"
-        );
-        assert!(!code.contains(".query("), "{code}");
-        assert!(!code.contains(",encode_path("), "{code}");
-        assert_eq!(
-            code.matches("crate::decode::from_response(response)")
-                .count(),
-            6,
-            "{code}"
-        );
-        assert!(!code.contains("ResponseValue::from_response"), "{code}");
-    }
-
-    #[test]
-    fn header_parameters_keep_their_header_map() {
-        let with_header = SPEC.replacen(
-            "        - $ref: \"#/components/parameters/pretty\"\n",
-            "        - $ref: \"#/components/parameters/pretty\"\n        \
-             - name: X-Request-Tag\n          in: header\n          schema:\n            type: string\n",
+    fn a_pin_in_the_kept_list_chooses_the_version() {
+        let pinned = SPEC.replacen(
+            "- id: createGroupLiveMigration\n",
+            "- id: createGroupLiveMigration\n  version: '2023-01-01'\n",
             1,
         );
-        assert_ne!(with_header, SPEC);
-        let code = generate(&with_header).unwrap();
-        assert!(
-            code.contains("header_map.append(\"X-Request-Tag\""),
-            "{code}"
+        assert_ne!(pinned, SPEC);
+        let code = compact(&generate(&pinned).unwrap());
+        assert!(code.contains(
+            "(\"create_group_live_migration\",\"application/vnd.atlas.2023-01-01+json\")"
+        ));
+        let wrong = SPEC.replacen(
+            "- id: createGroupLiveMigration\n",
+            "- id: createGroupLiveMigration\n  version: '2022-01-01'\n",
+            1,
         );
-        assert!(code.contains(".headers(header_map)"), "{code}");
-        assert!(!code.contains("api-version"), "{code}");
+        let error = generate(&wrong).unwrap_err();
+        assert!(
+            error.contains("createGroupLiveMigration") && error.contains("2022-01-01"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn path_parameters_share_one_type_per_name() {
+        let code = generate(SPEC).unwrap();
+        for id in ["GroupId", "LiveMigrationId", "OrgId", "ValidationId"] {
+            assert!(code.contains(&format!("pub struct {id}(")), "{id}");
+        }
+        assert!(!code.contains("GetPushMigrationGroupId"));
+    }
+
+    #[test]
+    fn an_operation_progenitor_cannot_take_is_named() {
+        // A request body in a media type progenitor refuses.
+        let form = SPEC.replacen(
+            "application/vnd.atlas.2023-01-01+json:\n            schema:\n              $ref: '#/components/schemas/TargetOrgRequest'",
+            "text/csv:\n            schema:\n              $ref: '#/components/schemas/TargetOrgRequest'",
+            1,
+        );
+        assert_ne!(form, SPEC);
+        let error = generate(&form).unwrap_err();
+        assert!(error.contains("createOrgLiveMigrationLinkToken"), "{error}");
+        assert!(error.contains("text/csv"), "{error}");
+        // A success answered in two schemas: progenitor panics (`assert!`).
+        let two = SPEC.replacen(
+            "      responses:\n        '204':",
+            "      responses:\n        '200':\n          description: OK\n          content:\n            \
+             application/json:\n              schema:\n                type: string\n        '204':",
+            1,
+        );
+        assert_ne!(two, SPEC);
+        let error = generate(&two).unwrap_err();
+        assert!(
+            error.contains("deleteOrgLiveMigrationLinkTokens"),
+            "{error}"
+        );
+        assert!(error.contains("panic"), "{error}");
     }
 
     #[test]

@@ -314,7 +314,11 @@ fn from_api_error(
         detail: api.detail,
         reason: api.reason,
         parameters: api.parameters,
-        fields: api.bad_request_detail.map(|d| d.fields).unwrap_or_default(),
+        fields: api
+            .bad_request_detail
+            .and_then(|detail| detail.0)
+            .map(|detail| detail.fields)
+            .unwrap_or_default(),
         retry_after: crate::retry::retry_after(headers),
     }))
 }
@@ -332,24 +336,33 @@ fn invalid_request(message: &str) -> Error {
         .strip_prefix("conversion to `")
         .and_then(|rest| rest.strip_suffix(" failed"))
         .and_then(|rest| rest.split_once("` for "));
-    match converted {
-        Some((type_name @ ("GroupId" | "LiveMigrationId"), parameter)) => Error::InvalidRequest {
-            parameter: parameter.to_owned(),
-            problem: format!(
-                "not a valid {type_name}: expected 24 lower-case hexadecimal digits \
-                 (pattern ^([a-f0-9]{{24}})$), such as 32b6e34b3d91647abb20e7b8"
-            ),
-        },
-        Some((type_name, parameter)) => Error::InvalidRequest {
-            parameter: parameter.to_owned(),
-            problem: format!("not a valid {type_name}"),
-        },
-        None => Error::InvalidRequest {
+    let Some((type_name, parameter)) = converted else {
+        return Error::InvalidRequest {
             parameter: "request".to_owned(),
             problem: message.to_owned(),
-        },
+        };
+    };
+    let pattern = crate::PATTERN_TYPES
+        .iter()
+        .find(|(name, _)| *name == type_name)
+        .map(|(_, pattern)| *pattern);
+    let problem = match pattern {
+        Some(ID_PATTERN) => format!(
+            "not a valid {type_name}: expected 24 lower-case hexadecimal digits \
+             (pattern {ID_PATTERN}), such as 32b6e34b3d91647abb20e7b8"
+        ),
+        Some(pattern) => format!("not a valid {type_name}: expected a match of {pattern}"),
+        // A body: progenitor's message carries typify's reason.
+        None => format!("not a valid {type_name}"),
+    };
+    Error::InvalidRequest {
+        parameter: parameter.to_owned(),
+        problem,
     }
 }
+
+/// The pattern of Atlas's IDs.
+const ID_PATTERN: &str = "^([a-f0-9]{24})$";
 
 fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
     Some(headers.get(name)?.to_str().ok()?.to_owned())

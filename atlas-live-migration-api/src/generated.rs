@@ -44,6 +44,165 @@ pub mod types {
             Default::default()
         }
     }
+    ///Deployments that can be migrated to MongoDB Atlas.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct AvailableClustersDeployment {
+        ///Version of MongoDB Agent that monitors/manages the cluster.
+        #[serde(
+            rename = "agentVersion",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub agent_version: ::std::option::Option<::std::string::String>,
+        ///Unique 24-hexadecimal digit string that identifies the cluster.
+        #[serde(
+            rename = "clusterId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub cluster_id: ::std::option::Option<AvailableClustersDeploymentClusterId>,
+        ///Size of this database on disk at the time of the request expressed in bytes.
+        #[serde(
+            rename = "dbSizeBytes",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub db_size_bytes: ::std::option::Option<i64>,
+        ///Version of MongoDB features that this cluster supports.
+        #[serde(rename = "featureCompatibilityVersion")]
+        pub feature_compatibility_version: ::std::string::String,
+        ///Flag that indicates whether Automation manages this cluster.
+        pub managed: bool,
+        ///Version of MongoDB that this cluster runs.
+        #[serde(rename = "mongoDBVersion")]
+        pub mongo_db_version: ::std::string::String,
+        ///Human-readable label that identifies this cluster.
+        pub name: ::std::string::String,
+        ///Size of the Oplog on disk at the time of the request expressed in MB.
+        #[serde(
+            rename = "oplogSizeMB",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub oplog_size_mb: ::std::option::Option<i32>,
+        /**Flag that indicates whether someone configured this cluster as a sharded cluster.
+
+- If `true`, this cluster serves as a sharded cluster.
+- If `false`, this cluster serves as a replica set.*/
+        pub sharded: bool,
+        ///Number of shards that comprise this cluster.
+        #[serde(
+            rename = "shardsSize",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub shards_size: ::std::option::Option<i32>,
+        ///Flag that indicates whether someone enabled TLS for this cluster.
+        #[serde(rename = "tlsEnabled")]
+        pub tls_enabled: bool,
+    }
+    impl AvailableClustersDeployment {
+        pub fn builder() -> builder::AvailableClustersDeployment {
+            Default::default()
+        }
+    }
+    ///Unique 24-hexadecimal digit string that identifies the cluster.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct AvailableClustersDeploymentClusterId(::std::string::String);
+    impl ::std::ops::Deref for AvailableClustersDeploymentClusterId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<AvailableClustersDeploymentClusterId>
+    for ::std::string::String {
+        fn from(value: AvailableClustersDeploymentClusterId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for AvailableClustersDeploymentClusterId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^([a-f0-9]{24})$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^([a-f0-9]{24})$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for AvailableClustersDeploymentClusterId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for AvailableClustersDeploymentClusterId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for AvailableClustersDeploymentClusterId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Bad request detail.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct BadRequestDetail(pub ::std::option::Option<BadRequestDetailInner>);
+    impl ::std::ops::Deref for BadRequestDetail {
+        type Target = ::std::option::Option<BadRequestDetailInner>;
+        fn deref(&self) -> &::std::option::Option<BadRequestDetailInner> {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<BadRequestDetail>
+    for ::std::option::Option<BadRequestDetailInner> {
+        fn from(value: BadRequestDetail) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::std::option::Option<BadRequestDetailInner>>
+    for BadRequestDetail {
+        fn from(value: ::std::option::Option<BadRequestDetailInner>) -> Self {
+            Self(value)
+        }
+    }
     ///Bad request detail.
     #[derive(
         ::serde::Deserialize,
@@ -53,14 +212,237 @@ pub mod types {
         Default,
         schemars::JsonSchema
     )]
-    pub struct BadRequestDetail {
+    pub struct BadRequestDetailInner {
         ///Describes all violations in a client request.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub fields: ::std::vec::Vec<FieldViolation>,
     }
-    impl BadRequestDetail {
-        pub fn builder() -> builder::BadRequestDetail {
+    impl BadRequestDetailInner {
+        pub fn builder() -> builder::BadRequestDetailInner {
             Default::default()
+        }
+    }
+    ///Document that describes the destination of the migration.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct Destination {
+        ///Label that identifies the destination cluster.
+        #[serde(rename = "clusterName")]
+        pub cluster_name: DestinationClusterName,
+        ///Unique 24-hexadecimal digit string that identifies the destination project.
+        #[serde(rename = "groupId")]
+        pub group_id: DestinationGroupId,
+        ///The network type to use between the migration host and the destination cluster.
+        #[serde(rename = "hostnameSchemaType")]
+        pub hostname_schema_type: crate::Open<
+            crate::types::DestinationHostnameSchemaType,
+        >,
+        ///Represents the endpoint to use when the host schema type is `PRIVATE_LINK`.
+        #[serde(
+            rename = "privateLinkId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub private_link_id: ::std::option::Option<::std::string::String>,
+    }
+    impl Destination {
+        pub fn builder() -> builder::Destination {
+            Default::default()
+        }
+    }
+    ///Label that identifies the destination cluster.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct DestinationClusterName(::std::string::String);
+    impl ::std::ops::Deref for DestinationClusterName {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<DestinationClusterName> for ::std::string::String {
+        fn from(value: DestinationClusterName) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for DestinationClusterName {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for DestinationClusterName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for DestinationClusterName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for DestinationClusterName {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Unique 24-hexadecimal digit string that identifies the destination project.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct DestinationGroupId(::std::string::String);
+    impl ::std::ops::Deref for DestinationGroupId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<DestinationGroupId> for ::std::string::String {
+        fn from(value: DestinationGroupId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for DestinationGroupId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^([a-f0-9]{24})$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^([a-f0-9]{24})$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for DestinationGroupId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for DestinationGroupId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for DestinationGroupId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///The network type to use between the migration host and the destination cluster.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    pub enum DestinationHostnameSchemaType {
+        #[serde(rename = "PUBLIC")]
+        Public,
+        #[serde(rename = "PRIVATE_LINK")]
+        PrivateLink,
+        #[serde(rename = "VPC_PEERING")]
+        VpcPeering,
+    }
+    impl ::std::fmt::Display for DestinationHostnameSchemaType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Public => f.write_str("PUBLIC"),
+                Self::PrivateLink => f.write_str("PRIVATE_LINK"),
+                Self::VpcPeering => f.write_str("VPC_PEERING"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for DestinationHostnameSchemaType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "PUBLIC" => Ok(Self::Public),
+                "PRIVATE_LINK" => Ok(Self::PrivateLink),
+                "VPC_PEERING" => Ok(Self::VpcPeering),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for DestinationHostnameSchemaType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for DestinationHostnameSchemaType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
         }
     }
     ///`FieldViolation`
@@ -82,7 +464,7 @@ pub mod types {
             Default::default()
         }
     }
-    ///Unique 24-hexadecimal digit string that identifies your project.
+    ///`GroupId`
     #[derive(
         ::serde::Serialize,
         Clone,
@@ -112,8 +494,8 @@ pub mod types {
         fn from_str(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<crate::pattern::Regex> = ::std::sync::LazyLock::new(||
-            { crate::pattern::Regex::new("^([a-f0-9]{24})$").unwrap() });
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^([a-f0-9]{24})$").unwrap() });
             if PATTERN.find(value).is_none() {
                 return Err("doesn't match pattern \"^([a-f0-9]{24})$\"".into());
             }
@@ -141,10 +523,499 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            crate::pattern::deserialize_parsed(deserializer)
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
         }
     }
-    ///Unique 24-hexadecimal digit string that identifies the migration.
+    ///`Link`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct Link {
+        ///Uniform Resource Locator (URL) that points another API resource to which this response has some relationship. This URL often begins with `https://cloud.mongodb.com/api/atlas`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub href: ::std::option::Option<::std::string::String>,
+        ///Uniform Resource Locator (URL) that defines the semantic relationship between this resource and another API resource. This URL often begins with `https://cloud.mongodb.com/api/atlas`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub rel: ::std::option::Option<::std::string::String>,
+    }
+    impl Link {
+        pub fn builder() -> builder::Link {
+            Default::default()
+        }
+    }
+    ///`LiveImportAvailableProject`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct LiveImportAvailableProject {
+        ///List of clusters that can be migrated to MongoDB Cloud.
+        pub deployments: ::std::vec::Vec<AvailableClustersDeployment>,
+        ///Hostname of MongoDB Agent list that you configured to perform a migration.
+        #[serde(rename = "migrationHosts")]
+        pub migration_hosts: ::std::vec::Vec<::std::string::String>,
+        ///Human-readable label that identifies this project.
+        pub name: LiveImportAvailableProjectName,
+        ///Unique 24-hexadecimal digit string that identifies the project to be migrated.
+        #[serde(rename = "projectId")]
+        pub project_id: LiveImportAvailableProjectProjectId,
+    }
+    impl LiveImportAvailableProject {
+        pub fn builder() -> builder::LiveImportAvailableProject {
+            Default::default()
+        }
+    }
+    ///Human-readable label that identifies this project.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct LiveImportAvailableProjectName(::std::string::String);
+    impl ::std::ops::Deref for LiveImportAvailableProjectName {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<LiveImportAvailableProjectName> for ::std::string::String {
+        fn from(value: LiveImportAvailableProjectName) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for LiveImportAvailableProjectName {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for LiveImportAvailableProjectName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for LiveImportAvailableProjectName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for LiveImportAvailableProjectName {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Unique 24-hexadecimal digit string that identifies the project to be migrated.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct LiveImportAvailableProjectProjectId(::std::string::String);
+    impl ::std::ops::Deref for LiveImportAvailableProjectProjectId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<LiveImportAvailableProjectProjectId>
+    for ::std::string::String {
+        fn from(value: LiveImportAvailableProjectProjectId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for LiveImportAvailableProjectProjectId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^([a-f0-9]{24})$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^([a-f0-9]{24})$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for LiveImportAvailableProjectProjectId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for LiveImportAvailableProjectProjectId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for LiveImportAvailableProjectProjectId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`LiveImportValidation`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct LiveImportValidation {
+        ///Reason why the validation job failed.
+        #[serde(
+            rename = "errorMessage",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub error_message: ::std::option::Option<::std::string::String>,
+        ///Unique 24-hexadecimal digit string that identifies the project to validate.
+        #[serde(
+            rename = "groupId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub group_id: ::std::option::Option<LiveImportValidationGroupId>,
+        ///Unique 24-hexadecimal digit string that identifies the validation.
+        #[serde(rename = "_id", skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<LiveImportValidationId>,
+        ///Unique 24-hexadecimal digit string that identifies the source project.
+        #[serde(
+            rename = "sourceGroupId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub source_group_id: ::std::option::Option<LiveImportValidationSourceGroupId>,
+        ///State of the specified validation job returned at the time of the request.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<
+            crate::Open<crate::types::LiveImportValidationStatus>,
+        >,
+    }
+    impl LiveImportValidation {
+        pub fn builder() -> builder::LiveImportValidation {
+            Default::default()
+        }
+    }
+    ///Unique 24-hexadecimal digit string that identifies the project to validate.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct LiveImportValidationGroupId(::std::string::String);
+    impl ::std::ops::Deref for LiveImportValidationGroupId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<LiveImportValidationGroupId> for ::std::string::String {
+        fn from(value: LiveImportValidationGroupId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for LiveImportValidationGroupId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^([a-f0-9]{24})$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^([a-f0-9]{24})$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for LiveImportValidationGroupId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for LiveImportValidationGroupId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for LiveImportValidationGroupId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Unique 24-hexadecimal digit string that identifies the validation.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct LiveImportValidationId(::std::string::String);
+    impl ::std::ops::Deref for LiveImportValidationId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<LiveImportValidationId> for ::std::string::String {
+        fn from(value: LiveImportValidationId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for LiveImportValidationId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^([a-f0-9]{24})$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^([a-f0-9]{24})$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for LiveImportValidationId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for LiveImportValidationId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for LiveImportValidationId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Unique 24-hexadecimal digit string that identifies the source project.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct LiveImportValidationSourceGroupId(::std::string::String);
+    impl ::std::ops::Deref for LiveImportValidationSourceGroupId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<LiveImportValidationSourceGroupId>
+    for ::std::string::String {
+        fn from(value: LiveImportValidationSourceGroupId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for LiveImportValidationSourceGroupId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^([a-f0-9]{24})$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^([a-f0-9]{24})$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for LiveImportValidationSourceGroupId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for LiveImportValidationSourceGroupId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for LiveImportValidationSourceGroupId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///State of the specified validation job returned at the time of the request.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    pub enum LiveImportValidationStatus {
+        #[serde(rename = "PENDING")]
+        Pending,
+        #[serde(rename = "SUCCESS")]
+        Success,
+        #[serde(rename = "FAILED")]
+        Failed,
+    }
+    impl ::std::fmt::Display for LiveImportValidationStatus {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Pending => f.write_str("PENDING"),
+                Self::Success => f.write_str("SUCCESS"),
+                Self::Failed => f.write_str("FAILED"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for LiveImportValidationStatus {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "PENDING" => Ok(Self::Pending),
+                "SUCCESS" => Ok(Self::Success),
+                "FAILED" => Ok(Self::Failed),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for LiveImportValidationStatus {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for LiveImportValidationStatus {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`LiveMigrationId`
     #[derive(
         ::serde::Serialize,
         Clone,
@@ -174,8 +1045,8 @@ pub mod types {
         fn from_str(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<crate::pattern::Regex> = ::std::sync::LazyLock::new(||
-            { crate::pattern::Regex::new("^([a-f0-9]{24})$").unwrap() });
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^([a-f0-9]{24})$").unwrap() });
             if PATTERN.find(value).is_none() {
                 return Err("doesn't match pattern \"^([a-f0-9]{24})$\"".into());
             }
@@ -203,7 +1074,271 @@ pub mod types {
         where
             D: ::serde::Deserializer<'de>,
         {
-            crate::pattern::deserialize_parsed(deserializer)
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`LiveMigrationRequest`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct LiveMigrationRequest {
+        pub destination: Destination,
+        ///Flag that indicates whether the migration process drops all collections from the destination cluster before the migration starts.
+        #[serde(rename = "dropEnabled")]
+        pub drop_enabled: bool,
+        ///Unique 24-hexadecimal digit string that identifies the migration request.
+        #[serde(rename = "_id", skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<LiveMigrationRequestId>,
+        ///List of migration hosts used for this migration.
+        #[serde(rename = "migrationHosts")]
+        pub migration_hosts: [::std::string::String; 1usize],
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sharding: ::std::option::Option<ShardingRequest>,
+        pub source: Source,
+    }
+    impl LiveMigrationRequest {
+        pub fn builder() -> builder::LiveMigrationRequest {
+            Default::default()
+        }
+    }
+    ///`LiveMigrationRequest20240530`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct LiveMigrationRequest20240530 {
+        pub destination: Destination,
+        ///Flag that indicates whether the migration process drops all collections from the destination cluster before the migration starts.
+        #[serde(rename = "dropDestinationData", default)]
+        pub drop_destination_data: bool,
+        ///Unique 24-hexadecimal digit string that identifies the migration request.
+        #[serde(rename = "_id", skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<LiveMigrationRequest20240530Id>,
+        ///List of one or more Uniform Resource Locators (URLs) that point to API sub-resources, related API resources, or both. RFC 5988 outlines these relationships.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub links: ::std::vec::Vec<Link>,
+        ///List of migration hosts used for this migration.
+        #[serde(rename = "migrationHosts")]
+        pub migration_hosts: [LiveMigrationRequest20240530MigrationHostsItem; 1usize],
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sharding: ::std::option::Option<ShardingRequest>,
+        pub source: Source,
+    }
+    impl LiveMigrationRequest20240530 {
+        pub fn builder() -> builder::LiveMigrationRequest20240530 {
+            Default::default()
+        }
+    }
+    ///Unique 24-hexadecimal digit string that identifies the migration request.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct LiveMigrationRequest20240530Id(::std::string::String);
+    impl ::std::ops::Deref for LiveMigrationRequest20240530Id {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<LiveMigrationRequest20240530Id> for ::std::string::String {
+        fn from(value: LiveMigrationRequest20240530Id) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for LiveMigrationRequest20240530Id {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^([a-f0-9]{24})$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^([a-f0-9]{24})$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for LiveMigrationRequest20240530Id {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for LiveMigrationRequest20240530Id {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for LiveMigrationRequest20240530Id {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`LiveMigrationRequest20240530MigrationHostsItem`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct LiveMigrationRequest20240530MigrationHostsItem(::std::string::String);
+    impl ::std::ops::Deref for LiveMigrationRequest20240530MigrationHostsItem {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<LiveMigrationRequest20240530MigrationHostsItem>
+    for ::std::string::String {
+        fn from(value: LiveMigrationRequest20240530MigrationHostsItem) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for LiveMigrationRequest20240530MigrationHostsItem {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str>
+    for LiveMigrationRequest20240530MigrationHostsItem {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for LiveMigrationRequest20240530MigrationHostsItem {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de>
+    for LiveMigrationRequest20240530MigrationHostsItem {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Unique 24-hexadecimal digit string that identifies the migration request.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct LiveMigrationRequestId(::std::string::String);
+    impl ::std::ops::Deref for LiveMigrationRequestId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<LiveMigrationRequestId> for ::std::string::String {
+        fn from(value: LiveMigrationRequestId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for LiveMigrationRequestId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^([a-f0-9]{24})$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^([a-f0-9]{24})$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for LiveMigrationRequestId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for LiveMigrationRequestId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for LiveMigrationRequestId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
         }
     }
     ///`LiveMigrationResponse`
@@ -218,7 +1353,7 @@ pub mod types {
     pub struct LiveMigrationResponse {
         ///Unique 24-hexadecimal digit string that identifies the migration job.
         #[serde(rename = "_id", skip_serializing_if = "::std::option::Option::is_none")]
-        pub id: ::std::option::Option<LiveMigrationId>,
+        pub id: ::std::option::Option<LiveMigrationResponseId>,
         ///Replication lag between the source and destination clusters. Atlas returns this setting only during an active migration, before the cutover phase.
         #[serde(
             rename = "lagTimeSeconds",
@@ -231,7 +1366,7 @@ pub mod types {
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
-        pub migration_hosts: ::std::vec::Vec<MigrationHost>,
+        pub migration_hosts: ::std::vec::Vec<::std::string::String>,
         ///Flag that indicates the migrated cluster can be cut over to MongoDB Atlas.
         #[serde(
             rename = "readyForCutover",
@@ -255,18 +1390,17 @@ pub mod types {
 - Verifying MongoDB Atlas connection settings.
 - Stopping replication after the cut over.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub status: ::std::option::Option<crate::MigrationStatus>,
+        pub status: ::std::option::Option<
+            crate::Open<crate::types::LiveMigrationResponseStatus>,
+        >,
     }
     impl LiveMigrationResponse {
         pub fn builder() -> builder::LiveMigrationResponse {
             Default::default()
         }
     }
-    /**Host running a MongoDB Agent that transfers your MongoDB data between one source and one destination cluster.
-
-The spec's pattern `^([0-9]{1,3}\.){3}[0-9]{1,3}|([0-9a-f]{1,4}:){7}([0-9a-f]{1,4})|(([a-z0-9]+\.){1,10}[a-z]+)?$` matches every string, so values are not checked against it.*/
+    ///Unique 24-hexadecimal digit string that identifies the migration job.
     #[derive(
-        ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
         Debug,
@@ -278,32 +1412,573 @@ The spec's pattern `^([0-9]{1,3}\.){3}[0-9]{1,3}|([0-9a-f]{1,4}:){7}([0-9a-f]{1,
         schemars::JsonSchema
     )]
     #[serde(transparent)]
-    pub struct MigrationHost(pub ::std::string::String);
-    impl ::std::ops::Deref for MigrationHost {
+    pub struct LiveMigrationResponseId(::std::string::String);
+    impl ::std::ops::Deref for LiveMigrationResponseId {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
-    impl ::std::convert::From<MigrationHost> for ::std::string::String {
-        fn from(value: MigrationHost) -> Self {
+    impl ::std::convert::From<LiveMigrationResponseId> for ::std::string::String {
+        fn from(value: LiveMigrationResponseId) -> Self {
             value.0
         }
     }
-    impl ::std::convert::From<::std::string::String> for MigrationHost {
-        fn from(value: ::std::string::String) -> Self {
+    impl ::std::str::FromStr for LiveMigrationResponseId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^([a-f0-9]{24})$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^([a-f0-9]{24})$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for LiveMigrationResponseId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for LiveMigrationResponseId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for LiveMigrationResponseId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /**Progress made in migrating one cluster to MongoDB Atlas.
+
+`NEW`: Someone scheduled a local cluster migration to MongoDB Atlas.
+
+`FAILED`: The cluster migration to MongoDB Atlas failed.
+
+`COMPLETE`: The cluster migration to MongoDB Atlas succeeded.
+
+`EXPIRED`: MongoDB Atlas prepares to begin the cut over of the migrating cluster when source and destination clusters have almost synchronized. If `"readyForCutover" : true`, this synchronization starts a timer of 120 hours. You can extend this timer. If the timer expires, MongoDB Atlas returns this status.
+
+`WORKING`: The cluster migration to MongoDB Atlas is performing one of the following tasks:
+
+- Preparing connections to source and destination clusters.
+- Replicating data from source to destination.
+- Verifying MongoDB Atlas connection settings.
+- Stopping replication after the cut over.*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    pub enum LiveMigrationResponseStatus {
+        #[serde(rename = "NEW")]
+        New,
+        #[serde(rename = "WORKING")]
+        Working,
+        #[serde(rename = "FAILED")]
+        Failed,
+        #[serde(rename = "COMPLETE")]
+        Complete,
+        #[serde(rename = "EXPIRED")]
+        Expired,
+    }
+    impl ::std::fmt::Display for LiveMigrationResponseStatus {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::New => f.write_str("NEW"),
+                Self::Working => f.write_str("WORKING"),
+                Self::Failed => f.write_str("FAILED"),
+                Self::Complete => f.write_str("COMPLETE"),
+                Self::Expired => f.write_str("EXPIRED"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for LiveMigrationResponseStatus {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "NEW" => Ok(Self::New),
+                "WORKING" => Ok(Self::Working),
+                "FAILED" => Ok(Self::Failed),
+                "COMPLETE" => Ok(Self::Complete),
+                "EXPIRED" => Ok(Self::Expired),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for LiveMigrationResponseStatus {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for LiveMigrationResponseStatus {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`OrgId`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct OrgId(::std::string::String);
+    impl ::std::ops::Deref for OrgId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<OrgId> for ::std::string::String {
+        fn from(value: OrgId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for OrgId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^([a-f0-9]{24})$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^([a-f0-9]{24})$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for OrgId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for OrgId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for OrgId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Sharding configuration for a collection to be sharded on the destination cluster.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct ShardEntry {
+        ///Human-readable label that identifies the collection to be sharded on the destination cluster.
+        pub collection: ::std::string::String,
+        ///Human-readable label that identifies the database that contains the collection to be sharded on the destination cluster.
+        pub database: ::std::string::String,
+        #[serde(rename = "shardCollection")]
+        pub shard_collection: ShardKeys,
+    }
+    impl ShardEntry {
+        pub fn builder() -> builder::ShardEntry {
+            Default::default()
+        }
+    }
+    ///Document that configures the shard key on the destination cluster.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct ShardKeys {
+        ///List of fields to use for the shard key.
+        pub key: ::std::vec::Vec<
+            ::std::collections::HashMap<
+                ::std::string::String,
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
+        >,
+    }
+    impl ShardKeys {
+        pub fn builder() -> builder::ShardKeys {
+            Default::default()
+        }
+    }
+    ///Document that configures sharding on the destination cluster when migrating from a replica set source to a sharded cluster destination on MongoDB 6.0 or higher. If you don't wish to shard any collections on the destination cluster, leave this empty.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ShardingRequest(pub ::std::option::Option<ShardingRequestInner>);
+    impl ::std::ops::Deref for ShardingRequest {
+        type Target = ::std::option::Option<ShardingRequestInner>;
+        fn deref(&self) -> &::std::option::Option<ShardingRequestInner> {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ShardingRequest>
+    for ::std::option::Option<ShardingRequestInner> {
+        fn from(value: ShardingRequest) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::std::option::Option<ShardingRequestInner>>
+    for ShardingRequest {
+        fn from(value: ::std::option::Option<ShardingRequestInner>) -> Self {
             Self(value)
         }
     }
-    impl ::std::fmt::Display for MigrationHost {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            self.0.fmt(f)
+    ///Document that configures sharding on the destination cluster when migrating from a replica set source to a sharded cluster destination on MongoDB 6.0 or higher. If you don't wish to shard any collections on the destination cluster, leave this empty.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct ShardingRequestInner {
+        ///Flag that lets the migration create supporting indexes for the shard keys, if none exists, as the destination cluster also needs compatible indexes for the specified shard keys.
+        #[serde(rename = "createSupportingIndexes")]
+        pub create_supporting_indexes: bool,
+        ///List of shard configurations to shard destination collections. Atlas shards only those collections that you include in the sharding entries array.
+        #[serde(rename = "shardingEntries")]
+        pub sharding_entries: ::std::vec::Vec<ShardEntry>,
+    }
+    impl ShardingRequestInner {
+        pub fn builder() -> builder::ShardingRequestInner {
+            Default::default()
         }
     }
-    impl ::std::str::FromStr for MigrationHost {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    ///Document that describes the source of the migration.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct Source {
+        ///Path to the CA certificate that signed SSL certificates use to authenticate to the source cluster.
+        #[serde(
+            rename = "caCertificatePath",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub ca_certificate_path: ::std::option::Option<::std::string::String>,
+        ///Label that identifies the source cluster name.
+        #[serde(rename = "clusterName")]
+        pub cluster_name: SourceClusterName,
+        ///Unique 24-hexadecimal digit string that identifies the source project.
+        #[serde(rename = "groupId")]
+        pub group_id: SourceGroupId,
+        ///Flag that indicates whether MongoDB Automation manages authentication to the source cluster. If true, do not provide values for username and password.
+        #[serde(rename = "managedAuthentication")]
+        pub managed_authentication: bool,
+        ///Password that authenticates the username to the source cluster.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub password: ::std::option::Option<crate::Secret>,
+        ///Flag that indicates whether you have SSL enabled.
+        pub ssl: bool,
+        ///Label that identifies the SCRAM-SHA user that connects to the source cluster.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub username: ::std::option::Option<::std::string::String>,
+    }
+    impl Source {
+        pub fn builder() -> builder::Source {
+            Default::default()
+        }
+    }
+    ///Label that identifies the source cluster name.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct SourceClusterName(::std::string::String);
+    impl ::std::ops::Deref for SourceClusterName {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<SourceClusterName> for ::std::string::String {
+        fn from(value: SourceClusterName) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for SourceClusterName {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
             Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for SourceClusterName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for SourceClusterName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for SourceClusterName {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Unique 24-hexadecimal digit string that identifies the source project.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct SourceGroupId(::std::string::String);
+    impl ::std::ops::Deref for SourceGroupId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<SourceGroupId> for ::std::string::String {
+        fn from(value: SourceGroupId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for SourceGroupId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^([a-f0-9]{24})$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^([a-f0-9]{24})$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for SourceGroupId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for SourceGroupId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for SourceGroupId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`TargetOrg`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct TargetOrg {
+        ///Link token that contains all the information required to complete the link.
+        #[serde(rename = "linkToken")]
+        pub link_token: crate::Secret,
+    }
+    impl TargetOrg {
+        pub fn builder() -> builder::TargetOrg {
+            Default::default()
+        }
+    }
+    ///`TargetOrgRequest`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct TargetOrgRequest {
+        ///IP address access list entries associated with the API key.
+        #[serde(
+            rename = "accessListIps",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub access_list_ips: ::std::vec::Vec<::std::string::String>,
+    }
+    impl TargetOrgRequest {
+        pub fn builder() -> builder::TargetOrgRequest {
+            Default::default()
+        }
+    }
+    ///`ValidationId`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ValidationId(::std::string::String);
+    impl ::std::ops::Deref for ValidationId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ValidationId> for ::std::string::String {
+        fn from(value: ValidationId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ValidationId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^([a-f0-9]{24})$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^([a-f0-9]{24})$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ValidationId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ValidationId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ValidationId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
         }
     }
     /// Types for composing complex structures.
@@ -456,20 +2131,257 @@ The spec's pattern `^([0-9]{1,3}\.){3}[0-9]{1,3}|([0-9a-f]{1,4}:){7}([0-9a-f]{1,
             }
         }
         #[derive(Clone, Debug)]
-        pub struct BadRequestDetail {
+        pub struct AvailableClustersDeployment {
+            agent_version: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            cluster_id: ::std::result::Result<
+                ::std::option::Option<super::AvailableClustersDeploymentClusterId>,
+                ::std::string::String,
+            >,
+            db_size_bytes: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            feature_compatibility_version: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            managed: ::std::result::Result<bool, ::std::string::String>,
+            mongo_db_version: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+            oplog_size_mb: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            sharded: ::std::result::Result<bool, ::std::string::String>,
+            shards_size: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            tls_enabled: ::std::result::Result<bool, ::std::string::String>,
+        }
+        impl ::std::default::Default for AvailableClustersDeployment {
+            fn default() -> Self {
+                Self {
+                    agent_version: Ok(Default::default()),
+                    cluster_id: Ok(Default::default()),
+                    db_size_bytes: Ok(Default::default()),
+                    feature_compatibility_version: Err(
+                        "no value supplied for feature_compatibility_version".to_string(),
+                    ),
+                    managed: Err("no value supplied for managed".to_string()),
+                    mongo_db_version: Err(
+                        "no value supplied for mongo_db_version".to_string(),
+                    ),
+                    name: Err("no value supplied for name".to_string()),
+                    oplog_size_mb: Ok(Default::default()),
+                    sharded: Err("no value supplied for sharded".to_string()),
+                    shards_size: Ok(Default::default()),
+                    tls_enabled: Err("no value supplied for tls_enabled".to_string()),
+                }
+            }
+        }
+        impl AvailableClustersDeployment {
+            pub fn agent_version<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.agent_version = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for agent_version: {e}")
+                    });
+                self
+            }
+            pub fn cluster_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::AvailableClustersDeploymentClusterId>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.cluster_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for cluster_id: {e}")
+                    });
+                self
+            }
+            pub fn db_size_bytes<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.db_size_bytes = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for db_size_bytes: {e}")
+                    });
+                self
+            }
+            pub fn feature_compatibility_version<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.feature_compatibility_version = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for feature_compatibility_version: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn managed<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.managed = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for managed: {e}")
+                    });
+                self
+            }
+            pub fn mongo_db_version<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.mongo_db_version = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for mongo_db_version: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn oplog_size_mb<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.oplog_size_mb = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for oplog_size_mb: {e}")
+                    });
+                self
+            }
+            pub fn sharded<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sharded = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for sharded: {e}")
+                    });
+                self
+            }
+            pub fn shards_size<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.shards_size = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for shards_size: {e}")
+                    });
+                self
+            }
+            pub fn tls_enabled<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.tls_enabled = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for tls_enabled: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AvailableClustersDeployment>
+        for super::AvailableClustersDeployment {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AvailableClustersDeployment,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    agent_version: value.agent_version?,
+                    cluster_id: value.cluster_id?,
+                    db_size_bytes: value.db_size_bytes?,
+                    feature_compatibility_version: value.feature_compatibility_version?,
+                    managed: value.managed?,
+                    mongo_db_version: value.mongo_db_version?,
+                    name: value.name?,
+                    oplog_size_mb: value.oplog_size_mb?,
+                    sharded: value.sharded?,
+                    shards_size: value.shards_size?,
+                    tls_enabled: value.tls_enabled?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AvailableClustersDeployment>
+        for AvailableClustersDeployment {
+            fn from(value: super::AvailableClustersDeployment) -> Self {
+                Self {
+                    agent_version: Ok(value.agent_version),
+                    cluster_id: Ok(value.cluster_id),
+                    db_size_bytes: Ok(value.db_size_bytes),
+                    feature_compatibility_version: Ok(
+                        value.feature_compatibility_version,
+                    ),
+                    managed: Ok(value.managed),
+                    mongo_db_version: Ok(value.mongo_db_version),
+                    name: Ok(value.name),
+                    oplog_size_mb: Ok(value.oplog_size_mb),
+                    sharded: Ok(value.sharded),
+                    shards_size: Ok(value.shards_size),
+                    tls_enabled: Ok(value.tls_enabled),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct BadRequestDetailInner {
             fields: ::std::result::Result<
                 ::std::vec::Vec<super::FieldViolation>,
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for BadRequestDetail {
+        impl ::std::default::Default for BadRequestDetailInner {
             fn default() -> Self {
                 Self {
                     fields: Ok(Default::default()),
                 }
             }
         }
-        impl BadRequestDetail {
+        impl BadRequestDetailInner {
             pub fn fields<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<super::FieldViolation>>,
@@ -483,17 +2395,129 @@ The spec's pattern `^([0-9]{1,3}\.){3}[0-9]{1,3}|([0-9a-f]{1,4}:){7}([0-9a-f]{1,
                 self
             }
         }
-        impl ::std::convert::TryFrom<BadRequestDetail> for super::BadRequestDetail {
+        impl ::std::convert::TryFrom<BadRequestDetailInner>
+        for super::BadRequestDetailInner {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: BadRequestDetail,
+                value: BadRequestDetailInner,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self { fields: value.fields? })
             }
         }
-        impl ::std::convert::From<super::BadRequestDetail> for BadRequestDetail {
-            fn from(value: super::BadRequestDetail) -> Self {
+        impl ::std::convert::From<super::BadRequestDetailInner>
+        for BadRequestDetailInner {
+            fn from(value: super::BadRequestDetailInner) -> Self {
                 Self { fields: Ok(value.fields) }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct Destination {
+            cluster_name: ::std::result::Result<
+                super::DestinationClusterName,
+                ::std::string::String,
+            >,
+            group_id: ::std::result::Result<
+                super::DestinationGroupId,
+                ::std::string::String,
+            >,
+            hostname_schema_type: ::std::result::Result<
+                crate::Open<crate::types::DestinationHostnameSchemaType>,
+                ::std::string::String,
+            >,
+            private_link_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for Destination {
+            fn default() -> Self {
+                Self {
+                    cluster_name: Err("no value supplied for cluster_name".to_string()),
+                    group_id: Err("no value supplied for group_id".to_string()),
+                    hostname_schema_type: Err(
+                        "no value supplied for hostname_schema_type".to_string(),
+                    ),
+                    private_link_id: Ok(Default::default()),
+                }
+            }
+        }
+        impl Destination {
+            pub fn cluster_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::DestinationClusterName>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.cluster_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for cluster_name: {e}")
+                    });
+                self
+            }
+            pub fn group_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::DestinationGroupId>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.group_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for group_id: {e}")
+                    });
+                self
+            }
+            pub fn hostname_schema_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    crate::Open<crate::types::DestinationHostnameSchemaType>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.hostname_schema_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for hostname_schema_type: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn private_link_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.private_link_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for private_link_id: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<Destination> for super::Destination {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: Destination,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    cluster_name: value.cluster_name?,
+                    group_id: value.group_id?,
+                    hostname_schema_type: value.hostname_schema_type?,
+                    private_link_id: value.private_link_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::Destination> for Destination {
+            fn from(value: super::Destination) -> Self {
+                Self {
+                    cluster_name: Ok(value.cluster_name),
+                    group_id: Ok(value.group_id),
+                    hostname_schema_type: Ok(value.hostname_schema_type),
+                    private_link_id: Ok(value.private_link_id),
+                }
             }
         }
         #[derive(Clone, Debug)]
@@ -558,9 +2582,623 @@ The spec's pattern `^([0-9]{1,3}\.){3}[0-9]{1,3}|([0-9a-f]{1,4}:){7}([0-9a-f]{1,
             }
         }
         #[derive(Clone, Debug)]
+        pub struct Link {
+            href: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            rel: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for Link {
+            fn default() -> Self {
+                Self {
+                    href: Ok(Default::default()),
+                    rel: Ok(Default::default()),
+                }
+            }
+        }
+        impl Link {
+            pub fn href<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.href = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for href: {e}")
+                    });
+                self
+            }
+            pub fn rel<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.rel = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for rel: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<Link> for super::Link {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: Link,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    href: value.href?,
+                    rel: value.rel?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::Link> for Link {
+            fn from(value: super::Link) -> Self {
+                Self {
+                    href: Ok(value.href),
+                    rel: Ok(value.rel),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct LiveImportAvailableProject {
+            deployments: ::std::result::Result<
+                ::std::vec::Vec<super::AvailableClustersDeployment>,
+                ::std::string::String,
+            >,
+            migration_hosts: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<
+                super::LiveImportAvailableProjectName,
+                ::std::string::String,
+            >,
+            project_id: ::std::result::Result<
+                super::LiveImportAvailableProjectProjectId,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for LiveImportAvailableProject {
+            fn default() -> Self {
+                Self {
+                    deployments: Err("no value supplied for deployments".to_string()),
+                    migration_hosts: Err(
+                        "no value supplied for migration_hosts".to_string(),
+                    ),
+                    name: Err("no value supplied for name".to_string()),
+                    project_id: Err("no value supplied for project_id".to_string()),
+                }
+            }
+        }
+        impl LiveImportAvailableProject {
+            pub fn deployments<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::vec::Vec<super::AvailableClustersDeployment>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.deployments = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for deployments: {e}")
+                    });
+                self
+            }
+            pub fn migration_hosts<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.migration_hosts = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for migration_hosts: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::LiveImportAvailableProjectName>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn project_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::LiveImportAvailableProjectProjectId>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.project_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for project_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<LiveImportAvailableProject>
+        for super::LiveImportAvailableProject {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: LiveImportAvailableProject,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    deployments: value.deployments?,
+                    migration_hosts: value.migration_hosts?,
+                    name: value.name?,
+                    project_id: value.project_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::LiveImportAvailableProject>
+        for LiveImportAvailableProject {
+            fn from(value: super::LiveImportAvailableProject) -> Self {
+                Self {
+                    deployments: Ok(value.deployments),
+                    migration_hosts: Ok(value.migration_hosts),
+                    name: Ok(value.name),
+                    project_id: Ok(value.project_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct LiveImportValidation {
+            error_message: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            group_id: ::std::result::Result<
+                ::std::option::Option<super::LiveImportValidationGroupId>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<
+                ::std::option::Option<super::LiveImportValidationId>,
+                ::std::string::String,
+            >,
+            source_group_id: ::std::result::Result<
+                ::std::option::Option<super::LiveImportValidationSourceGroupId>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                ::std::option::Option<
+                    crate::Open<crate::types::LiveImportValidationStatus>,
+                >,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for LiveImportValidation {
+            fn default() -> Self {
+                Self {
+                    error_message: Ok(Default::default()),
+                    group_id: Ok(Default::default()),
+                    id: Ok(Default::default()),
+                    source_group_id: Ok(Default::default()),
+                    status: Ok(Default::default()),
+                }
+            }
+        }
+        impl LiveImportValidation {
+            pub fn error_message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.error_message = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for error_message: {e}")
+                    });
+                self
+            }
+            pub fn group_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::LiveImportValidationGroupId>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.group_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for group_id: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::LiveImportValidationId>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn source_group_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::LiveImportValidationSourceGroupId>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.source_group_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for source_group_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        crate::Open<crate::types::LiveImportValidationStatus>,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<LiveImportValidation>
+        for super::LiveImportValidation {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: LiveImportValidation,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    error_message: value.error_message?,
+                    group_id: value.group_id?,
+                    id: value.id?,
+                    source_group_id: value.source_group_id?,
+                    status: value.status?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::LiveImportValidation> for LiveImportValidation {
+            fn from(value: super::LiveImportValidation) -> Self {
+                Self {
+                    error_message: Ok(value.error_message),
+                    group_id: Ok(value.group_id),
+                    id: Ok(value.id),
+                    source_group_id: Ok(value.source_group_id),
+                    status: Ok(value.status),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct LiveMigrationRequest {
+            destination: ::std::result::Result<
+                super::Destination,
+                ::std::string::String,
+            >,
+            drop_enabled: ::std::result::Result<bool, ::std::string::String>,
+            id: ::std::result::Result<
+                ::std::option::Option<super::LiveMigrationRequestId>,
+                ::std::string::String,
+            >,
+            migration_hosts: ::std::result::Result<
+                [::std::string::String; 1usize],
+                ::std::string::String,
+            >,
+            sharding: ::std::result::Result<
+                ::std::option::Option<super::ShardingRequest>,
+                ::std::string::String,
+            >,
+            source: ::std::result::Result<super::Source, ::std::string::String>,
+        }
+        impl ::std::default::Default for LiveMigrationRequest {
+            fn default() -> Self {
+                Self {
+                    destination: Err("no value supplied for destination".to_string()),
+                    drop_enabled: Err("no value supplied for drop_enabled".to_string()),
+                    id: Ok(Default::default()),
+                    migration_hosts: Err(
+                        "no value supplied for migration_hosts".to_string(),
+                    ),
+                    sharding: Ok(Default::default()),
+                    source: Err("no value supplied for source".to_string()),
+                }
+            }
+        }
+        impl LiveMigrationRequest {
+            pub fn destination<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::Destination>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.destination = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for destination: {e}")
+                    });
+                self
+            }
+            pub fn drop_enabled<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.drop_enabled = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for drop_enabled: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::LiveMigrationRequestId>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn migration_hosts<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<[::std::string::String; 1usize]>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.migration_hosts = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for migration_hosts: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn sharding<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::ShardingRequest>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sharding = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for sharding: {e}")
+                    });
+                self
+            }
+            pub fn source<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::Source>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.source = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for source: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<LiveMigrationRequest>
+        for super::LiveMigrationRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: LiveMigrationRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    destination: value.destination?,
+                    drop_enabled: value.drop_enabled?,
+                    id: value.id?,
+                    migration_hosts: value.migration_hosts?,
+                    sharding: value.sharding?,
+                    source: value.source?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::LiveMigrationRequest> for LiveMigrationRequest {
+            fn from(value: super::LiveMigrationRequest) -> Self {
+                Self {
+                    destination: Ok(value.destination),
+                    drop_enabled: Ok(value.drop_enabled),
+                    id: Ok(value.id),
+                    migration_hosts: Ok(value.migration_hosts),
+                    sharding: Ok(value.sharding),
+                    source: Ok(value.source),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct LiveMigrationRequest20240530 {
+            destination: ::std::result::Result<
+                super::Destination,
+                ::std::string::String,
+            >,
+            drop_destination_data: ::std::result::Result<bool, ::std::string::String>,
+            id: ::std::result::Result<
+                ::std::option::Option<super::LiveMigrationRequest20240530Id>,
+                ::std::string::String,
+            >,
+            links: ::std::result::Result<
+                ::std::vec::Vec<super::Link>,
+                ::std::string::String,
+            >,
+            migration_hosts: ::std::result::Result<
+                [super::LiveMigrationRequest20240530MigrationHostsItem; 1usize],
+                ::std::string::String,
+            >,
+            sharding: ::std::result::Result<
+                ::std::option::Option<super::ShardingRequest>,
+                ::std::string::String,
+            >,
+            source: ::std::result::Result<super::Source, ::std::string::String>,
+        }
+        impl ::std::default::Default for LiveMigrationRequest20240530 {
+            fn default() -> Self {
+                Self {
+                    destination: Err("no value supplied for destination".to_string()),
+                    drop_destination_data: Ok(Default::default()),
+                    id: Ok(Default::default()),
+                    links: Ok(Default::default()),
+                    migration_hosts: Err(
+                        "no value supplied for migration_hosts".to_string(),
+                    ),
+                    sharding: Ok(Default::default()),
+                    source: Err("no value supplied for source".to_string()),
+                }
+            }
+        }
+        impl LiveMigrationRequest20240530 {
+            pub fn destination<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::Destination>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.destination = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for destination: {e}")
+                    });
+                self
+            }
+            pub fn drop_destination_data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.drop_destination_data = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for drop_destination_data: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::LiveMigrationRequest20240530Id>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn links<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::Link>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.links = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for links: {e}")
+                    });
+                self
+            }
+            pub fn migration_hosts<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    [super::LiveMigrationRequest20240530MigrationHostsItem; 1usize],
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.migration_hosts = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for migration_hosts: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn sharding<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::ShardingRequest>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sharding = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for sharding: {e}")
+                    });
+                self
+            }
+            pub fn source<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::Source>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.source = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for source: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<LiveMigrationRequest20240530>
+        for super::LiveMigrationRequest20240530 {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: LiveMigrationRequest20240530,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    destination: value.destination?,
+                    drop_destination_data: value.drop_destination_data?,
+                    id: value.id?,
+                    links: value.links?,
+                    migration_hosts: value.migration_hosts?,
+                    sharding: value.sharding?,
+                    source: value.source?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::LiveMigrationRequest20240530>
+        for LiveMigrationRequest20240530 {
+            fn from(value: super::LiveMigrationRequest20240530) -> Self {
+                Self {
+                    destination: Ok(value.destination),
+                    drop_destination_data: Ok(value.drop_destination_data),
+                    id: Ok(value.id),
+                    links: Ok(value.links),
+                    migration_hosts: Ok(value.migration_hosts),
+                    sharding: Ok(value.sharding),
+                    source: Ok(value.source),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct LiveMigrationResponse {
             id: ::std::result::Result<
-                ::std::option::Option<super::LiveMigrationId>,
+                ::std::option::Option<super::LiveMigrationResponseId>,
                 ::std::string::String,
             >,
             lag_time_seconds: ::std::result::Result<
@@ -568,7 +3206,7 @@ The spec's pattern `^([0-9]{1,3}\.){3}[0-9]{1,3}|([0-9a-f]{1,4}:){7}([0-9a-f]{1,
                 ::std::string::String,
             >,
             migration_hosts: ::std::result::Result<
-                ::std::vec::Vec<super::MigrationHost>,
+                ::std::vec::Vec<::std::string::String>,
                 ::std::string::String,
             >,
             ready_for_cutover: ::std::result::Result<
@@ -576,7 +3214,9 @@ The spec's pattern `^([0-9]{1,3}\.){3}[0-9]{1,3}|([0-9a-f]{1,4}:){7}([0-9a-f]{1,
                 ::std::string::String,
             >,
             status: ::std::result::Result<
-                ::std::option::Option<crate::MigrationStatus>,
+                ::std::option::Option<
+                    crate::Open<crate::types::LiveMigrationResponseStatus>,
+                >,
                 ::std::string::String,
             >,
         }
@@ -595,7 +3235,7 @@ The spec's pattern `^([0-9]{1,3}\.){3}[0-9]{1,3}|([0-9a-f]{1,4}:){7}([0-9a-f]{1,
             pub fn id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<super::LiveMigrationId>,
+                    ::std::option::Option<super::LiveMigrationResponseId>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -620,7 +3260,7 @@ The spec's pattern `^([0-9]{1,3}\.){3}[0-9]{1,3}|([0-9a-f]{1,4}:){7}([0-9a-f]{1,
             }
             pub fn migration_hosts<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::MigrationHost>>,
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.migration_hosts = value
@@ -649,7 +3289,9 @@ The spec's pattern `^([0-9]{1,3}\.){3}[0-9]{1,3}|([0-9a-f]{1,4}:){7}([0-9a-f]{1,
             pub fn status<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<crate::MigrationStatus>,
+                    ::std::option::Option<
+                        crate::Open<crate::types::LiveMigrationResponseStatus>,
+                    >,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -685,6 +3327,464 @@ The spec's pattern `^([0-9]{1,3}\.){3}[0-9]{1,3}|([0-9a-f]{1,4}:){7}([0-9a-f]{1,
                     migration_hosts: Ok(value.migration_hosts),
                     ready_for_cutover: Ok(value.ready_for_cutover),
                     status: Ok(value.status),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ShardEntry {
+            collection: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            database: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            shard_collection: ::std::result::Result<
+                super::ShardKeys,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ShardEntry {
+            fn default() -> Self {
+                Self {
+                    collection: Err("no value supplied for collection".to_string()),
+                    database: Err("no value supplied for database".to_string()),
+                    shard_collection: Err(
+                        "no value supplied for shard_collection".to_string(),
+                    ),
+                }
+            }
+        }
+        impl ShardEntry {
+            pub fn collection<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.collection = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for collection: {e}")
+                    });
+                self
+            }
+            pub fn database<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.database = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for database: {e}")
+                    });
+                self
+            }
+            pub fn shard_collection<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ShardKeys>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.shard_collection = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for shard_collection: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ShardEntry> for super::ShardEntry {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ShardEntry,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    collection: value.collection?,
+                    database: value.database?,
+                    shard_collection: value.shard_collection?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ShardEntry> for ShardEntry {
+            fn from(value: super::ShardEntry) -> Self {
+                Self {
+                    collection: Ok(value.collection),
+                    database: Ok(value.database),
+                    shard_collection: Ok(value.shard_collection),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ShardKeys {
+            key: ::std::result::Result<
+                ::std::vec::Vec<
+                    ::std::collections::HashMap<
+                        ::std::string::String,
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                >,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ShardKeys {
+            fn default() -> Self {
+                Self {
+                    key: Err("no value supplied for key".to_string()),
+                }
+            }
+        }
+        impl ShardKeys {
+            pub fn key<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::vec::Vec<
+                        ::std::collections::HashMap<
+                            ::std::string::String,
+                            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                        >,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.key = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for key: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ShardKeys> for super::ShardKeys {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ShardKeys,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { key: value.key? })
+            }
+        }
+        impl ::std::convert::From<super::ShardKeys> for ShardKeys {
+            fn from(value: super::ShardKeys) -> Self {
+                Self { key: Ok(value.key) }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ShardingRequestInner {
+            create_supporting_indexes: ::std::result::Result<
+                bool,
+                ::std::string::String,
+            >,
+            sharding_entries: ::std::result::Result<
+                ::std::vec::Vec<super::ShardEntry>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ShardingRequestInner {
+            fn default() -> Self {
+                Self {
+                    create_supporting_indexes: Err(
+                        "no value supplied for create_supporting_indexes".to_string(),
+                    ),
+                    sharding_entries: Err(
+                        "no value supplied for sharding_entries".to_string(),
+                    ),
+                }
+            }
+        }
+        impl ShardingRequestInner {
+            pub fn create_supporting_indexes<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.create_supporting_indexes = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for create_supporting_indexes: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn sharding_entries<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::ShardEntry>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sharding_entries = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for sharding_entries: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ShardingRequestInner>
+        for super::ShardingRequestInner {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ShardingRequestInner,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    create_supporting_indexes: value.create_supporting_indexes?,
+                    sharding_entries: value.sharding_entries?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ShardingRequestInner> for ShardingRequestInner {
+            fn from(value: super::ShardingRequestInner) -> Self {
+                Self {
+                    create_supporting_indexes: Ok(value.create_supporting_indexes),
+                    sharding_entries: Ok(value.sharding_entries),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct Source {
+            ca_certificate_path: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            cluster_name: ::std::result::Result<
+                super::SourceClusterName,
+                ::std::string::String,
+            >,
+            group_id: ::std::result::Result<super::SourceGroupId, ::std::string::String>,
+            managed_authentication: ::std::result::Result<bool, ::std::string::String>,
+            password: ::std::result::Result<
+                ::std::option::Option<crate::Secret>,
+                ::std::string::String,
+            >,
+            ssl: ::std::result::Result<bool, ::std::string::String>,
+            username: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for Source {
+            fn default() -> Self {
+                Self {
+                    ca_certificate_path: Ok(Default::default()),
+                    cluster_name: Err("no value supplied for cluster_name".to_string()),
+                    group_id: Err("no value supplied for group_id".to_string()),
+                    managed_authentication: Err(
+                        "no value supplied for managed_authentication".to_string(),
+                    ),
+                    password: Ok(Default::default()),
+                    ssl: Err("no value supplied for ssl".to_string()),
+                    username: Ok(Default::default()),
+                }
+            }
+        }
+        impl Source {
+            pub fn ca_certificate_path<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.ca_certificate_path = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for ca_certificate_path: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn cluster_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::SourceClusterName>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.cluster_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for cluster_name: {e}")
+                    });
+                self
+            }
+            pub fn group_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::SourceGroupId>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.group_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for group_id: {e}")
+                    });
+                self
+            }
+            pub fn managed_authentication<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.managed_authentication = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for managed_authentication: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn password<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Secret>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.password = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for password: {e}")
+                    });
+                self
+            }
+            pub fn ssl<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.ssl = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for ssl: {e}")
+                    });
+                self
+            }
+            pub fn username<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.username = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for username: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<Source> for super::Source {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: Source,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    ca_certificate_path: value.ca_certificate_path?,
+                    cluster_name: value.cluster_name?,
+                    group_id: value.group_id?,
+                    managed_authentication: value.managed_authentication?,
+                    password: value.password?,
+                    ssl: value.ssl?,
+                    username: value.username?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::Source> for Source {
+            fn from(value: super::Source) -> Self {
+                Self {
+                    ca_certificate_path: Ok(value.ca_certificate_path),
+                    cluster_name: Ok(value.cluster_name),
+                    group_id: Ok(value.group_id),
+                    managed_authentication: Ok(value.managed_authentication),
+                    password: Ok(value.password),
+                    ssl: Ok(value.ssl),
+                    username: Ok(value.username),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct TargetOrg {
+            link_token: ::std::result::Result<crate::Secret, ::std::string::String>,
+        }
+        impl ::std::default::Default for TargetOrg {
+            fn default() -> Self {
+                Self {
+                    link_token: Err("no value supplied for link_token".to_string()),
+                }
+            }
+        }
+        impl TargetOrg {
+            pub fn link_token<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<crate::Secret>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.link_token = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for link_token: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TargetOrg> for super::TargetOrg {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TargetOrg,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    link_token: value.link_token?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::TargetOrg> for TargetOrg {
+            fn from(value: super::TargetOrg) -> Self {
+                Self {
+                    link_token: Ok(value.link_token),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct TargetOrgRequest {
+            access_list_ips: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for TargetOrgRequest {
+            fn default() -> Self {
+                Self {
+                    access_list_ips: Ok(Default::default()),
+                }
+            }
+        }
+        impl TargetOrgRequest {
+            pub fn access_list_ips<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.access_list_ips = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for access_list_ips: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TargetOrgRequest> for super::TargetOrgRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TargetOrgRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    access_list_ips: value.access_list_ips?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::TargetOrgRequest> for TargetOrgRequest {
+            fn from(value: super::TargetOrgRequest) -> Self {
+                Self {
+                    access_list_ips: Ok(value.access_list_ips),
                 }
             }
         }
@@ -725,7 +3825,33 @@ The spec's pattern `^([0-9]{1,3}\.){3}[0-9]{1,3}|([0-9a-f]{1,4}:){7}([0-9a-f]{1,
 #[derive(Clone, Debug)]
 /**Client for MongoDB Atlas Administration API
 
-The MongoDB Atlas Administration API allows developers to manage all components in MongoDB Atlas. This document transcribes one of its endpoints, "Return One Migration Job", from the Cloud Migration Service.
+The MongoDB Atlas Administration API allows developers to manage all components in MongoDB Atlas.
+
+The Atlas Administration API supports OAuth2 Service Accounts and HTTP Digest-based API keys. Service accounts are the recommended authentication method and API keys are considered a legacy option.
+
+To authenticate with a Service Account, first exchange its client ID and secret for an access token using the OAuth 2.0 Client Credentials flow. Atlas provides a token endpoint at `POST https://cloud.mongodb.com/api/oauth/token`, which returns a Bearer token that is reusable and valid for 1 hour (3600 seconds).
+
+For example, to [return a list of your organizations](https://www.mongodb.com/docs/api/doc/atlas-admin-api-v2/operation/operation-listorgs) with [cURL](https://en.wikipedia.org/wiki/CURL), first generate an access token and then use that token to call the same Atlas Administration API endpoint shown in the current example:
+
+```
+ACCESS_TOKEN=$(curl -fsS --request POST https://cloud.mongodb.com/api/oauth/token \
+  --header "Authorization: Basic $(printf '%s' "${CLIENT_ID}:${CLIENT_SECRET}" | base64 | tr -d '\n')" \
+  --header "Content-Type: application/x-www-form-urlencoded" \
+  --header "Accept: application/json" \
+  --data "grant_type=client_credentials" | jq -r '.access_token')
+
+curl --header "Authorization: Bearer ${ACCESS_TOKEN}" \
+  --header "Accept: application/vnd.atlas.2025-03-12+json" \
+  -X GET "https://cloud.mongodb.com/api/atlas/v2/orgs?pretty=true"
+```
+
+If your organization requires an IP access list for the Atlas Administration API, the token can be created from any IP address, but the API call that uses the token must originate from an allowed IP.
+
+To learn more, see [Get Started with the Atlas Administration API](https://www.mongodb.com/docs/atlas/configure-api-access/). For support, see [MongoDB Support](https://www.mongodb.com/support/get-started).
+
+You can also explore the various endpoints available through the Atlas Administration API in MongoDB's [Postman workspace](https://www.postman.com/mongodb-devrel/workspace/mongodb-atlas-administration-apis/) (requires a Postman account).
+
+https://www.mongodb.com/mongodb-management-service-terms-and-conditions
 
 Version: 2.0*/
 pub struct Client {
@@ -789,6 +3915,37 @@ const _: () = {
     {}
 };
 impl Client {
+    /**Create One Migration for One Local Managed Cluster to MongoDB Atlas
+
+Migrate one cluster that Cloud or Ops Manager manages to MongoDB Atlas.
+
+ Please make sure to validate your migration before initiating it.
+
+ You can use this API endpoint for push live migrations only. Your API Key must have the Organization Owner role to successfully call this resource.
+
+ **NOTE**: Migrating time-series collections is not yet supported on MongoDB 6.0 or higher. Migrations on MongoDB 6.0 or higher will skip any time-series collections on the source cluster.
+
+Sends a `POST` request to `/api/atlas/v2/groups/{groupId}/liveMigrations`
+
+Arguments:
+- `group_id`: Unique 24-hexadecimal digit string that identifies your project. Use the [/groups](#tag/Projects/operation/listProjects) endpoint to retrieve all projects to which the authenticated user has access.
+
+**NOTE**: Groups and projects are synonymous terms. Your group id is the same as your project id. For existing groups, your group/project id remains the same. The resource and corresponding endpoints use the term groups.
+- `envelope`: Flag that indicates whether Application wraps the response in an `envelope` JSON object. Some API clients cannot access the HTTP response headers or status code. To remediate this, set envelope=true in the query. Endpoints that return a list of results use the results object as an envelope. Application adds the status parameter to the response body.
+- `pretty`: Flag that indicates whether the response body should be in the prettyprint format.
+- `body`: One migration to be created.
+```ignore
+let response = client.create_group_live_migration()
+    .group_id(group_id)
+    .envelope(envelope)
+    .pretty(pretty)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn create_group_live_migration(&self) -> builder::CreateGroupLiveMigration<'_> {
+        builder::CreateGroupLiveMigration::new(self)
+    }
     /**Return One Migration Job
 
 Return details of one cluster migration job. Each push live migration job uses one migration host. Your API Key must have the Organization Member role to successfully call this resource.
@@ -814,6 +3971,154 @@ let response = client.get_push_migration()
     pub fn get_push_migration(&self) -> builder::GetPushMigration<'_> {
         builder::GetPushMigration::new(self)
     }
+    /**Cut Over One Migrated Cluster
+
+Cut over the migrated cluster to MongoDB Atlas. Confirm when the cut over completes. When the cut over completes, MongoDB Atlas completes the live migration process and stops synchronizing with the source cluster. Your API Key must have the Organization Owner role to successfully call this resource.
+
+Sends a `PUT` request to `/api/atlas/v2/groups/{groupId}/liveMigrations/{liveMigrationId}/cutover`
+
+Arguments:
+- `group_id`: Unique 24-hexadecimal digit string that identifies your project. Use the [/groups](#tag/Projects/operation/listProjects) endpoint to retrieve all projects to which the authenticated user has access.
+
+**NOTE**: Groups and projects are synonymous terms. Your group id is the same as your project id. For existing groups, your group/project id remains the same. The resource and corresponding endpoints use the term groups.
+- `live_migration_id`: Unique 24-hexadecimal digit string that identifies the migration.
+- `envelope`: Flag that indicates whether Application wraps the response in an `envelope` JSON object. Some API clients cannot access the HTTP response headers or status code. To remediate this, set envelope=true in the query. Endpoints that return a list of results use the results object as an envelope. Application adds the status parameter to the response body.
+- `pretty`: Flag that indicates whether the response body should be in the prettyprint format.
+```ignore
+let response = client.cutover_group_live_migration()
+    .group_id(group_id)
+    .live_migration_id(live_migration_id)
+    .envelope(envelope)
+    .pretty(pretty)
+    .send()
+    .await;
+```*/
+    pub fn cutover_group_live_migration(
+        &self,
+    ) -> builder::CutoverGroupLiveMigration<'_> {
+        builder::CutoverGroupLiveMigration::new(self)
+    }
+    /**Validate One Migration Request
+
+Verifies whether the provided credentials, available disk space, MongoDB versions, and so on meet the requirements of the migration request. If the check passes, the migration can proceed. Your API Key must have the Organization Owner role to successfully call this resource.
+
+Sends a `POST` request to `/api/atlas/v2/groups/{groupId}/liveMigrations/validate`
+
+Arguments:
+- `group_id`: Unique 24-hexadecimal digit string that identifies your project. Use the [/groups](#tag/Projects/operation/listProjects) endpoint to retrieve all projects to which the authenticated user has access.
+
+**NOTE**: Groups and projects are synonymous terms. Your group id is the same as your project id. For existing groups, your group/project id remains the same. The resource and corresponding endpoints use the term groups.
+- `envelope`: Flag that indicates whether Application wraps the response in an `envelope` JSON object. Some API clients cannot access the HTTP response headers or status code. To remediate this, set envelope=true in the query. Endpoints that return a list of results use the results object as an envelope. Application adds the status parameter to the response body.
+- `pretty`: Flag that indicates whether the response body should be in the prettyprint format.
+- `body`: One migration to be validated.
+```ignore
+let response = client.validate_group_live_migrations()
+    .group_id(group_id)
+    .envelope(envelope)
+    .pretty(pretty)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn validate_group_live_migrations(
+        &self,
+    ) -> builder::ValidateGroupLiveMigrations<'_> {
+        builder::ValidateGroupLiveMigrations::new(self)
+    }
+    /**Return One Migration Validation Job
+
+Return the status of one migration validation job. Your API Key must have the Organization Owner role to successfully call this resource.
+
+Sends a `GET` request to `/api/atlas/v2/groups/{groupId}/liveMigrations/validate/{validationId}`
+
+Arguments:
+- `group_id`: Unique 24-hexadecimal digit string that identifies your project. Use the [/groups](#tag/Projects/operation/listProjects) endpoint to retrieve all projects to which the authenticated user has access.
+
+**NOTE**: Groups and projects are synonymous terms. Your group id is the same as your project id. For existing groups, your group/project id remains the same. The resource and corresponding endpoints use the term groups.
+- `validation_id`: Unique 24-hexadecimal digit string that identifies the validation job.
+- `envelope`: Flag that indicates whether Application wraps the response in an `envelope` JSON object. Some API clients cannot access the HTTP response headers or status code. To remediate this, set envelope=true in the query. Endpoints that return a list of results use the results object as an envelope. Application adds the status parameter to the response body.
+```ignore
+let response = client.get_group_live_migration_validate_status()
+    .group_id(group_id)
+    .validation_id(validation_id)
+    .envelope(envelope)
+    .send()
+    .await;
+```*/
+    pub fn get_group_live_migration_validate_status(
+        &self,
+    ) -> builder::GetGroupLiveMigrationValidateStatus<'_> {
+        builder::GetGroupLiveMigrationValidateStatus::new(self)
+    }
+    /**Return All Projects Available for Migration
+
+Return all projects that you can migrate to the specified organization.
+
+Sends a `GET` request to `/api/atlas/v2/orgs/{orgId}/liveMigrations/availableProjects`
+
+Arguments:
+- `org_id`: Unique 24-hexadecimal digit string that identifies the organization that contains your projects. Use the [`/orgs`](#tag/Organizations/operation/listOrganizations) endpoint to retrieve all organizations to which the authenticated user has access.
+- `envelope`: Flag that indicates whether Application wraps the response in an `envelope` JSON object. Some API clients cannot access the HTTP response headers or status code. To remediate this, set envelope=true in the query. Endpoints that return a list of results use the results object as an envelope. Application adds the status parameter to the response body.
+- `pretty`: Flag that indicates whether the response body should be in the prettyprint format.
+```ignore
+let response = client.list_org_live_migration_available_projects()
+    .org_id(org_id)
+    .envelope(envelope)
+    .pretty(pretty)
+    .send()
+    .await;
+```*/
+    pub fn list_org_live_migration_available_projects(
+        &self,
+    ) -> builder::ListOrgLiveMigrationAvailableProjects<'_> {
+        builder::ListOrgLiveMigrationAvailableProjects::new(self)
+    }
+    /**Create One Link-Token
+
+Create one link-token that contains all the information required to complete the link. MongoDB Atlas uses the link-token for push live migrations only. Live migration (push) allows you to securely push data from Cloud Manager or Ops Manager into MongoDB Atlas. Your API Key must have the Organization Owner role to successfully call this resource.
+
+Sends a `POST` request to `/api/atlas/v2/orgs/{orgId}/liveMigrations/linkTokens`
+
+Arguments:
+- `org_id`: Unique 24-hexadecimal digit string that identifies the organization that contains your projects. Use the [`/orgs`](#tag/Organizations/operation/listOrganizations) endpoint to retrieve all organizations to which the authenticated user has access.
+- `envelope`: Flag that indicates whether Application wraps the response in an `envelope` JSON object. Some API clients cannot access the HTTP response headers or status code. To remediate this, set envelope=true in the query. Endpoints that return a list of results use the results object as an envelope. Application adds the status parameter to the response body.
+- `pretty`: Flag that indicates whether the response body should be in the prettyprint format.
+- `body`: IP address access list entries associated with the migration.
+```ignore
+let response = client.create_org_live_migration_link_token()
+    .org_id(org_id)
+    .envelope(envelope)
+    .pretty(pretty)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn create_org_live_migration_link_token(
+        &self,
+    ) -> builder::CreateOrgLiveMigrationLinkToken<'_> {
+        builder::CreateOrgLiveMigrationLinkToken::new(self)
+    }
+    /**Remove One Link-Token
+
+Remove one organization link and its associated public API key. MongoDB Atlas uses the link-token for push live migrations only. Live migrations (push) let you securely push data from Cloud Manager or Ops Manager into MongoDB Atlas. Your API Key must have the Organization Owner role to successfully call this resource.
+
+Sends a `DELETE` request to `/api/atlas/v2/orgs/{orgId}/liveMigrations/linkTokens`
+
+Arguments:
+- `org_id`: Unique 24-hexadecimal digit string that identifies the organization that contains your projects. Use the [`/orgs`](#tag/Organizations/operation/listOrganizations) endpoint to retrieve all organizations to which the authenticated user has access.
+- `envelope`: Flag that indicates whether Application wraps the response in an `envelope` JSON object. Some API clients cannot access the HTTP response headers or status code. To remediate this, set envelope=true in the query. Endpoints that return a list of results use the results object as an envelope. Application adds the status parameter to the response body.
+```ignore
+let response = client.delete_org_live_migration_link_tokens()
+    .org_id(org_id)
+    .envelope(envelope)
+    .send()
+    .await;
+```*/
+    pub fn delete_org_live_migration_link_tokens(
+        &self,
+    ) -> builder::DeleteOrgLiveMigrationLinkTokens<'_> {
+        builder::DeleteOrgLiveMigrationLinkTokens::new(self)
+    }
 }
 /// Types for composing operation parameters.
 #[allow(clippy::all)]
@@ -824,6 +4129,180 @@ pub mod builder {
         encode_path, ByteStream, ClientInfo, ClientHooks, Error, OperationInfo,
         RequestBuilderExt, ResponseValue,
     };
+    /**Builder for [`Client::create_group_live_migration`]
+
+[`Client::create_group_live_migration`]: super::Client::create_group_live_migration*/
+    #[derive(Debug, Clone)]
+    pub struct CreateGroupLiveMigration<'a> {
+        client: &'a super::Client,
+        group_id: Result<types::GroupId, String>,
+        envelope: Result<Option<bool>, String>,
+        pretty: Result<Option<bool>, String>,
+        body: Result<types::builder::LiveMigrationRequest20240530, String>,
+    }
+    impl<'a> CreateGroupLiveMigration<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                group_id: Err("group_id was not initialized".to_string()),
+                envelope: Ok(None),
+                pretty: Ok(None),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn group_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::GroupId>,
+        {
+            self.group_id = value
+                .try_into()
+                .map_err(|_| "conversion to `GroupId` for group_id failed".to_string());
+            self
+        }
+        pub fn envelope<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.envelope = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `bool` for envelope failed".to_string());
+            self
+        }
+        pub fn pretty<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.pretty = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `bool` for pretty failed".to_string());
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::LiveMigrationRequest20240530>,
+            <V as std::convert::TryInto<
+                types::LiveMigrationRequest20240530,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `LiveMigrationRequest20240530` for body failed: {}",
+                        s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::LiveMigrationRequest20240530,
+            ) -> types::builder::LiveMigrationRequest20240530,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/api/atlas/v2/groups/{groupId}/liveMigrations`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::LiveMigrationResponse>,
+            Error<types::ApiError>,
+        > {
+            let Self { client, group_id, envelope, pretty, body } = self;
+            let group_id = group_id.map_err(Error::InvalidRequest)?;
+            let envelope = envelope.map_err(Error::InvalidRequest)?;
+            let pretty = pretty.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::LiveMigrationRequest20240530::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/atlas/v2/groups/{}/liveMigrations", client.baseurl, encode_path(&
+                group_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .query(&progenitor_client::QueryParam::new("envelope", &envelope))
+                .query(&progenitor_client::QueryParam::new("pretty", &pretty))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "create_group_live_migration",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                201u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
     /**Builder for [`Client::get_push_migration`]
 
 [`Client::get_push_migration`]: super::Client::get_push_migration*/
@@ -901,26 +4380,29 @@ pub mod builder {
             let envelope = envelope.map_err(Error::InvalidRequest)?;
             let pretty = pretty.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/api/atlas/v2/groups/{}/liveMigrations/{}", client.baseurl, crate
-                ::url_parts::encode_path(& group_id.to_string()), crate
-                ::url_parts::encode_path(& live_migration_id.to_string()),
+                "{}/api/atlas/v2/groups/{}/liveMigrations/{}", client.baseurl,
+                encode_path(& group_id.to_string()), encode_path(& live_migration_id
+                .to_string()),
             );
-            #[allow(unused_mut)]
-            let mut request = crate::url_parts::query_if_set(
-                    crate::url_parts::query_if_set(
-                        client
-                            .client
-                            .get(url)
-                            .header(
-                                ::reqwest::header::ACCEPT,
-                                ::reqwest::header::HeaderValue::from_static(
-                                    "application/vnd.atlas.2023-01-01+json",
-                                ),
-                            ),
-                        &progenitor_client::QueryParam::new("envelope", &envelope),
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
                     ),
-                    &progenitor_client::QueryParam::new("pretty", &pretty),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
+                .query(&progenitor_client::QueryParam::new("envelope", &envelope))
+                .query(&progenitor_client::QueryParam::new("pretty", &pretty))
+                .headers(header_map)
                 .build()?;
             let info = OperationInfo {
                 operation_id: "get_push_migration",
@@ -930,39 +4412,921 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => crate::decode::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 401u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::decode::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 403u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::decode::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 404u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::decode::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 429u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::decode::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
                 500u16 => {
                     Err(
                         Error::ErrorResponse(
-                            crate::decode::from_response(response).await?,
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::cutover_group_live_migration`]
+
+[`Client::cutover_group_live_migration`]: super::Client::cutover_group_live_migration*/
+    #[derive(Debug, Clone)]
+    pub struct CutoverGroupLiveMigration<'a> {
+        client: &'a super::Client,
+        group_id: Result<types::GroupId, String>,
+        live_migration_id: Result<types::LiveMigrationId, String>,
+        envelope: Result<Option<bool>, String>,
+        pretty: Result<Option<bool>, String>,
+    }
+    impl<'a> CutoverGroupLiveMigration<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                group_id: Err("group_id was not initialized".to_string()),
+                live_migration_id: Err(
+                    "live_migration_id was not initialized".to_string(),
+                ),
+                envelope: Ok(None),
+                pretty: Ok(None),
+            }
+        }
+        pub fn group_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::GroupId>,
+        {
+            self.group_id = value
+                .try_into()
+                .map_err(|_| "conversion to `GroupId` for group_id failed".to_string());
+            self
+        }
+        pub fn live_migration_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::LiveMigrationId>,
+        {
+            self.live_migration_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `LiveMigrationId` for live_migration_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn envelope<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.envelope = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `bool` for envelope failed".to_string());
+            self
+        }
+        pub fn pretty<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.pretty = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `bool` for pretty failed".to_string());
+            self
+        }
+        ///Sends a `PUT` request to `/api/atlas/v2/groups/{groupId}/liveMigrations/{liveMigrationId}/cutover`
+        pub async fn send(self) -> Result<ResponseValue<()>, Error<types::ApiError>> {
+            let Self { client, group_id, live_migration_id, envelope, pretty } = self;
+            let group_id = group_id.map_err(Error::InvalidRequest)?;
+            let live_migration_id = live_migration_id.map_err(Error::InvalidRequest)?;
+            let envelope = envelope.map_err(Error::InvalidRequest)?;
+            let pretty = pretty.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/atlas/v2/groups/{}/liveMigrations/{}/cutover", client.baseurl,
+                encode_path(& group_id.to_string()), encode_path(& live_migration_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("envelope", &envelope))
+                .query(&progenitor_client::QueryParam::new("pretty", &pretty))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "cutover_group_live_migration",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                202u16 => Ok(ResponseValue::empty(response)),
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::validate_group_live_migrations`]
+
+[`Client::validate_group_live_migrations`]: super::Client::validate_group_live_migrations*/
+    #[derive(Debug, Clone)]
+    pub struct ValidateGroupLiveMigrations<'a> {
+        client: &'a super::Client,
+        group_id: Result<types::GroupId, String>,
+        envelope: Result<Option<bool>, String>,
+        pretty: Result<Option<bool>, String>,
+        body: Result<types::builder::LiveMigrationRequest20240530, String>,
+    }
+    impl<'a> ValidateGroupLiveMigrations<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                group_id: Err("group_id was not initialized".to_string()),
+                envelope: Ok(None),
+                pretty: Ok(None),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn group_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::GroupId>,
+        {
+            self.group_id = value
+                .try_into()
+                .map_err(|_| "conversion to `GroupId` for group_id failed".to_string());
+            self
+        }
+        pub fn envelope<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.envelope = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `bool` for envelope failed".to_string());
+            self
+        }
+        pub fn pretty<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.pretty = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `bool` for pretty failed".to_string());
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::LiveMigrationRequest20240530>,
+            <V as std::convert::TryInto<
+                types::LiveMigrationRequest20240530,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `LiveMigrationRequest20240530` for body failed: {}",
+                        s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::LiveMigrationRequest20240530,
+            ) -> types::builder::LiveMigrationRequest20240530,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/api/atlas/v2/groups/{groupId}/liveMigrations/validate`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::LiveImportValidation>, Error<types::ApiError>> {
+            let Self { client, group_id, envelope, pretty, body } = self;
+            let group_id = group_id.map_err(Error::InvalidRequest)?;
+            let envelope = envelope.map_err(Error::InvalidRequest)?;
+            let pretty = pretty.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::LiveMigrationRequest20240530::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/atlas/v2/groups/{}/liveMigrations/validate", client.baseurl,
+                encode_path(& group_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .query(&progenitor_client::QueryParam::new("envelope", &envelope))
+                .query(&progenitor_client::QueryParam::new("pretty", &pretty))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "validate_group_live_migrations",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_group_live_migration_validate_status`]
+
+[`Client::get_group_live_migration_validate_status`]: super::Client::get_group_live_migration_validate_status*/
+    #[derive(Debug, Clone)]
+    pub struct GetGroupLiveMigrationValidateStatus<'a> {
+        client: &'a super::Client,
+        group_id: Result<types::GroupId, String>,
+        validation_id: Result<types::ValidationId, String>,
+        envelope: Result<Option<bool>, String>,
+    }
+    impl<'a> GetGroupLiveMigrationValidateStatus<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                group_id: Err("group_id was not initialized".to_string()),
+                validation_id: Err("validation_id was not initialized".to_string()),
+                envelope: Ok(None),
+            }
+        }
+        pub fn group_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::GroupId>,
+        {
+            self.group_id = value
+                .try_into()
+                .map_err(|_| "conversion to `GroupId` for group_id failed".to_string());
+            self
+        }
+        pub fn validation_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ValidationId>,
+        {
+            self.validation_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `ValidationId` for validation_id failed".to_string()
+                });
+            self
+        }
+        pub fn envelope<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.envelope = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `bool` for envelope failed".to_string());
+            self
+        }
+        ///Sends a `GET` request to `/api/atlas/v2/groups/{groupId}/liveMigrations/validate/{validationId}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::LiveImportValidation>, Error<types::ApiError>> {
+            let Self { client, group_id, validation_id, envelope } = self;
+            let group_id = group_id.map_err(Error::InvalidRequest)?;
+            let validation_id = validation_id.map_err(Error::InvalidRequest)?;
+            let envelope = envelope.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/atlas/v2/groups/{}/liveMigrations/validate/{}", client.baseurl,
+                encode_path(& group_id.to_string()), encode_path(& validation_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("envelope", &envelope))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_group_live_migration_validate_status",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_org_live_migration_available_projects`]
+
+[`Client::list_org_live_migration_available_projects`]: super::Client::list_org_live_migration_available_projects*/
+    #[derive(Debug, Clone)]
+    pub struct ListOrgLiveMigrationAvailableProjects<'a> {
+        client: &'a super::Client,
+        org_id: Result<types::OrgId, String>,
+        envelope: Result<Option<bool>, String>,
+        pretty: Result<Option<bool>, String>,
+    }
+    impl<'a> ListOrgLiveMigrationAvailableProjects<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                org_id: Err("org_id was not initialized".to_string()),
+                envelope: Ok(None),
+                pretty: Ok(None),
+            }
+        }
+        pub fn org_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::OrgId>,
+        {
+            self.org_id = value
+                .try_into()
+                .map_err(|_| "conversion to `OrgId` for org_id failed".to_string());
+            self
+        }
+        pub fn envelope<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.envelope = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `bool` for envelope failed".to_string());
+            self
+        }
+        pub fn pretty<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.pretty = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `bool` for pretty failed".to_string());
+            self
+        }
+        ///Sends a `GET` request to `/api/atlas/v2/orgs/{orgId}/liveMigrations/availableProjects`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<::std::vec::Vec<types::LiveImportAvailableProject>>,
+            Error<types::ApiError>,
+        > {
+            let Self { client, org_id, envelope, pretty } = self;
+            let org_id = org_id.map_err(Error::InvalidRequest)?;
+            let envelope = envelope.map_err(Error::InvalidRequest)?;
+            let pretty = pretty.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/atlas/v2/orgs/{}/liveMigrations/availableProjects", client
+                .baseurl, encode_path(& org_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("envelope", &envelope))
+                .query(&progenitor_client::QueryParam::new("pretty", &pretty))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_org_live_migration_available_projects",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::create_org_live_migration_link_token`]
+
+[`Client::create_org_live_migration_link_token`]: super::Client::create_org_live_migration_link_token*/
+    #[derive(Debug, Clone)]
+    pub struct CreateOrgLiveMigrationLinkToken<'a> {
+        client: &'a super::Client,
+        org_id: Result<types::OrgId, String>,
+        envelope: Result<Option<bool>, String>,
+        pretty: Result<Option<bool>, String>,
+        body: Result<types::builder::TargetOrgRequest, String>,
+    }
+    impl<'a> CreateOrgLiveMigrationLinkToken<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                org_id: Err("org_id was not initialized".to_string()),
+                envelope: Ok(None),
+                pretty: Ok(None),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn org_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::OrgId>,
+        {
+            self.org_id = value
+                .try_into()
+                .map_err(|_| "conversion to `OrgId` for org_id failed".to_string());
+            self
+        }
+        pub fn envelope<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.envelope = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `bool` for envelope failed".to_string());
+            self
+        }
+        pub fn pretty<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.pretty = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `bool` for pretty failed".to_string());
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::TargetOrgRequest>,
+            <V as std::convert::TryInto<
+                types::TargetOrgRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `TargetOrgRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::TargetOrgRequest,
+            ) -> types::builder::TargetOrgRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/api/atlas/v2/orgs/{orgId}/liveMigrations/linkTokens`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TargetOrg>, Error<types::ApiError>> {
+            let Self { client, org_id, envelope, pretty, body } = self;
+            let org_id = org_id.map_err(Error::InvalidRequest)?;
+            let envelope = envelope.map_err(Error::InvalidRequest)?;
+            let pretty = pretty.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::TargetOrgRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/atlas/v2/orgs/{}/liveMigrations/linkTokens", client.baseurl,
+                encode_path(& org_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .query(&progenitor_client::QueryParam::new("envelope", &envelope))
+                .query(&progenitor_client::QueryParam::new("pretty", &pretty))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "create_org_live_migration_link_token",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::delete_org_live_migration_link_tokens`]
+
+[`Client::delete_org_live_migration_link_tokens`]: super::Client::delete_org_live_migration_link_tokens*/
+    #[derive(Debug, Clone)]
+    pub struct DeleteOrgLiveMigrationLinkTokens<'a> {
+        client: &'a super::Client,
+        org_id: Result<types::OrgId, String>,
+        envelope: Result<Option<bool>, String>,
+    }
+    impl<'a> DeleteOrgLiveMigrationLinkTokens<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                org_id: Err("org_id was not initialized".to_string()),
+                envelope: Ok(None),
+            }
+        }
+        pub fn org_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::OrgId>,
+        {
+            self.org_id = value
+                .try_into()
+                .map_err(|_| "conversion to `OrgId` for org_id failed".to_string());
+            self
+        }
+        pub fn envelope<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.envelope = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `bool` for envelope failed".to_string());
+            self
+        }
+        ///Sends a `DELETE` request to `/api/atlas/v2/orgs/{orgId}/liveMigrations/linkTokens`
+        pub async fn send(self) -> Result<ResponseValue<()>, Error<types::ApiError>> {
+            let Self { client, org_id, envelope } = self;
+            let org_id = org_id.map_err(Error::InvalidRequest)?;
+            let envelope = envelope.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/atlas/v2/orgs/{}/liveMigrations/linkTokens", client.baseurl,
+                encode_path(& org_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("envelope", &envelope))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "delete_org_live_migration_link_tokens",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                204u16 => Ok(ResponseValue::empty(response)),
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
@@ -975,22 +5339,40 @@ pub mod builder {
 pub mod prelude {
     pub use self::super::Client;
 }
-/// The newest API version date the spec declares for any operation;
-/// each operation's request sends its own as `Accept`.
-pub const SPEC_API_VERSION: &str = "2023-01-01";
-///The values the spec lists for `LiveMigrationResponseStatus`.
-pub const LIVE_MIGRATION_RESPONSE_STATUS_VALUES: &[&str] = &[
-    "NEW",
-    "WORKING",
-    "FAILED",
-    "COMPLETE",
-    "EXPIRED",
+/// The newest API version date any operation is generated for.
+pub const SPEC_API_VERSION: &str = "2024-05-30";
+/// Each operation (as `OperationInfo::operation_id` names it) and the
+/// versioned media type it is generated for: sent as `Accept`, and as
+/// `Content-Type` with a body. Sorted by operation.
+pub const OPERATION_MEDIA_TYPES: &[(&str, &str)] = &[
+    ("create_group_live_migration", "application/vnd.atlas.2024-05-30+json"),
+    ("create_org_live_migration_link_token", "application/vnd.atlas.2023-01-01+json"),
+    ("cutover_group_live_migration", "application/vnd.atlas.2023-01-01+json"),
+    ("delete_org_live_migration_link_tokens", "application/vnd.atlas.2023-01-01+json"),
+    (
+        "get_group_live_migration_validate_status",
+        "application/vnd.atlas.2023-01-01+json",
+    ),
+    ("get_push_migration", "application/vnd.atlas.2023-01-01+json"),
+    (
+        "list_org_live_migration_available_projects",
+        "application/vnd.atlas.2023-01-01+json",
+    ),
+    ("validate_group_live_migrations", "application/vnd.atlas.2024-05-30+json"),
 ];
 /// The spec's patterns that match every string, which the generated
 /// types therefore do not check: (schema, pattern).
 pub const PATTERNS_ACCEPTING_EVERY_STRING: &[(&str, &str)] = &[
     (
-        "MigrationHost",
+        "LiveMigrationResponseMigrationHostsItem",
         "^([0-9]{1,3}\\.){3}[0-9]{1,3}|([0-9a-f]{1,4}:){7}([0-9a-f]{1,4})|(([a-z0-9]+\\.){1,10}[a-z]+)?$",
     ),
+];
+/// The named types whose values are checked against a pattern:
+/// (type, pattern).
+pub const PATTERN_TYPES: &[(&str, &str)] = &[
+    ("GroupId", "^([a-f0-9]{24})$"),
+    ("LiveMigrationId", "^([a-f0-9]{24})$"),
+    ("OrgId", "^([a-f0-9]{24})$"),
+    ("ValidationId", "^([a-f0-9]{24})$"),
 ];

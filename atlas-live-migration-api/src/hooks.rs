@@ -12,9 +12,9 @@ impl ClientHooks<ClientRuntime> for crate::Client {
     async fn pre<E>(
         &self,
         request: &mut reqwest::Request,
-        _info: &OperationInfo,
+        info: &OperationInfo,
     ) -> Result<(), Error<E>> {
-        self.inner.prepare(request);
+        self.inner.set_headers(request, info.operation_id);
         Ok(())
     }
 

@@ -4,20 +4,21 @@
 
 mod auth;
 mod body;
+mod call;
 mod client_builder;
 mod credentials;
-mod decode;
 mod envelope;
 mod error;
+mod headers;
 mod hooks;
 mod legacy;
-mod pattern;
+mod open;
 mod resend;
 mod retry;
 mod runtime;
+mod secret;
 mod send;
 mod status;
-mod url_parts;
 mod versioning;
 mod wait;
 
@@ -32,22 +33,25 @@ mod generated {
     include!("generated.rs");
 }
 
+pub use call::Checked;
 pub use client_builder::{
     ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT,
 };
 pub use credentials::Credentials;
 pub use error::{ApiFailure, Error};
 pub use generated::*;
+pub use open::Open;
 pub use retry::RetryPolicy;
 pub use runtime::ClientRuntime;
-pub use status::MigrationStatus;
+pub use secret::Secret;
+pub use status::{MigrationStatus, ValidationStatus};
 pub use versioning::{ApiVersion, DeprecationNotice, InvalidApiVersion};
 pub use wait::{CutoverOutcome, Observation, WaitEvent, WaitOptions};
 
 /// What the generated builders' `send()` returns on failure: progenitor's
-/// error, with [`types::ApiError`] for documented error statuses. Convert it
-/// into the crate's [`Error`] with `?` or `Error::from` for messages that say
-/// what to do.
+/// error, with [`types::ApiError`] for documented error statuses.
+/// [`Checked::checked`] (or `Error::from`) turns it into the crate's
+/// [`Error`], whose messages say what to do.
 pub type SendError = progenitor_client::Error<types::ApiError>;
 
 #[cfg(all(test, atlas_codegen))]

@@ -1,16 +1,21 @@
-//! Retrying this idempotent GET: which failures are worth another attempt,
-//! and how long to wait before it (exponential backoff with full jitter,
-//! never sooner than the server's `Retry-After`).
+//! Retrying: which failures are worth another attempt for which method, and
+//! how long to wait before it (exponential backoff with full jitter, never
+//! sooner than the server's `Retry-After`).
 
 use std::time::{Duration, SystemTime};
 
-use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
+use reqwest::{Method, StatusCode};
 
 /// How often and how long a call is retried.
 ///
-/// Retried: HTTP 429, 502, 503 and 504, and transport failures (refused or
-/// dropped connections, timeouts). Never retried: any other status.
+/// GET, PUT and DELETE are retried after HTTP 429, 502, 503 and 504 and after
+/// transport failures (refused or dropped connections, timeouts). POST and
+/// PATCH are retried only when Atlas certainly did not act on them: after
+/// 429, or when the connection failed before the request was written. A POST
+/// that got a 5xx, timed out or lost its connection is never sent again:
+/// creating a migration twice is worse than an error. No other status is
+/// retried.
 ///
 /// ```
 /// use std::time::Duration;
@@ -93,15 +98,43 @@ impl RetryPolicy {
     }
 }
 
-pub(crate) fn is_retryable_status(status: StatusCode) -> bool {
-    matches!(status.as_u16(), 429 | 502 | 503 | 504)
+/// When a request of some method may be sent again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Resendable {
+    /// Idempotent (GET, PUT, DELETE, …): sending it twice does no harm.
+    Always,
+    /// POST, PATCH: only when the server certainly did not act on it.
+    IfNotActedOn,
 }
 
-/// Transport failures of a GET: safe to try again. (reqwest reports a
-/// connection lost while reading a body as a decode error; this client never
-/// uses reqwest's own JSON decoding, so those are transport failures too.)
-pub(crate) fn is_retryable_error(error: &reqwest::Error) -> bool {
-    !(error.is_builder() || error.is_redirect() || error.is_status())
+impl Resendable {
+    pub(crate) fn of(method: &Method) -> Self {
+        if method.is_idempotent() {
+            Self::Always
+        } else {
+            Self::IfNotActedOn
+        }
+    }
+
+    /// After a response with this status.
+    pub(crate) fn after_status(self, status: StatusCode) -> bool {
+        match self {
+            Self::Always => matches!(status.as_u16(), 429 | 502 | 503 | 504),
+            // A rate-limited request was refused before any work.
+            Self::IfNotActedOn => status == StatusCode::TOO_MANY_REQUESTS,
+        }
+    }
+
+    /// After a transport failure. (reqwest reports a connection lost while
+    /// reading a body as a decode error; this client never uses reqwest's
+    /// own JSON decoding, so those are transport failures too.)
+    pub(crate) fn after_error(self, error: &reqwest::Error) -> bool {
+        match self {
+            Self::Always => !(error.is_builder() || error.is_redirect() || error.is_status()),
+            // Only a connection that was never made: nothing was written.
+            Self::IfNotActedOn => error.is_connect(),
+        }
+    }
 }
 
 /// `Retry-After` as a duration: delay-seconds or an HTTP date.

@@ -15,20 +15,6 @@ use crate::runtime::ClientRuntime;
 use crate::{envelope, legacy, retry, versioning};
 
 impl ClientRuntime {
-    /// The `Accept` a pinned version or the legacy surface asks for (the
-    /// `pre` hook). Otherwise the generated request already carries the
-    /// version its operation declares in the spec (see `codegen.rs`).
-    pub(crate) fn prepare(&self, request: &mut reqwest::Request) {
-        if self.shared.legacy_v1 {
-            request
-                .headers_mut()
-                .insert(ACCEPT, HeaderValue::from_static("application/json"));
-            legacy::rewrite_path(request.url_mut());
-        } else if let Some(accept) = &self.accept_override {
-            request.headers_mut().insert(ACCEPT, accept.clone());
-        }
-    }
-
     /// Sends the request, retrying what is worth retrying (the `exec` hook).
     pub(crate) async fn execute(
         &self,
@@ -38,6 +24,7 @@ impl ClientRuntime {
     ) -> reqwest::Result<reqwest::Response> {
         let policy = self.shared.retry;
         let started = Instant::now();
+        let resendable = retry::Resendable::of(request.method());
         let mut request = KeptRequest::new(request);
         let mut attempt = 1;
         loop {
@@ -48,10 +35,10 @@ impl ClientRuntime {
                     .attempt(http, &mut request, operation_id, attempt)
                     .await;
                 let retry_after = match &outcome {
-                    Ok(response) if retry::is_retryable_status(response.status()) => {
+                    Ok(response) if resendable.after_status(response.status()) => {
                         retry::retry_after(response.headers())
                     }
-                    Err(error) if retry::is_retryable_error(error) => None,
+                    Err(error) if resendable.after_error(error) => None,
                     _ => return self.observe(outcome),
                 };
                 let delay = policy.delay(attempt, retry_after);

@@ -5,8 +5,7 @@
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::error::Error;
-use crate::status::MigrationStatus;
-use crate::types::{GroupId, LiveMigrationId, LiveMigrationResponse};
+use crate::types::{GroupId, LiveMigrationId, LiveMigrationResponse, LiveMigrationResponseStatus};
 
 /// How [`Client::wait_for_cutover`](crate::Client::wait_for_cutover) polls.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -90,10 +89,10 @@ impl CutoverOutcome {
     /// The outcome a job's state means, if it ends the wait.
     fn of(observation: &Observation) -> Option<fn(Observation) -> Self> {
         let job = &observation.job;
-        match job.status {
-            Some(MigrationStatus::Complete) => Some(Self::Complete),
-            Some(MigrationStatus::Failed) => Some(Self::Failed),
-            Some(MigrationStatus::Expired) => Some(Self::Expired),
+        match job.status.as_ref().and_then(|status| status.known()) {
+            Some(LiveMigrationResponseStatus::Complete) => Some(Self::Complete),
+            Some(LiveMigrationResponseStatus::Failed) => Some(Self::Failed),
+            Some(LiveMigrationResponseStatus::Expired) => Some(Self::Expired),
             _ if job.ready_for_cutover == Some(true) => Some(Self::ReadyForCutover),
             _ => None,
         }

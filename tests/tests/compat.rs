@@ -2,9 +2,10 @@
 //! crate does not know, nulls, extra fields, version refusals and
 //! deprecation notices, and the legacy v1.0 surface.
 
-use atlas_live_migration_api::{
-    ApiVersion, Client, Credentials, Error, LIVE_MIGRATION_RESPONSE_STATUS_VALUES, MigrationStatus,
+use atlas_live_migration_api::types::{
+    DestinationHostnameSchemaType, LiveImportValidationStatus, LiveMigrationResponseStatus,
 };
+use atlas_live_migration_api::{ApiVersion, Client, Credentials, Error, MigrationStatus, Open};
 use atlas_live_migration_tests::*;
 use httpmock::prelude::*;
 
@@ -115,6 +116,7 @@ async fn a_status_this_crate_does_not_know_decodes_and_keeps_its_text() {
     .await
     .expect("an unknown status is not a failure");
     assert_eq!(job.status, Some(MigrationStatus::Unknown("PAUSED".into())));
+    assert!(!job.status.unwrap().is_terminal());
     assert_eq!(job.lag_time_seconds, Some(3));
 }
 
@@ -138,16 +140,35 @@ async fn ids_in_responses_stay_strictly_validated() {
     assert!(matches!(error, Error::InvalidResponse { .. }), "{error:?}");
 }
 
-#[test]
-fn every_status_the_spec_lists_is_a_known_variant() {
-    for value in LIVE_MIGRATION_RESPONSE_STATUS_VALUES {
-        let status: MigrationStatus = value.parse().unwrap();
+/// The values the spec lists for `schema.property`.
+fn spec_enum(schema: &str, property: &str) -> Vec<String> {
+    let spec: serde_norway::Value =
+        serde_norway::from_str(include_str!("../../openapi/atlas-live-migration.yaml")).unwrap();
+    let values = &spec["components"]["schemas"][schema]["properties"][property]["enum"];
+    let values: Vec<String> = serde_norway::from_value(values.clone()).unwrap();
+    assert!(!values.is_empty(), "{schema}.{property} lists no values");
+    values
+}
+
+fn assert_known<E: std::str::FromStr + std::fmt::Display + std::fmt::Debug>(values: &[String]) {
+    for value in values {
+        let parsed: Open<E> = serde_json::from_value(serde_json::json!(value)).unwrap();
         assert!(
-            !matches!(status, MigrationStatus::Unknown(_)),
-            "{value} is not handled"
+            parsed.known().is_some(),
+            "{value} is not a known value: {parsed:?}"
         );
-        assert_eq!(status.to_string(), *value);
+        assert_eq!(parsed.to_string(), *value);
     }
+}
+
+#[test]
+fn every_value_the_spec_lists_is_known_by_name() {
+    assert_known::<LiveMigrationResponseStatus>(&spec_enum("LiveMigrationResponse", "status"));
+    assert_known::<LiveImportValidationStatus>(&spec_enum("LiveImportValidation", "status"));
+    assert_known::<DestinationHostnameSchemaType>(&spec_enum("Destination", "hostnameSchemaType"));
+    // And a value the spec does not list is kept, not refused.
+    let new: Open<DestinationHostnameSchemaType> = serde_json::from_str(r#""SATELLITE""#).unwrap();
+    assert_eq!(new, Open::Unknown("SATELLITE".to_owned()));
 }
 
 async fn version_refusal(status: u16, code: &str) -> Error {
@@ -245,9 +266,8 @@ async fn the_legacy_v1_surface_decodes_its_documented_example() {
         .build()
         .unwrap();
     let job = get(&client, false).await.expect("the v1.0 example decodes");
-    let hosts: Vec<&str> = job.migration_hosts.iter().map(|h| h.as_str()).collect();
-    assert_eq!(hosts, ["vm001.example.com"]);
-    assert_eq!(job.status, Some(MigrationStatus::New));
+    assert_eq!(job.migration_hosts, ["vm001.example.com"]);
+    assert_eq!(job.status, Some(LiveMigrationResponseStatus::New.into()));
     assert_eq!(
         job.id.as_ref().map(|id| id.as_str()),
         Some("7e68e12770616e75e6df43d0")

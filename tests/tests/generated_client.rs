@@ -1,7 +1,7 @@
 //! The generated client against a loopback mock of Atlas: decoding the seed
 //! examples, the versioned `Accept` header, query flags and path IDs.
 
-use atlas_live_migration_api::types::MigrationHost;
+use atlas_live_migration_api::types::LiveMigrationResponseStatus;
 use atlas_live_migration_api::{
     ApiVersion, Client, ClientRuntime, Error, MigrationStatus, SendError,
 };
@@ -39,14 +39,12 @@ async fn seed_200_example_decodes_into_the_typed_response() {
         Some("32b6e34b3d91647abb20e7b8")
     );
     assert_eq!(job.lag_time_seconds, Some(42));
-    let hosts: Vec<&str> = job
-        .migration_hosts
-        .iter()
-        .map(|h: &MigrationHost| h.as_str())
-        .collect();
-    assert_eq!(hosts, ["vm001.example.com"]);
+    assert_eq!(job.migration_hosts, ["vm001.example.com"]);
     assert_eq!(job.ready_for_cutover, Some(true));
-    assert_eq!(job.status, Some(MigrationStatus::New));
+    assert_eq!(
+        job.status,
+        Some(MigrationStatus::from(LiveMigrationResponseStatus::New))
+    );
     mock.assert_async().await;
 }
 

@@ -1,6 +1,6 @@
 //! The pattern-validated ID newtypes generated from the spec.
 
-use atlas_live_migration_api::types::{GroupId, LiveMigrationId, MigrationHost};
+use atlas_live_migration_api::types::{GroupId, LiveMigrationId, OrgId, ValidationId};
 
 #[test]
 fn a_valid_id_parses_and_keeps_its_text() {
@@ -24,6 +24,8 @@ fn invalid_ids_are_rejected_with_an_error_naming_the_pattern() {
         for error in [
             invalid.parse::<GroupId>().unwrap_err().to_string(),
             invalid.parse::<LiveMigrationId>().unwrap_err().to_string(),
+            invalid.parse::<OrgId>().unwrap_err().to_string(),
+            invalid.parse::<ValidationId>().unwrap_err().to_string(),
         ] {
             assert!(error.contains("^([a-f0-9]{24})$"), "{invalid:?}: {error}");
         }
@@ -46,7 +48,7 @@ fn the_host_pattern_that_matches_everything_is_not_run() {
         .iter()
         .map(|(schema, _)| *schema)
         .collect();
-    assert_eq!(unchecked, ["MigrationHost"]);
+    assert_eq!(unchecked, ["LiveMigrationResponseMigrationHostsItem"]);
     for host in [
         "vm001.example.com",
         "10.0.0.1",
@@ -54,8 +56,10 @@ fn the_host_pattern_that_matches_everything_is_not_run() {
         "Not A Host!",
         "",
     ] {
-        let parsed: MigrationHost = host.parse().unwrap();
-        assert_eq!(parsed.as_str(), host);
+        let body = serde_json::json!({ "migrationHosts": [host] });
+        let job: atlas_live_migration_api::types::LiveMigrationResponse =
+            serde_json::from_value(body).unwrap();
+        assert_eq!(job.migration_hosts, [host]);
     }
 }
 

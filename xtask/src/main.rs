@@ -1,7 +1,10 @@
-//! Workspace tasks: `cargo xtask codegen [--check]`.
+//! Workspace tasks:
 //!
-//! Regenerates the client with the same generation function as
-//! `atlas-live-migration-api/build.rs` (the file is compiled into both).
+//! - `cargo xtask spec --from PATH [--add OPERATION_ID]… [--check]` cuts
+//!   `openapi/atlas-live-migration.yaml` from the official Atlas spec;
+//! - `cargo xtask codegen [--check]` regenerates the client from it with the
+//!   same generation function as `atlas-live-migration-api/build.rs` (the
+//!   file is compiled into both).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -10,6 +13,7 @@ use clap::{Parser, Subcommand};
 
 #[path = "../../atlas-live-migration-api/codegen.rs"]
 mod codegen;
+mod spec;
 
 #[derive(Parser)]
 #[command(name = "cargo xtask", about = "Workspace tasks")]
@@ -27,13 +31,30 @@ enum Task {
         #[arg(long)]
         check: bool,
     },
+    /// Cut openapi/atlas-live-migration.yaml from the official Atlas Admin API
+    /// v2 spec: the kept operations and everything they reference.
+    Spec {
+        /// The official spec, YAML, plain or gzip-compressed (.gz).
+        #[arg(long, value_name = "PATH")]
+        from: PathBuf,
+        /// Keep this operation too (its official operationId); it stays in
+        /// the kept list. Repeatable.
+        #[arg(long, value_name = "OPERATION_ID")]
+        add: Vec<String>,
+        /// Write nothing; print a unified diff and fail if the committed
+        /// transcription differs from the cut of PATH.
+        #[arg(long)]
+        check: bool,
+    },
 }
 
 fn main() -> ExitCode {
-    let Cli {
-        task: Task::Codegen { check },
-    } = Cli::parse();
-    match run_codegen(&workspace_root(), check) {
+    let root = workspace_root();
+    let outcome = match Cli::parse().task {
+        Task::Codegen { check } => run_codegen(&root, check),
+        Task::Spec { from, add, check } => run_spec(&root, &from, &add, check),
+    };
+    match outcome {
         Ok(code) => code,
         Err(message) => {
             eprintln!("error: {message}");
@@ -67,17 +88,11 @@ fn run_codegen(root: &Path, check: bool) -> Result<ExitCode, String> {
         return Ok(ExitCode::SUCCESS);
     }
     if check {
-        let diff = similar::TextDiff::from_lines(&committed, &generated);
-        print!(
-            "{}",
-            diff.unified_diff().context_radius(3).header(
-                &format!("{} (committed)", codegen::SNAPSHOT_PATH),
-                &format!(
-                    "{} (generated from {})",
-                    codegen::SNAPSHOT_PATH,
-                    codegen::SPEC_PATH
-                ),
-            )
+        print_diff(
+            &committed,
+            &generated,
+            codegen::SNAPSHOT_PATH,
+            &format!("generated from {}", codegen::SPEC_PATH),
         );
         eprintln!(
             "error: {} does not match the spec {}. It is generated code: do not edit it by \
@@ -95,4 +110,64 @@ fn run_codegen(root: &Path, check: bool) -> Result<ExitCode, String> {
         codegen::SPEC_PATH
     );
     Ok(ExitCode::SUCCESS)
+}
+
+fn run_spec(root: &Path, from: &Path, add: &[String], check: bool) -> Result<ExitCode, String> {
+    let target = root.join(codegen::SPEC_PATH);
+    let committed = std::fs::read_to_string(&target).unwrap_or_default();
+    let mut kept = spec::kept_list(&committed)?;
+    for id in add {
+        if !kept.iter().any(|k| &k.id == id) {
+            kept.push(spec::Kept {
+                id: id.clone(),
+                rename: None,
+                version: None,
+            });
+        }
+    }
+    let (official, digest) = spec::read_official(from)?;
+    let cut = spec::cut(&official, &kept, &from.to_string_lossy(), &digest)?;
+    if cut == committed {
+        println!(
+            "{} is up to date with {}",
+            codegen::SPEC_PATH,
+            from.display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    if check {
+        print_diff(
+            &committed,
+            &cut,
+            codegen::SPEC_PATH,
+            &format!("cut from {}", from.display()),
+        );
+        eprintln!(
+            "error: {} differs from the cut of {}. It is cut, not written: run \
+             `cargo xtask spec --from {}` and then `cargo xtask codegen`, and commit both.",
+            codegen::SPEC_PATH,
+            from.display(),
+            from.display()
+        );
+        return Ok(ExitCode::FAILURE);
+    }
+    std::fs::write(&target, &cut).map_err(|e| format!("cannot write {}: {e}", target.display()))?;
+    println!(
+        "cut {} from {}; now run `cargo xtask codegen`",
+        codegen::SPEC_PATH,
+        from.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A unified diff from the committed text to what it should be.
+fn print_diff(committed: &str, wanted: &str, path: &str, wanted_from: &str) {
+    let diff = similar::TextDiff::from_lines(committed, wanted);
+    print!(
+        "{}",
+        diff.unified_diff().context_radius(3).header(
+            &format!("{path} (committed)"),
+            &format!("{path} ({wanted_from})")
+        )
+    );
 }

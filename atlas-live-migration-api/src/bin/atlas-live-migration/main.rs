@@ -10,9 +10,9 @@ mod output;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use atlas_live_migration_api::types::{GroupId, LiveMigrationId};
+use atlas_live_migration_api::types::{GroupId, LiveMigrationId, LiveMigrationResponseStatus};
 use atlas_live_migration_api::{
-    Client, Credentials, CutoverOutcome, Error, MigrationStatus, Observation, WaitOptions,
+    Checked, Client, Credentials, CutoverOutcome, Error, Observation, WaitOptions,
 };
 use clap::Parser;
 
@@ -120,16 +120,18 @@ async fn get(args: GetArgs) -> Result<u8, Error> {
     if args.pretty {
         request = request.pretty(true);
     }
-    let job = request.send().await?.into_inner();
+    let job = request.send().checked().await?.into_inner();
     match args.output {
         Output::Json => println!("{}", output::json(&job)),
         Output::Table => println!("{}", output::table(&job)),
     }
-    Ok(match job.status {
-        Some(MigrationStatus::Failed) => exit::FAILED,
-        Some(MigrationStatus::Expired) => exit::EXPIRED,
-        _ => exit::READY,
-    })
+    Ok(
+        match job.status.as_ref().and_then(|status| status.known()) {
+            Some(LiveMigrationResponseStatus::Failed) => exit::FAILED,
+            Some(LiveMigrationResponseStatus::Expired) => exit::EXPIRED,
+            _ => exit::READY,
+        },
+    )
 }
 
 async fn watch(args: WatchArgs) -> Result<u8, Error> {
