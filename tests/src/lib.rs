@@ -91,8 +91,19 @@ pub fn digest_challenge(nonce: &str, stale: bool) -> String {
 /// RFC 7616 (MD5, qop=auth) independently of the client's crate. Returns the
 /// nonce count when valid for `nonce`.
 pub fn valid_digest(authorization: &str, user: &str, password: &str, nonce: &str) -> Option<u32> {
+    valid_digest_for("GET", authorization, user, password, nonce)
+}
+
+/// [`valid_digest`] for a request of another method.
+pub fn valid_digest_for(
+    method: &str,
+    authorization: &str,
+    user: &str,
+    password: &str,
+    nonce: &str,
+) -> Option<u32> {
     use md5::{Digest, Md5};
-    valid_digest_with(authorization, user, password, nonce, |text| {
+    valid_digest_with(method, authorization, user, password, nonce, |text| {
         format!("{:x}", Md5::digest(text.as_bytes()))
     })
 }
@@ -105,12 +116,13 @@ pub fn valid_digest_sha256(
     nonce: &str,
 ) -> Option<u32> {
     use sha2::{Digest, Sha256};
-    valid_digest_with(authorization, user, password, nonce, |text| {
+    valid_digest_with("GET", authorization, user, password, nonce, |text| {
         format!("{:x}", Sha256::digest(text.as_bytes()))
     })
 }
 
 fn valid_digest_with(
+    method: &str,
     authorization: &str,
     user: &str,
     password: &str,
@@ -121,7 +133,7 @@ fn valid_digest_with(
     let header = digest_auth::AuthorizationHeader::parse(authorization).ok()?;
     let cnonce = header.cnonce.as_deref()?;
     let ha1 = hex(format!("{user}:MMS Public API:{password}"));
-    let ha2 = hex(format!("GET:{}", header.uri));
+    let ha2 = hex(format!("{method}:{}", header.uri));
     let expected = hex(format!(
         "{ha1}:{nonce}:{:08x}:{cnonce}:auth:{ha2}",
         header.nc
@@ -222,16 +234,23 @@ impl ScriptedServer {
                 tokio::spawn(async move {
                     let mut buffer = Vec::new();
                     loop {
-                        // Read one request head (these requests have no body).
+                        // Read one request head, then its body (by Content-Length).
+                        let mut chunk = [0u8; 4096];
                         while !buffer.windows(4).any(|w| w == b"\r\n\r\n") {
-                            let mut chunk = [0u8; 4096];
                             match stream.read(&mut chunk).await {
                                 Ok(0) | Err(_) => return,
                                 Ok(n) => buffer.extend_from_slice(&chunk[..n]),
                             }
                         }
                         let end = buffer.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
-                        buffer.drain(..end);
+                        let body = content_length(&buffer[..end]);
+                        while buffer.len() < end + body {
+                            match stream.read(&mut chunk).await {
+                                Ok(0) | Err(_) => return,
+                                Ok(n) => buffer.extend_from_slice(&chunk[..n]),
+                            }
+                        }
+                        buffer.drain(..end + body);
                         let index = {
                             let mut seen = seen.lock().unwrap();
                             seen.push(std::time::Instant::now());
@@ -276,10 +295,76 @@ impl ScriptedServer {
     }
 }
 
+/// The `Content-Length` of a request head (0 without one).
+fn content_length(head: &[u8]) -> usize {
+    String::from_utf8_lossy(head)
+        .lines()
+        .filter_map(|line| line.split_once(':'))
+        .find(|(name, _)| name.trim().eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, value)| value.trim().parse().ok())
+        .unwrap_or(0)
+}
+
 impl Drop for ScriptedServer {
     fn drop(&mut self) {
         self.task.abort();
     }
+}
+
+/// An organization id.
+pub const ORG_ID: &str = "4888442a3354817a7320eb61";
+/// A validation id.
+pub const VALIDATION_ID: &str = "507f1f77bcf86cd799439011";
+/// The source cluster's password in [`migration_request`]: it must never be
+/// printed or logged.
+pub const SOURCE_PASSWORD: &str = "s3cr3t-Source-Passw0rd";
+
+/// A push live migration request (the 2024-05-30 body) with a password.
+pub fn migration_request() -> atlas_live_migration_api::types::LiveMigrationRequest20240530 {
+    use atlas_live_migration_api::types::{
+        Destination, DestinationHostnameSchemaType, LiveMigrationRequest20240530, Source,
+    };
+    LiveMigrationRequest20240530::builder()
+        .destination(
+            Destination::builder()
+                .cluster_name("destination-cluster")
+                .group_id(GROUP_ID)
+                .hostname_schema_type(DestinationHostnameSchemaType::Public),
+        )
+        .migration_hosts(["vm001.example.com".try_into().unwrap()])
+        .source(
+            Source::builder()
+                .cluster_name("source-cluster")
+                .group_id("6296fb4c7c7aa997cf94e9a0")
+                .managed_authentication(false)
+                .ssl(true)
+                .username(Some("admin".to_owned()))
+                .password(Some(SOURCE_PASSWORD.into())),
+        )
+        .drop_destination_data(true)
+        .try_into()
+        .expect("a complete request")
+}
+
+/// [`migration_request`] as it must go on the wire.
+pub fn migration_request_json() -> serde_json::Value {
+    serde_json::json!({
+        "destination": {
+            "clusterName": "destination-cluster",
+            "groupId": GROUP_ID,
+            "hostnameSchemaType": "PUBLIC"
+        },
+        "dropDestinationData": true,
+        "migrationHosts": ["vm001.example.com"],
+        "source": {
+            "clusterName": "source-cluster",
+            "groupId": "6296fb4c7c7aa997cf94e9a0",
+            "managedAuthentication": false,
+            "ssl": true,
+            "username": "admin",
+            "password": SOURCE_PASSWORD
+        }
+    })
 }
 
 /// A client for `base_url` without credentials or retries, so that each
