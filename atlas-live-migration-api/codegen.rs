@@ -34,7 +34,9 @@
 //!    generates the enum of the spec's values; its uses point at a second
 //!    schema that is replaced (`with_replacement`) by `crate::Open<Enum>`,
 //!    which keeps a value it does not know.
-//! 6. **Secrets.** String properties named `…password`, `…secret` or
+//! 6. **Code blocks in descriptions** without a language become ` ```text `:
+//!    the descriptions become rustdoc, which would compile them as Rust.
+//! 7. **Secrets.** String properties named `…password`, `…secret` or
 //!    `…token` are replaced by `crate::Secret`, which never shows its value
 //!    in `Debug`.
 //!
@@ -75,7 +77,10 @@ const HEADER: &str = "\
 
 /// Generates the client source from the spec's YAML text.
 pub fn generate(spec_yaml: &str) -> Result<String, String> {
-    let mut spec: OpenAPI = serde_norway::from_str(spec_yaml)
+    let mut document: serde_json::Value =
+        serde_norway::from_str(spec_yaml).map_err(|e| format!("{SPEC_PATH} is not YAML: {e}"))?;
+    mark_code_blocks_as_text(&mut document);
+    let mut spec: OpenAPI = serde_json::from_value(document)
         .map_err(|e| format!("{SPEC_PATH} is not a valid OpenAPI 3.0 document: {e}"))?;
     let pins = version_pins(&spec)?;
     let media_types = choose_versions(&mut spec, &pins)?;
@@ -110,6 +115,47 @@ pub fn generate(spec_yaml: &str) -> Result<String, String> {
     let file: syn::File = syn::parse2(quote!(#client #tables))
         .map_err(|e| format!("progenitor produced code that does not parse: {e}"))?;
     Ok(format!("{HEADER}\n{}", prettyplease::unparse(&file)))
+}
+
+/// Adaptation 6: every opening code fence without a language in a
+/// `description` gets `text`.
+fn mark_code_blocks_as_text(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, value) in map.iter_mut() {
+                match value {
+                    serde_json::Value::String(text) if key == "description" => {
+                        if text.contains("```") {
+                            *text = tag_fences(text);
+                        }
+                    }
+                    _ => mark_code_blocks_as_text(value),
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(mark_code_blocks_as_text),
+        _ => {}
+    }
+}
+
+fn tag_fences(text: &str) -> String {
+    let mut open = false;
+    let lines: Vec<String> = text
+        .split('\n')
+        .map(|line| {
+            let fence = line.trim_start().starts_with("```");
+            if !fence {
+                return line.to_owned();
+            }
+            open = !open;
+            if open && line.trim() == "```" {
+                line.replacen("```", "```text", 1)
+            } else {
+                line.to_owned()
+            }
+        })
+        .collect();
+    lines.join("\n")
 }
 
 /// Runs progenitor. It stops on shapes it does not take, some with an error
@@ -407,6 +453,12 @@ fn name_path_parameter_schemas(spec: &mut OpenAPI) -> Result<(), String> {
     Ok(())
 }
 
+/// Visits one schema slot: the slot, the name typify gives an inline type
+/// there, and the property name (if the slot is a property) with whether it
+/// is required.
+type SlotVisitor<'a> =
+    dyn FnMut(&mut ReferenceOr<Box<Schema>>, &str, Option<(&str, bool)>) -> Result<(), String> + 'a;
+
 /// A mutable walk over the schemas inside a component schema: object
 /// properties, array items and the parts of `allOf`/`oneOf`/`anyOf`. The
 /// visitor gets the slot, the name typify gives an inline type there, and
@@ -415,11 +467,7 @@ fn name_path_parameter_schemas(spec: &mut OpenAPI) -> Result<(), String> {
 fn walk_schema(
     schema: &mut Schema,
     type_name: &str,
-    visit: &mut dyn FnMut(
-        &mut ReferenceOr<Box<Schema>>,
-        &str,
-        Option<(&str, bool)>,
-    ) -> Result<(), String>,
+    visit: &mut SlotVisitor<'_>,
 ) -> Result<(), String> {
     match &mut schema.schema_kind {
         SchemaKind::Type(Type::Object(object)) => {
@@ -455,14 +503,7 @@ fn walk_schema(
     Ok(())
 }
 
-fn walk_component_schemas(
-    spec: &mut OpenAPI,
-    visit: &mut dyn FnMut(
-        &mut ReferenceOr<Box<Schema>>,
-        &str,
-        Option<(&str, bool)>,
-    ) -> Result<(), String>,
-) -> Result<(), String> {
+fn walk_component_schemas(spec: &mut OpenAPI, visit: &mut SlotVisitor<'_>) -> Result<(), String> {
     let Some(components) = &mut spec.components else {
         return Ok(());
     };

@@ -3833,7 +3833,7 @@ To authenticate with a Service Account, first exchange its client ID and secret 
 
 For example, to [return a list of your organizations](https://www.mongodb.com/docs/api/doc/atlas-admin-api-v2/operation/operation-listorgs) with [cURL](https://en.wikipedia.org/wiki/CURL), first generate an access token and then use that token to call the same Atlas Administration API endpoint shown in the current example:
 
-```
+```text
 ACCESS_TOKEN=$(curl -fsS --request POST https://cloud.mongodb.com/api/oauth/token \
   --header "Authorization: Basic $(printf '%s' "${CLIENT_ID}:${CLIENT_SECRET}" | base64 | tr -d '\n')" \
   --header "Content-Type: application/x-www-form-urlencoded" \
@@ -3946,58 +3946,6 @@ let response = client.create_group_live_migration()
     pub fn create_group_live_migration(&self) -> builder::CreateGroupLiveMigration<'_> {
         builder::CreateGroupLiveMigration::new(self)
     }
-    /**Return One Migration Job
-
-Return details of one cluster migration job. Each push live migration job uses one migration host. Your API Key must have the Organization Member role to successfully call this resource.
-
-Sends a `GET` request to `/api/atlas/v2/groups/{groupId}/liveMigrations/{liveMigrationId}`
-
-Arguments:
-- `group_id`: Unique 24-hexadecimal digit string that identifies your project. Use the [/groups](#tag/Projects/operation/listProjects) endpoint to retrieve all projects to which the authenticated user has access.
-
-**NOTE**: Groups and projects are synonymous terms. Your group id is the same as your project id. For existing groups, your group/project id remains the same. The resource and corresponding endpoints use the term groups.
-- `live_migration_id`: Unique 24-hexadecimal digit string that identifies the migration.
-- `envelope`: Flag that indicates whether Application wraps the response in an `envelope` JSON object. Some API clients cannot access the HTTP response headers or status code. To remediate this, set envelope=true in the query. Endpoints that return a list of results use the results object as an envelope. Application adds the status parameter to the response body.
-- `pretty`: Flag that indicates whether the response body should be in the prettyprint format.
-```ignore
-let response = client.get_push_migration()
-    .group_id(group_id)
-    .live_migration_id(live_migration_id)
-    .envelope(envelope)
-    .pretty(pretty)
-    .send()
-    .await;
-```*/
-    pub fn get_push_migration(&self) -> builder::GetPushMigration<'_> {
-        builder::GetPushMigration::new(self)
-    }
-    /**Cut Over One Migrated Cluster
-
-Cut over the migrated cluster to MongoDB Atlas. Confirm when the cut over completes. When the cut over completes, MongoDB Atlas completes the live migration process and stops synchronizing with the source cluster. Your API Key must have the Organization Owner role to successfully call this resource.
-
-Sends a `PUT` request to `/api/atlas/v2/groups/{groupId}/liveMigrations/{liveMigrationId}/cutover`
-
-Arguments:
-- `group_id`: Unique 24-hexadecimal digit string that identifies your project. Use the [/groups](#tag/Projects/operation/listProjects) endpoint to retrieve all projects to which the authenticated user has access.
-
-**NOTE**: Groups and projects are synonymous terms. Your group id is the same as your project id. For existing groups, your group/project id remains the same. The resource and corresponding endpoints use the term groups.
-- `live_migration_id`: Unique 24-hexadecimal digit string that identifies the migration.
-- `envelope`: Flag that indicates whether Application wraps the response in an `envelope` JSON object. Some API clients cannot access the HTTP response headers or status code. To remediate this, set envelope=true in the query. Endpoints that return a list of results use the results object as an envelope. Application adds the status parameter to the response body.
-- `pretty`: Flag that indicates whether the response body should be in the prettyprint format.
-```ignore
-let response = client.cutover_group_live_migration()
-    .group_id(group_id)
-    .live_migration_id(live_migration_id)
-    .envelope(envelope)
-    .pretty(pretty)
-    .send()
-    .await;
-```*/
-    pub fn cutover_group_live_migration(
-        &self,
-    ) -> builder::CutoverGroupLiveMigration<'_> {
-        builder::CutoverGroupLiveMigration::new(self)
-    }
     /**Validate One Migration Request
 
 Verifies whether the provided credentials, available disk space, MongoDB versions, and so on meet the requirements of the migration request. If the check passes, the migration can proceed. Your API Key must have the Organization Owner role to successfully call this resource.
@@ -4049,6 +3997,58 @@ let response = client.get_group_live_migration_validate_status()
         &self,
     ) -> builder::GetGroupLiveMigrationValidateStatus<'_> {
         builder::GetGroupLiveMigrationValidateStatus::new(self)
+    }
+    /**Return One Migration Job
+
+Return details of one cluster migration job. Each push live migration job uses one migration host. Your API Key must have the Organization Member role to successfully call this resource.
+
+Sends a `GET` request to `/api/atlas/v2/groups/{groupId}/liveMigrations/{liveMigrationId}`
+
+Arguments:
+- `group_id`: Unique 24-hexadecimal digit string that identifies your project. Use the [/groups](#tag/Projects/operation/listProjects) endpoint to retrieve all projects to which the authenticated user has access.
+
+**NOTE**: Groups and projects are synonymous terms. Your group id is the same as your project id. For existing groups, your group/project id remains the same. The resource and corresponding endpoints use the term groups.
+- `live_migration_id`: Unique 24-hexadecimal digit string that identifies the migration.
+- `envelope`: Flag that indicates whether Application wraps the response in an `envelope` JSON object. Some API clients cannot access the HTTP response headers or status code. To remediate this, set envelope=true in the query. Endpoints that return a list of results use the results object as an envelope. Application adds the status parameter to the response body.
+- `pretty`: Flag that indicates whether the response body should be in the prettyprint format.
+```ignore
+let response = client.get_push_migration()
+    .group_id(group_id)
+    .live_migration_id(live_migration_id)
+    .envelope(envelope)
+    .pretty(pretty)
+    .send()
+    .await;
+```*/
+    pub fn get_push_migration(&self) -> builder::GetPushMigration<'_> {
+        builder::GetPushMigration::new(self)
+    }
+    /**Cut Over One Migrated Cluster
+
+Cut over the migrated cluster to MongoDB Atlas. Confirm when the cut over completes. When the cut over completes, MongoDB Atlas completes the live migration process and stops synchronizing with the source cluster. Your API Key must have the Organization Owner role to successfully call this resource.
+
+Sends a `PUT` request to `/api/atlas/v2/groups/{groupId}/liveMigrations/{liveMigrationId}/cutover`
+
+Arguments:
+- `group_id`: Unique 24-hexadecimal digit string that identifies your project. Use the [/groups](#tag/Projects/operation/listProjects) endpoint to retrieve all projects to which the authenticated user has access.
+
+**NOTE**: Groups and projects are synonymous terms. Your group id is the same as your project id. For existing groups, your group/project id remains the same. The resource and corresponding endpoints use the term groups.
+- `live_migration_id`: Unique 24-hexadecimal digit string that identifies the migration.
+- `envelope`: Flag that indicates whether Application wraps the response in an `envelope` JSON object. Some API clients cannot access the HTTP response headers or status code. To remediate this, set envelope=true in the query. Endpoints that return a list of results use the results object as an envelope. Application adds the status parameter to the response body.
+- `pretty`: Flag that indicates whether the response body should be in the prettyprint format.
+```ignore
+let response = client.cutover_group_live_migration()
+    .group_id(group_id)
+    .live_migration_id(live_migration_id)
+    .envelope(envelope)
+    .pretty(pretty)
+    .send()
+    .await;
+```*/
+    pub fn cutover_group_live_migration(
+        &self,
+    ) -> builder::CutoverGroupLiveMigration<'_> {
+        builder::CutoverGroupLiveMigration::new(self)
     }
     /**Return All Projects Available for Migration
 
@@ -4257,306 +4257,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 201u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                429u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::get_push_migration`]
-
-[`Client::get_push_migration`]: super::Client::get_push_migration*/
-    #[derive(Debug, Clone)]
-    pub struct GetPushMigration<'a> {
-        client: &'a super::Client,
-        group_id: Result<types::GroupId, String>,
-        live_migration_id: Result<types::LiveMigrationId, String>,
-        envelope: Result<Option<bool>, String>,
-        pretty: Result<Option<bool>, String>,
-    }
-    impl<'a> GetPushMigration<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                group_id: Err("group_id was not initialized".to_string()),
-                live_migration_id: Err(
-                    "live_migration_id was not initialized".to_string(),
-                ),
-                envelope: Ok(None),
-                pretty: Ok(None),
-            }
-        }
-        pub fn group_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::GroupId>,
-        {
-            self.group_id = value
-                .try_into()
-                .map_err(|_| "conversion to `GroupId` for group_id failed".to_string());
-            self
-        }
-        pub fn live_migration_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::LiveMigrationId>,
-        {
-            self.live_migration_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `LiveMigrationId` for live_migration_id failed"
-                        .to_string()
-                });
-            self
-        }
-        pub fn envelope<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<bool>,
-        {
-            self.envelope = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| "conversion to `bool` for envelope failed".to_string());
-            self
-        }
-        pub fn pretty<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<bool>,
-        {
-            self.pretty = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| "conversion to `bool` for pretty failed".to_string());
-            self
-        }
-        ///Sends a `GET` request to `/api/atlas/v2/groups/{groupId}/liveMigrations/{liveMigrationId}`
-        pub async fn send(
-            self,
-        ) -> Result<
-            ResponseValue<types::LiveMigrationResponse>,
-            Error<types::ApiError>,
-        > {
-            let Self { client, group_id, live_migration_id, envelope, pretty } = self;
-            let group_id = group_id.map_err(Error::InvalidRequest)?;
-            let live_migration_id = live_migration_id.map_err(Error::InvalidRequest)?;
-            let envelope = envelope.map_err(Error::InvalidRequest)?;
-            let pretty = pretty.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/api/atlas/v2/groups/{}/liveMigrations/{}", client.baseurl,
-                encode_path(& group_id.to_string()), encode_path(& live_migration_id
-                .to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("envelope", &envelope))
-                .query(&progenitor_client::QueryParam::new("pretty", &pretty))
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "get_push_migration",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                429u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::cutover_group_live_migration`]
-
-[`Client::cutover_group_live_migration`]: super::Client::cutover_group_live_migration*/
-    #[derive(Debug, Clone)]
-    pub struct CutoverGroupLiveMigration<'a> {
-        client: &'a super::Client,
-        group_id: Result<types::GroupId, String>,
-        live_migration_id: Result<types::LiveMigrationId, String>,
-        envelope: Result<Option<bool>, String>,
-        pretty: Result<Option<bool>, String>,
-    }
-    impl<'a> CutoverGroupLiveMigration<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                group_id: Err("group_id was not initialized".to_string()),
-                live_migration_id: Err(
-                    "live_migration_id was not initialized".to_string(),
-                ),
-                envelope: Ok(None),
-                pretty: Ok(None),
-            }
-        }
-        pub fn group_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::GroupId>,
-        {
-            self.group_id = value
-                .try_into()
-                .map_err(|_| "conversion to `GroupId` for group_id failed".to_string());
-            self
-        }
-        pub fn live_migration_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::LiveMigrationId>,
-        {
-            self.live_migration_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `LiveMigrationId` for live_migration_id failed"
-                        .to_string()
-                });
-            self
-        }
-        pub fn envelope<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<bool>,
-        {
-            self.envelope = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| "conversion to `bool` for envelope failed".to_string());
-            self
-        }
-        pub fn pretty<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<bool>,
-        {
-            self.pretty = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| "conversion to `bool` for pretty failed".to_string());
-            self
-        }
-        ///Sends a `PUT` request to `/api/atlas/v2/groups/{groupId}/liveMigrations/{liveMigrationId}/cutover`
-        pub async fn send(self) -> Result<ResponseValue<()>, Error<types::ApiError>> {
-            let Self { client, group_id, live_migration_id, envelope, pretty } = self;
-            let group_id = group_id.map_err(Error::InvalidRequest)?;
-            let live_migration_id = live_migration_id.map_err(Error::InvalidRequest)?;
-            let envelope = envelope.map_err(Error::InvalidRequest)?;
-            let pretty = pretty.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/api/atlas/v2/groups/{}/liveMigrations/{}/cutover", client.baseurl,
-                encode_path(& group_id.to_string()), encode_path(& live_migration_id
-                .to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .put(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("envelope", &envelope))
-                .query(&progenitor_client::QueryParam::new("pretty", &pretty))
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "cutover_group_live_migration",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                202u16 => Ok(ResponseValue::empty(response)),
                 400u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -4864,6 +4564,306 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_push_migration`]
+
+[`Client::get_push_migration`]: super::Client::get_push_migration*/
+    #[derive(Debug, Clone)]
+    pub struct GetPushMigration<'a> {
+        client: &'a super::Client,
+        group_id: Result<types::GroupId, String>,
+        live_migration_id: Result<types::LiveMigrationId, String>,
+        envelope: Result<Option<bool>, String>,
+        pretty: Result<Option<bool>, String>,
+    }
+    impl<'a> GetPushMigration<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                group_id: Err("group_id was not initialized".to_string()),
+                live_migration_id: Err(
+                    "live_migration_id was not initialized".to_string(),
+                ),
+                envelope: Ok(None),
+                pretty: Ok(None),
+            }
+        }
+        pub fn group_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::GroupId>,
+        {
+            self.group_id = value
+                .try_into()
+                .map_err(|_| "conversion to `GroupId` for group_id failed".to_string());
+            self
+        }
+        pub fn live_migration_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::LiveMigrationId>,
+        {
+            self.live_migration_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `LiveMigrationId` for live_migration_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn envelope<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.envelope = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `bool` for envelope failed".to_string());
+            self
+        }
+        pub fn pretty<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.pretty = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `bool` for pretty failed".to_string());
+            self
+        }
+        ///Sends a `GET` request to `/api/atlas/v2/groups/{groupId}/liveMigrations/{liveMigrationId}`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::LiveMigrationResponse>,
+            Error<types::ApiError>,
+        > {
+            let Self { client, group_id, live_migration_id, envelope, pretty } = self;
+            let group_id = group_id.map_err(Error::InvalidRequest)?;
+            let live_migration_id = live_migration_id.map_err(Error::InvalidRequest)?;
+            let envelope = envelope.map_err(Error::InvalidRequest)?;
+            let pretty = pretty.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/atlas/v2/groups/{}/liveMigrations/{}", client.baseurl,
+                encode_path(& group_id.to_string()), encode_path(& live_migration_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("envelope", &envelope))
+                .query(&progenitor_client::QueryParam::new("pretty", &pretty))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_push_migration",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::cutover_group_live_migration`]
+
+[`Client::cutover_group_live_migration`]: super::Client::cutover_group_live_migration*/
+    #[derive(Debug, Clone)]
+    pub struct CutoverGroupLiveMigration<'a> {
+        client: &'a super::Client,
+        group_id: Result<types::GroupId, String>,
+        live_migration_id: Result<types::LiveMigrationId, String>,
+        envelope: Result<Option<bool>, String>,
+        pretty: Result<Option<bool>, String>,
+    }
+    impl<'a> CutoverGroupLiveMigration<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                group_id: Err("group_id was not initialized".to_string()),
+                live_migration_id: Err(
+                    "live_migration_id was not initialized".to_string(),
+                ),
+                envelope: Ok(None),
+                pretty: Ok(None),
+            }
+        }
+        pub fn group_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::GroupId>,
+        {
+            self.group_id = value
+                .try_into()
+                .map_err(|_| "conversion to `GroupId` for group_id failed".to_string());
+            self
+        }
+        pub fn live_migration_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::LiveMigrationId>,
+        {
+            self.live_migration_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `LiveMigrationId` for live_migration_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn envelope<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.envelope = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `bool` for envelope failed".to_string());
+            self
+        }
+        pub fn pretty<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.pretty = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `bool` for pretty failed".to_string());
+            self
+        }
+        ///Sends a `PUT` request to `/api/atlas/v2/groups/{groupId}/liveMigrations/{liveMigrationId}/cutover`
+        pub async fn send(self) -> Result<ResponseValue<()>, Error<types::ApiError>> {
+            let Self { client, group_id, live_migration_id, envelope, pretty } = self;
+            let group_id = group_id.map_err(Error::InvalidRequest)?;
+            let live_migration_id = live_migration_id.map_err(Error::InvalidRequest)?;
+            let envelope = envelope.map_err(Error::InvalidRequest)?;
+            let pretty = pretty.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/atlas/v2/groups/{}/liveMigrations/{}/cutover", client.baseurl,
+                encode_path(& group_id.to_string()), encode_path(& live_migration_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("envelope", &envelope))
+                .query(&progenitor_client::QueryParam::new("pretty", &pretty))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "cutover_group_live_migration",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                202u16 => Ok(ResponseValue::empty(response)),
                 400u16 => {
                     Err(
                         Error::ErrorResponse(

@@ -25,7 +25,7 @@ mod wait;
 /// The progenitor-generated client, included from `OUT_DIR` (feature
 /// `codegen`) or from the committed snapshot `src/generated.rs`; both are the
 /// same text, which a test checks.
-#[allow(clippy::all, missing_docs)]
+#[allow(clippy::all, missing_docs, rustdoc::all)]
 mod generated {
     #[cfg(atlas_codegen)]
     include!(concat!(env!("OUT_DIR"), "/generated.rs"));
