@@ -12,6 +12,8 @@ mod error;
 mod headers;
 mod hooks;
 mod legacy;
+#[cfg(feature = "mock")]
+pub mod mock;
 mod open;
 mod resend;
 mod retry;
@@ -46,7 +48,10 @@ pub use runtime::ClientRuntime;
 pub use secret::Secret;
 pub use status::{MigrationStatus, ValidationStatus};
 pub use versioning::{ApiVersion, DeprecationNotice, InvalidApiVersion};
-pub use wait::{CutoverOutcome, Observation, WaitEvent, WaitOptions};
+pub use wait::{
+    CutoverOutcome, LifecycleEvent, LifecycleOutcome, Observation, ValidationEvent,
+    ValidationOutcome, WaitEvent, WaitOptions,
+};
 
 /// What the generated builders' `send()` returns on failure: progenitor's
 /// error, with [`types::ApiError`] for documented error statuses.

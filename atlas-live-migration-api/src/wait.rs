@@ -1,11 +1,16 @@
-//! Waiting for cutover: poll a migration job until it is ready for cutover
-//! or complete, has failed or expired, or a time limit passes, reporting each
-//! observation as it goes.
+//! Waiting: poll a validation until it has finished, a migration job until
+//! it is ready for cutover, or the whole way from ready through the cutover
+//! to complete, reporting each observation as it goes. One polling loop
+//! serves all three.
 
 use std::time::{Duration, Instant, SystemTime};
 
+use crate::call::Checked;
 use crate::error::Error;
-use crate::types::{GroupId, LiveMigrationId, LiveMigrationResponse, LiveMigrationResponseStatus};
+use crate::types::{
+    GroupId, LiveImportValidation, LiveImportValidationStatus, LiveMigrationId,
+    LiveMigrationResponse, LiveMigrationResponseStatus, ValidationId,
+};
 
 /// How [`Client::wait_for_cutover`](crate::Client::wait_for_cutover) polls.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -87,9 +92,8 @@ impl CutoverOutcome {
     }
 
     /// The outcome a job's state means, if it ends the wait.
-    fn of(observation: &Observation) -> Option<fn(Observation) -> Self> {
-        let job = &observation.job;
-        match job.status.as_ref().and_then(|status| status.known()) {
+    fn of(job: &LiveMigrationResponse) -> Option<fn(Observation) -> Self> {
+        match job_status(job) {
             Some(LiveMigrationResponseStatus::Complete) => Some(Self::Complete),
             Some(LiveMigrationResponseStatus::Failed) => Some(Self::Failed),
             Some(LiveMigrationResponseStatus::Expired) => Some(Self::Expired),
@@ -99,7 +103,180 @@ impl CutoverOutcome {
     }
 }
 
+/// How [`Client::wait_for_validation`](crate::Client::wait_for_validation) ended.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub enum ValidationOutcome {
+    /// `SUCCESS`: the migration can be created.
+    Success(LiveImportValidation),
+    /// `FAILED`; `errorMessage` says why.
+    Failed(LiveImportValidation),
+    /// The time limit passed first.
+    TimedOut {
+        /// The last answer, if any poll answered.
+        last: Option<LiveImportValidation>,
+        /// How long the wait lasted.
+        waited: Duration,
+    },
+}
+
+/// What happens while waiting for a validation.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ValidationEvent<'a> {
+    /// A poll answered.
+    Observed(&'a LiveImportValidation),
+    /// A poll failed with a transient error; the wait goes on.
+    PollFailed {
+        /// The error.
+        error: &'a Error,
+        /// Time since the wait began.
+        elapsed: Duration,
+    },
+}
+
+/// What happens during [`Client::cutover_when_ready`](crate::Client::cutover_when_ready).
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum LifecycleEvent<'a> {
+    /// Waiting: a poll answered or failed, before or after the cutover.
+    Waiting(WaitEvent<'a>),
+    /// The job is ready for cutover; the confirmation is asked next.
+    ReadyForCutover(&'a Observation),
+    /// Atlas accepted the cutover (HTTP 202). It was sent once.
+    CutoverStarted,
+}
+
+/// How [`Client::cutover_when_ready`](crate::Client::cutover_when_ready) ended.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub enum LifecycleOutcome {
+    /// The migration completed.
+    Complete(Observation),
+    /// The migration failed.
+    Failed(Observation),
+    /// The cutover timer ran out before the cutover.
+    Expired(Observation),
+    /// The job was ready, and the confirmation said no: nothing was sent.
+    Declined(Observation),
+    /// The time limit passed first.
+    TimedOut {
+        /// The last answer, if any poll answered.
+        last: Option<Observation>,
+        /// How long the wait lasted.
+        waited: Duration,
+        /// Whether the cutover had been started.
+        cutover_started: bool,
+    },
+}
+
+/// One poll's report to the loop's caller.
+enum Poll<'a, T> {
+    Answered(&'a Observed<T>),
+    Failed(&'a Error, Duration),
+}
+
+/// A value a poll returned, with when.
+struct Observed<T> {
+    value: T,
+    at: SystemTime,
+    elapsed: Duration,
+    poll: u32,
+}
+
+/// How the loop ended: a value it was waiting for, or the deadline.
+enum Polled<T> {
+    Ended(Observed<T>),
+    TimedOut(Option<Observed<T>>),
+}
+
+/// Polls `fetch` every `options.interval` (jittered) until `ends` says a
+/// value ends the wait, or `deadline` passes. Transient errors are reported
+/// and polling goes on; others end the wait.
+async fn poll_until<T, Fut>(
+    options: &WaitOptions,
+    started: Instant,
+    deadline: Option<Instant>,
+    mut fetch: impl FnMut() -> Fut,
+    ends: impl Fn(&T) -> bool,
+    mut report: impl FnMut(Poll<'_, T>),
+) -> Result<Polled<T>, Error>
+where
+    Fut: Future<Output = Result<T, Error>>,
+{
+    let mut last = None;
+    for poll in 1.. {
+        match fetch().await {
+            Ok(value) => {
+                let observed = Observed {
+                    value,
+                    at: SystemTime::now(),
+                    elapsed: started.elapsed(),
+                    poll,
+                };
+                report(Poll::Answered(&observed));
+                if ends(&observed.value) {
+                    return Ok(Polled::Ended(observed));
+                }
+                last = Some(observed);
+            }
+            Err(error) if error.is_transient() => report(Poll::Failed(&error, started.elapsed())),
+            Err(error) => return Err(error),
+        }
+        let mut pause = jittered(options.interval, options.jitter);
+        if let Some(deadline) = deadline {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            pause = pause.min(left);
+        }
+        tokio::time::sleep(pause).await;
+    }
+    Ok(Polled::TimedOut(last))
+}
+
+impl From<Observed<LiveMigrationResponse>> for Observation {
+    fn from(observed: Observed<LiveMigrationResponse>) -> Self {
+        Observation {
+            job: observed.value,
+            at: observed.at,
+            elapsed: observed.elapsed,
+            poll: observed.poll,
+        }
+    }
+}
+
+/// `Observed` as the public `Observation`, for reports (a copy of the job).
+fn observation(observed: &Observed<LiveMigrationResponse>) -> Observation {
+    Observation {
+        job: observed.value.clone(),
+        at: observed.at,
+        elapsed: observed.elapsed,
+        poll: observed.poll,
+    }
+}
+
+fn job_status(job: &LiveMigrationResponse) -> Option<&LiveMigrationResponseStatus> {
+    job.status.as_ref().and_then(|status| status.known())
+}
+
 impl crate::Client {
+    async fn fetch_job(
+        &self,
+        group_id: &GroupId,
+        live_migration_id: &LiveMigrationId,
+    ) -> Result<LiveMigrationResponse, Error> {
+        Ok(self
+            .get_push_migration()
+            .group_id(group_id.clone())
+            .live_migration_id(live_migration_id.clone())
+            .send()
+            .checked()
+            .await?
+            .into_inner())
+    }
+
     /// Polls the job until it is ready for cutover or `COMPLETE`, or it is
     /// `FAILED` or `EXPIRED`, or `options.timeout` passes. `on_event` sees
     /// every observation and every transient failure; a failure that retrying
@@ -136,48 +313,207 @@ impl crate::Client {
     ) -> Result<CutoverOutcome, Error> {
         let started = Instant::now();
         let deadline = options.timeout.map(|limit| started + limit);
-        let mut last = None;
-        for poll in 1.. {
-            let answer = self
-                .get_push_migration()
-                .group_id(group_id.clone())
-                .live_migration_id(live_migration_id.clone())
-                .send()
-                .await;
-            match answer.map_err(Error::from) {
-                Ok(response) => {
-                    let observation = Observation {
-                        job: response.into_inner(),
-                        at: SystemTime::now(),
-                        elapsed: started.elapsed(),
-                        poll,
-                    };
-                    on_event(WaitEvent::Observed(&observation));
-                    if let Some(outcome) = CutoverOutcome::of(&observation) {
-                        return Ok(outcome(observation));
-                    }
-                    last = Some(observation);
-                }
-                Err(error) if error.is_transient() => on_event(WaitEvent::PollFailed {
-                    error: &error,
-                    elapsed: started.elapsed(),
-                }),
-                Err(error) => return Err(error),
+        let polled = poll_until(
+            &options,
+            started,
+            deadline,
+            || self.fetch_job(group_id, live_migration_id),
+            |job| CutoverOutcome::of(job).is_some(),
+            |poll| report_job(poll, &mut on_event),
+        )
+        .await?;
+        Ok(match polled {
+            Polled::Ended(observed) => {
+                let outcome = CutoverOutcome::of(&observed.value).expect("ended on an outcome");
+                outcome(observed.into())
             }
-            let mut pause = jittered(options.interval, options.jitter);
-            if let Some(deadline) = deadline {
-                let left = deadline.saturating_duration_since(Instant::now());
-                if left.is_zero() {
-                    break;
-                }
-                pause = pause.min(left);
-            }
-            tokio::time::sleep(pause).await;
-        }
-        Ok(CutoverOutcome::TimedOut {
-            last,
-            waited: started.elapsed(),
+            Polled::TimedOut(last) => CutoverOutcome::TimedOut {
+                last: last.map(Observation::from),
+                waited: started.elapsed(),
+            },
         })
+    }
+
+    /// Polls a validation until it is `SUCCESS` or `FAILED`, or
+    /// `options.timeout` passes; like [`wait_for_cutover`](Self::wait_for_cutover)
+    /// otherwise.
+    ///
+    /// ```no_run
+    /// use atlas_live_migration_api::{Client, ValidationOutcome, WaitOptions};
+    ///
+    /// # async fn run(client: Client) -> Result<(), atlas_live_migration_api::Error> {
+    /// let outcome = client
+    ///     .wait_for_validation(
+    ///         &"32b6e34b3d91647abb20e7b8".parse().unwrap(),
+    ///         &"507f1f77bcf86cd799439011".parse().unwrap(),
+    ///         WaitOptions::default(),
+    ///         |_| {},
+    ///     )
+    ///     .await?;
+    /// if let ValidationOutcome::Failed(validation) = outcome {
+    ///     eprintln!("validation failed: {:?}", validation.error_message);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn wait_for_validation(
+        &self,
+        group_id: &GroupId,
+        validation_id: &ValidationId,
+        options: WaitOptions,
+        mut on_event: impl FnMut(ValidationEvent<'_>),
+    ) -> Result<ValidationOutcome, Error> {
+        let started = Instant::now();
+        let deadline = options.timeout.map(|limit| started + limit);
+        let fetch = || async {
+            Ok(self
+                .get_group_live_migration_validate_status()
+                .group_id(group_id.clone())
+                .validation_id(validation_id.clone())
+                .send()
+                .checked()
+                .await?
+                .into_inner())
+        };
+        let status = |validation: &LiveImportValidation| {
+            validation
+                .status
+                .as_ref()
+                .and_then(|status| status.known())
+                .copied()
+        };
+        let polled = poll_until(
+            &options,
+            started,
+            deadline,
+            fetch,
+            |validation| validation.status.as_ref().is_some_and(|s| s.is_terminal()),
+            |poll| match poll {
+                Poll::Answered(observed) => on_event(ValidationEvent::Observed(&observed.value)),
+                Poll::Failed(error, elapsed) => {
+                    on_event(ValidationEvent::PollFailed { error, elapsed })
+                }
+            },
+        )
+        .await?;
+        Ok(match polled {
+            Polled::Ended(observed) => match status(&observed.value) {
+                Some(LiveImportValidationStatus::Success) => {
+                    ValidationOutcome::Success(observed.value)
+                }
+                _ => ValidationOutcome::Failed(observed.value),
+            },
+            Polled::TimedOut(last) => ValidationOutcome::TimedOut {
+                last: last.map(|observed| observed.value),
+                waited: started.elapsed(),
+            },
+        })
+    }
+
+    /// The end of a push live migration in one call: waits until the job is
+    /// ready for cutover, asks `confirm`, starts the cutover (one PUT), then
+    /// waits until the job is `COMPLETE` (or `FAILED`). A job that completes,
+    /// fails or expires before it is ready ends the wait without a cutover.
+    /// `options.timeout` bounds the whole of it.
+    ///
+    /// ```no_run
+    /// use atlas_live_migration_api::{Client, LifecycleEvent, LifecycleOutcome, WaitOptions};
+    ///
+    /// # async fn run(client: Client) -> Result<(), atlas_live_migration_api::Error> {
+    /// let outcome = client
+    ///     .cutover_when_ready(
+    ///         &"32b6e34b3d91647abb20e7b8".parse().unwrap(),
+    ///         &"6296fb4c7c7aa997cf94e9a8".parse().unwrap(),
+    ///         WaitOptions::default(),
+    ///         async |_ready| true, // cut over as soon as it is ready
+    ///         |event| {
+    ///             if let LifecycleEvent::CutoverStarted = event {
+    ///                 println!("cutover started");
+    ///             }
+    ///         },
+    ///     )
+    ///     .await?;
+    /// assert!(matches!(outcome, LifecycleOutcome::Complete(_)), "{outcome:?}");
+    /// # Ok(()) }
+    /// ```
+    pub async fn cutover_when_ready(
+        &self,
+        group_id: &GroupId,
+        live_migration_id: &LiveMigrationId,
+        options: WaitOptions,
+        confirm: impl AsyncFnOnce(&Observation) -> bool,
+        mut on_event: impl FnMut(LifecycleEvent<'_>),
+    ) -> Result<LifecycleOutcome, Error> {
+        let started = Instant::now();
+        let deadline = options.timeout.map(|limit| started + limit);
+        let terminal = |job: &LiveMigrationResponse| {
+            job.status
+                .as_ref()
+                .is_some_and(|status| status.is_terminal())
+        };
+        let ready = poll_until(
+            &options,
+            started,
+            deadline,
+            || self.fetch_job(group_id, live_migration_id),
+            |job| terminal(job) || job.ready_for_cutover == Some(true),
+            |poll| report_job(poll, &mut |event| on_event(LifecycleEvent::Waiting(event))),
+        )
+        .await?;
+        let ready = match ready {
+            Polled::Ended(observed) if !terminal(&observed.value) => Observation::from(observed),
+            Polled::Ended(observed) => return Ok(ended(observed.into())),
+            Polled::TimedOut(last) => {
+                return Ok(LifecycleOutcome::TimedOut {
+                    last: last.map(Observation::from),
+                    waited: started.elapsed(),
+                    cutover_started: false,
+                });
+            }
+        };
+        on_event(LifecycleEvent::ReadyForCutover(&ready));
+        if !confirm(&ready).await {
+            return Ok(LifecycleOutcome::Declined(ready));
+        }
+        self.cutover_group_live_migration()
+            .group_id(group_id.clone())
+            .live_migration_id(live_migration_id.clone())
+            .send()
+            .checked()
+            .await?;
+        on_event(LifecycleEvent::CutoverStarted);
+        let done = poll_until(
+            &options,
+            started,
+            deadline,
+            || self.fetch_job(group_id, live_migration_id),
+            terminal,
+            |poll| report_job(poll, &mut |event| on_event(LifecycleEvent::Waiting(event))),
+        )
+        .await?;
+        Ok(match done {
+            Polled::Ended(observed) => ended(observed.into()),
+            Polled::TimedOut(last) => LifecycleOutcome::TimedOut {
+                last: Some(last.map_or(ready, Observation::from)),
+                waited: started.elapsed(),
+                cutover_started: true,
+            },
+        })
+    }
+}
+
+/// A job in a terminal state as the lifecycle's outcome.
+fn ended(seen: Observation) -> LifecycleOutcome {
+    match job_status(&seen.job) {
+        Some(LiveMigrationResponseStatus::Complete) => LifecycleOutcome::Complete(seen),
+        Some(LiveMigrationResponseStatus::Expired) => LifecycleOutcome::Expired(seen),
+        _ => LifecycleOutcome::Failed(seen),
+    }
+}
+
+fn report_job(poll: Poll<'_, LiveMigrationResponse>, on_event: &mut impl FnMut(WaitEvent<'_>)) {
+    match poll {
+        Poll::Answered(observed) => on_event(WaitEvent::Observed(&observation(observed))),
+        Poll::Failed(error, elapsed) => on_event(WaitEvent::PollFailed { error, elapsed }),
     }
 }
 

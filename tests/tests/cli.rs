@@ -2,46 +2,12 @@
 //! mocks through `--base-url`: output, exit codes, aliases, envelope
 //! unwrapping, invalid IDs, waiting, Ctrl-C and the demo.
 
-use std::path::PathBuf;
-use std::sync::OnceLock;
-
 use assert_cmd::Command;
 use atlas_live_migration_tests::*;
 use httpmock::prelude::*;
 
-/// The binary, built once with the `cli` feature.
-fn binary() -> &'static PathBuf {
-    static BINARY: OnceLock<PathBuf> = OnceLock::new();
-    BINARY.get_or_init(|| {
-        let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../Cargo.toml");
-        escargot::CargoBuild::new()
-            .manifest_path(manifest)
-            .package("atlas-live-migration-api")
-            .bin("atlas-live-migration")
-            .features("cli")
-            .arg("--locked")
-            .current_release()
-            .current_target()
-            .run()
-            .expect("the CLI builds")
-            .path()
-            .to_path_buf()
-    })
-}
-
-/// The CLI with API-key credentials and no other Atlas variables.
-fn cli() -> Command {
-    let mut command = Command::new(binary());
-    for (name, _) in std::env::vars() {
-        if name.starts_with("MONGODB_ATLAS_") {
-            command.env_remove(name);
-        }
-    }
-    command
-        .env("MONGODB_ATLAS_PUBLIC_API_KEY", "public")
-        .env("MONGODB_ATLAS_PRIVATE_API_KEY", "private");
-    command
-}
+mod common;
+use common::{binary, cli};
 
 const IDS: [&str; 4] = [
     "--group-id",

@@ -1,156 +1,146 @@
-//! `--demo`: a mock Atlas on 127.0.0.1, inside the binary, that plays a
-//! scripted migration (NEW, then WORKING with shrinking lag, then ready for
-//! cutover). The CLI talks to it through the same client, HTTP and
-//! service-account code paths as to Atlas: the token endpoint checks the
-//! client credentials, the API checks the bearer token and the version.
+//! `demo`: the whole lifecycle (validation, create, waiting with progress,
+//! cutover, complete) against the library's mock Atlas on 127.0.0.1, through
+//! the same client, HTTP and service-account code as against Atlas.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use atlas_live_migration_api::mock::{self, MockAtlas, Scenario};
+use atlas_live_migration_api::types::{
+    Destination, DestinationHostnameSchemaType, GroupId, LiveMigrationId,
+    LiveMigrationRequest20240530, Source, ValidationId,
+};
+use atlas_live_migration_api::{
+    Checked, Client, Credentials, LifecycleEvent, ValidationEvent, ValidationOutcome, WaitOptions,
+};
 
-pub const GROUP_ID: &str = "32b6e34b3d91647abb20e7b8";
-pub const LIVE_MIGRATION_ID: &str = "6296fb4c7c7aa997cf94e9a8";
-pub const CLIENT_ID: &str = "mdb_sa_id_demo";
-pub const CLIENT_SECRET: &str = "mdb_sa_sk_demo";
-const TOKEN: &str = "demo-access-token";
-/// base64("mdb_sa_id_demo:mdb_sa_sk_demo")
-const BASIC: &str = "Basic bWRiX3NhX2lkX2RlbW86bWRiX3NhX3NrX2RlbW8=";
+use crate::args::DemoArgs;
+use crate::commands::DEMO_CLIENT;
+use crate::display::Display;
+use crate::{Failure, exit, output};
 
-/// The migration as successive polls see it: (status, lag, ready).
-const SCRIPT: [(&str, Option<u32>, bool); 6] = [
-    ("NEW", None, false),
-    ("WORKING", Some(95), false),
-    ("WORKING", Some(48), false),
-    ("WORKING", Some(21), false),
-    ("WORKING", Some(7), false),
-    ("WORKING", Some(2), true),
-];
+pub async fn run(args: DemoArgs) -> Result<u8, Failure> {
+    let (id, secret) = DEMO_CLIENT;
+    let atlas = MockAtlas::start(Scenario::default().service_account(id, secret))
+        .await
+        .map_err(|e| Failure::usage(format!("cannot start the demo server on 127.0.0.1: {e}")))?;
+    let client = Client::builder()
+        .base_url(atlas.base_url())
+        .credentials(Credentials::service_account(id, secret))
+        .build()?;
+    let options = WaitOptions {
+        interval: args.interval.unwrap_or(Duration::from_millis(500)),
+        ..WaitOptions::default()
+    };
+    let group_id: GroupId = mock::GROUP_ID.parse().expect("a valid ID");
+    println!(
+        "demo: a mock Atlas on {}, no account used",
+        atlas.base_url()
+    );
 
-/// Starts the mock and returns its base URL. It serves until the process ends.
-pub async fn start() -> std::io::Result<String> {
-    let listener = TcpListener::bind("127.0.0.1:0").await?;
-    let base_url = format!("http://{}", listener.local_addr()?);
-    let polls = Arc::new(AtomicUsize::new(0));
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            tokio::spawn(serve(stream, polls.clone()));
-        }
-    });
-    Ok(base_url)
-}
-
-async fn serve(mut stream: TcpStream, polls: Arc<AtomicUsize>) {
-    let mut buffer = Vec::new();
-    loop {
-        let Some(head_end) = read_head(&mut stream, &mut buffer).await else {
-            return;
-        };
-        let head = String::from_utf8_lossy(&buffer[..head_end]).into_owned();
-        let body_length = header(&head, "content-length")
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0);
-        while buffer.len() < head_end + body_length {
-            let mut chunk = [0u8; 1024];
-            match stream.read(&mut chunk).await {
-                Ok(0) | Err(_) => return,
-                Ok(n) => buffer.extend_from_slice(&chunk[..n]),
+    let validation = client
+        .validate_group_live_migrations()
+        .group_id(group_id.clone())
+        .body(request())
+        .send()
+        .checked()
+        .await?;
+    let validation_id: ValidationId = validation
+        .id
+        .as_ref()
+        .map(|id| id.as_str())
+        .unwrap_or_default()
+        .parse()
+        .expect("the mock answers with an ID");
+    println!("1. validation {} started", validation_id.as_str());
+    let validated = client
+        .wait_for_validation(&group_id, &validation_id, options, |event| {
+            if let ValidationEvent::Observed(seen) = event {
+                let status = seen
+                    .status
+                    .as_ref()
+                    .map_or("-".to_owned(), |s| s.to_string());
+                println!("   validation {status}");
             }
-        }
-        buffer.drain(..head_end + body_length);
-        let (status, body) = answer(&head, &polls);
-        let response = format!(
-            "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
-            body.len()
-        );
-        if stream.write_all(response.as_bytes()).await.is_err() {
-            return;
-        }
+        })
+        .await?;
+    if !matches!(validated, ValidationOutcome::Success(_)) {
+        return Ok(exit::FAILED);
     }
-}
 
-/// Reads until the end of a request head; returns its length.
-async fn read_head(stream: &mut TcpStream, buffer: &mut Vec<u8>) -> Option<usize> {
-    loop {
-        if let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
-            return Some(end + 4);
-        }
-        let mut chunk = [0u8; 1024];
-        match stream.read(&mut chunk).await {
-            Ok(0) | Err(_) => return None,
-            Ok(n) => buffer.extend_from_slice(&chunk[..n]),
-        }
-    }
-}
-
-fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
-    head.lines().skip(1).find_map(|line| {
-        let (key, value) = line.split_once(':')?;
-        key.trim().eq_ignore_ascii_case(name).then(|| value.trim())
-    })
-}
-
-fn error(status: u16, reason: &str, code: &str, detail: &str) -> (String, String) {
-    let body = format!(
-        r#"{{"error":{status},"errorCode":"{code}","reason":"{reason}","detail":"{detail}"}}"#
+    let job = client
+        .create_group_live_migration()
+        .group_id(group_id.clone())
+        .body(request())
+        .send()
+        .checked()
+        .await?;
+    let live_migration_id: LiveMigrationId = job
+        .id
+        .as_ref()
+        .map(|id| id.as_str())
+        .unwrap_or_default()
+        .parse()
+        .expect("the mock answers with an ID");
+    println!(
+        "2. migration {} created: {}",
+        live_migration_id.as_str(),
+        output::state(&job)
     );
-    (format!("{status} {reason}"), body)
+
+    println!("3. waiting until it is ready for cutover, then cutting over");
+    let mut display = Display::for_stderr();
+    let clear = display.clearer();
+    let outcome = client
+        .cutover_when_ready(
+            &group_id,
+            &live_migration_id,
+            options,
+            async |ready| {
+                clear();
+                println!(
+                    "4. ready for cutover ({}): cutting over",
+                    output::state(&ready.job)
+                );
+                true
+            },
+            |event| match event {
+                LifecycleEvent::Waiting(event) => display.show(event),
+                LifecycleEvent::CutoverStarted => display.note("   cutover started"),
+                _ => {}
+            },
+        )
+        .await?;
+    clear();
+    let (code, summary) = crate::commands::summarize_lifecycle(&outcome);
+    println!("5. {summary}");
+    let requests = atlas.requests();
+    let cutovers = requests.iter().filter(|r| r.method == "PUT").count();
+    println!(
+        "   {} requests to the mock in all; {cutovers} cutover request",
+        requests.len()
+    );
+    Ok(code)
 }
 
-fn answer(head: &str, polls: &AtomicUsize) -> (String, String) {
-    let target = head.split_whitespace().nth(1).unwrap_or("/");
-    let (path, query) = target.split_once('?').unwrap_or((target, ""));
-    if path == "/api/oauth/token" {
-        if header(head, "authorization") != Some(BASIC) {
-            return error(
-                401,
-                "Unauthorized",
-                "INVALID_CLIENT",
-                "Unknown demo client.",
-            );
-        }
-        let body =
-            format!(r#"{{"access_token":"{TOKEN}","token_type":"Bearer","expires_in":3600}}"#);
-        return ("200 OK".into(), body);
-    }
-    let expected_path =
-        format!("/api/atlas/v2/groups/{GROUP_ID}/liveMigrations/{LIVE_MIGRATION_ID}");
-    if header(head, "authorization") != Some(&format!("Bearer {TOKEN}")) {
-        return error(
-            401,
-            "Unauthorized",
-            "NOT_ORG_GROUP_CREATOR",
-            "Missing or invalid bearer token.",
-        );
-    }
-    if !header(head, "accept").is_some_and(|a| a.starts_with("application/vnd.atlas.")) {
-        return error(
-            406,
-            "Not Acceptable",
-            "INVALID_VERSION_DATE",
-            "Send Accept: application/vnd.atlas.<date>+json.",
-        );
-    }
-    if path != expected_path {
-        return error(
-            404,
-            "Not Found",
-            "RESOURCE_NOT_FOUND",
-            "The demo knows one migration job; run with --demo and no IDs.",
-        );
-    }
-    let poll = polls.fetch_add(1, Ordering::Relaxed);
-    let (status, lag, ready) = SCRIPT[poll.min(SCRIPT.len() - 1)];
-    let lag = lag.map_or("null".to_owned(), |l| l.to_string());
-    let job = format!(
-        r#"{{"_id":"{LIVE_MIGRATION_ID}","lagTimeSeconds":{lag},"migrationHosts":["vm001.example.com"],"readyForCutover":{ready},"status":"{status}"}}"#
-    );
-    if query.split('&').any(|pair| pair == "envelope=true") {
-        return (
-            "200 OK".into(),
-            format!(r#"{{"status":200,"content":{job}}}"#),
-        );
-    }
-    ("200 OK".into(), job)
+/// The demo's migration request. The password is never printed.
+fn request() -> LiveMigrationRequest20240530 {
+    LiveMigrationRequest20240530::builder()
+        .destination(
+            Destination::builder()
+                .cluster_name("atlas-cluster")
+                .group_id(mock::GROUP_ID)
+                .hostname_schema_type(DestinationHostnameSchemaType::Public),
+        )
+        .migration_hosts(["vm001.example.com".try_into().expect("a host name")])
+        .source(
+            Source::builder()
+                .cluster_name("onprem-cluster")
+                .group_id("6296fb4c7c7aa997cf94e9a0")
+                .managed_authentication(false)
+                .ssl(true)
+                .username(Some("admin".to_owned()))
+                .password(Some("demo-source-password".into())),
+        )
+        .try_into()
+        .expect("a complete request")
 }

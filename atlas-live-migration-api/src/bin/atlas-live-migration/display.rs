@@ -55,6 +55,14 @@ impl Display {
         }
     }
 
+    /// A line of its own, above the live line if there is one.
+    pub fn note(&self, line: &str) {
+        match self {
+            Display::Live(bar) => bar.println(line),
+            Display::Plain { .. } => println!("{line}"),
+        }
+    }
+
     /// A function that removes the live line, so that what follows starts
     /// on a clean line; usable while `show` is borrowed by the wait.
     pub fn clearer(&self) -> impl Fn() + use<> {

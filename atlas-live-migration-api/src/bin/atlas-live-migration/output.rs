@@ -1,30 +1,27 @@
-//! Printing a job: JSON with the API's field names, or the table of
-//! `atlas liveMigrations describe`.
+//! Printing answers: JSON with the API's field names, or the columns of the
+//! Atlas CLI's `liveMigrations` commands.
 
-use atlas_live_migration_api::types::LiveMigrationResponse;
+use atlas_live_migration_api::types::{
+    LiveImportAvailableProject, LiveImportValidation, LiveMigrationResponse,
+};
+use serde::Serialize;
 
-pub fn json(job: &LiveMigrationResponse) -> String {
-    serde_json::to_string_pretty(job).expect("the job serializes")
+pub fn json(value: &impl Serialize) -> String {
+    serde_json::to_string_pretty(value).expect("API types serialize")
 }
 
-pub fn table(job: &LiveMigrationResponse) -> String {
-    let header = ["ID", "LAGTIME", "READY FOR CUTOVER", "STATUS"];
-    let row = [
-        job.id.as_ref().map_or("", |id| id.as_str()).to_owned(),
-        job.lag_time_seconds
-            .map_or(String::new(), |lag| lag.to_string()),
-        job.ready_for_cutover
-            .map_or(String::new(), |ready| ready.to_string()),
-        job.status
-            .as_ref()
-            .map_or(String::new(), |status| status.to_string()),
-    ];
-    let widths: Vec<usize> = header
-        .iter()
-        .zip(&row)
-        .map(|(h, r)| h.len().max(r.len()))
+/// Left-aligned columns, three spaces apart.
+fn columns(header: &[&str], rows: &[Vec<String>]) -> String {
+    let widths: Vec<usize> = (0..header.len())
+        .map(|i| {
+            rows.iter()
+                .map(|row| row[i].len())
+                .chain([header[i].len()])
+                .max()
+                .unwrap_or(0)
+        })
         .collect();
-    let line = |cells: [&str; 4]| {
+    let line = |cells: Vec<&str>| {
         let padded: Vec<String> = cells
             .iter()
             .zip(&widths)
@@ -32,10 +29,77 @@ pub fn table(job: &LiveMigrationResponse) -> String {
             .collect();
         padded.join("   ").trim_end().to_owned()
     };
-    format!(
-        "{}\n{}",
-        line(header),
-        line(row.each_ref().map(String::as_str))
+    let mut lines = vec![line(header.to_vec())];
+    lines.extend(
+        rows.iter()
+            .map(|row| line(row.iter().map(String::as_str).collect())),
+    );
+    lines.join("\n")
+}
+
+fn text<T: ToString>(value: Option<T>) -> String {
+    value.map_or(String::new(), |v| v.to_string())
+}
+
+/// `ID  LAGTIME  READY FOR CUTOVER  STATUS`, as `atlas liveMigrations describe`.
+pub fn job_table(job: &LiveMigrationResponse) -> String {
+    columns(
+        &["ID", "LAGTIME", "READY FOR CUTOVER", "STATUS"],
+        &[vec![
+            text(job.id.as_ref().map(|id| id.as_str())),
+            text(job.lag_time_seconds),
+            text(job.ready_for_cutover),
+            text(job.status.as_ref()),
+        ]],
+    )
+}
+
+/// `ID  PROJECT ID  SOURCE PROJECT ID  STATUS  ERROR`.
+pub fn validation_table(validation: &LiveImportValidation) -> String {
+    columns(
+        &["ID", "PROJECT ID", "SOURCE PROJECT ID", "STATUS", "ERROR"],
+        &[vec![
+            text(validation.id.as_ref().map(|id| id.as_str())),
+            text(validation.group_id.as_ref().map(|id| id.as_str())),
+            text(validation.source_group_id.as_ref().map(|id| id.as_str())),
+            text(validation.status.as_ref()),
+            text(validation.error_message.as_ref()),
+        ]],
+    )
+}
+
+/// One row per deployment: `PROJECT  PROJECT ID  CLUSTER  MONGODB  SHARDED  TLS`.
+pub fn projects_table(projects: &[LiveImportAvailableProject]) -> String {
+    let rows: Vec<Vec<String>> = projects
+        .iter()
+        .flat_map(|project| {
+            let deployments: Vec<Option<_>> = if project.deployments.is_empty() {
+                vec![None]
+            } else {
+                project.deployments.iter().map(Some).collect()
+            };
+            deployments.into_iter().map(move |deployment| {
+                vec![
+                    project.name.to_string(),
+                    project.project_id.to_string(),
+                    text(deployment.map(|d| &d.name)),
+                    text(deployment.map(|d| &d.mongo_db_version)),
+                    text(deployment.map(|d| d.sharded)),
+                    text(deployment.map(|d| d.tls_enabled)),
+                ]
+            })
+        })
+        .collect();
+    columns(
+        &[
+            "PROJECT",
+            "PROJECT ID",
+            "CLUSTER",
+            "MONGODB",
+            "SHARDED",
+            "TLS",
+        ],
+        &rows,
     )
 }
 
