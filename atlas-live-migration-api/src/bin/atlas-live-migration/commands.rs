@@ -8,7 +8,7 @@ use atlas_live_migration_api::mock::{MockAtlas, Scenario};
 use atlas_live_migration_api::types::{
     Destination, DestinationHostnameSchemaType, GroupId, LiveImportValidationStatus,
     LiveMigrationId, LiveMigrationRequest20240530, LiveMigrationResponseStatus, Source,
-    TargetOrgRequest, ValidationId,
+    TargetOrgRequest,
 };
 use atlas_live_migration_api::{
     Checked, Client, Credentials, CutoverOutcome, Error, LifecycleEvent, LifecycleOutcome,
@@ -165,16 +165,10 @@ pub async fn validation_create(args: ValidationCreateArgs) -> Result<u8, Failure
             validation.status.as_ref().and_then(|s| s.known()),
         ));
     }
-    let validation_id: ValidationId = validation
-        .id
-        .as_ref()
-        .map(|id| id.as_str())
-        .unwrap_or_default()
-        .parse()
-        .map_err(|_| Failure {
-            code: exit::API_ERROR,
-            message: "Atlas answered the validation without an _id to watch".to_owned(),
-        })?;
+    let validation_id = validation.validation_id().ok_or_else(|| Failure {
+        code: exit::API_ERROR,
+        message: "Atlas answered the validation without an _id to watch".to_owned(),
+    })?;
     let waiting = client.wait_for_validation(
         &group_id,
         &validation_id,

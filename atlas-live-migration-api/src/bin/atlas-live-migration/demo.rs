@@ -6,8 +6,7 @@ use std::time::Duration;
 
 use atlas_live_migration_api::mock::{self, MockAtlas, Scenario};
 use atlas_live_migration_api::types::{
-    Destination, DestinationHostnameSchemaType, GroupId, LiveMigrationId,
-    LiveMigrationRequest20240530, Source, ValidationId,
+    Destination, DestinationHostnameSchemaType, GroupId, LiveMigrationRequest20240530, Source,
 };
 use atlas_live_migration_api::{
     Checked, Client, Credentials, LifecycleEvent, ValidationEvent, ValidationOutcome, WaitOptions,
@@ -44,12 +43,8 @@ pub async fn run(args: DemoArgs) -> Result<u8, Failure> {
         .send()
         .checked()
         .await?;
-    let validation_id: ValidationId = validation
-        .id
-        .as_ref()
-        .map(|id| id.as_str())
-        .unwrap_or_default()
-        .parse()
+    let validation_id = validation
+        .validation_id()
         .expect("the mock answers with an ID");
     println!("1. validation {} started", validation_id.as_str());
     let validated = client
@@ -74,12 +69,8 @@ pub async fn run(args: DemoArgs) -> Result<u8, Failure> {
         .send()
         .checked()
         .await?;
-    let live_migration_id: LiveMigrationId = job
-        .id
-        .as_ref()
-        .map(|id| id.as_str())
-        .unwrap_or_default()
-        .parse()
+    let live_migration_id = job
+        .live_migration_id()
         .expect("the mock answers with an ID");
     println!(
         "2. migration {} created: {}",
