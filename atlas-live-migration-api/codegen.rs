@@ -36,9 +36,9 @@
 //!    which keeps a value it does not know.
 //! 6. **Code blocks in descriptions** without a language become ` ```text `:
 //!    the descriptions become rustdoc, which would compile them as Rust.
-//! 7. **Secrets.** String properties named `…password`, `…secret` or
-//!    `…token` are replaced by `crate::Secret`, which never shows its value
-//!    in `Debug`.
+//! 7. **Secrets.** String properties marked `format: password`, or named
+//!    `…password`, `…secret` or `…token`, are replaced by `crate::Secret`,
+//!    which never shows its value in `Debug`.
 //!
 //! An operation progenitor cannot take ends generation with an error that
 //! names it and the reason, rather than a panic from inside progenitor.
@@ -76,7 +76,22 @@ const HEADER: &str = "\
 ";
 
 /// Generates the client source from the spec's YAML text.
+///
+/// Runs on a thread of its own with a large stack: typify recurses through
+/// the official spec's deeply nested schemas (a cluster description), past
+/// the 8 MiB of a build script's main thread.
 pub fn generate(spec_yaml: &str) -> Result<String, String> {
+    let spec_yaml = spec_yaml.to_owned();
+    std::thread::Builder::new()
+        .name("codegen".to_owned())
+        .stack_size(256 << 20)
+        .spawn(move || generate_on_this_thread(&spec_yaml))
+        .map_err(|e| format!("cannot start the generation thread: {e}"))?
+        .join()
+        .map_err(|_| "the generation thread panicked".to_owned())?
+}
+
+fn generate_on_this_thread(spec_yaml: &str) -> Result<String, String> {
     let mut document: serde_json::Value =
         serde_norway::from_str(spec_yaml).map_err(|e| format!("{SPEC_PATH} is not YAML: {e}"))?;
     mark_code_blocks_as_text(&mut document);
@@ -440,6 +455,23 @@ fn name_path_parameter_schemas(spec: &mut OpenAPI) -> Result<(), String> {
             }
         }
     }
+    // typify names an inline property type `<Schema><Property>`: `Group.id`
+    // would be a second `GroupId`. A property that checks what the parameter
+    // checks becomes the parameter's type; any other is an error.
+    walk_component_schemas(spec, &mut |slot, inline_name, _| {
+        let (Some(parameter), ReferenceOr::Item(property)) = (named.get(inline_name), &*slot)
+        else {
+            return Ok(());
+        };
+        if string_check(property) != string_check(parameter) {
+            return Err(format!(
+                "{SPEC_PATH}: the inline type {inline_name} and the path parameter type of that \
+                 name check different values; typify would generate both as {inline_name}"
+            ));
+        }
+        *slot = reference_keeping_docs(inline_name, &property.schema_data);
+        Ok(())
+    })?;
     let schemas = &mut spec.components.get_or_insert_with(Default::default).schemas;
     for (type_name, schema) in named {
         if schemas.contains_key(&type_name) {
@@ -451,6 +483,18 @@ fn name_path_parameter_schemas(spec: &mut OpenAPI) -> Result<(), String> {
         schemas.insert(type_name, ReferenceOr::Item(schema));
     }
     Ok(())
+}
+
+/// What a string schema checks (its pattern, lengths and values); `None`
+/// for other schemas.
+fn string_check(schema: &Schema) -> Option<openapiv3::StringType> {
+    match &schema.schema_kind {
+        SchemaKind::Type(Type::String(string)) => Some(openapiv3::StringType {
+            format: Default::default(),
+            ..string.clone()
+        }),
+        _ => None,
+    }
 }
 
 /// Visits one schema slot: the slot, the name typify gives an inline type
@@ -621,7 +665,7 @@ fn open_string_enums(spec: &mut OpenAPI) -> Result<Vec<String>, String> {
     Ok(names)
 }
 
-/// Adaptation 6. Returns how many properties now point at the secret schema.
+/// Adaptation 7. Returns how many properties now point at the secret schema.
 fn point_secrets_at_one_schema(spec: &mut OpenAPI) -> Result<usize, String> {
     let mut count = 0;
     walk_component_schemas(spec, &mut |slot, inline_name, property| {
@@ -629,8 +673,15 @@ fn point_secrets_at_one_schema(spec: &mut OpenAPI) -> Result<usize, String> {
             return Ok(());
         };
         let lower = name.to_ascii_lowercase();
-        let is_secret = SECRET_NAMES.iter().any(|suffix| lower.ends_with(suffix))
-            && matches!(&schema.schema_kind, SchemaKind::Type(Type::String(s)) if s.enumeration.is_empty());
+        let SchemaKind::Type(Type::String(string)) = &schema.schema_kind else {
+            return Ok(());
+        };
+        let marked = matches!(
+            &string.format,
+            openapiv3::VariantOrUnknownOrEmpty::Item(openapiv3::StringFormat::Password)
+        );
+        let named = SECRET_NAMES.iter().any(|suffix| lower.ends_with(suffix));
+        let is_secret = (marked || named) && string.enumeration.is_empty();
         if is_secret {
             check_nullable(&schema.schema_data, property, inline_name)?;
             *slot = reference_keeping_docs(SECRET_SCHEMA, &schema.schema_data);
@@ -947,6 +998,48 @@ mod tests {
             "{error}"
         );
         assert!(error.contains("panic"), "{error}");
+    }
+
+    /// An operation added to the cut, shaped as the official spec shapes
+    /// them: a `Group` schema whose inline `id` typify would also name
+    /// `GroupId`, a date-time, and a `format: password` string.
+    fn with_get_group(id_pattern: &str) -> String {
+        let operation = "paths:\n  /api/atlas/v2/groups/{groupId}:\n    get:\n      \
+            operationId: getGroup\n      parameters:\n        - $ref: '#/components/parameters/groupId'\n      \
+            responses:\n        '200':\n          description: OK\n          content:\n            \
+            application/vnd.atlas.2023-01-01+json:\n              schema:\n                \
+            $ref: '#/components/schemas/Group'\n";
+        let schema = format!(
+            "  schemas:\n    Group:\n      type: object\n      properties:\n        id:\n          \
+             type: string\n          readOnly: true\n          pattern: '{id_pattern}'\n        \
+             created:\n          type: string\n          format: date-time\n        \
+             apiKey:\n          type: string\n          format: password\n"
+        );
+        SPEC.replacen("paths:\n", operation, 1)
+            .replacen("  schemas:\n", &schema, 1)
+    }
+
+    #[test]
+    fn an_added_operation_generates_with_one_type_per_id() {
+        let code = generate(&with_get_group("^([a-f0-9]{24})$")).unwrap();
+        assert!(code.contains("pub fn get_group(&self)"), "{code}");
+        assert_eq!(code.matches("pub struct GroupId(").count(), 1);
+        let compact = compact(&code);
+        assert!(
+            compact.contains("pubid:::std::option::Option<GroupId>"),
+            "{code}"
+        );
+        assert!(
+            compact.contains("pubapi_key:::std::option::Option<crate::Secret>"),
+            "{code}"
+        );
+        assert!(
+            compact.contains("::chrono::DateTime<::chrono::offset::Utc>"),
+            "{code}"
+        );
+        // A different check under the same name is refused, by name.
+        let error = generate(&with_get_group("^[0-9]+$")).unwrap_err();
+        assert!(error.contains("GroupId"), "{error}");
     }
 
     #[test]
