@@ -225,6 +225,27 @@ async fn a_create_refused_with_a_4xx_does_not_warn_of_a_migration() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_create_that_never_connected_does_not_warn_of_a_migration() {
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let mut command = cli();
+    command
+        .env("MONGODB_ATLAS_SOURCE_PASSWORD", PASSWORD)
+        .args(["create", "--base-url", &format!("http://127.0.0.1:{port}")])
+        .args(REQUEST)
+        .timeout(Duration::from_secs(120));
+    let output = tokio::task::spawn_blocking(move || command.output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(code(&output), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("could not talk to Atlas"), "{stderr}");
+    assert!(!stderr.contains("may have created"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn describe_and_its_get_alias_read_the_job() {
     let atlas = mock(Scenario::default().job_exists()).await;
     for command in ["describe", "get"] {

@@ -247,10 +247,12 @@ pub async fn create(args: CreateArgs) -> Result<u8, Failure> {
 /// A create that failed after Atlas may have acted on it says so: the client
 /// never sends it twice, and neither should the user without looking.
 fn create_failure(error: Error) -> Failure {
-    let refused_before_acting = matches!(
-        error,
-        Error::InvalidRequest { .. } | Error::Config(_) | Error::TokenRequest { .. }
-    ) || error.status().is_some_and(|s| s.is_client_error());
+    let refused_before_acting = match &error {
+        Error::InvalidRequest { .. } | Error::Config(_) | Error::TokenRequest { .. } => true,
+        // No connection was made: nothing reached Atlas.
+        Error::Transport { source } => source.is_connect(),
+        other => other.status().is_some_and(|s| s.is_client_error()),
+    };
     let mut failure = Failure::from(error);
     if !refused_before_acting {
         failure.message.push_str(
