@@ -31,6 +31,12 @@ impl Display {
     }
 
     pub fn show(&mut self, event: WaitEvent<'_>) {
+        // Once the live line was cleared (for a question), go on in lines.
+        if let Display::Live(bar) = self
+            && bar.is_finished()
+        {
+            *self = Display::Plain { last: None };
+        }
         match (self, event) {
             (Display::Live(bar), WaitEvent::Observed(seen)) => {
                 bar.set_message(output::state(&seen.job))
