@@ -7,7 +7,7 @@ use atlas_live_migration_tests::*;
 use httpmock::prelude::*;
 
 mod common;
-use common::{binary, cli};
+use common::{binary, cli, interrupt};
 
 const IDS: [&str; 4] = [
     "--group-id",
@@ -367,14 +367,7 @@ async fn ctrl_c_ends_watch_with_exit_code_130() {
     while server.requests() == 0 {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
-    let interrupted = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(interrupted.success());
-    let output = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
-        .await
-        .unwrap();
+    let output = interrupt(child).await;
     assert_eq!(output.status.code(), Some(130));
     assert!(String::from_utf8_lossy(&output.stderr).contains("interrupted"));
 }

@@ -12,7 +12,7 @@ use atlas_live_migration_api::mock::{
 use serde_json::Value;
 
 mod common;
-use common::{binary, cli};
+use common::{binary, cli, interrupt};
 
 const V2023: &str = "application/vnd.atlas.2023-01-01+json";
 const V2024: &str = "application/vnd.atlas.2024-05-30+json";
@@ -540,14 +540,7 @@ async fn an_interrupt_after_the_cutover_started_says_so() {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let interrupted = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(interrupted.success());
-    let output = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
-        .await
-        .unwrap();
+    let output = interrupt(child).await;
     assert_eq!(code(&output), Some(130));
     let stderr = text(&output.stderr);
     assert!(stderr.contains("after the cutover was started"), "{stderr}");

@@ -38,3 +38,15 @@ pub fn cli() -> Command {
         .env("MONGODB_ATLAS_PRIVATE_API_KEY", "private");
     command
 }
+
+/// Sends Ctrl-C (SIGINT) to the running CLI and waits for it to end.
+pub async fn interrupt(child: std::process::Child) -> std::process::Output {
+    let interrupted = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(interrupted.success());
+    tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap()
+}
