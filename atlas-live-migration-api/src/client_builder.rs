@@ -97,7 +97,9 @@ impl ClientBuilder {
         self
     }
 
-    /// The API version date sent in `Accept` (default: the spec's, 2023-01-01).
+    /// Pins the API version date sent in `Accept` for every operation
+    /// (default: each operation's own, `OPERATION_MEDIA_TYPES`). Bodies stay
+    /// in the version they were generated for (`Content-Type`).
     pub fn api_version(mut self, version: ApiVersion) -> Self {
         self.api_version = Some(version);
         self

@@ -249,7 +249,7 @@ fn from_record(record: &BufferedResponse) -> Error {
         Origin::OversizedBody => Error::InvalidResponse {
             status: record.status,
             problem: format!(
-                "the body is {} bytes, more than the {} this client reads for this endpoint",
+                "the body is {} bytes, more than the {} this client reads for an answer",
                 record
                     .headers
                     .get("content-length")
@@ -390,7 +390,10 @@ fn hint(status: StatusCode) -> &'static str {
             "Atlas does not redirect API calls and the client does not follow redirects, so \
              credentials never reach another host; check the base URL"
         }
-        404 => "Check the group (project) ID and the live migration ID",
+        404 => {
+            "Check the group (project) ID and the other IDs of the request (organization, live \
+             migration, validation)"
+        }
         429 => "Atlas rate-limited the calls and the retries ran out; wait, then try again",
         500..=599 => "Atlas or a proxy in front of it failed; try again later",
         _ => "",

@@ -39,7 +39,7 @@ impl fmt::Display for InvalidApiVersion {
 impl std::error::Error for InvalidApiVersion {}
 
 impl ApiVersion {
-    /// The version the spec declares (`2023-01-01`).
+    /// The newest version any operation is generated for (`SPEC_API_VERSION`).
     pub fn spec() -> Self {
         crate::SPEC_API_VERSION
             .parse()

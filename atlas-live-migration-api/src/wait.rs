@@ -177,6 +177,7 @@ enum Poll<'a, T> {
 }
 
 /// A value a poll returned, with when.
+#[derive(Clone)]
 struct Observed<T> {
     value: T,
     at: SystemTime,
@@ -244,16 +245,6 @@ impl From<Observed<LiveMigrationResponse>> for Observation {
             elapsed: observed.elapsed,
             poll: observed.poll,
         }
-    }
-}
-
-/// `Observed` as the public `Observation`, for reports (a copy of the job).
-fn observation(observed: &Observed<LiveMigrationResponse>) -> Observation {
-    Observation {
-        job: observed.value.clone(),
-        at: observed.at,
-        elapsed: observed.elapsed,
-        poll: observed.poll,
     }
 }
 
@@ -512,7 +503,10 @@ fn ended(seen: Observation) -> LifecycleOutcome {
 
 fn report_job(poll: Poll<'_, LiveMigrationResponse>, on_event: &mut impl FnMut(WaitEvent<'_>)) {
     match poll {
-        Poll::Answered(observed) => on_event(WaitEvent::Observed(&observation(observed))),
+        // A copy for the report: the loop keeps the original.
+        Poll::Answered(observed) => {
+            on_event(WaitEvent::Observed(&Observation::from(observed.clone())))
+        }
         Poll::Failed(error, elapsed) => on_event(WaitEvent::PollFailed { error, elapsed }),
     }
 }

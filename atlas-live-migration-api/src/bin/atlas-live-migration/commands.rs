@@ -70,10 +70,10 @@ async fn job_target(
 
 /// The 2024-05-30 request body from the flags (asking for the password if
 /// a user is named and no password was given).
-fn migration_body(request: &MigrationRequest) -> Result<LiveMigrationRequest20240530, Failure> {
-    let group_id = request.project.group_id.clone().ok_or_else(|| {
-        Failure::usage("set the project: --projectId ID, or MONGODB_ATLAS_PROJECT_ID".to_owned())
-    })?;
+fn migration_body(
+    request: &MigrationRequest,
+    group_id: &GroupId,
+) -> Result<LiveMigrationRequest20240530, Failure> {
     let password = match &request.source_username {
         Some(username) => Some(prompt::source_password(
             request.source_password.clone(),
@@ -146,8 +146,8 @@ fn validation_code(status: Option<&LiveImportValidationStatus>) -> u8 {
 }
 
 pub async fn validation_create(args: ValidationCreateArgs) -> Result<u8, Failure> {
-    let body = migration_body(&args.request)?;
-    let group_id = group(args.request.project)?;
+    let group_id = group(args.request.project.clone())?;
+    let body = migration_body(&args.request, &group_id)?;
     let client = crate::client(args.request.connection)?;
     let validation = client
         .validate_group_live_migrations()
@@ -228,8 +228,8 @@ pub async fn validation_describe(args: ValidationDescribeArgs) -> Result<u8, Fai
 }
 
 pub async fn create(args: CreateArgs) -> Result<u8, Failure> {
-    let body = migration_body(&args.request)?;
-    let group_id = group(args.request.project)?;
+    let group_id = group(args.request.project.clone())?;
+    let body = migration_body(&args.request, &group_id)?;
     let client = crate::client(args.request.connection)?;
     let job = client
         .create_group_live_migration()
