@@ -24,10 +24,12 @@
 //! 3. **Path parameters with an inline schema** get a component schema named
 //!    after the parameter (`groupId` -> `GroupId`), so each kind of ID is one
 //!    Rust type whatever the number of operations that take it.
-//! 4. **Patterns that accept every string** are dropped (see
-//!    [`accepts_every_string`]): they check nothing, and `regress` takes
-//!    quadratic time on them. Each is noted in the schema's description and
-//!    listed in `PATTERNS_ACCEPTING_EVERY_STRING`.
+//! 4. **Patterns that accept every string, or that typify would read in
+//!    another dialect,** are dropped: the first check nothing (and `regress`
+//!    takes quadratic time on them), the second (`\p{L}`, `\u{…}`) would be
+//!    compiled without the Unicode flag JSON Schema implies and reject real
+//!    values. Each is noted in the schema's description and listed in
+//!    `PATTERNS_ACCEPTING_EVERY_STRING` or `PATTERNS_NEEDING_UNICODE`.
 //! 5. **String enums stay decodable when Atlas adds a value.** Each one is a
 //!    component schema of its own (an inline one is moved to
 //!    `components/schemas` under the name typify would give it), so typify
@@ -97,10 +99,10 @@ fn generate_on_this_thread(spec_yaml: &str) -> Result<String, String> {
     mark_code_blocks_as_text(&mut document);
     let mut spec: OpenAPI = serde_json::from_value(document)
         .map_err(|e| format!("{SPEC_PATH} is not a valid OpenAPI 3.0 document: {e}"))?;
-    let pins = version_pins(&spec)?;
+    let pins = apply_kept_list(&mut spec)?;
     let media_types = choose_versions(&mut spec, &pins)?;
     name_path_parameter_schemas(&mut spec)?;
-    let unchecked_patterns = drop_patterns_accepting_every_string(&mut spec);
+    let unchecked_patterns = drop_unchecked_patterns(&mut spec);
     let open_enums = open_string_enums(&mut spec)?;
     let secrets = point_secrets_at_one_schema(&mut spec)?;
     let pattern_types = pattern_types(&spec);
@@ -276,24 +278,53 @@ fn each_operation(
     Ok(())
 }
 
-/// `operationId` (as the cut names it) -> pinned version date, from the
-/// kept list.
-fn version_pins(spec: &OpenAPI) -> Result<BTreeMap<String, String>, String> {
+/// Applies the kept list (`x-kept-operations`, written by `cargo xtask
+/// spec`): each operation, found by method and path, is generated under its
+/// pinned Rust name, whatever its official operationId is now. Returns the
+/// pinned API version of each, by (path, method).
+fn apply_kept_list(spec: &mut OpenAPI) -> Result<BTreeMap<(String, String), String>, String> {
     let mut pins = BTreeMap::new();
+    let mut names = BTreeMap::new();
     let Some(list) = spec.extensions.get("x-kept-operations") else {
         return Ok(pins);
     };
     for entry in list.as_array().into_iter().flatten() {
         let text = |key: &str| entry.get(key).and_then(|v| v.as_str());
-        if let (Some(id), Some(version)) = (text("rename").or(text("id")), text("version")) {
+        let (Some(operation), Some(rust_name)) = (text("operation"), text("rust-name")) else {
+            return Err(format!(
+                "{SPEC_PATH}: each x-kept-operations entry needs `operation: METHOD /path` and \
+                 `rust-name`; run `cargo xtask spec --from OFFICIAL_SPEC` to bring an older \
+                 kept list up to date"
+            ));
+        };
+        let Some((method, path)) = operation.split_once(' ') else {
+            return Err(format!(
+                "{SPEC_PATH}: x-kept-operations names {operation:?}, not `METHOD /path`"
+            ));
+        };
+        let key = (path.to_owned(), method.to_ascii_uppercase());
+        if let Some(version) = text("version") {
             if atlas_version_date(&format!("application/vnd.atlas.{version}+json")).is_none() {
                 return Err(format!(
-                    "{SPEC_PATH}: x-kept-operations pins {id} to {version:?}, which is not a \
-                     YYYY-MM-DD date"
+                    "{SPEC_PATH}: x-kept-operations pins {rust_name} to {version:?}, which is \
+                     not a YYYY-MM-DD date"
                 ));
             }
-            pins.insert(id.to_owned(), version.to_owned());
+            pins.insert(key.clone(), version.to_owned());
         }
+        names.insert(key, rust_name.to_owned());
+    }
+    each_operation(spec, |path, method, _, operation| {
+        if let Some(name) = names.remove(&(path.to_owned(), method.to_owned())) {
+            operation.operation_id = Some(name);
+        }
+        Ok(())
+    })?;
+    if let Some(((path, method), name)) = names.into_iter().next() {
+        return Err(format!(
+            "{SPEC_PATH}: x-kept-operations keeps {name} ({method} {path}), which the \
+             document does not have; cut it again with `cargo xtask spec`"
+        ));
     }
     Ok(pins)
 }
@@ -302,7 +333,7 @@ fn version_pins(spec: &OpenAPI) -> Result<BTreeMap<String, String>, String> {
 /// (snake case), the versioned media type it sends and accepts.
 fn choose_versions(
     spec: &mut OpenAPI,
-    pins: &BTreeMap<String, String>,
+    pins: &BTreeMap<(String, String), String>,
 ) -> Result<BTreeMap<String, String>, String> {
     let mut chosen = BTreeMap::new();
     each_operation(spec, |path, method, id, operation| {
@@ -336,7 +367,7 @@ fn choose_versions(
                 }
             }
         }
-        let version = match pins.get(id) {
+        let version = match pins.get(&(path.to_owned(), method.to_owned())) {
             Some(pin) if versions.contains_key(pin) => pin.clone(),
             Some(pin) => {
                 return Err(format!(
@@ -726,42 +757,212 @@ fn pattern_types(spec: &OpenAPI) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Adaptation 4: removes, from the component schemas and the schemas inside
-/// them, each string `pattern` that [`accepts_every_string`], noting it in
-/// the schema's description. Returns (where, pattern) for each one removed.
-fn drop_patterns_accepting_every_string(spec: &mut OpenAPI) -> Vec<(String, String)> {
-    fn drop(schema: &mut Schema, at: &str, dropped: &mut Vec<(String, String)>) {
+/// Patterns the generated types do not check, (where, pattern): those that
+/// match every string, and those whose meaning typify would change.
+#[derive(Default)]
+struct UncheckedPatterns {
+    every_string: Vec<(String, String)>,
+    unicode: Vec<(String, String)>,
+}
+
+/// Adaptation 4: removes each string `pattern` that checks nothing
+/// ([`accepts_every_string`]) or that typify would check with another
+/// meaning than the spec's ([`needs_unicode_semantics`]), from every schema
+/// of the document (components, parameters, bodies and responses, and the
+/// schemas inside them), noting it in the schema's description.
+fn drop_unchecked_patterns(spec: &mut OpenAPI) -> UncheckedPatterns {
+    let mut dropped = UncheckedPatterns::default();
+    for_each_inline_schema(spec, &mut |schema, at| {
         let SchemaKind::Type(Type::String(string)) = &mut schema.schema_kind else {
             return;
         };
-        if let Some(pattern) = string.pattern.take_if(|p| accepts_every_string(p)) {
-            let note = format!(
-                "The spec's pattern `{pattern}` matches every string, so values are not \
-                 checked against it."
-            );
-            let description = schema.schema_data.description.get_or_insert_default();
-            if !description.is_empty() {
-                description.push_str("\n\n");
+        let Some(pattern) = &string.pattern else {
+            return;
+        };
+        let (note, list) = if accepts_every_string(pattern) {
+            ("matches every string", &mut dropped.every_string)
+        } else if needs_unicode_semantics(pattern) {
+            (
+                "needs the Unicode semantics of JSON Schema patterns, which the generated \
+                 check would not have",
+                &mut dropped.unicode,
+            )
+        } else {
+            return;
+        };
+        let pattern = string.pattern.take().expect("matched above");
+        let note =
+            format!("The spec's pattern `{pattern}` {note}, so values are not checked against it.");
+        let description = schema.schema_data.description.get_or_insert_default();
+        if !description.is_empty() {
+            description.push_str("\n\n");
+        }
+        description.push_str(&note);
+        list.push((at.to_owned(), pattern));
+    });
+    dropped
+}
+
+/// Whether typify's check of `pattern` could mean something else than the
+/// spec. JSON Schema patterns are ECMA-262 regular expressions with Unicode
+/// semantics; typify compiles them with `regress::Regex::new`, without the
+/// `u` flag, and unwraps the result at run time. So a pattern is checked only
+/// when it compiles both ways and uses nothing whose meaning the flag
+/// changes: property escapes (`\p{L}` would be the letters `p{L}`),
+/// code-point escapes (`\u{…}`) and characters beyond the BMP.
+fn needs_unicode_semantics(pattern: &str) -> bool {
+    if regress::Regex::new(pattern).is_err()
+        || regress::Regex::with_flags(pattern, "u").is_err()
+        || pattern.chars().any(|c| u32::from(c) > 0xFFFF)
+    {
+        return true;
+    }
+    let mut chars = pattern.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            match chars.next() {
+                Some('p' | 'P') => return true,
+                Some('u') if chars.peek() == Some(&'{') => return true,
+                _ => {}
             }
-            description.push_str(&note);
-            dropped.push((at.to_owned(), pattern));
         }
     }
-    let mut dropped = Vec::new();
+    false
+}
+
+/// Visits every schema written in place (not a `$ref`) in the document,
+/// with a name for where it is: component schemas, parameters, request
+/// bodies and responses, and the schemas nested in each.
+fn for_each_inline_schema(spec: &mut OpenAPI, visit: &mut dyn FnMut(&mut Schema, &str)) {
+    fn nested(schema: &mut Schema, at: &str, visit: &mut dyn FnMut(&mut Schema, &str)) {
+        visit(schema, at);
+        let mut parts: Vec<(String, &mut ReferenceOr<Box<Schema>>)> = Vec::new();
+        match &mut schema.schema_kind {
+            SchemaKind::Type(Type::Object(object)) => {
+                for (name, property) in object.properties.iter_mut() {
+                    parts.push((format!("{at}.{name}"), property));
+                }
+                if let Some(openapiv3::AdditionalProperties::Schema(extra)) =
+                    &mut object.additional_properties
+                {
+                    // A `Box<ReferenceOr<Schema>>`: visited directly.
+                    if let ReferenceOr::Item(extra) = extra.as_mut() {
+                        nested(extra, &format!("{at}.*"), visit);
+                    }
+                }
+            }
+            SchemaKind::Type(Type::Array(array)) => {
+                if let Some(items) = &mut array.items {
+                    parts.push((format!("{at}[]"), items));
+                }
+            }
+            SchemaKind::AllOf { all_of: list }
+            | SchemaKind::OneOf { one_of: list }
+            | SchemaKind::AnyOf { any_of: list } => {
+                for (index, part) in list.iter_mut().enumerate() {
+                    if let ReferenceOr::Item(part) = part {
+                        nested(part, &format!("{at}/{index}"), visit);
+                    }
+                }
+            }
+            SchemaKind::Not { not } => {
+                if let ReferenceOr::Item(not) = not.as_mut() {
+                    nested(not, &format!("{at}!"), visit);
+                }
+            }
+            _ => {}
+        }
+        for (at, part) in parts {
+            if let ReferenceOr::Item(part) = part {
+                nested(part, &at, visit);
+            }
+        }
+    }
+    fn parameter(parameter: &mut Parameter, at: &str, visit: &mut dyn FnMut(&mut Schema, &str)) {
+        let (Parameter::Query {
+            parameter_data: data,
+            ..
+        }
+        | Parameter::Header {
+            parameter_data: data,
+            ..
+        }
+        | Parameter::Path {
+            parameter_data: data,
+            ..
+        }
+        | Parameter::Cookie {
+            parameter_data: data,
+            ..
+        }) = parameter;
+        let at = format!("{at} {}", data.name);
+        if let ParameterSchemaOrContent::Schema(ReferenceOr::Item(schema)) = &mut data.format {
+            nested(schema, &at, visit);
+        }
+    }
+    fn content(
+        content: &mut openapiv3::Content,
+        at: &str,
+        visit: &mut dyn FnMut(&mut Schema, &str),
+    ) {
+        for media in content.values_mut() {
+            if let Some(ReferenceOr::Item(schema)) = &mut media.schema {
+                nested(schema, at, visit);
+            }
+        }
+    }
+    fn operation(op: &mut Operation, at: &str, visit: &mut dyn FnMut(&mut Schema, &str)) {
+        for p in op.parameters.iter_mut() {
+            if let ReferenceOr::Item(p) = p {
+                parameter(p, at, visit);
+            }
+        }
+        if let Some(ReferenceOr::Item(body)) = &mut op.request_body {
+            content(&mut body.content, &format!("{at} body"), visit);
+        }
+        for (status, response) in op.responses.responses.iter_mut() {
+            if let ReferenceOr::Item(response) = response {
+                content(&mut response.content, &format!("{at} {status}"), visit);
+            }
+        }
+    }
     if let Some(components) = &mut spec.components {
         for (name, schema) in components.schemas.iter_mut() {
             if let ReferenceOr::Item(schema) = schema {
-                drop(schema, name, &mut dropped);
+                nested(schema, name, visit);
+            }
+        }
+        for (name, p) in components.parameters.iter_mut() {
+            if let ReferenceOr::Item(p) = p {
+                parameter(p, &format!("parameters/{name}"), visit);
+            }
+        }
+        for (name, body) in components.request_bodies.iter_mut() {
+            if let ReferenceOr::Item(body) = body {
+                content(&mut body.content, &format!("requestBodies/{name}"), visit);
+            }
+        }
+        for (name, response) in components.responses.iter_mut() {
+            if let ReferenceOr::Item(response) = response {
+                content(&mut response.content, &format!("responses/{name}"), visit);
             }
         }
     }
-    let _ = walk_component_schemas(spec, &mut |slot, at, _| {
-        if let ReferenceOr::Item(schema) = slot {
-            drop(schema, at, &mut dropped);
+    for (path, item) in spec.paths.paths.iter_mut() {
+        let ReferenceOr::Item(item) = item else {
+            continue;
+        };
+        for p in item.parameters.iter_mut() {
+            if let ReferenceOr::Item(p) = p {
+                parameter(p, path, visit);
+            }
         }
-        Ok(())
-    });
-    dropped
+        for (method, op) in operations_mut(item) {
+            if let Some(op) = op {
+                operation(op, &format!("{method} {path}"), visit);
+            }
+        }
+    }
 }
 
 /// Whether the ECMA-262 `pattern` (JSON Schema's dialect, which `regress`
@@ -862,7 +1063,7 @@ fn atlas_version_date(media_type: &str) -> Option<&str> {
 /// The plain tables appended to progenitor's output.
 fn tables(
     media_types: &BTreeMap<String, String>,
-    unchecked_patterns: &[(String, String)],
+    unchecked_patterns: &UncheckedPatterns,
     pattern_types: &[(String, String)],
 ) -> TokenStream {
     let newest = media_types
@@ -872,8 +1073,10 @@ fn tables(
         .unwrap_or("2023-01-01");
     let operations = media_types.keys();
     let media = media_types.values();
-    let places = unchecked_patterns.iter().map(|(at, _)| at);
-    let patterns = unchecked_patterns.iter().map(|(_, pattern)| pattern);
+    let places = unchecked_patterns.every_string.iter().map(|(at, _)| at);
+    let patterns = unchecked_patterns.every_string.iter().map(|(_, p)| p);
+    let unicode_places = unchecked_patterns.unicode.iter().map(|(at, _)| at);
+    let unicode_patterns = unchecked_patterns.unicode.iter().map(|(_, p)| p);
     let checked_types = pattern_types.iter().map(|(name, _)| name);
     let checked_patterns = pattern_types.iter().map(|(_, pattern)| pattern);
     quote! {
@@ -889,6 +1092,11 @@ fn tables(
         /// types therefore do not check: (schema, pattern).
         pub const PATTERNS_ACCEPTING_EVERY_STRING: &[(&str, &str)] = &[#((#places, #patterns)),*];
 
+        /// The spec's patterns that the generated types do not check because
+        /// typify would compile them without Unicode semantics (`\p{L}`,
+        /// `\u{…}`), so with another meaning: (where, pattern).
+        pub const PATTERNS_NEEDING_UNICODE: &[(&str, &str)] = &[#((#unicode_places, #unicode_patterns)),*];
+
         /// The named types whose values are checked against a pattern:
         /// (type, pattern).
         pub const PATTERN_TYPES: &[(&str, &str)] = &[#((#checked_types, #checked_patterns)),*];
@@ -897,7 +1105,7 @@ fn tables(
 
 #[cfg(test)]
 mod tests {
-    use super::{accepts_every_string, generate};
+    use super::{accepts_every_string, generate, needs_unicode_semantics};
 
     const SPEC: &str = include_str!("../openapi/atlas-live-migration.yaml");
 
@@ -941,24 +1149,18 @@ mod tests {
 
     #[test]
     fn a_pin_in_the_kept_list_chooses_the_version() {
-        let pinned = SPEC.replacen(
-            "- id: createGroupLiveMigration\n",
-            "- id: createGroupLiveMigration\n  version: '2023-01-01'\n",
-            1,
-        );
+        let pin = "  rust-name: create_group_live_migration\n  version: 2024-05-30\n";
+        assert!(SPEC.contains(pin));
+        let pinned = SPEC.replacen(pin, &pin.replace("2024-05-30", "2023-01-01"), 1);
         assert_ne!(pinned, SPEC);
         let code = compact(&generate(&pinned).unwrap());
         assert!(code.contains(
             "(\"create_group_live_migration\",\"application/vnd.atlas.2023-01-01+json\")"
         ));
-        let wrong = SPEC.replacen(
-            "- id: createGroupLiveMigration\n",
-            "- id: createGroupLiveMigration\n  version: '2022-01-01'\n",
-            1,
-        );
+        let wrong = SPEC.replacen(pin, &pin.replace("2024-05-30", "2022-01-01"), 1);
         let error = generate(&wrong).unwrap_err();
         assert!(
-            error.contains("createGroupLiveMigration") && error.contains("2022-01-01"),
+            error.contains("create_group_live_migration") && error.contains("2022-01-01"),
             "{error}"
         );
     }
@@ -982,7 +1184,10 @@ mod tests {
         );
         assert_ne!(form, SPEC);
         let error = generate(&form).unwrap_err();
-        assert!(error.contains("createOrgLiveMigrationLinkToken"), "{error}");
+        assert!(
+            error.contains("create_org_live_migration_link_token"),
+            "{error}"
+        );
         assert!(error.contains("text/csv"), "{error}");
         // A success answered in two schemas: progenitor panics (`assert!`).
         let two = SPEC.replacen(
@@ -994,34 +1199,18 @@ mod tests {
         assert_ne!(two, SPEC);
         let error = generate(&two).unwrap_err();
         assert!(
-            error.contains("deleteOrgLiveMigrationLinkTokens"),
+            error.contains("delete_org_live_migration_link_tokens"),
             "{error}"
         );
         assert!(error.contains("panic"), "{error}");
     }
 
-    /// An operation added to the cut, shaped as the official spec shapes
-    /// them: a `Group` schema whose inline `id` typify would also name
-    /// `GroupId`, a date-time, and a `format: password` string.
-    fn with_get_group(id_pattern: &str) -> String {
-        let operation = "paths:\n  /api/atlas/v2/groups/{groupId}:\n    get:\n      \
-            operationId: getGroup\n      parameters:\n        - $ref: '#/components/parameters/groupId'\n      \
-            responses:\n        '200':\n          description: OK\n          content:\n            \
-            application/vnd.atlas.2023-01-01+json:\n              schema:\n                \
-            $ref: '#/components/schemas/Group'\n";
-        let schema = format!(
-            "  schemas:\n    Group:\n      type: object\n      properties:\n        id:\n          \
-             type: string\n          readOnly: true\n          pattern: '{id_pattern}'\n        \
-             created:\n          type: string\n          format: date-time\n        \
-             apiKey:\n          type: string\n          format: password\n"
-        );
-        SPEC.replacen("paths:\n", operation, 1)
-            .replacen("  schemas:\n", &schema, 1)
-    }
-
+    /// `getGroup`, added with `cargo xtask spec --add getGroup`: its `Group`
+    /// schema has an inline `id` that typify would also name `GroupId`, and
+    /// a date-time.
     #[test]
     fn an_added_operation_generates_with_one_type_per_id() {
-        let code = generate(&with_get_group("^([a-f0-9]{24})$")).unwrap();
+        let code = generate(SPEC).unwrap();
         assert!(code.contains("pub fn get_group(&self)"), "{code}");
         assert_eq!(code.matches("pub struct GroupId(").count(), 1);
         let compact = compact(&code);
@@ -1030,16 +1219,56 @@ mod tests {
             "{code}"
         );
         assert!(
-            compact.contains("pubapi_key:::std::option::Option<crate::Secret>"),
-            "{code}"
-        );
-        assert!(
             compact.contains("::chrono::DateTime<::chrono::offset::Utc>"),
             "{code}"
         );
         // A different check under the same name is refused, by name.
-        let error = generate(&with_get_group("^[0-9]+$")).unwrap_err();
+        let group_id = "          example: 32b6e34b3d91647abb20e7b8\n          pattern: ^([a-f0-9]{24})$\n          readOnly: true\n          type: string\n        links:";
+        assert!(SPEC.contains(group_id));
+        let other = SPEC.replacen(
+            group_id,
+            &group_id.replace("^([a-f0-9]{24})$", "^[0-9]+$"),
+            1,
+        );
+        let error = generate(&other).unwrap_err();
         assert!(error.contains("GroupId"), "{error}");
+    }
+
+    #[test]
+    fn patterns_whose_meaning_needs_unicode_are_not_checked() {
+        let project_name = r"^[\p{L}\p{N}\-_.(),:&@+']{1,64}$";
+        assert!(needs_unicode_semantics(project_name));
+        // Why: without the flag typify compiles, `\p{L}` is the letters `p{L}`.
+        let as_typify_compiles = regress::Regex::new(project_name).unwrap();
+        let as_the_spec_means = regress::Regex::with_flags(project_name, "u").unwrap();
+        for name in ["Équipe-prod_(EU)", "sim-project"] {
+            assert!(as_typify_compiles.find(name).is_none(), "{name}");
+            assert!(as_the_spec_means.find(name).is_some(), "{name}");
+        }
+        assert!(as_typify_compiles.find("pL{N}").is_some());
+        for pattern in [
+            r"^\u{1F600}$",
+            "^\u{1F600}+$",
+            r"^\a$",
+            "^[a-z]+(?<x>y)\\k<x>$(",
+            r"^\P{Lu}$",
+        ] {
+            assert!(needs_unicode_semantics(pattern), "{pattern:?}");
+        }
+        for pattern in [
+            "^([a-f0-9]{24})$",
+            r"^\d{1,3}\.\w+$",
+            "^[A-Za-z0-9-]{1,23}$",
+            r"^\u00e9$",
+        ] {
+            assert!(!needs_unicode_semantics(pattern), "{pattern:?}");
+        }
+        let code = generate(SPEC).unwrap();
+        assert!(!code.contains(r#"Regex::new("^[\\p{L}"#), "{code}");
+        assert!(
+            compact(&code).contains(r#"("Group.name","^[\\p{L}\\p{N}"#),
+            "{code}"
+        );
     }
 
     #[test]

@@ -314,13 +314,18 @@ fn from_api_error(
         detail: api.detail,
         reason: api.reason,
         parameters: api.parameters,
-        fields: api
-            .bad_request_detail
-            .and_then(|detail| detail.0)
-            .map(|detail| detail.fields)
-            .unwrap_or_default(),
+        fields: field_violations(api.bad_request_detail),
         retry_after: crate::retry::retry_after(headers),
     }))
+}
+
+/// `badRequestDetail.fields`. Read through its JSON, which has not changed,
+/// rather than its generated type, which has: the spec made the detail
+/// nullable in 2026, so it is a wrapper of an `Option` from that revision on.
+fn field_violations(detail: Option<impl serde::Serialize>) -> Vec<FieldViolation> {
+    let json = detail.and_then(|detail| serde_json::to_value(detail).ok());
+    json.and_then(|mut json| serde_json::from_value(json.get_mut("fields")?.take()).ok())
+        .unwrap_or_default()
 }
 
 /// progenitor's messages: "conversion to `GroupId` for group_id failed" and

@@ -464,6 +464,64 @@ pub mod types {
             Default::default()
         }
     }
+    ///`Group`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct Group {
+        ///Quantity of MongoDB Cloud clusters deployed in this project.
+        #[serde(rename = "clusterCount")]
+        pub cluster_count: i64,
+        ///Date and time when MongoDB Cloud created this project. This parameter expresses its value in the ISO 8601 timestamp format in UTC.
+        pub created: ::chrono::DateTime<::chrono::offset::Utc>,
+        ///Unique 24-hexadecimal digit string that identifies the MongoDB Cloud project.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<GroupId>,
+        ///List of one or more Uniform Resource Locators (URLs) that point to API sub-resources, related API resources, or both. RFC 5988 outlines these relationships.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub links: ::std::vec::Vec<Link>,
+        /**Human-readable label that identifies the project included in the MongoDB Cloud organization.
+
+The spec's pattern `^[\p{L}\p{N}\-_.(),:&@+']{1,64}$` needs the Unicode semantics of JSON Schema patterns, which the generated check would not have, so values are not checked against it.*/
+        pub name: ::std::string::String,
+        ///Unique 24-hexadecimal digit string that identifies the MongoDB Cloud organization to which the project belongs.
+        #[serde(rename = "orgId")]
+        pub org_id: GroupOrgId,
+        /**Applies to Atlas for Government only.
+
+In Commercial Atlas, this field will be rejected in requests and missing in responses.
+
+This field sets restrictions on available regions in the project.
+
+`COMMERCIAL_FEDRAMP_REGIONS_ONLY`: Only allows deployments in FedRAMP Moderate regions.
+
+`GOV_REGIONS_ONLY`: Only allows deployments in GovCloud regions.*/
+        #[serde(
+            rename = "regionUsageRestrictions",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub region_usage_restrictions: ::std::option::Option<
+            crate::Open<crate::types::GroupRegionUsageRestrictions>,
+        >,
+        ///List that contains key-value pairs between 1 to 255 characters in length for tagging and categorizing the project.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub tags: ::std::vec::Vec<ResourceTag>,
+        ///Flag that indicates whether to create the project with default alert settings.
+        #[serde(
+            rename = "withDefaultAlertsSettings",
+            default = "defaults::default_bool::<true>"
+        )]
+        pub with_default_alerts_settings: bool,
+    }
+    impl Group {
+        pub fn builder() -> builder::Group {
+            Default::default()
+        }
+    }
     ///`GroupId`
     #[derive(
         ::serde::Serialize,
@@ -528,6 +586,146 @@ pub mod types {
                 .map_err(|e: self::error::ConversionError| {
                     <D::Error as ::serde::de::Error>::custom(e.to_string())
                 })
+        }
+    }
+    ///Unique 24-hexadecimal digit string that identifies the MongoDB Cloud organization to which the project belongs.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct GroupOrgId(::std::string::String);
+    impl ::std::ops::Deref for GroupOrgId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<GroupOrgId> for ::std::string::String {
+        fn from(value: GroupOrgId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for GroupOrgId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^([a-f0-9]{24})$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^([a-f0-9]{24})$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for GroupOrgId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for GroupOrgId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for GroupOrgId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /**Applies to Atlas for Government only.
+
+In Commercial Atlas, this field will be rejected in requests and missing in responses.
+
+This field sets restrictions on available regions in the project.
+
+`COMMERCIAL_FEDRAMP_REGIONS_ONLY`: Only allows deployments in FedRAMP Moderate regions.
+
+`GOV_REGIONS_ONLY`: Only allows deployments in GovCloud regions.*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    pub enum GroupRegionUsageRestrictions {
+        #[serde(rename = "COMMERCIAL_FEDRAMP_REGIONS_ONLY")]
+        CommercialFedrampRegionsOnly,
+        #[serde(rename = "GOV_REGIONS_ONLY")]
+        GovRegionsOnly,
+    }
+    impl ::std::fmt::Display for GroupRegionUsageRestrictions {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::CommercialFedrampRegionsOnly => {
+                    f.write_str("COMMERCIAL_FEDRAMP_REGIONS_ONLY")
+                }
+                Self::GovRegionsOnly => f.write_str("GOV_REGIONS_ONLY"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for GroupRegionUsageRestrictions {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "COMMERCIAL_FEDRAMP_REGIONS_ONLY" => {
+                    Ok(Self::CommercialFedrampRegionsOnly)
+                }
+                "GOV_REGIONS_ONLY" => Ok(Self::GovRegionsOnly),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for GroupRegionUsageRestrictions {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for GroupRegionUsageRestrictions {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::default::Default for GroupRegionUsageRestrictions {
+        fn default() -> Self {
+            GroupRegionUsageRestrictions::CommercialFedrampRegionsOnly
         }
     }
     ///`Link`
@@ -1614,6 +1812,159 @@ pub mod types {
                 })
         }
     }
+    ///Key-value pair that tags and categorizes a MongoDB Cloud organization, project, or cluster. For example, `environment : production`.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct ResourceTag {
+        ///Constant that defines the set of the tag. For example, `environment` in the `environment : production` tag.
+        pub key: ResourceTagKey,
+        ///Variable that belongs to the set of the tag. For example, `production` in the `environment : production` tag.
+        pub value: ResourceTagValue,
+    }
+    impl ResourceTag {
+        pub fn builder() -> builder::ResourceTag {
+            Default::default()
+        }
+    }
+    ///Constant that defines the set of the tag. For example, `environment` in the `environment : production` tag.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ResourceTagKey(::std::string::String);
+    impl ::std::ops::Deref for ResourceTagKey {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ResourceTagKey> for ::std::string::String {
+        fn from(value: ResourceTagKey) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ResourceTagKey {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 255usize {
+                return Err("longer than 255 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ResourceTagKey {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ResourceTagKey {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ResourceTagKey {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Variable that belongs to the set of the tag. For example, `production` in the `environment : production` tag.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ResourceTagValue(::std::string::String);
+    impl ::std::ops::Deref for ResourceTagValue {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ResourceTagValue> for ::std::string::String {
+        fn from(value: ResourceTagValue) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ResourceTagValue {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 255usize {
+                return Err("longer than 255 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ResourceTagValue {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ResourceTagValue {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ResourceTagValue {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///Sharding configuration for a collection to be sharded on the destination cluster.
     #[derive(
         ::serde::Deserialize,
@@ -2582,6 +2933,206 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        pub struct Group {
+            cluster_count: ::std::result::Result<i64, ::std::string::String>,
+            created: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<
+                ::std::option::Option<super::GroupId>,
+                ::std::string::String,
+            >,
+            links: ::std::result::Result<
+                ::std::vec::Vec<super::Link>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+            org_id: ::std::result::Result<super::GroupOrgId, ::std::string::String>,
+            region_usage_restrictions: ::std::result::Result<
+                ::std::option::Option<
+                    crate::Open<crate::types::GroupRegionUsageRestrictions>,
+                >,
+                ::std::string::String,
+            >,
+            tags: ::std::result::Result<
+                ::std::vec::Vec<super::ResourceTag>,
+                ::std::string::String,
+            >,
+            with_default_alerts_settings: ::std::result::Result<
+                bool,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for Group {
+            fn default() -> Self {
+                Self {
+                    cluster_count: Err(
+                        "no value supplied for cluster_count".to_string(),
+                    ),
+                    created: Err("no value supplied for created".to_string()),
+                    id: Ok(Default::default()),
+                    links: Ok(Default::default()),
+                    name: Err("no value supplied for name".to_string()),
+                    org_id: Err("no value supplied for org_id".to_string()),
+                    region_usage_restrictions: Ok(Default::default()),
+                    tags: Ok(Default::default()),
+                    with_default_alerts_settings: Ok(
+                        super::defaults::default_bool::<true>(),
+                    ),
+                }
+            }
+        }
+        impl Group {
+            pub fn cluster_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.cluster_count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for cluster_count: {e}")
+                    });
+                self
+            }
+            pub fn created<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::GroupId>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn links<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::Link>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.links = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for links: {e}")
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn org_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::GroupOrgId>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.org_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for org_id: {e}")
+                    });
+                self
+            }
+            pub fn region_usage_restrictions<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        crate::Open<crate::types::GroupRegionUsageRestrictions>,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.region_usage_restrictions = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for region_usage_restrictions: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn tags<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::ResourceTag>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.tags = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for tags: {e}")
+                    });
+                self
+            }
+            pub fn with_default_alerts_settings<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.with_default_alerts_settings = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for with_default_alerts_settings: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<Group> for super::Group {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: Group,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    cluster_count: value.cluster_count?,
+                    created: value.created?,
+                    id: value.id?,
+                    links: value.links?,
+                    name: value.name?,
+                    org_id: value.org_id?,
+                    region_usage_restrictions: value.region_usage_restrictions?,
+                    tags: value.tags?,
+                    with_default_alerts_settings: value.with_default_alerts_settings?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::Group> for Group {
+            fn from(value: super::Group) -> Self {
+                Self {
+                    cluster_count: Ok(value.cluster_count),
+                    created: Ok(value.created),
+                    id: Ok(value.id),
+                    links: Ok(value.links),
+                    name: Ok(value.name),
+                    org_id: Ok(value.org_id),
+                    region_usage_restrictions: Ok(value.region_usage_restrictions),
+                    tags: Ok(value.tags),
+                    with_default_alerts_settings: Ok(value.with_default_alerts_settings),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct Link {
             href: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -3331,6 +3882,64 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        pub struct ResourceTag {
+            key: ::std::result::Result<super::ResourceTagKey, ::std::string::String>,
+            value: ::std::result::Result<super::ResourceTagValue, ::std::string::String>,
+        }
+        impl ::std::default::Default for ResourceTag {
+            fn default() -> Self {
+                Self {
+                    key: Err("no value supplied for key".to_string()),
+                    value: Err("no value supplied for value".to_string()),
+                }
+            }
+        }
+        impl ResourceTag {
+            pub fn key<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ResourceTagKey>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.key = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for key: {e}")
+                    });
+                self
+            }
+            pub fn value<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ResourceTagValue>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.value = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for value: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ResourceTag> for super::ResourceTag {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ResourceTag,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    key: value.key?,
+                    value: value.value?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ResourceTag> for ResourceTag {
+            fn from(value: super::ResourceTag) -> Self {
+                Self {
+                    key: Ok(value.key),
+                    value: Ok(value.value),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct ShardEntry {
             collection: ::std::result::Result<
                 ::std::string::String,
@@ -3789,6 +4398,12 @@ pub mod types {
             }
         }
     }
+    /// Generation of default values for serde.
+    pub mod defaults {
+        pub(super) fn default_bool<const V: bool>() -> bool {
+            V
+        }
+    }
     /// Error types.
     pub mod error {
         /// Error from a `TryFrom` or `FromStr` implementation.
@@ -3915,6 +4530,29 @@ const _: () = {
     {}
 };
 impl Client {
+    /**Return One Project
+
+Returns details about the specified project. Projects group clusters into logical collections that support an application environment, workload, or both. Each project can have its own users, teams, security, tags, and alert settings.
+
+Sends a `GET` request to `/api/atlas/v2/groups/{groupId}`
+
+Arguments:
+- `group_id`: Unique 24-hexadecimal digit string that identifies your project. Use the [/groups](#tag/Projects/operation/listProjects) endpoint to retrieve all projects to which the authenticated user has access.
+
+**NOTE**: Groups and projects are synonymous terms. Your group id is the same as your project id. For existing groups, your group/project id remains the same. The resource and corresponding endpoints use the term groups.
+- `envelope`: Flag that indicates whether Application wraps the response in an `envelope` JSON object. Some API clients cannot access the HTTP response headers or status code. To remediate this, set envelope=true in the query. Endpoints that return a list of results use the results object as an envelope. Application adds the status parameter to the response body.
+- `pretty`: Flag that indicates whether the response body should be in the prettyprint format.
+```ignore
+let response = client.get_group()
+    .group_id(group_id)
+    .envelope(envelope)
+    .pretty(pretty)
+    .send()
+    .await;
+```*/
+    pub fn get_group(&self) -> builder::GetGroup<'_> {
+        builder::GetGroup::new(self)
+    }
     /**Create One Migration for One Local Managed Cluster to MongoDB Atlas
 
 Migrate one cluster that Cloud or Ops Manager manages to MongoDB Atlas.
@@ -4129,6 +4767,141 @@ pub mod builder {
         encode_path, ByteStream, ClientInfo, ClientHooks, Error, OperationInfo,
         RequestBuilderExt, ResponseValue,
     };
+    /**Builder for [`Client::get_group`]
+
+[`Client::get_group`]: super::Client::get_group*/
+    #[derive(Debug, Clone)]
+    pub struct GetGroup<'a> {
+        client: &'a super::Client,
+        group_id: Result<types::GroupId, String>,
+        envelope: Result<Option<bool>, String>,
+        pretty: Result<Option<bool>, String>,
+    }
+    impl<'a> GetGroup<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                group_id: Err("group_id was not initialized".to_string()),
+                envelope: Ok(None),
+                pretty: Ok(None),
+            }
+        }
+        pub fn group_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::GroupId>,
+        {
+            self.group_id = value
+                .try_into()
+                .map_err(|_| "conversion to `GroupId` for group_id failed".to_string());
+            self
+        }
+        pub fn envelope<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.envelope = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `bool` for envelope failed".to_string());
+            self
+        }
+        pub fn pretty<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.pretty = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `bool` for pretty failed".to_string());
+            self
+        }
+        ///Sends a `GET` request to `/api/atlas/v2/groups/{groupId}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::Group>, Error<types::ApiError>> {
+            let Self { client, group_id, envelope, pretty } = self;
+            let group_id = group_id.map_err(Error::InvalidRequest)?;
+            let envelope = envelope.map_err(Error::InvalidRequest)?;
+            let pretty = pretty.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/atlas/v2/groups/{}", client.baseurl, encode_path(& group_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("envelope", &envelope))
+                .query(&progenitor_client::QueryParam::new("pretty", &pretty))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_group",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
     /**Builder for [`Client::create_group_live_migration`]
 
 [`Client::create_group_live_migration`]: super::Client::create_group_live_migration*/
@@ -5349,6 +6122,7 @@ pub const OPERATION_MEDIA_TYPES: &[(&str, &str)] = &[
     ("create_org_live_migration_link_token", "application/vnd.atlas.2023-01-01+json"),
     ("cutover_group_live_migration", "application/vnd.atlas.2023-01-01+json"),
     ("delete_org_live_migration_link_tokens", "application/vnd.atlas.2023-01-01+json"),
+    ("get_group", "application/vnd.atlas.2023-01-01+json"),
     (
         "get_group_live_migration_validate_status",
         "application/vnd.atlas.2023-01-01+json",
@@ -5364,9 +6138,15 @@ pub const OPERATION_MEDIA_TYPES: &[(&str, &str)] = &[
 /// types therefore do not check: (schema, pattern).
 pub const PATTERNS_ACCEPTING_EVERY_STRING: &[(&str, &str)] = &[
     (
-        "LiveMigrationResponseMigrationHostsItem",
+        "LiveMigrationResponse.migrationHosts[]",
         "^([0-9]{1,3}\\.){3}[0-9]{1,3}|([0-9a-f]{1,4}:){7}([0-9a-f]{1,4})|(([a-z0-9]+\\.){1,10}[a-z]+)?$",
     ),
+];
+/// The spec's patterns that the generated types do not check because
+/// typify would compile them without Unicode semantics (`\p{L}`,
+/// `\u{…}`), so with another meaning: (where, pattern).
+pub const PATTERNS_NEEDING_UNICODE: &[(&str, &str)] = &[
+    ("Group.name", "^[\\p{L}\\p{N}\\-_.(),:&@+']{1,64}$"),
 ];
 /// The named types whose values are checked against a pattern:
 /// (type, pattern).

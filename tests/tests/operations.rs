@@ -359,3 +359,59 @@ async fn an_invalid_org_id_is_refused_before_the_network() {
     assert!(message.contains("nothing was sent"), "{message}");
     any.assert_calls_async(0).await;
 }
+
+/// `getGroup`, added with `cargo xtask spec --add getGroup`: a project whose
+/// name the spec's pattern (`^[\p{L}\p{N}\-_.(),:&@+']{1,64}$`) accepts only
+/// with Unicode semantics. typify would compile it without them, where
+/// `\p{L}` is the letters `p{L}`; the pattern is left unchecked instead, so
+/// the real name decodes. Every field of the official `Group` schema is sent,
+/// with an enum value the spec does not list.
+#[tokio::test]
+async fn an_added_get_group_decodes_a_project_with_a_non_ascii_name() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path(format!("/api/atlas/v2/groups/{GROUP_ID}"))
+                .header("accept", V2023);
+            then.status(200)
+                .header("content-type", V2023)
+                .json_body(json!({
+                    "clusterCount": 3,
+                    "created": "2026-11-30T09:15:00Z",
+                    "id": GROUP_ID,
+                    "links": [{"href": "https://cloud.mongodb.com/api/atlas", "rel": "self"}],
+                    "name": "Équipe-prod_(EU)",
+                    "orgId": ORG_ID,
+                    "regionUsageRestrictions": "SOME_FUTURE_RESTRICTION",
+                    "tags": [{"key": "équipe", "value": "données"}],
+                    "withDefaultAlertsSettings": true
+                }));
+        })
+        .await;
+
+    let project = client(&server)
+        .get_group()
+        .group_id(GROUP_ID)
+        .send()
+        .checked()
+        .await
+        .unwrap()
+        .into_inner();
+
+    assert_eq!(project.name, "Équipe-prod_(EU)");
+    assert_eq!(project.cluster_count, 3);
+    assert_eq!(project.id.as_ref().map(|id| id.as_str()), Some(GROUP_ID));
+    assert_eq!(project.tags[0].value.as_str(), "données");
+    assert!(matches!(
+        project.region_usage_restrictions,
+        Some(Open::Unknown(ref value)) if value == "SOME_FUTURE_RESTRICTION"
+    ));
+    mock.assert_async().await;
+    // The check is not made, and the reason is on record.
+    assert!(
+        atlas_live_migration_api::PATTERNS_NEEDING_UNICODE
+            .iter()
+            .any(|(at, pattern)| *at == "Group.name" && pattern.contains(r"\p{L}"))
+    );
+}

@@ -1,7 +1,8 @@
 //! Workspace tasks:
 //!
-//! - `cargo xtask spec --from PATH [--add OPERATION_ID]… [--check]` cuts
-//!   `openapi/atlas-live-migration.yaml` from the official Atlas spec;
+//! - `cargo xtask spec --from PATH [--add OPERATION]… [--upgrade NAME]… [--check]`
+//!   cuts `openapi/atlas-live-migration.yaml` from the official Atlas spec
+//!   and prints what changed for the kept operations;
 //! - `cargo xtask codegen [--check]` regenerates the client from it with the
 //!   same generation function as `atlas-live-migration-api/build.rs` (the
 //!   file is compiled into both).
@@ -13,6 +14,8 @@ use clap::{Parser, Subcommand};
 
 #[path = "../../atlas-live-migration-api/codegen.rs"]
 mod codegen;
+#[cfg(test)]
+mod history;
 mod spec;
 
 #[derive(Parser)]
@@ -32,19 +35,30 @@ enum Task {
         check: bool,
     },
     /// Cut openapi/atlas-live-migration.yaml from the official Atlas Admin API
-    /// v2 spec: the kept operations and everything they reference.
+    /// v2 spec: the kept operations and everything they reference. Prints a
+    /// report of what changed for them, for a changelog.
     Spec {
         /// The official spec, YAML, plain or gzip-compressed (.gz).
         #[arg(long, value_name = "PATH")]
         from: PathBuf,
-        /// Keep this operation too (its official operationId); it stays in
-        /// the kept list. Repeatable.
-        #[arg(long, value_name = "OPERATION_ID")]
+        /// Keep this operation too: an official operationId, an
+        /// x-xgen-operation-id-override, or 'METHOD /path'. Its Rust name
+        /// (today's operationId) and API version (the newest not sunset) are
+        /// pinned in the kept list. Repeatable.
+        #[arg(long, value_name = "OPERATION")]
         add: Vec<String>,
-        /// Write nothing; print a unified diff and fail if the committed
-        /// transcription differs from the cut of PATH.
+        /// Move a kept operation to the newest API version that is not
+        /// sunset (a spec update never does it by itself). Names it by Rust
+        /// name, operationId or 'METHOD /path'. Repeatable.
+        #[arg(long, value_name = "NAME")]
+        upgrade: Vec<String>,
+        /// Write nothing; print the report and a unified diff, and fail if
+        /// the committed transcription differs from the cut of PATH.
         #[arg(long)]
         check: bool,
+        /// Write the report to this file too (Markdown).
+        #[arg(long, value_name = "PATH")]
+        report: Option<PathBuf>,
     },
 }
 
@@ -52,7 +66,13 @@ fn main() -> ExitCode {
     let root = workspace_root();
     let outcome = match Cli::parse().task {
         Task::Codegen { check } => run_codegen(&root, check),
-        Task::Spec { from, add, check } => run_spec(&root, &from, &add, check),
+        Task::Spec {
+            from,
+            add,
+            upgrade,
+            check,
+            report,
+        } => run_spec(&root, &from, &add, &upgrade, check, report.as_deref()),
     };
     match outcome {
         Ok(code) => code,
@@ -112,21 +132,71 @@ fn run_codegen(root: &Path, check: bool) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn run_spec(root: &Path, from: &Path, add: &[String], check: bool) -> Result<ExitCode, String> {
+fn run_spec(
+    root: &Path,
+    from: &Path,
+    add: &[String],
+    upgrade: &[String],
+    check: bool,
+    report_path: Option<&Path>,
+) -> Result<ExitCode, String> {
     let target = root.join(codegen::SPEC_PATH);
     let committed = std::fs::read_to_string(&target).unwrap_or_default();
-    let mut kept = spec::kept_list(&committed)?;
-    for id in add {
-        if !kept.iter().any(|k| &k.id == id) {
-            kept.push(spec::Kept {
-                id: id.clone(),
-                rename: None,
-                version: None,
-            });
+    let committed_kept = spec::kept::read(&committed)?;
+    let source = from.to_string_lossy();
+    let (official, digest) = spec::read_official(from)?;
+    let official_doc: serde_norway::Value = serde_norway::from_str(&official)
+        .map_err(|e| format!("{} is not a YAML document: {e}", from.display()))?;
+    let all = spec::operations(&official_doc);
+
+    let mut kept = committed_kept.clone();
+    for selector in add {
+        let operation = spec::kept::find(&all, selector, &source)?;
+        if !kept.iter().any(|k| k.key() == operation.key()) {
+            kept.push(spec::kept::Kept::new(&official_doc, operation));
         }
     }
-    let (official, digest) = spec::read_official(from)?;
-    let cut = spec::cut(&official, &kept, &from.to_string_lossy(), &digest)?;
+    for selector in upgrade {
+        let entry = spec::kept::find_kept(&mut kept, &official_doc, selector, &source)?;
+        let operation = all
+            .iter()
+            .find(|o| o.key() == entry.key())
+            .ok_or_else(|| format!("{} is not in {}", entry.key(), from.display()))?;
+        entry.version = spec::kept::Kept::new(&official_doc, operation).version;
+    }
+    drop(all);
+
+    let (cut, new_kept) = match spec::cut::cut(&official, &kept, &source, &digest) {
+        Ok(cut) => cut,
+        Err(problem) => {
+            let renames = spec::report::renames(&kept, &official_doc);
+            println!(
+                "{}",
+                renames.render(
+                    "the committed cut",
+                    &format!("{} (not cut)", spec::cut::file_name(&source))
+                )
+            );
+            return Err(problem);
+        }
+    };
+    let committed_doc: serde_norway::Value =
+        serde_norway::from_str(&committed).unwrap_or(serde_norway::Value::Null);
+    let cut_doc: serde_norway::Value =
+        serde_norway::from_str(&cut).map_err(|e| format!("the cut does not read back: {e}"))?;
+    let report = spec::report::compare(&committed_doc, &committed_kept, &cut_doc, &new_kept);
+    let from_name = committed_doc
+        .get(spec::cut::SOURCE_KEY)
+        .and_then(|r| r.get("file"))
+        .and_then(serde_norway::Value::as_str)
+        .unwrap_or("(no committed cut)");
+    let rendered = report.render(from_name, &spec::cut::file_name(&source));
+    println!("{rendered}");
+    if let Some(path) = report_path {
+        std::fs::write(path, &rendered)
+            .map_err(|e| format!("cannot write the report {}: {e}", path.display()))?;
+    }
+
     if cut == committed {
         println!(
             "{} is up to date with {}",

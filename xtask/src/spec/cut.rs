@@ -1,103 +1,91 @@
-//! `cargo xtask spec`: cuts the transcription in `openapi/` from the official
-//! Atlas Admin API v2 spec.
-//!
-//! The cut keeps the operations named in the transcription's own kept list
-//! (`x-kept-operations`, at the top of the file), everything they reach
-//! through `$ref` (parameters, headers, responses, request bodies, schemas),
-//! the security schemes they name, and the tags they use. Nothing else is
-//! changed, except an operation's `operationId` where the kept list renames
-//! it. The output is deterministic: the official document's order is kept,
-//! so the same input gives the same bytes.
+//! The cut: the operations of the kept list (`x-kept-operations`, at the top
+//! of the transcription), everything they reach through `$ref` (parameters,
+//! headers, responses, request bodies, schemas), the security schemes they
+//! name, and the tags they use. The official text is not changed: Rust names
+//! and version pins live in the kept list, which the generator reads. The
+//! output is deterministic: the official document's order is kept, so the
+//! same input gives the same bytes.
 
 use std::collections::BTreeSet;
-use std::io::Read;
 use std::path::Path;
 
 use serde_norway::{Mapping, Value};
-use sha2::{Digest, Sha256};
 
-/// The HTTP methods of an OpenAPI path item.
-const METHODS: &[&str] = &[
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
-/// The key of the kept list in the transcription.
-pub const KEPT_KEY: &str = "x-kept-operations";
+use super::kept::{self, KEPT_KEY, Kept};
+use super::{METHODS, operations, versions};
+
 /// The key of the record of where the cut came from.
 pub const SOURCE_KEY: &str = "x-cut-from";
 
-/// One kept operation: its official id, the id this crate gives it, and the
-/// API version to generate when not the newest that is not sunset.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Kept {
-    pub id: String,
-    pub rename: Option<String>,
-    pub version: Option<String>,
-}
-
-/// Reads the official spec: YAML text, plain or gzip-compressed (by content,
-/// not by name). Returns the text and the SHA-256 of it, hex.
-pub fn read_official(path: &Path) -> Result<(String, String), String> {
-    let bytes =
-        std::fs::read(path).map_err(|e| format!("cannot read the spec {}: {e}", path.display()))?;
-    let text = if bytes.starts_with(&[0x1f, 0x8b]) {
-        let mut text = String::new();
-        flate2::read::GzDecoder::new(&bytes[..])
-            .read_to_string(&mut text)
-            .map_err(|e| format!("{} is not a readable gzip file: {e}", path.display()))?;
-        text
-    } else {
-        String::from_utf8(bytes).map_err(|_| format!("{} is not UTF-8 text", path.display()))?
-    };
-    let digest = Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    Ok((text, digest))
-}
-
-/// The kept list of a transcription (empty when it has none).
-pub fn kept_list(transcription: &str) -> Result<Vec<Kept>, String> {
-    let doc: Value = serde_norway::from_str(transcription)
-        .map_err(|e| format!("the transcription is not YAML: {e}"))?;
-    let Some(list) = doc.get(KEPT_KEY) else {
-        return Ok(Vec::new());
-    };
-    let entries = list
-        .as_sequence()
-        .ok_or_else(|| format!("{KEPT_KEY} must be a list"))?;
-    entries
-        .iter()
-        .map(|entry| {
-            let text = |key: &str| entry.get(key).and_then(Value::as_str).map(str::to_owned);
-            let id = text("id").ok_or_else(|| {
-                format!("each entry of {KEPT_KEY} needs an `id` (the official operationId)")
-            })?;
-            Ok(Kept {
-                id,
-                rename: text("rename"),
-                version: text("version"),
-            })
-        })
-        .collect()
-}
-
 /// Cuts `official` down to the `kept` operations. `source` names the file
 /// (its base name goes into the record) and `digest` is its SHA-256.
-pub fn cut(official: &str, kept: &[Kept], source: &str, digest: &str) -> Result<String, String> {
+///
+/// Each kept operation is found by method and path. Its `operationId` in the
+/// kept list is brought up to date (the Rust name stays); a kept operation
+/// without a version is pinned to the newest that is not sunset. An
+/// operation the spec lacks, or a pinned version it does not offer, is an
+/// error that names the operation, what is missing and what there is.
+pub fn cut(
+    official: &str,
+    kept: &[Kept],
+    source: &str,
+    digest: &str,
+) -> Result<(String, Vec<Kept>), String> {
     if kept.is_empty() {
         return Err(format!(
             "the kept list is empty: name the operations with --add OPERATION_ID \
              (it is kept in the transcription's {KEPT_KEY})"
         ));
     }
+    kept::check_unique(kept)?;
     let doc: Value = serde_norway::from_str(official)
         .map_err(|e| format!("{source} is not a YAML document: {e}"))?;
+    let name = file_name(source);
+    let all = operations(&doc);
+    let mut updated = Vec::new();
+    let mut problems = Vec::new();
+    for entry in kept {
+        let Some(operation) = all
+            .iter()
+            .find(|o| o.method == entry.method && o.path == entry.path)
+        else {
+            problems.push(missing_operation(entry, &all, &name));
+            continue;
+        };
+        let offered = versions(&doc, operation.value);
+        let mut entry = Kept {
+            operation_id: operation.operation_id().to_owned(),
+            ..entry.clone()
+        };
+        match &entry.version {
+            Some(pin) if !offered.contains_key(pin) => {
+                problems.push(format!(
+                    "{} ({}) is pinned to API version {pin}, which {name} does not offer; it \
+                     offers {}. Cut from a spec that has {pin}, or move to another version \
+                     with --upgrade {}",
+                    entry.rust_name,
+                    entry.key(),
+                    if offered.is_empty() {
+                        "no versioned media type".to_owned()
+                    } else {
+                        offered.keys().cloned().collect::<Vec<_>>().join(", ")
+                    },
+                    entry.rust_name,
+                ));
+            }
+            Some(_) => {}
+            None => entry.version = super::default_version(&offered),
+        }
+        updated.push(entry);
+    }
+    if !problems.is_empty() {
+        return Err(problems.join("\n"));
+    }
+
     let paths = doc
         .get("paths")
         .and_then(Value::as_mapping)
         .ok_or_else(|| format!("{source} has no `paths`"))?;
-
-    let mut found = BTreeSet::new();
     let mut kept_paths = Mapping::new();
     for (path, item) in paths {
         let Some(item) = item.as_mapping() else {
@@ -111,50 +99,26 @@ pub fn cut(official: &str, kept: &[Kept], source: &str, digest: &str) -> Result<
                 kept_item.insert(key.clone(), value.clone());
                 continue;
             }
-            let id = value
-                .get("operationId")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
-            let Some(entry) = kept.iter().find(|k| k.id == id) else {
-                continue;
-            };
-            found.insert(id.to_owned());
-            let mut operation = value.clone();
-            if let Some(rename) = &entry.rename
-                && let Some(map) = operation.as_mapping_mut()
-            {
-                map.insert("operationId".into(), rename.as_str().into());
+            let wanted = updated.iter().any(|k| {
+                k.method.eq_ignore_ascii_case(method) && Some(k.path.as_str()) == path.as_str()
+            });
+            if wanted {
+                kept_item.insert(key.clone(), value.clone());
+                any = true;
             }
-            kept_item.insert(key.clone(), operation);
-            any = true;
         }
         if any {
             kept_paths.insert(path.clone(), Value::Mapping(kept_item));
         }
-    }
-    let missing: Vec<_> = kept
-        .iter()
-        .filter(|k| !found.contains(&k.id))
-        .map(|k| k.id.as_str())
-        .collect();
-    if !missing.is_empty() {
-        return Err(format!(
-            "{source} has no operation {}; check the spelling (operationIds are \
-             case-sensitive) or whether Atlas renamed it",
-            missing.join(", ")
-        ));
     }
 
     let components = doc.get("components").and_then(Value::as_mapping);
     let reached = closure(&Value::Mapping(kept_paths.clone()), components)?;
 
     let mut out = Mapping::new();
-    out.insert(
-        KEPT_KEY.into(),
-        Value::Sequence(kept.iter().map(kept_entry).collect()),
-    );
+    out.insert(KEPT_KEY.into(), kept::to_value(&updated));
     let mut record = Mapping::new();
-    record.insert("file".into(), file_name(source).into());
+    record.insert("file".into(), name.as_str().into());
     record.insert("sha256".into(), digest.into());
     if let Some(sha) = doc.get("info").and_then(|i| i.get("x-xgen-sha")) {
         record.insert("x-xgen-sha".into(), sha.clone());
@@ -212,38 +176,57 @@ pub fn cut(official: &str, kept: &[Kept], source: &str, digest: &str) -> Result<
 
     let body = serde_norway::to_string(&Value::Mapping(out))
         .map_err(|e| format!("cannot write the transcription: {e}"))?;
-    Ok(format!("{}{body}", header(source)))
+    Ok((format!("{}{body}", header(&name)), updated))
 }
 
-fn header(source: &str) -> String {
+/// Why a kept operation is not in the spec, and where to look instead.
+fn missing_operation(entry: &Kept, all: &[super::Operation<'_>], name: &str) -> String {
+    let mut message = format!(
+        "{} ({}, operationId {} at the last cut) is not in {name}",
+        entry.rust_name,
+        entry.key(),
+        entry.operation_id
+    );
+    if let Some(moved) = all.iter().find(|o| o.operation_id() == entry.operation_id) {
+        message.push_str(&format!(
+            "; {name} has operationId {} at {}: if Atlas moved it, edit `operation:` in {KEPT_KEY}",
+            entry.operation_id,
+            moved.key()
+        ));
+    } else {
+        let methods: Vec<_> = all
+            .iter()
+            .filter(|o| o.path == entry.path)
+            .map(|o| o.method.as_str())
+            .collect();
+        if !methods.is_empty() {
+            message.push_str(&format!("; that path has {}", methods.join(", ")));
+        }
+        message.push_str(&format!(
+            "; remove it from {KEPT_KEY} or cut from a spec that has it"
+        ));
+    }
+    message
+}
+
+fn header(name: &str) -> String {
     format!(
         "# The MongoDB Atlas Admin API v2 operations this workspace generates its client from,\n\
-         # cut from the official spec ({}) by `cargo xtask spec`.\n\
+         # cut from the official spec ({name}) by `cargo xtask spec`.\n\
          # Do not edit by hand. To take a newer official spec, or another operation:\n\
-         #   cargo xtask spec --from PATH [--add OPERATION_ID]\n\
+         #   cargo xtask spec --from PATH [--add OPERATION_ID|'METHOD /path'] [--upgrade NAME]\n\
          #   cargo xtask codegen\n\
-         # x-kept-operations is the kept list (official id, optional rename and version pin);\n\
-         # x-cut-from records the file the rest was cut from. Everything else is the official text.\n",
-        file_name(source)
+         # x-kept-operations is the kept list: each operation by method and path, its official\n\
+         # operationId at this cut, the Rust name and the API version pinned when it was first\n\
+         # kept. x-cut-from records the file the rest was cut from. Everything else is the\n\
+         # official text.\n"
     )
 }
 
-fn file_name(source: &str) -> String {
+pub fn file_name(source: &str) -> String {
     Path::new(source)
         .file_name()
         .map_or_else(|| source.to_owned(), |n| n.to_string_lossy().into_owned())
-}
-
-fn kept_entry(kept: &Kept) -> Value {
-    let mut entry = Mapping::new();
-    entry.insert("id".into(), kept.id.as_str().into());
-    if let Some(rename) = &kept.rename {
-        entry.insert("rename".into(), rename.as_str().into());
-    }
-    if let Some(version) = &kept.version {
-        entry.insert("version".into(), version.as_str().into());
-    }
-    Value::Mapping(entry)
 }
 
 /// Every `(kind, name)` of `components` that `root` reaches through `$ref`s,
@@ -297,7 +280,7 @@ fn refs(value: &Value, out: &mut Vec<String>) {
     }
 }
 
-fn operations(paths: &Mapping) -> impl Iterator<Item = &Value> {
+fn path_operations(paths: &Mapping) -> impl Iterator<Item = &Value> {
     paths
         .values()
         .filter_map(Value::as_mapping)
@@ -309,7 +292,7 @@ fn operations(paths: &Mapping) -> impl Iterator<Item = &Value> {
 }
 
 fn used_tags(paths: &Mapping) -> BTreeSet<String> {
-    operations(paths)
+    path_operations(paths)
         .filter_map(|op| op.get("tags").and_then(Value::as_sequence))
         .flatten()
         .filter_map(Value::as_str)
@@ -323,7 +306,7 @@ fn security_schemes(doc: &Value, paths: &Mapping) -> BTreeSet<String> {
     let requirements = doc
         .get("security")
         .into_iter()
-        .chain(operations(paths).filter_map(|op| op.get("security")));
+        .chain(path_operations(paths).filter_map(|op| op.get("security")));
     requirements
         .filter_map(Value::as_sequence)
         .flatten()
@@ -336,22 +319,22 @@ fn security_schemes(doc: &Value, paths: &Mapping) -> BTreeSet<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::{Kept, cut, kept_list};
+    use super::super::kept::{self, Kept};
+    use super::super::operations;
+    use super::cut;
 
-    const UPSTREAM: &str = include_str!("../tests/fixtures/upstream.yaml");
+    const UPSTREAM: &str = include_str!("../../tests/fixtures/upstream.yaml");
 
-    fn keep(id: &str) -> Kept {
-        Kept {
-            id: id.to_owned(),
-            rename: None,
-            version: None,
-        }
+    fn keep(selector: &str) -> Kept {
+        let doc: serde_norway::Value = serde_norway::from_str(UPSTREAM).unwrap();
+        let all = operations(&doc);
+        Kept::new(&doc, kept::find(&all, selector, "up.yaml").unwrap())
     }
 
-    fn renamed() -> Vec<Kept> {
+    fn family() -> Vec<Kept> {
         vec![
             Kept {
-                rename: Some("getThing".to_owned()),
+                rust_name: "get_thing".to_owned(),
                 ..keep("getGroupThing")
             },
             keep("createGroupThing"),
@@ -360,17 +343,24 @@ mod tests {
 
     #[test]
     fn keeps_the_operations_and_their_transitive_references_only() {
-        let out = cut(UPSTREAM, &renamed(), "fixtures/upstream.yaml", "abc").unwrap();
+        let (out, _) = cut(UPSTREAM, &family(), "fixtures/upstream.yaml", "abc").unwrap();
         let doc: serde_norway::Value = serde_norway::from_str(&out).unwrap();
         let paths = doc["paths"].as_mapping().unwrap();
         assert_eq!(paths.len(), 2, "{out}");
         assert!(doc["paths"]["/things/{thingId}"].get("delete").is_none());
         let schemas = doc["components"]["schemas"].as_mapping().unwrap();
         let names: Vec<_> = schemas.keys().map(|k| k.as_str().unwrap()).collect();
-        // Thing -> Part -> Color (transitive), ThingRequest, ApiError; not Unused.
+        // Thing -> Part -> Color (transitive), both request versions, ApiError; not Unused.
         assert_eq!(
             names,
-            ["ApiError", "Color", "Part", "Thing", "ThingRequest"]
+            [
+                "ApiError",
+                "Color",
+                "Part",
+                "Thing",
+                "ThingRequest",
+                "ThingRequest20240530"
+            ]
         );
         assert!(doc["components"]["parameters"].get("thingId").is_some());
         assert!(doc["components"]["parameters"].get("unusedParam").is_none());
@@ -390,28 +380,48 @@ mod tests {
     }
 
     #[test]
-    fn the_rename_is_applied_and_recorded() {
-        let out = cut(UPSTREAM, &renamed(), "upstream.yaml", "abc").unwrap();
-        assert!(out.contains("operationId: getThing\n"), "{out}");
-        assert!(!out.contains("operationId: getGroupThing"), "{out}");
-        assert_eq!(kept_list(&out).unwrap(), renamed());
+    fn the_official_text_is_kept_and_the_names_live_in_the_kept_list() {
+        let (out, updated) = cut(UPSTREAM, &family(), "upstream.yaml", "abc").unwrap();
+        assert!(out.contains("operationId: getGroupThing\n"), "{out}");
+        assert_eq!(kept::read(&out).unwrap(), updated);
+        assert_eq!(updated[0].rust_name, "get_thing");
+        assert_eq!(updated[1].version.as_deref(), Some("2024-05-30"));
     }
 
     #[test]
-    fn the_same_input_gives_the_same_bytes() {
-        let once = cut(UPSTREAM, &renamed(), "upstream.yaml", "abc").unwrap();
-        let twice = cut(UPSTREAM, &renamed(), "upstream.yaml", "abc").unwrap();
+    fn a_renamed_operation_id_keeps_its_rust_name() {
+        let renamed = UPSTREAM.replace("getGroupThing", "getThingOfGroup");
+        let (_, updated) = cut(&renamed, &family(), "upstream.yaml", "abc").unwrap();
+        assert_eq!(updated[0].operation_id, "getThingOfGroup");
+        assert_eq!(updated[0].rust_name, "get_thing");
+    }
+
+    #[test]
+    fn the_same_input_gives_the_same_bytes_and_cuts_again_to_itself() {
+        let (once, kept) = cut(UPSTREAM, &family(), "upstream.yaml", "abc").unwrap();
+        let (twice, _) = cut(UPSTREAM, &family(), "upstream.yaml", "abc").unwrap();
         assert_eq!(once, twice);
-        // The kept list names official ids: the cut no longer has the
-        // renamed one, so it is not a source to cut again.
-        let again = cut(&once, &kept_list(&once).unwrap(), "upstream.yaml", "abc");
-        assert!(again.unwrap_err().contains("getGroupThing"));
+        let (again, _) = cut(&once, &kept, "upstream.yaml", "abc").unwrap();
+        assert_eq!(again, once);
     }
 
     #[test]
-    fn a_missing_operation_is_named() {
-        let error = cut(UPSTREAM, &[keep("noSuchOperation")], "up.yaml", "abc").unwrap_err();
-        assert!(error.contains("noSuchOperation"), "{error}");
+    fn a_missing_operation_or_version_is_named_with_what_there_is() {
+        let moved = Kept {
+            path: "/gone/{thingId}".to_owned(),
+            ..keep("getGroupThing")
+        };
+        let error = cut(UPSTREAM, &[moved], "up.yaml", "abc").unwrap_err();
+        assert!(error.contains("GET /gone/{thingId}"), "{error}");
+        assert!(error.contains("GET /things/{thingId}"), "{error}");
+        let pinned = Kept {
+            version: Some("2025-01-01".to_owned()),
+            ..keep("createGroupThing")
+        };
+        let error = cut(UPSTREAM, &[pinned], "up.yaml", "abc").unwrap_err();
+        assert!(error.contains("2025-01-01"), "{error}");
+        assert!(error.contains("2023-01-01, 2024-05-30"), "{error}");
+        assert!(error.contains("--upgrade create_group_thing"), "{error}");
         let error = cut(UPSTREAM, &[], "up.yaml", "abc").unwrap_err();
         assert!(error.contains("--add"), "{error}");
     }

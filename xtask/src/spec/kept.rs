@@ -1,0 +1,326 @@
+//! The kept list (`x-kept-operations`, at the top of the transcription).
+//!
+//! Atlas renames operationIds (it renamed all of them in 2025) but keeps
+//! methods and paths, so each entry is keyed by `METHOD /path`. It pins the
+//! name the operation is generated under (`rust-name`, so a method name
+//! never changes when an operationId does) and the API version in use
+//! (`version`, so a spec update never moves an operation to another
+//! version). `operationId` is the official id at the last cut, which is how
+//! a rename upstream is noticed.
+
+use std::collections::BTreeSet;
+
+use heck::ToSnakeCase;
+use serde_norway::{Mapping, Value};
+
+use super::{Operation, default_version, operations, versions};
+
+/// The key of the kept list in the transcription.
+pub const KEPT_KEY: &str = "x-kept-operations";
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Kept {
+    /// `GET`, `POST`, …
+    pub method: String,
+    pub path: String,
+    /// The official operationId at the last cut.
+    pub operation_id: String,
+    /// The name progenitor generates the operation under (snake case).
+    pub rust_name: String,
+    /// The pinned API version (`YYYY-MM-DD`); `None` for an operation that
+    /// offers no versioned media type.
+    pub version: Option<String>,
+}
+
+impl Kept {
+    /// A newly kept operation: its Rust name from today's operationId, its
+    /// version the newest that is not sunset.
+    pub fn new(doc: &Value, operation: &Operation<'_>) -> Self {
+        Kept {
+            method: operation.method.clone(),
+            path: operation.path.to_owned(),
+            operation_id: operation.operation_id().to_owned(),
+            rust_name: operation.operation_id().to_snake_case(),
+            version: default_version(&versions(doc, operation.value)),
+        }
+    }
+
+    /// `GET /api/atlas/v2/groups/{groupId}`.
+    pub fn key(&self) -> String {
+        format!("{} {}", self.method, self.path)
+    }
+
+    fn to_value(&self) -> Value {
+        let mut entry = Mapping::new();
+        entry.insert("operation".into(), self.key().into());
+        entry.insert("operationId".into(), self.operation_id.as_str().into());
+        entry.insert("rust-name".into(), self.rust_name.as_str().into());
+        if let Some(version) = &self.version {
+            entry.insert("version".into(), version.as_str().into());
+        }
+        Value::Mapping(entry)
+    }
+}
+
+/// The kept list as the transcription writes it.
+pub fn to_value(kept: &[Kept]) -> Value {
+    Value::Sequence(kept.iter().map(Kept::to_value).collect())
+}
+
+/// The kept list of a transcription (empty when it has none).
+///
+/// Reads the form this module writes and the earlier one (`id`, `rename`,
+/// `version`, keyed by operationId), which it completes from the
+/// transcription itself: the method and path of that operation, and the
+/// version the generator chose for it then.
+pub fn read(transcription: &str) -> Result<Vec<Kept>, String> {
+    if transcription.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    let doc: Value = serde_norway::from_str(transcription)
+        .map_err(|e| format!("the transcription is not YAML: {e}"))?;
+    let Some(list) = doc.get(KEPT_KEY) else {
+        return Ok(Vec::new());
+    };
+    let entries = list
+        .as_sequence()
+        .ok_or_else(|| format!("{KEPT_KEY} must be a list"))?;
+    let kept = entries
+        .iter()
+        .map(|entry| read_entry(&doc, entry))
+        .collect::<Result<Vec<_>, _>>()?;
+    check_unique(&kept)?;
+    Ok(kept)
+}
+
+fn read_entry(doc: &Value, entry: &Value) -> Result<Kept, String> {
+    let text = |key: &str| entry.get(key).and_then(Value::as_str).map(str::to_owned);
+    if let Some(operation) = text("operation") {
+        let (method, path) = split_key(&operation)
+            .ok_or_else(|| format!("{KEPT_KEY}: `operation: {operation}` is not `METHOD /path`"))?;
+        let rust_name = text("rust-name")
+            .ok_or_else(|| format!("{KEPT_KEY}: {operation} needs a `rust-name`"))?;
+        return Ok(Kept {
+            method,
+            path,
+            operation_id: text("operationId").unwrap_or_default(),
+            rust_name,
+            version: text("version"),
+        });
+    }
+    // The earlier form: the operation as the transcription names it.
+    let id = text("id").ok_or_else(|| {
+        format!("each entry of {KEPT_KEY} needs `operation: METHOD /path` and a `rust-name`")
+    })?;
+    let name = text("rename").unwrap_or_else(|| id.clone());
+    let all = operations(doc);
+    let operation = all
+        .iter()
+        .find(|o| o.operation_id() == name)
+        .ok_or_else(|| format!("{KEPT_KEY}: the transcription has no operation {name}"))?;
+    Ok(Kept {
+        operation_id: id,
+        rust_name: name.to_snake_case(),
+        version: text("version").or_else(|| Kept::new(doc, operation).version),
+        ..Kept::new(doc, operation)
+    })
+}
+
+/// `GET /path` -> (`GET`, `/path`).
+fn split_key(text: &str) -> Option<(String, String)> {
+    let (method, path) = text.trim().split_once(' ')?;
+    let method = method.to_ascii_uppercase();
+    let path = path.trim();
+    (super::METHODS.contains(&method.to_ascii_lowercase().as_str()) && path.starts_with('/'))
+        .then(|| (method, path.to_owned()))
+}
+
+/// Two kept operations under one Rust name would be one method.
+pub fn check_unique(kept: &[Kept]) -> Result<(), String> {
+    let mut names = BTreeSet::new();
+    let mut keys = BTreeSet::new();
+    for entry in kept {
+        if !names.insert(&entry.rust_name) {
+            return Err(format!(
+                "{KEPT_KEY}: two operations have the Rust name {}; give one another \
+                 `rust-name`",
+                entry.rust_name
+            ));
+        }
+        if !keys.insert(entry.key()) {
+            return Err(format!("{KEPT_KEY}: {} is listed twice", entry.key()));
+        }
+    }
+    Ok(())
+}
+
+/// Finds the operation `selector` names in `doc`: an official operationId,
+/// an `x-xgen-operation-id-override`, or `METHOD /path`.
+pub fn find<'a>(
+    all: &'a [Operation<'a>],
+    selector: &str,
+    source: &str,
+) -> Result<&'a Operation<'a>, String> {
+    if let Some((method, path)) = split_key(selector) {
+        return all
+            .iter()
+            .find(|o| o.method == method && o.path == path)
+            .ok_or_else(|| {
+                let methods: Vec<_> = all
+                    .iter()
+                    .filter(|o| o.path == path)
+                    .map(|o| o.method.as_str())
+                    .collect();
+                if methods.is_empty() {
+                    format!("{source} has no path {path}")
+                } else {
+                    format!(
+                        "{source} has no {method} {path}; that path has {}",
+                        methods.join(", ")
+                    )
+                }
+            });
+    }
+    let matches: Vec<_> = all
+        .iter()
+        .filter(|o| o.operation_id() == selector || o.id_override() == Some(selector))
+        .collect();
+    match matches.as_slice() {
+        [one] => Ok(one),
+        [] => {
+            let lower = selector.to_ascii_lowercase();
+            let near: Vec<_> = all
+                .iter()
+                .filter(|o| {
+                    let id = o.operation_id().to_ascii_lowercase();
+                    id.contains(&lower) || lower.contains(&id)
+                })
+                .take(5)
+                .map(|o| format!("{} ({})", o.operation_id(), o.key()))
+                .collect();
+            let hint = if near.is_empty() {
+                String::new()
+            } else {
+                format!("; similar: {}", near.join(", "))
+            };
+            Err(format!(
+                "{source} has no operation {selector:?} (an operationId, an \
+                 x-xgen-operation-id-override, or `METHOD /path`; ids are case-sensitive){hint}"
+            ))
+        }
+        several => Err(format!(
+            "{selector:?} names several operations of {source}: {}; name one as `METHOD /path`",
+            several
+                .iter()
+                .map(|o| o.key())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
+
+/// The kept entry `selector` names: its Rust name, its operationId at the
+/// last cut, `METHOD /path`, or any name `doc` gives that operation.
+pub fn find_kept<'k>(
+    kept: &'k mut [Kept],
+    doc: &Value,
+    selector: &str,
+    source: &str,
+) -> Result<&'k mut Kept, String> {
+    let key = split_key(selector).map(|(m, p)| format!("{m} {p}"));
+    let by_name = kept.iter().position(|k| {
+        k.rust_name == selector || k.operation_id == selector || Some(k.key()) == key
+    });
+    let index = match by_name {
+        Some(index) => index,
+        None => {
+            let all = operations(doc);
+            let operation = find(&all, selector, source)?;
+            let key = operation.key();
+            kept.iter().position(|k| k.key() == key).ok_or_else(|| {
+                format!(
+                    "{selector} ({key}) is not kept; add it with --add {selector:?} rather \
+                     than --upgrade"
+                )
+            })?
+        }
+    };
+    Ok(&mut kept[index])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const UPSTREAM: &str = include_str!("../../tests/fixtures/upstream.yaml");
+
+    fn doc() -> Value {
+        serde_norway::from_str(UPSTREAM).unwrap()
+    }
+
+    #[test]
+    fn an_operation_is_found_by_id_override_or_method_and_path() {
+        let doc = doc();
+        let all = operations(&doc);
+        for selector in [
+            "getGroupThing",
+            "getThing",
+            "GET /things/{thingId}",
+            "get /things/{thingId}",
+        ] {
+            let found = find(&all, selector, "up.yaml").unwrap();
+            assert_eq!(found.key(), "GET /things/{thingId}", "{selector}");
+        }
+        let error = find(&all, "groupThing", "up.yaml").err().unwrap();
+        assert!(error.contains("getGroupThing"), "{error}");
+        let error = find(&all, "PUT /things/{thingId}", "up.yaml")
+            .err()
+            .unwrap();
+        assert!(error.contains("DELETE, GET"), "{error}");
+    }
+
+    #[test]
+    fn a_new_entry_pins_todays_name_and_newest_unsunset_version() {
+        let doc = doc();
+        let all = operations(&doc);
+        let kept = Kept::new(&doc, find(&all, "createGroupThing", "up.yaml").unwrap());
+        assert_eq!(kept.rust_name, "create_group_thing");
+        assert_eq!(kept.version.as_deref(), Some("2024-05-30"));
+        let listed = serde_norway::to_string(&to_value(std::slice::from_ref(&kept))).unwrap();
+        let text = format!("{KEPT_KEY}:\n{listed}");
+        assert_eq!(read(&text).unwrap(), vec![kept]);
+    }
+
+    #[test]
+    fn the_earlier_form_is_read_from_the_transcription_itself() {
+        let old = UPSTREAM.replacen(
+            "# A small spec",
+            "x-kept-operations:\n- id: getGroupThing\n  rename: getThingRenamed\n# A small spec",
+            1,
+        );
+        let old = old.replacen(
+            "operationId: getGroupThing",
+            "operationId: getThingRenamed",
+            1,
+        );
+        let kept = read(&old).unwrap();
+        assert_eq!(kept.len(), 1);
+        assert_eq!(kept[0].key(), "GET /things/{thingId}");
+        assert_eq!(kept[0].operation_id, "getGroupThing");
+        assert_eq!(kept[0].rust_name, "get_thing_renamed");
+        assert_eq!(kept[0].version.as_deref(), Some("2023-01-01"));
+    }
+
+    #[test]
+    fn two_operations_under_one_rust_name_are_refused() {
+        let doc = doc();
+        let all = operations(&doc);
+        let one = Kept::new(&doc, &all[0]);
+        let two = Kept {
+            rust_name: one.rust_name.clone(),
+            ..Kept::new(&doc, &all[1])
+        };
+        let error = check_unique(&[one, two]).unwrap_err();
+        assert!(error.contains("rust-name"), "{error}");
+    }
+}

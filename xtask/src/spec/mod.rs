@@ -1,0 +1,185 @@
+//! `cargo xtask spec`: cuts the transcription in `openapi/` from the official
+//! Atlas Admin API v2 spec, and says what changed.
+//!
+//! - [`kept`]: the kept list, which names each operation by what Atlas keeps
+//!   stable (method and path) and pins its Rust name and API version;
+//! - [`cut`]: the cut itself (the kept operations and what they reference);
+//! - [`report`]: the change report between the committed cut and a new one.
+
+pub mod cut;
+pub mod kept;
+pub mod report;
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::Path;
+
+use serde_norway::Value;
+use sha2::{Digest, Sha256};
+
+/// The HTTP methods of an OpenAPI path item, as the document spells them.
+pub const METHODS: &[&str] = &[
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+/// Reads the official spec: YAML text, plain or gzip-compressed (by content,
+/// not by name). Returns the text and the SHA-256 of it, hex.
+pub fn read_official(path: &Path) -> Result<(String, String), String> {
+    let bytes =
+        std::fs::read(path).map_err(|e| format!("cannot read the spec {}: {e}", path.display()))?;
+    let text = if bytes.starts_with(&[0x1f, 0x8b]) {
+        let mut text = String::new();
+        flate2::read::GzDecoder::new(&bytes[..])
+            .read_to_string(&mut text)
+            .map_err(|e| format!("{} is not a readable gzip file: {e}", path.display()))?;
+        text
+    } else {
+        String::from_utf8(bytes).map_err(|_| format!("{} is not UTF-8 text", path.display()))?
+    };
+    let digest = Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    Ok((text, digest))
+}
+
+/// One operation of a document: `GET`, its path, and its text.
+pub struct Operation<'a> {
+    pub method: String,
+    pub path: &'a str,
+    pub value: &'a Value,
+}
+
+impl Operation<'_> {
+    /// `GET /api/atlas/v2/groups/{groupId}`: how the kept list names it.
+    pub fn key(&self) -> String {
+        format!("{} {}", self.method, self.path)
+    }
+
+    pub fn text(&self, key: &str) -> Option<&str> {
+        self.value.get(key).and_then(Value::as_str)
+    }
+
+    pub fn operation_id(&self) -> &str {
+        self.text("operationId").unwrap_or_default()
+    }
+
+    /// The shorter name the official SDK and CLI use, where there is one.
+    pub fn id_override(&self) -> Option<&str> {
+        self.text("x-xgen-operation-id-override")
+    }
+}
+
+/// Every operation of `doc`, in the document's order.
+pub fn operations(doc: &Value) -> Vec<Operation<'_>> {
+    let Some(paths) = doc.get("paths").and_then(Value::as_mapping) else {
+        return Vec::new();
+    };
+    paths
+        .iter()
+        .filter_map(|(path, item)| Some((path.as_str()?, item.as_mapping()?)))
+        .flat_map(|(path, item)| {
+            item.iter().filter_map(move |(method, value)| {
+                let method = method.as_str()?;
+                METHODS.contains(&method).then(|| Operation {
+                    method: method.to_ascii_uppercase(),
+                    path,
+                    value,
+                })
+            })
+        })
+        .collect()
+}
+
+/// `Some("2023-01-01")` for `application/vnd.atlas.2023-01-01+json`.
+pub fn version_date(media_type: &str) -> Option<&str> {
+    let date = media_type
+        .strip_prefix("application/vnd.atlas.")?
+        .strip_suffix("+json")?;
+    let is_date = date.len() == 10
+        && date.char_indices().all(|(i, c)| match i {
+            4 | 7 => c == '-',
+            _ => c.is_ascii_digit(),
+        });
+    is_date.then_some(date)
+}
+
+/// Follows a local `$ref` (one level) inside `doc`.
+pub fn resolve<'a>(doc: &'a Value, value: &'a Value) -> &'a Value {
+    let mut value = value;
+    for _ in 0..8 {
+        let Some(target) = value.get("$ref").and_then(Value::as_str) else {
+            return value;
+        };
+        let Some(found) = lookup(doc, target) else {
+            return value;
+        };
+        value = found;
+    }
+    value
+}
+
+/// The value a `#/…` pointer names.
+pub fn lookup<'a>(doc: &'a Value, pointer: &str) -> Option<&'a Value> {
+    let mut at = doc;
+    for part in pointer.strip_prefix("#/")?.split('/') {
+        let part = part.replace("~1", "/").replace("~0", "~");
+        at = at.get(part.as_str())?;
+    }
+    Some(at)
+}
+
+/// The request body's and responses' `content` maps of an operation.
+pub fn contents<'a>(doc: &'a Value, operation: &'a Value) -> Vec<(&'static str, &'a Value)> {
+    let mut out = Vec::new();
+    if let Some(body) = operation.get("requestBody")
+        && let Some(content) = resolve(doc, body).get("content")
+    {
+        out.push(("body", content));
+    }
+    if let Some(responses) = operation.get("responses").and_then(Value::as_mapping) {
+        for response in responses.values() {
+            if let Some(content) = resolve(doc, response).get("content") {
+                out.push(("response", content));
+            }
+        }
+    }
+    out
+}
+
+/// The API versions an operation offers, each with its `x-sunset` date if
+/// any media type of that version has one.
+pub fn versions(doc: &Value, operation: &Value) -> BTreeMap<String, Option<String>> {
+    let mut versions: BTreeMap<String, Option<String>> = BTreeMap::new();
+    for (_, content) in contents(doc, operation) {
+        for (media_type, entry) in content.as_mapping().into_iter().flatten() {
+            let Some(date) = media_type.as_str().and_then(version_date) else {
+                continue;
+            };
+            let sunset = entry.get("x-sunset").map(|s| match s {
+                Value::String(s) => s.clone(),
+                other => serde_norway::to_string(other)
+                    .unwrap_or_default()
+                    .trim()
+                    .to_owned(),
+            });
+            let slot = versions.entry(date.to_owned()).or_default();
+            if slot.is_none() {
+                *slot = sunset;
+            }
+        }
+    }
+    versions
+}
+
+/// The version a newly kept operation is pinned to: the newest without a
+/// sunset date, else the newest. `None` for an operation with no versioned
+/// media type.
+pub fn default_version(versions: &BTreeMap<String, Option<String>>) -> Option<String> {
+    versions
+        .iter()
+        .rev()
+        .find(|(_, sunset)| sunset.is_none())
+        .or_else(|| versions.iter().next_back())
+        .map(|(date, _)| date.clone())
+}

@@ -1,0 +1,877 @@
+//! The change report: what a new cut changes for the kept operations, in API
+//! terms, each line sorted by whether it breaks Rust code that uses the
+//! crate. The sections follow the changelogs the Azure SDKs generate from
+//! their spec diffs ("Breaking Changes", "Features Added", "Other Changes"),
+//! so a maintainer can paste them.
+//!
+//! "Breaking" is judged for code that builds values with the generated
+//! builders (`types::builder::…`) and reads fields: a new optional field is
+//! not breaking, though a struct literal that lists every field would need
+//! it. Typing follows typify: an optional or nullable field is an `Option`.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_norway::Value;
+
+use super::kept::Kept;
+use super::{lookup, operations, resolve, version_date, versions};
+
+/// One line of the report: what changed, and the operations it concerns (a
+/// change inside a shared schema is one line for all of them).
+#[derive(Clone, Debug)]
+pub struct Line {
+    pub text: String,
+    pub operations: Vec<String>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Section {
+    Breaking,
+    Added,
+    Other,
+    Versions,
+}
+
+#[derive(Default)]
+pub struct Report {
+    lines: Vec<(Section, Line)>,
+    descriptions: usize,
+}
+
+impl Report {
+    fn push(&mut self, section: Section, operation: &str, text: String) {
+        let operation = format!("`{operation}`");
+        match self
+            .lines
+            .iter_mut()
+            .find(|(s, line)| *s == section && line.text == text)
+        {
+            Some((_, line)) => {
+                if !line.operations.contains(&operation) {
+                    line.operations.push(operation);
+                }
+            }
+            None => self.lines.push((
+                section,
+                Line {
+                    text,
+                    operations: vec![operation],
+                },
+            )),
+        }
+    }
+
+    fn section(&self, section: Section) -> impl Iterator<Item = &Line> {
+        self.lines
+            .iter()
+            .filter(move |(s, _)| *s == section)
+            .map(|(_, line)| line)
+    }
+
+    /// Whether anything changed for the kept operations' API.
+    pub fn is_empty(&self) -> bool {
+        self.lines.iter().all(|(s, _)| *s == Section::Versions)
+    }
+
+    /// The lines that break Rust code using the crate.
+    pub fn breaking(&self) -> Vec<&Line> {
+        self.section(Section::Breaking).collect()
+    }
+
+    /// The lines that add to the API without breaking it.
+    pub fn added(&self) -> Vec<&Line> {
+        self.section(Section::Added).collect()
+    }
+
+    /// Changes that neither break nor add (renames upstream, nullability of
+    /// optional fields, documented errors).
+    pub fn other(&self) -> Vec<&Line> {
+        self.section(Section::Other).collect()
+    }
+
+    /// Newer API versions and sunset dates of the versions in use.
+    pub fn versions(&self) -> Vec<&Line> {
+        self.section(Section::Versions).collect()
+    }
+
+    /// The report as Markdown, under a heading that names both files.
+    pub fn render(&self, from: &str, to: &str) -> String {
+        let mut out = format!("## Atlas spec update: {from} -> {to}\n");
+        let mut write = |title: &str, lines: Vec<String>| {
+            if !lines.is_empty() {
+                out.push_str(&format!("\n### {title}\n\n"));
+                for line in lines {
+                    out.push_str(&format!("- {line}\n"));
+                }
+            }
+        };
+        let lines = |section| -> Vec<String> {
+            self.section(section)
+                .map(|line| format!("{}: {}", line.operations.join(", "), line.text))
+                .collect()
+        };
+        write("Breaking Changes", lines(Section::Breaking));
+        write("Features Added", lines(Section::Added));
+        let mut other = lines(Section::Other);
+        if self.descriptions > 0 {
+            other.push(format!(
+                "{} description{} edited (documentation only)",
+                self.descriptions,
+                if self.descriptions == 1 { "" } else { "s" }
+            ));
+        }
+        write("Other Changes", other);
+        write("API Versions", lines(Section::Versions));
+        if self.is_empty() && self.descriptions == 0 {
+            out.push_str("\nNo change to the kept operations.\n");
+        }
+        out
+    }
+}
+
+/// Compares the committed cut (`old`, with its kept list) with a new one.
+pub fn compare(old: &Value, old_kept: &[Kept], new: &Value, new_kept: &[Kept]) -> Report {
+    let mut report = Report::default();
+    let old_ops = operations(old);
+    let new_ops = operations(new);
+    for entry in new_kept {
+        let label = entry.rust_name.as_str();
+        let Some(new_op) = new_ops.iter().find(|o| o.key() == entry.key()) else {
+            continue;
+        };
+        let offered = versions(new, new_op.value);
+        if let Some(pin) = &entry.version {
+            let newer: Vec<_> = offered.keys().filter(|v| *v > pin).cloned().collect();
+            if !newer.is_empty() {
+                report.push(
+                    Section::Versions,
+                    label,
+                    format!(
+                        "uses API version {pin}; the spec offers {} too. Move with \
+                         `cargo xtask spec --from FILE --upgrade {label}`",
+                        newer.join(", ")
+                    ),
+                );
+            }
+            if let Some(Some(sunset)) = offered.get(pin) {
+                report.push(
+                    Section::Versions,
+                    label,
+                    format!("API version {pin}, the one in use, is to be sunset on {sunset}"),
+                );
+            }
+        }
+        let (Some(old_entry), Some(old_op)) = (
+            old_kept.iter().find(|k| k.key() == entry.key()),
+            old_ops.iter().find(|o| o.key() == entry.key()),
+        ) else {
+            report.push(
+                Section::Added,
+                label,
+                format!("operation added ({})", entry.key()),
+            );
+            continue;
+        };
+        if !old_entry.operation_id.is_empty() && old_entry.operation_id != entry.operation_id {
+            report.push(
+                Section::Other,
+                label,
+                format!(
+                    "operationId renamed upstream, {} -> {}; the Rust name is kept",
+                    old_entry.operation_id, entry.operation_id
+                ),
+            );
+        }
+        let old_offered = versions(old, old_op.value);
+        for version in offered.keys().filter(|v| !old_offered.contains_key(*v)) {
+            report.push(
+                Section::Other,
+                label,
+                format!("API version {version} added upstream"),
+            );
+        }
+        for version in old_offered.keys().filter(|v| !offered.contains_key(*v)) {
+            report.push(
+                Section::Other,
+                label,
+                format!("API version {version} removed upstream"),
+            );
+        }
+        if let Some(pin) = &entry.version
+            && let Some(Some(sunset)) = offered.get(pin)
+            && old_offered.get(pin) != Some(&Some(sunset.clone()))
+        {
+            report.push(
+                Section::Other,
+                label,
+                format!("API version {pin}, the one in use, gained a sunset date ({sunset})"),
+            );
+        }
+        if old_entry.version != entry.version {
+            report.push(
+                Section::Breaking,
+                label,
+                format!(
+                    "moved from API version {} to {}; its request and response types are \
+                     those of the new version",
+                    old_entry.version.as_deref().unwrap_or("(none)"),
+                    entry.version.as_deref().unwrap_or("(none)")
+                ),
+            );
+        }
+        let mut diff = Diff {
+            old,
+            new,
+            label,
+            report: &mut report,
+        };
+        diff.parameters(old_op.value, new_op.value);
+        diff.body(
+            old_op.value,
+            old_entry.version.as_deref(),
+            new_op.value,
+            entry.version.as_deref(),
+        );
+        diff.responses(
+            old_op.value,
+            old_entry.version.as_deref(),
+            new_op.value,
+            entry.version.as_deref(),
+        );
+    }
+    for entry in old_kept {
+        if !new_kept.iter().any(|k| k.key() == entry.key()) {
+            report.push(
+                Section::Breaking,
+                &entry.rust_name,
+                format!("operation removed from the kept list ({})", entry.key()),
+            );
+        }
+    }
+    report.descriptions = description_edits(old, new);
+    report
+}
+
+/// The operationIds Atlas renamed, alone: the report of a spec that cannot
+/// be cut (it lacks a kept operation or a pinned version).
+pub fn renames(kept: &[Kept], official: &Value) -> Report {
+    let mut report = Report::default();
+    let all = operations(official);
+    for entry in kept {
+        if let Some(operation) = all.iter().find(|o| o.key() == entry.key())
+            && operation.operation_id() != entry.operation_id
+        {
+            report.push(
+                Section::Other,
+                &entry.rust_name,
+                format!(
+                    "operationId renamed upstream, {} -> {}; the Rust name is kept",
+                    entry.operation_id,
+                    operation.operation_id()
+                ),
+            );
+        }
+    }
+    report
+}
+
+/// The shape of a schema as far as Rust code sees it.
+#[derive(Clone, Debug, PartialEq)]
+struct Shape {
+    /// The component schema it is, if named.
+    name: Option<String>,
+    nullable: bool,
+    kind: Kind,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Kind {
+    Object(BTreeMap<String, (Shape, bool)>),
+    Array(Box<Shape>),
+    Enum(BTreeSet<String>),
+    /// `string`, `integer(int64)`, …
+    Scalar(String),
+    /// `oneOf`/`anyOf`, free-form and the like: compared by name only.
+    Opaque(String),
+    /// A schema already being expanded higher up (recursion).
+    Seen,
+}
+
+fn shape(doc: &Value, schema: &Value, stack: &mut Vec<String>) -> Shape {
+    let mut name = None;
+    let mut schema = schema;
+    if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
+        let short = reference.rsplit('/').next().unwrap_or(reference).to_owned();
+        if stack.contains(&short) || stack.len() > 16 {
+            return Shape {
+                name: Some(short),
+                nullable: false,
+                kind: Kind::Seen,
+            };
+        }
+        name = Some(short);
+        schema = lookup(doc, reference).unwrap_or(&Value::Null);
+    }
+    if let Some(name) = &name {
+        stack.push(name.clone());
+    }
+    let nullable = schema.get("nullable").and_then(Value::as_bool) == Some(true);
+    let mut kind = kind(doc, schema, stack);
+    // `allOf: [$ref]` is a use of a named schema.
+    if let Some([only]) = schema
+        .get("allOf")
+        .and_then(Value::as_sequence)
+        .map(Vec::as_slice)
+        && name.is_none()
+    {
+        let inner = shape(doc, only, stack);
+        name = inner.name;
+        kind = inner.kind;
+    }
+    if name.is_some() {
+        stack.pop();
+    }
+    Shape {
+        name,
+        nullable,
+        kind,
+    }
+}
+
+fn kind(doc: &Value, schema: &Value, stack: &mut Vec<String>) -> Kind {
+    if let Some(values) = schema.get("enum").and_then(Value::as_sequence) {
+        return Kind::Enum(
+            values
+                .iter()
+                .map(|v| match v {
+                    Value::String(s) => s.clone(),
+                    other => serde_norway::to_string(other)
+                        .unwrap_or_default()
+                        .trim()
+                        .to_owned(),
+                })
+                .collect(),
+        );
+    }
+    if let Some(parts) = schema.get("allOf").and_then(Value::as_sequence)
+        && parts.len() > 1
+    {
+        // Merged as typify merges them: the union of the properties.
+        let mut merged = BTreeMap::new();
+        for part in parts {
+            if let Kind::Object(fields) = shape(doc, part, stack).kind {
+                merged.extend(fields);
+            }
+        }
+        return Kind::Object(merged);
+    }
+    for composite in ["oneOf", "anyOf"] {
+        if let Some(parts) = schema.get(composite).and_then(Value::as_sequence) {
+            let names: Vec<_> = parts
+                .iter()
+                .map(|p| {
+                    p.get("$ref")
+                        .and_then(Value::as_str)
+                        .and_then(|r| r.rsplit('/').next())
+                        .unwrap_or("inline")
+                        .to_owned()
+                })
+                .collect();
+            return Kind::Opaque(format!("{composite} [{}]", names.join(", ")));
+        }
+    }
+    let type_ = schema.get("type").and_then(Value::as_str).unwrap_or("");
+    match type_ {
+        "object" | "" if schema.get("properties").is_some() => {
+            let required: BTreeSet<&str> = schema
+                .get("required")
+                .and_then(Value::as_sequence)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .collect();
+            let fields = schema
+                .get("properties")
+                .and_then(Value::as_mapping)
+                .into_iter()
+                .flatten()
+                .filter_map(|(name, property)| {
+                    let name = name.as_str()?;
+                    Some((
+                        name.to_owned(),
+                        (shape(doc, property, stack), required.contains(name)),
+                    ))
+                })
+                .collect();
+            Kind::Object(fields)
+        }
+        "array" => Kind::Array(Box::new(shape(
+            doc,
+            schema.get("items").unwrap_or(&Value::Null),
+            stack,
+        ))),
+        "" | "object" => Kind::Opaque("any value".to_owned()),
+        _ => match schema.get("format").and_then(Value::as_str) {
+            Some(format)
+                if type_ != "string" || ["date-time", "date", "uuid"].contains(&format) =>
+            {
+                Kind::Scalar(format!("{type_}({format})"))
+            }
+            _ => Kind::Scalar(type_.to_owned()),
+        },
+    }
+}
+
+fn describe(shape: &Shape) -> String {
+    let base = match &shape.kind {
+        Kind::Object(_) => "object".to_owned(),
+        Kind::Array(items) => format!("array of {}", describe(items)),
+        Kind::Enum(_) => "enum".to_owned(),
+        Kind::Scalar(s) | Kind::Opaque(s) => s.clone(),
+        Kind::Seen => "object".to_owned(),
+    };
+    match &shape.name {
+        Some(name) => format!("{name} ({base})"),
+        None => base,
+    }
+}
+
+struct Diff<'a> {
+    old: &'a Value,
+    new: &'a Value,
+    label: &'a str,
+    report: &'a mut Report,
+}
+
+impl Diff<'_> {
+    fn breaking(&mut self, what: String) {
+        self.report.push(Section::Breaking, self.label, what);
+    }
+
+    fn added(&mut self, what: String) {
+        self.report.push(Section::Added, self.label, what);
+    }
+
+    fn other(&mut self, what: String) {
+        self.report.push(Section::Other, self.label, what);
+    }
+
+    fn parameters(&mut self, old_op: &Value, new_op: &Value) {
+        let old = parameters(self.old, old_op);
+        let new = parameters(self.new, new_op);
+        for (key, (required, schema)) in &new {
+            match old.get(key) {
+                None if *required => self.breaking(format!(
+                    "new required parameter {key}: a call that does not set it fails"
+                )),
+                None => self.added(format!("new optional parameter {key}")),
+                Some((was_required, old_schema)) => {
+                    if !was_required && *required {
+                        self.breaking(format!("parameter {key} is now required"));
+                    } else if *was_required && !required {
+                        self.added(format!("parameter {key} is now optional"));
+                    }
+                    let old_shape = shape(self.old, old_schema, &mut Vec::new());
+                    let new_shape = shape(self.new, schema, &mut Vec::new());
+                    self.shapes(&format!("parameter {key}"), &old_shape, &new_shape, false);
+                }
+            }
+        }
+        for key in old.keys().filter(|k| !new.contains_key(*k)) {
+            self.breaking(format!(
+                "parameter {key} removed: its builder method is gone"
+            ));
+        }
+    }
+
+    fn body(&mut self, old_op: &Value, old_v: Option<&str>, new_op: &Value, new_v: Option<&str>) {
+        let old = body_schema(self.old, old_op, old_v);
+        let new = body_schema(self.new, new_op, new_v);
+        match (old, new) {
+            (Some(old), Some(new)) => {
+                let old = shape(self.old, old, &mut Vec::new());
+                let new = shape(self.new, new, &mut Vec::new());
+                self.shapes("request body", &old, &new, true);
+            }
+            (None, Some(_)) => self.breaking("now takes a request body".to_owned()),
+            (Some(_), None) => self.breaking("no longer takes a request body".to_owned()),
+            (None, None) => {}
+        }
+    }
+
+    fn responses(
+        &mut self,
+        old_op: &Value,
+        old_v: Option<&str>,
+        new_op: &Value,
+        new_v: Option<&str>,
+    ) {
+        let old = responses(self.old, old_op, old_v);
+        let new = responses(self.new, new_op, new_v);
+        for (status, new_schema) in &new {
+            let success = status.starts_with('2');
+            match old.get(status) {
+                None if success => {
+                    self.breaking(format!("new success response {status}"));
+                }
+                None => self.other(format!("documents response {status}")),
+                Some(old_schema) => match (old_schema, new_schema) {
+                    (Some(old_schema), Some(new_schema)) => {
+                        let old_shape = shape(self.old, old_schema, &mut Vec::new());
+                        let new_shape = shape(self.new, new_schema, &mut Vec::new());
+                        self.shapes(&format!("response {status}"), &old_shape, &new_shape, false);
+                    }
+                    (None, Some(_)) => self.breaking(format!("response {status} now has a body")),
+                    (Some(_), None) => {
+                        self.breaking(format!("response {status} no longer has a body"))
+                    }
+                    (None, None) => {}
+                },
+            }
+        }
+        for status in old.keys().filter(|s| !new.contains_key(*s)) {
+            if status.starts_with('2') {
+                self.breaking(format!("success response {status} removed"));
+            } else {
+                self.other(format!("no longer documents response {status}"));
+            }
+        }
+    }
+
+    /// Compares two shapes at `at`; `request` says which way values go.
+    fn shapes(&mut self, at: &str, old: &Shape, new: &Shape, request: bool) {
+        if let (Some(a), Some(b)) = (&old.name, &new.name)
+            && a != b
+        {
+            self.breaking(format!(
+                "{at}: schema {a} renamed {b}; code that names the type must follow"
+            ));
+        }
+        // Inside a named schema, changes are said of the schema, once for
+        // every operation that uses it.
+        let named;
+        let at = match &new.name {
+            Some(name) if old.name.as_ref() == Some(name) => {
+                named = format!("schema `{name}`");
+                named.as_str()
+            }
+            _ => at,
+        };
+        match (&old.kind, &new.kind) {
+            (Kind::Seen, _) | (_, Kind::Seen) => {}
+            (Kind::Object(old_fields), Kind::Object(new_fields)) => {
+                for (name, (shape, required)) in new_fields {
+                    let field = format!("{at} field `{name}`");
+                    match old_fields.get(name) {
+                        None if *required && request => self.breaking(format!(
+                            "{field} added, required: the builder fails without it"
+                        )),
+                        None if *required => self.added(format!("{field} added")),
+                        None => self.added(format!("{field} added, optional")),
+                        Some((old_shape, was_required)) => {
+                            let option_before = is_option(old_shape, *was_required);
+                            let option_now = is_option(shape, *required);
+                            if option_before != option_now {
+                                self.breaking(format!(
+                                    "{field} is now {}: its Rust type {} an Option",
+                                    if option_now {
+                                        "optional or nullable"
+                                    } else {
+                                        "required and not nullable"
+                                    },
+                                    if option_now {
+                                        "becomes"
+                                    } else {
+                                        "is no longer"
+                                    }
+                                ));
+                            } else if was_required != required {
+                                self.other(format!(
+                                    "{field} is now {}",
+                                    if *required { "required" } else { "optional" }
+                                ));
+                            } else if old_shape.nullable != shape.nullable {
+                                self.other(format!(
+                                    "{field} is now {}",
+                                    if shape.nullable {
+                                        "nullable"
+                                    } else {
+                                        "not nullable"
+                                    }
+                                ));
+                            }
+                            self.shapes(&field, old_shape, shape, request);
+                        }
+                    }
+                }
+                for name in old_fields.keys().filter(|n| !new_fields.contains_key(*n)) {
+                    self.breaking(format!("{at} field `{name}` removed"));
+                }
+            }
+            (Kind::Array(old_items), Kind::Array(new_items)) => {
+                self.shapes(&format!("{at} items"), old_items, new_items, request);
+            }
+            (Kind::Enum(old_values), Kind::Enum(new_values)) => {
+                let added: Vec<_> = new_values.difference(old_values).cloned().collect();
+                let removed: Vec<_> = old_values.difference(new_values).cloned().collect();
+                if !added.is_empty() {
+                    self.added(format!(
+                        "{at}: enum values added: {} (already decoded as Open::Unknown; an \
+                         exhaustive match on the enum gains variants)",
+                        added.join(", ")
+                    ));
+                }
+                if !removed.is_empty() {
+                    self.breaking(format!(
+                        "{at}: enum values removed: {} (their variants are gone)",
+                        removed.join(", ")
+                    ));
+                }
+            }
+            (a, b) if a == b => {}
+            _ => self.breaking(format!(
+                "{at}: type changed from {} to {}",
+                describe(old),
+                describe(new)
+            )),
+        }
+    }
+}
+
+/// Whether typify makes the field an `Option`: when it is optional or
+/// nullable, except an optional array, which is a `Vec` that defaults to
+/// empty.
+fn is_option(shape: &Shape, required: bool) -> bool {
+    match shape.kind {
+        Kind::Array(_) => shape.nullable,
+        _ => shape.nullable || !required,
+    }
+}
+
+/// `in name` -> (required, schema) for each parameter of an operation.
+fn parameters<'a>(doc: &'a Value, operation: &'a Value) -> BTreeMap<String, (bool, &'a Value)> {
+    operation
+        .get("parameters")
+        .and_then(Value::as_sequence)
+        .into_iter()
+        .flatten()
+        .map(|p| resolve(doc, p))
+        .filter_map(|p| {
+            let name = p.get("name")?.as_str()?;
+            let place = p.get("in")?.as_str()?;
+            let required = p.get("required").and_then(Value::as_bool) == Some(true);
+            Some((
+                format!("{name} ({place})"),
+                (required, p.get("schema").unwrap_or(&Value::Null)),
+            ))
+        })
+        .collect()
+}
+
+/// The schema of a content map at a version: the newest media type not
+/// after it, or plain JSON.
+fn at_version<'a>(content: &'a Value, version: Option<&str>) -> Option<&'a Value> {
+    let map = content.as_mapping()?;
+    let versioned = map
+        .iter()
+        .filter_map(|(m, e)| Some((version_date(m.as_str()?)?, e)))
+        .filter(|(date, _)| version.is_none_or(|v| *date <= v))
+        .max_by_key(|(date, _)| *date)
+        .map(|(_, e)| e);
+    versioned
+        .or_else(|| map.get("application/json"))
+        .and_then(|e| e.get("schema"))
+}
+
+fn body_schema<'a>(doc: &'a Value, op: &'a Value, version: Option<&str>) -> Option<&'a Value> {
+    let body = resolve(doc, op.get("requestBody")?);
+    at_version(body.get("content")?, version)
+}
+
+fn responses<'a>(
+    doc: &'a Value,
+    op: &'a Value,
+    version: Option<&str>,
+) -> BTreeMap<String, Option<&'a Value>> {
+    op.get("responses")
+        .and_then(Value::as_mapping)
+        .into_iter()
+        .flatten()
+        .filter_map(|(status, response)| {
+            let status = match status {
+                Value::String(s) => s.clone(),
+                Value::Number(n) => n.to_string(),
+                _ => return None,
+            };
+            let response = resolve(doc, response);
+            let schema = response.get("content").and_then(|c| at_version(c, version));
+            Some((status, schema))
+        })
+        .collect()
+}
+
+/// How many `description` texts at the same place differ.
+fn description_edits(old: &Value, new: &Value) -> usize {
+    fn collect(value: &Value, at: &mut String, out: &mut BTreeMap<String, String>) {
+        match value {
+            Value::Mapping(map) => {
+                for (key, value) in map {
+                    let key = match key {
+                        Value::String(s) => s.clone(),
+                        other => serde_norway::to_string(other).unwrap_or_default(),
+                    };
+                    let len = at.len();
+                    at.push('/');
+                    at.push_str(&key);
+                    if key == "description"
+                        && let Some(text) = value.as_str()
+                    {
+                        out.insert(at.clone(), text.to_owned());
+                    } else {
+                        collect(value, at, out);
+                    }
+                    at.truncate(len);
+                }
+            }
+            Value::Sequence(items) => {
+                for (index, item) in items.iter().enumerate() {
+                    let len = at.len();
+                    at.push_str(&format!("/{index}"));
+                    collect(item, at, out);
+                    at.truncate(len);
+                }
+            }
+            _ => {}
+        }
+    }
+    let (mut a, mut b) = (BTreeMap::new(), BTreeMap::new());
+    collect(old, &mut String::new(), &mut a);
+    collect(new, &mut String::new(), &mut b);
+    a.iter()
+        .filter(|(at, text)| b.get(*at).is_some_and(|other| other != *text))
+        .count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::kept::{self, Kept};
+    use super::super::{cut::cut, operations};
+    use super::compare;
+
+    const UPSTREAM: &str = include_str!("../../tests/fixtures/upstream.yaml");
+
+    fn kept_of(doc: &str) -> Vec<Kept> {
+        let value: serde_norway::Value = serde_norway::from_str(doc).unwrap();
+        let all = operations(&value);
+        ["getGroupThing", "createGroupThing"]
+            .iter()
+            .map(|id| Kept::new(&value, kept::find(&all, id, "up").unwrap()))
+            .collect()
+    }
+
+    /// Cuts `old` and `new` with the same kept list and reports.
+    fn report(new: &str) -> super::Report {
+        let (old_cut, old_kept) = cut(UPSTREAM, &kept_of(UPSTREAM), "up", "a").unwrap();
+        let (new_cut, new_kept) = cut(new, &old_kept, "up", "b").unwrap();
+        compare(
+            &serde_norway::from_str(&old_cut).unwrap(),
+            &old_kept,
+            &serde_norway::from_str(&new_cut).unwrap(),
+            &new_kept,
+        )
+    }
+
+    fn texts(lines: Vec<&super::Line>) -> Vec<String> {
+        lines
+            .into_iter()
+            .map(|l| format!("{}: {}", l.operations.join(", "), l.text))
+            .collect()
+    }
+
+    #[test]
+    fn the_same_spec_reports_no_change() {
+        let report = report(UPSTREAM);
+        assert!(report.is_empty());
+        assert!(report.render("a", "b").contains("No change"));
+    }
+
+    #[test]
+    fn each_kind_of_change_lands_in_its_section() {
+        let new = UPSTREAM
+            .replace("operationId: getGroupThing", "operationId: getThingOfGroup")
+            .replace("- RED\n", "- RED\n                - GREEN\n")
+            .replace("                size:\n                    type: integer\n", "")
+            .replace(
+                "            required:\n                - name\n",
+                "            required:\n                - name\n                - label\n",
+            )
+            .replace(
+                "                name:\n                    type: string\n            required:",
+                "                name:\n                    type: string\n                label:\n                    type: string\n            required:",
+            )
+            .replace("description: Seconds to wait.", "description: Seconds to wait, at least.");
+        let report = report(&new);
+        let breaking = texts(report.breaking());
+        let added = texts(report.added());
+        let other = texts(report.other());
+        assert!(
+            breaking.contains(
+                &"`create_group_thing`: schema `ThingRequest20240530` field `size` removed"
+                    .to_owned()
+            ),
+            "{breaking:?}"
+        );
+        assert!(
+            breaking
+                .iter()
+                .any(|l| l.contains("field `label` added, required")),
+            "{breaking:?}"
+        );
+        assert!(
+            added.iter().any(|l| l
+                .contains("`get_group_thing`, `create_group_thing`: schema `Color`")
+                && l.contains("GREEN")),
+            "{added:?}"
+        );
+        assert!(
+            other.contains(
+                &"`get_group_thing`: operationId renamed upstream, getGroupThing -> \
+                  getThingOfGroup; the Rust name is kept"
+                    .to_owned()
+            ),
+            "{other:?}"
+        );
+        assert!(
+            report.render("a", "b").contains("1 description edited"),
+            "{}",
+            report.render("a", "b")
+        );
+    }
+
+    #[test]
+    fn a_newer_version_and_a_sunset_are_said_without_moving() {
+        let pinned: Vec<Kept> = kept_of(UPSTREAM)
+            .into_iter()
+            .map(|k| Kept {
+                version: Some("2023-01-01".to_owned()),
+                ..k
+            })
+            .collect();
+        let (cut_text, updated) = cut(UPSTREAM, &pinned, "up", "a").unwrap();
+        assert_eq!(updated[1].version.as_deref(), Some("2023-01-01"));
+        let doc = serde_norway::from_str(&cut_text).unwrap();
+        let report = compare(&doc, &updated, &doc, &updated);
+        let versions = texts(report.versions());
+        assert!(
+            versions.iter().any(|l| l.contains("offers 2024-05-30 too")
+                && l.contains("--upgrade create_group_thing")),
+            "{versions:?}"
+        );
+        assert!(
+            versions
+                .iter()
+                .any(|l| l.contains("to be sunset on 2027-07-01")),
+            "{versions:?}"
+        );
+    }
+}
