@@ -831,7 +831,8 @@ fn needs_unicode_semantics(pattern: &str) -> bool {
 }
 
 /// Visits every schema written in place (not a `$ref`) in the document,
-/// with a name for where it is: component schemas, parameters, request
+/// with a name for where it is (inside a component schema, the name typify
+/// gives an inline type there): component schemas, parameters, request
 /// bodies and responses, and the schemas nested in each.
 fn for_each_inline_schema(spec: &mut OpenAPI, visit: &mut dyn FnMut(&mut Schema, &str)) {
     fn nested(schema: &mut Schema, at: &str, visit: &mut dyn FnMut(&mut Schema, &str)) {
@@ -840,7 +841,8 @@ fn for_each_inline_schema(spec: &mut OpenAPI, visit: &mut dyn FnMut(&mut Schema,
         match &mut schema.schema_kind {
             SchemaKind::Type(Type::Object(object)) => {
                 for (name, property) in object.properties.iter_mut() {
-                    parts.push((format!("{at}.{name}"), property));
+                    let at = format!("{}{}", at.to_upper_camel_case(), name.to_upper_camel_case());
+                    parts.push((at, property));
                 }
                 if let Some(openapiv3::AdditionalProperties::Schema(extra)) =
                     &mut object.additional_properties
@@ -853,7 +855,7 @@ fn for_each_inline_schema(spec: &mut OpenAPI, visit: &mut dyn FnMut(&mut Schema,
             }
             SchemaKind::Type(Type::Array(array)) => {
                 if let Some(items) = &mut array.items {
-                    parts.push((format!("{at}[]"), items));
+                    parts.push((format!("{}Item", at.to_upper_camel_case()), items));
                 }
             }
             SchemaKind::AllOf { all_of: list }
@@ -1266,7 +1268,7 @@ mod tests {
         let code = generate(SPEC).unwrap();
         assert!(!code.contains(r#"Regex::new("^[\\p{L}"#), "{code}");
         assert!(
-            compact(&code).contains(r#"("Group.name","^[\\p{L}\\p{N}"#),
+            compact(&code).contains(r#"("GroupName","^[\\p{L}\\p{N}"#),
             "{code}"
         );
     }

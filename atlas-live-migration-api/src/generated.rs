@@ -6138,7 +6138,7 @@ pub const OPERATION_MEDIA_TYPES: &[(&str, &str)] = &[
 /// types therefore do not check: (schema, pattern).
 pub const PATTERNS_ACCEPTING_EVERY_STRING: &[(&str, &str)] = &[
     (
-        "LiveMigrationResponse.migrationHosts[]",
+        "LiveMigrationResponseMigrationHostsItem",
         "^([0-9]{1,3}\\.){3}[0-9]{1,3}|([0-9a-f]{1,4}:){7}([0-9a-f]{1,4})|(([a-z0-9]+\\.){1,10}[a-z]+)?$",
     ),
 ];
@@ -6146,7 +6146,7 @@ pub const PATTERNS_ACCEPTING_EVERY_STRING: &[(&str, &str)] = &[
 /// typify would compile them without Unicode semantics (`\p{L}`,
 /// `\u{…}`), so with another meaning: (where, pattern).
 pub const PATTERNS_NEEDING_UNICODE: &[(&str, &str)] = &[
-    ("Group.name", "^[\\p{L}\\p{N}\\-_.(),:&@+']{1,64}$"),
+    ("GroupName", "^[\\p{L}\\p{N}\\-_.(),:&@+']{1,64}$"),
 ];
 /// The named types whose values are checked against a pattern:
 /// (type, pattern).

@@ -412,6 +412,6 @@ async fn an_added_get_group_decodes_a_project_with_a_non_ascii_name() {
     assert!(
         atlas_live_migration_api::PATTERNS_NEEDING_UNICODE
             .iter()
-            .any(|(at, pattern)| *at == "Group.name" && pattern.contains(r"\p{L}"))
+            .any(|(at, pattern)| *at == "GroupName" && pattern.contains(r"\p{L}"))
     );
 }

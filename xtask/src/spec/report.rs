@@ -105,14 +105,15 @@ impl Report {
                 }
             }
         };
-        let lines = |section| -> Vec<String> {
-            self.section(section)
+        let lines = |lines: Vec<&Line>| -> Vec<String> {
+            lines
+                .into_iter()
                 .map(|line| format!("{}: {}", line.operations.join(", "), line.text))
                 .collect()
         };
-        write("Breaking Changes", lines(Section::Breaking));
-        write("Features Added", lines(Section::Added));
-        let mut other = lines(Section::Other);
+        write("Breaking Changes", lines(self.breaking()));
+        write("Features Added", lines(self.added()));
+        let mut other = lines(self.other());
         if self.descriptions > 0 {
             other.push(format!(
                 "{} description{} edited (documentation only)",
@@ -121,7 +122,7 @@ impl Report {
             ));
         }
         write("Other Changes", other);
-        write("API Versions", lines(Section::Versions));
+        write("API Versions", lines(self.versions()));
         if self.is_empty() && self.descriptions == 0 {
             out.push_str("\nNo change to the kept operations.\n");
         }
