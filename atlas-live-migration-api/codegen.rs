@@ -1050,7 +1050,7 @@ fn ends_in_escape(text: &str) -> bool {
 }
 
 /// `Some("2023-01-01")` for `application/vnd.atlas.2023-01-01+json`.
-fn atlas_version_date(media_type: &str) -> Option<&str> {
+pub fn atlas_version_date(media_type: &str) -> Option<&str> {
     let date = media_type
         .strip_prefix("application/vnd.atlas.")?
         .strip_suffix("+json")?;

@@ -91,18 +91,9 @@ pub fn operations(doc: &Value) -> Vec<Operation<'_>> {
         .collect()
 }
 
-/// `Some("2023-01-01")` for `application/vnd.atlas.2023-01-01+json`.
-pub fn version_date(media_type: &str) -> Option<&str> {
-    let date = media_type
-        .strip_prefix("application/vnd.atlas.")?
-        .strip_suffix("+json")?;
-    let is_date = date.len() == 10
-        && date.char_indices().all(|(i, c)| match i {
-            4 | 7 => c == '-',
-            _ => c.is_ascii_digit(),
-        });
-    is_date.then_some(date)
-}
+/// `Some("2023-01-01")` for `application/vnd.atlas.2023-01-01+json`: the
+/// generator's own reading, so the cut and the generation agree on versions.
+pub use crate::codegen::atlas_version_date as version_date;
 
 /// Follows a local `$ref` (one level) inside `doc`.
 pub fn resolve<'a>(doc: &'a Value, value: &'a Value) -> &'a Value {
