@@ -10,12 +10,12 @@ fn main() {
 }
 
 #[cfg(feature = "codegen")]
-#[path = "codegen.rs"]
+#[path = "codegen/mod.rs"]
 mod codegen;
 
 #[cfg(feature = "codegen")]
 fn generate() {
-    println!("cargo::rerun-if-changed=codegen.rs");
+    println!("cargo::rerun-if-changed=codegen");
     let spec = std::path::Path::new("..").join(codegen::SPEC_PATH);
     if !spec.exists() {
         return; // a packaged crate: the snapshot is its generated code

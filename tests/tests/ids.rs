@@ -42,7 +42,7 @@ fn ids_are_validated_when_deserialized() {
 #[test]
 fn the_host_pattern_that_matches_everything_is_not_run() {
     // The spec's host pattern matches every string, so the generation
-    // function drops it (codegen.rs); `properties.rs` checks that claim with
+    // function drops it (codegen/); `properties.rs` checks that claim with
     // regress. Every host is kept as sent.
     let unchecked: Vec<&str> = atlas_live_migration_api::PATTERNS_ACCEPTING_EVERY_STRING
         .iter()

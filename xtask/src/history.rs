@@ -145,3 +145,54 @@ fn the_current_revision_cuts_to_the_committed_transcription_and_reports_nothing(
     let report = spec::report::compare(&committed_doc, &kept, &committed_doc, &updated);
     assert!(report.is_empty(), "{}", report.render("now", "now"));
 }
+
+/// Every operation of the current official spec, kept at once, cuts and
+/// generates: one method each.
+#[test]
+fn every_operation_of_the_official_spec_generates() {
+    let Some((path, text, digest)) = official("atlas-admin-api-v2.yaml.gz") else {
+        return;
+    };
+    let doc: serde_norway::Value = serde_norway::from_str(&text).unwrap();
+    let all = spec::operations(&doc);
+    let kept: Vec<Kept> = all.iter().map(|o| Kept::new(&doc, o)).collect();
+    assert_eq!(kept.len(), 540);
+    let (cut, updated) = spec::cut::cut(&text, &kept, &path.to_string_lossy(), &digest).unwrap();
+    let code = codegen::generate(&cut).unwrap();
+    generated_methods(&code, &updated);
+}
+
+/// A mix of the family and operations whose `groupId` checks another
+/// pattern (`^[a-fA-F0-9]{24}$`, written in place) keeps the family's
+/// `GroupId`: the spec's shared parameter decides the shared type, whatever
+/// else is kept.
+#[test]
+fn added_operations_with_another_group_id_check_leave_the_family_its_type() {
+    let Some((path, text, digest)) = official("atlas-admin-api-v2.yaml.gz") else {
+        return;
+    };
+    let doc: serde_norway::Value = serde_norway::from_str(&text).unwrap();
+    let all = spec::operations(&doc);
+    let (_, mut kept) = committed();
+    for id in [
+        "listGroupStandbyLinks",
+        "createGroupStandbyLink",
+        "getGroupStandbyLink",
+        "deleteGroupStandbyLink",
+        "listGroupStandbyLinkFailovers",
+        "createGroupStandbyLinkFailover",
+        "getGroupStandbyLinkFailover",
+        "inspectGroupStandbyLinkFailoverReadiness",
+    ] {
+        let operation = spec::kept::find(&all, id, "official").unwrap();
+        kept.push(Kept::new(&doc, operation));
+    }
+    let (cut, updated) = spec::cut::cut(&text, &kept, &path.to_string_lossy(), &digest).unwrap();
+    let code = codegen::generate(&cut).unwrap();
+    generated_methods(&code, &updated);
+    let compact: String = code.split_whitespace().collect();
+    assert!(compact.contains("pubstructGroupId(::std::string::String)"));
+    assert!(compact.contains(r#"Regex::new("^([a-f0-9]{24})$")"#));
+    assert!(compact.contains("group_id:Result<types::GroupId,String>"));
+    assert!(compact.contains("group_id:Result<types::ListGroupStandbyLinksGroupId,String>"));
+}

@@ -12,7 +12,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-#[path = "../../atlas-live-migration-api/codegen.rs"]
+#[path = "../../atlas-live-migration-api/codegen/mod.rs"]
 mod codegen;
 #[cfg(test)]
 mod history;

@@ -91,6 +91,7 @@ pub fn operations(doc: &Value) -> Vec<Operation<'_>> {
         .collect()
 }
 
+use crate::codegen::atlas_media_type;
 /// `Some("2023-01-01")` for `application/vnd.atlas.2023-01-01+json`: the
 /// generator's own reading, so the cut and the generation agree on versions.
 pub use crate::codegen::atlas_version_date as version_date;
@@ -144,7 +145,7 @@ pub fn versions(doc: &Value, operation: &Value) -> BTreeMap<String, Option<Strin
     let mut versions: BTreeMap<String, Option<String>> = BTreeMap::new();
     for (_, content) in contents(doc, operation) {
         for (media_type, entry) in content.as_mapping().into_iter().flatten() {
-            let Some(date) = media_type.as_str().and_then(version_date) else {
+            let Some((date, _)) = media_type.as_str().and_then(atlas_media_type) else {
                 continue;
             };
             let sunset = entry.get("x-sunset").map(|s| match s {
