@@ -233,6 +233,9 @@ impl ClientBuilder {
             Some(client) => (client, Some(attempt_timeout)),
             None => (
                 reqwest::Client::builder()
+                    .tls_backend_preconfigured(crate::tls::client_config().map_err(|e| {
+                        Error::Config(format!("cannot set up TLS (the platform's roots): {e}"))
+                    })?)
                     .timeout(attempt_timeout)
                     .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
                     .redirect(reqwest::redirect::Policy::none())

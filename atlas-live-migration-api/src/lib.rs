@@ -13,8 +13,6 @@ mod headers;
 mod hooks;
 mod ids;
 mod legacy;
-#[cfg(feature = "mock")]
-pub mod mock;
 mod open;
 mod resend;
 mod retry;
@@ -22,6 +20,7 @@ mod runtime;
 mod secret;
 mod send;
 mod status;
+mod tls;
 mod versioning;
 mod wait;
 

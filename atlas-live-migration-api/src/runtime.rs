@@ -9,14 +9,17 @@ use reqwest::header::HeaderValue;
 
 use crate::auth::Auth;
 use crate::retry::RetryPolicy;
-use crate::versioning::{ApiVersion, DeprecationNotice};
+use crate::versioning::DeprecationNotice;
 
 /// Per-client runtime state: authentication (with its token cache or Digest
 /// nonce), the API version, the retry policy and timeouts. Cloning shares it.
 ///
-/// Most code builds a client with [`Client::builder`](crate::Client::builder);
+/// Build clients with [`Client::builder`](crate::Client::builder).
 /// `ClientRuntime::default()` is the unauthenticated runtime with default
-/// settings, for [`Client::new`](crate::Client::new).
+/// settings, which progenitor's own [`Client::new`](crate::Client::new)
+/// takes; that constructor builds a `reqwest::Client` without this crate's
+/// TLS configuration, so it works only where the process has installed a
+/// rustls crypto provider.
 #[derive(Clone, Default)]
 pub struct ClientRuntime {
     pub(crate) shared: Arc<Shared>,
@@ -49,24 +52,6 @@ impl Default for Shared {
 }
 
 impl ClientRuntime {
-    /// Sends `Accept: application/vnd.atlas.<version>+json` on every request
-    /// instead of the version the spec declares for each operation.
-    ///
-    /// ```
-    /// use atlas_live_migration_api::{ApiVersion, Client, ClientRuntime};
-    ///
-    /// let version: ApiVersion = "2025-03-12".parse()?;
-    /// let client = Client::new(
-    ///     "https://cloud.mongodb.com",
-    ///     ClientRuntime::default().with_api_version(version),
-    /// );
-    /// # Ok::<(), atlas_live_migration_api::InvalidApiVersion>(())
-    /// ```
-    pub fn with_api_version(mut self, version: ApiVersion) -> Self {
-        self.accept_override = Some(version.accept_header());
-        self
-    }
-
     pub(crate) fn deprecation_notice(&self) -> Option<DeprecationNotice> {
         self.shared
             .deprecation

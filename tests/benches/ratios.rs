@@ -8,7 +8,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use atlas_live_migration_api::types::{GroupId, LiveMigrationId, LiveMigrationResponse};
-use atlas_live_migration_api::{Client, ClientInfo, Credentials, DEFAULT_TIMEOUT, RetryPolicy};
+use atlas_live_migration_api::{Client, ClientInfo, Credentials, RetryPolicy};
 use atlas_live_migration_tests::baseline::{self, PlainJob};
 use atlas_live_migration_tests::*;
 use httpmock::prelude::*;
@@ -124,12 +124,7 @@ async fn main() {
     // client's own.
     let given = Client::builder()
         .base_url(&server.base_url)
-        .reqwest_client(
-            reqwest::Client::builder()
-                .timeout(DEFAULT_TIMEOUT)
-                .build()
-                .unwrap(),
-        )
+        .reqwest_client(http.clone())
         .build()
         .unwrap();
     let base_url = server.base_url.clone();

@@ -1,19 +1,44 @@
 #!/usr/bin/env bash
-# Build cost of depending on atlas-live-migration-api: a clean build of a tiny
-# dependent with `default-features = false` (the committed snapshot) and with
-# build-time codegen (progenitor in the build graph). Each build gets its own
-# empty target directory; the registry cache is shared, so this measures
-# compilation, not downloads. Prints one line per variant, in seconds.
+# Build cost of depending on atlas-live-migration-api, side by side with the
+# plainest reqwest app: clean builds of tiny binaries, each in its own empty
+# target directory (the registry cache is shared, so this measures
+# compilation, not downloads), one after the other in one run:
+#
+#   reqwest   reqwest with its default features (TLS: rustls on aws-lc-rs),
+#             serde_json and tokio: a plain HTTP+JSON app, the baseline
+#   snapshot  atlas-live-migration-api, default-features = false, features
+#             = ["ring"]: the committed generated code, no progenitor
+#   codegen   atlas-live-migration-api with its default features
+#             (generation at build time, ring)
+#
+# Prints one line per variant: seconds, and the ratio to the baseline.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-for variant in snapshot codegen; do
+baseline_ms=0
+for variant in reqwest snapshot codegen; do
   dir="$work/$variant"
   mkdir -p "$dir/src"
-  features='default-features = false'
-  [ "$variant" = codegen ] && features='default-features = true'
+  case "$variant" in
+    reqwest)
+      deps='reqwest = { version = "0.13.5", features = ["json"] }
+serde_json = "1"
+tokio = { version = "1", features = ["rt", "macros"] }'
+      main='#[tokio::main(flavor = "current_thread")] async fn main() { let _ = reqwest::Client::new().get("https://cloud.mongodb.com").send().await.map(|r| r.status()); let _ = serde_json::json!({}); }'
+      ;;
+    snapshot)
+      deps="atlas-live-migration-api = { path = \"$root/atlas-live-migration-api\", default-features = false, features = [\"ring\"] }"
+      main='fn main() { let _ = atlas_live_migration_api::Client::builder(); }'
+      cp "$root/Cargo.lock" "$dir/Cargo.lock"
+      ;;
+    codegen)
+      deps="atlas-live-migration-api = { path = \"$root/atlas-live-migration-api\" }"
+      main='fn main() { let _ = atlas_live_migration_api::Client::builder(); }'
+      cp "$root/Cargo.lock" "$dir/Cargo.lock"
+      ;;
+  esac
   cat > "$dir/Cargo.toml" <<TOML
 [package]
 name = "tiny-dependent-$variant"
@@ -22,15 +47,18 @@ edition = "2024"
 publish = false
 
 [dependencies]
-atlas-live-migration-api = { path = "$root/atlas-live-migration-api", $features }
+$deps
 
 [workspace]
 TOML
-  echo 'fn main() { let _ = atlas_live_migration_api::Client::builder(); }' > "$dir/src/main.rs"
-  cp "$root/Cargo.lock" "$dir/Cargo.lock"
+  echo "$main" > "$dir/src/main.rs"
+  # Resolve (and fetch) first, so that only compilation is timed.
+  cargo fetch --quiet --manifest-path "$dir/Cargo.toml" >/dev/null 2>&1
   start=$(date +%s%N)
   CARGO_TARGET_DIR="$dir/target" cargo build --quiet --manifest-path "$dir/Cargo.toml" >/dev/null 2>&1
   end=$(date +%s%N)
   ms=$(( (end - start) / 1000000 ))
-  printf '%-9s %d.%d s\n' "$variant" $((ms / 1000)) $((ms % 1000 / 100))
+  [ "$variant" = reqwest ] && baseline_ms=$ms
+  ratio=$(awk -v a="$ms" -v b="$baseline_ms" 'BEGIN { printf "%.2f", a / b }')
+  printf '%-9s %d.%d s   ratio %s\n' "$variant" $((ms / 1000)) $((ms % 1000 / 100)) "$ratio"
 done

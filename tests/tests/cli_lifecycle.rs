@@ -5,7 +5,7 @@
 use std::process::Output;
 use std::time::Duration;
 
-use atlas_live_migration_api::mock::{
+use atlas_live_migration_mock::{
     GROUP_ID, LINK_TOKEN, LIVE_MIGRATION_ID, MockAtlas, ORG_ID, RecordedRequest, Scenario,
     VALIDATION_ID,
 };

@@ -2,9 +2,7 @@
 //! examples, the versioned `Accept` header, query flags and path IDs.
 
 use atlas_live_migration_api::types::LiveMigrationResponseStatus;
-use atlas_live_migration_api::{
-    ApiVersion, Client, ClientRuntime, Error, MigrationStatus, SendError,
-};
+use atlas_live_migration_api::{ApiVersion, Client, Error, MigrationStatus, SendError};
 use atlas_live_migration_tests::*;
 use httpmock::prelude::*;
 
@@ -125,10 +123,11 @@ async fn a_pinned_api_version_replaces_the_spec_version() {
         })
         .await;
     let version: ApiVersion = "2025-03-12".parse().unwrap();
-    let client = Client::new(
-        &server.base_url(),
-        ClientRuntime::default().with_api_version(version),
-    );
+    let client = Client::builder()
+        .base_url(server.base_url())
+        .api_version(version)
+        .build()
+        .unwrap();
 
     client
         .get_push_migration()

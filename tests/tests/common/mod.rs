@@ -12,9 +12,8 @@ pub fn binary() -> &'static PathBuf {
         let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../Cargo.toml");
         escargot::CargoBuild::new()
             .manifest_path(manifest)
-            .package("atlas-live-migration-api")
+            .package("atlas-live-migration-cli")
             .bin("atlas-live-migration")
-            .features("cli")
             .arg("--locked")
             .current_release()
             .current_target()

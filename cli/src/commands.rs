@@ -4,7 +4,6 @@
 use std::cell::Cell;
 use std::time::Duration;
 
-use atlas_live_migration_api::mock::{MockAtlas, Scenario};
 use atlas_live_migration_api::types::{
     Destination, DestinationHostnameSchemaType, GroupId, LiveImportValidationStatus,
     LiveMigrationId, LiveMigrationRequest20240530, LiveMigrationResponseStatus, Source,
@@ -14,6 +13,7 @@ use atlas_live_migration_api::{
     Checked, Client, Credentials, CutoverOutcome, Error, LifecycleEvent, LifecycleOutcome,
     Observation, ValidationEvent, ValidationOutcome, WaitOptions,
 };
+use atlas_live_migration_mock::{MockAtlas, Scenario};
 
 use crate::args::{
     CreateArgs, CutoverArgs, DescribeArgs, HostnameSchema, Job, LinkCreateArgs, LinkDeleteArgs,
@@ -56,12 +56,12 @@ async fn job_target(
         builder = builder.api_version(version);
     }
     let group_id = job.project.group_id.unwrap_or_else(|| {
-        atlas_live_migration_api::mock::GROUP_ID
+        atlas_live_migration_mock::GROUP_ID
             .parse()
             .expect("the mock's IDs are valid")
     });
     let live_migration_id = job.live_migration_id.unwrap_or_else(|| {
-        atlas_live_migration_api::mock::LIVE_MIGRATION_ID
+        atlas_live_migration_mock::LIVE_MIGRATION_ID
             .parse()
             .expect("the mock's IDs are valid")
     });

@@ -1,5 +1,5 @@
-//! A stand-in for the Atlas live-migration API on 127.0.0.1 (feature
-//! `mock`): the command-line tool's `demo` and the tests run against it.
+//! A stand-in for the Atlas live-migration API on 127.0.0.1: the
+//! command-line tool's `demo` and the tests run against it.
 //!
 //! It plays one migration through its lifecycle (a validation that passes
 //! or fails, a create, replication with shrinking lag, ready for cutover, a
@@ -7,6 +7,8 @@
 //! errors, `envelope=true`, the service-account token exchange), decodes
 //! each request body into the generated types, and records every request so
 //! that a test can check what went on the wire.
+
+#![forbid(unsafe_code)]
 
 use std::sync::{Arc, Mutex};
 
@@ -241,7 +243,7 @@ async fn serve(mut stream: TcpStream, state: Arc<Mutex<State>>) {
             state.requests.push(request.clone());
             answer(&mut state, &request)
         };
-        let reason = reqwest::StatusCode::from_u16(status)
+        let reason = http::StatusCode::from_u16(status)
             .ok()
             .and_then(|s| s.canonical_reason())
             .unwrap_or("");
@@ -271,7 +273,7 @@ async fn read_head(stream: &mut TcpStream, buffer: &mut Vec<u8>) -> Option<usize
 type Answer = (u16, &'static str, String);
 
 fn error(status: u16, code: &str, detail: &str) -> Answer {
-    let reason = reqwest::StatusCode::from_u16(status)
+    let reason = http::StatusCode::from_u16(status)
         .ok()
         .and_then(|s| s.canonical_reason())
         .unwrap_or("Error");
@@ -343,7 +345,9 @@ fn answer(state: &mut State, request: &RecordedRequest) -> Answer {
         }
         ("GET", p) if p == format!("{org}/availableProjects") => (200, available_projects()),
         ("POST", p) if p == format!("{org}/linkTokens") => {
-            match serde_json::from_str::<crate::types::TargetOrgRequest>(&request.body) {
+            match serde_json::from_str::<atlas_live_migration_api::types::TargetOrgRequest>(
+                &request.body,
+            ) {
                 Ok(_) => (200, json!({ "linkToken": LINK_TOKEN }).to_string()),
                 Err(e) => return error(400, "INVALID_JSON", &e.to_string()),
             }
@@ -394,10 +398,10 @@ fn refuse_unauthorized(state: &State, request: &RecordedRequest) -> Option<Answe
 /// `Content-Type` names.
 fn migration_request(request: &RecordedRequest) -> Result<(), Answer> {
     let decoded = match request.header("content-type") {
-        Some("application/vnd.atlas.2024-05-30+json") => {
-            serde_json::from_str::<crate::types::LiveMigrationRequest20240530>(&request.body)
-                .map(drop)
-        }
+        Some("application/vnd.atlas.2024-05-30+json") => serde_json::from_str::<
+            atlas_live_migration_api::types::LiveMigrationRequest20240530,
+        >(&request.body)
+        .map(drop),
         // The 2023-01-01 body has no type in a client generated for
         // 2024-05-30 (nor in a cut of a revision that offers only that
         // version); its own required field tells it apart.

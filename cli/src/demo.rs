@@ -4,13 +4,13 @@
 
 use std::time::Duration;
 
-use atlas_live_migration_api::mock::{self, MockAtlas, Scenario};
 use atlas_live_migration_api::types::{
     Destination, DestinationHostnameSchemaType, GroupId, LiveMigrationRequest20240530, Source,
 };
 use atlas_live_migration_api::{
     Checked, Client, Credentials, LifecycleEvent, ValidationEvent, ValidationOutcome, WaitOptions,
 };
+use atlas_live_migration_mock::{self as mock, MockAtlas, Scenario};
 
 use crate::args::DemoArgs;
 use crate::commands::DEMO_CLIENT;
