@@ -9,13 +9,7 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 #[allow(clippy::all)]
 pub mod types {
     ///`ApiError`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct ApiError {
         #[serde(
             rename = "badRequestDetail",
@@ -45,13 +39,7 @@ pub mod types {
         }
     }
     ///Deployments that can be migrated to MongoDB Atlas.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct AvailableClustersDeployment {
         ///Version of MongoDB Agent that monitors/manages the cluster.
         #[serde(
@@ -108,17 +96,7 @@ pub mod types {
         }
     }
     ///Unique 24-hexadecimal digit string that identifies the cluster.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct AvailableClustersDeploymentClusterId(::std::string::String);
     impl ::std::ops::Deref for AvailableClustersDeploymentClusterId {
@@ -176,13 +154,7 @@ pub mod types {
         }
     }
     ///Bad request detail.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[serde(transparent)]
     pub struct BadRequestDetail(pub ::std::option::Option<BadRequestDetailInner>);
     impl ::std::ops::Deref for BadRequestDetail {
@@ -204,14 +176,7 @@ pub mod types {
         }
     }
     ///Bad request detail.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct BadRequestDetailInner {
         ///Describes all violations in a client request.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
@@ -223,13 +188,7 @@ pub mod types {
         }
     }
     ///Document that describes the destination of the migration.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct Destination {
         ///Label that identifies the destination cluster.
         #[serde(rename = "clusterName")]
@@ -255,17 +214,7 @@ pub mod types {
         }
     }
     ///Label that identifies the destination cluster.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct DestinationClusterName(::std::string::String);
     impl ::std::ops::Deref for DestinationClusterName {
@@ -319,17 +268,7 @@ pub mod types {
         }
     }
     ///Unique 24-hexadecimal digit string that identifies the destination project.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct DestinationGroupId(::std::string::String);
     impl ::std::ops::Deref for DestinationGroupId {
@@ -395,8 +334,7 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
     pub enum DestinationHostnameSchemaType {
         #[serde(rename = "PUBLIC")]
@@ -446,13 +384,7 @@ pub mod types {
         }
     }
     ///`FieldViolation`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct FieldViolation {
         ///A description of why the request element is bad.
         pub description: ::std::string::String,
@@ -465,13 +397,7 @@ pub mod types {
         }
     }
     ///`Group`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct Group {
         ///Quantity of MongoDB Cloud clusters deployed in this project.
         #[serde(rename = "clusterCount")]
@@ -523,17 +449,7 @@ This field sets restrictions on available regions in the project.
         }
     }
     ///`GroupId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct GroupId(::std::string::String);
     impl ::std::ops::Deref for GroupId {
@@ -589,17 +505,7 @@ This field sets restrictions on available regions in the project.
         }
     }
     ///Unique 24-hexadecimal digit string that identifies the MongoDB Cloud organization to which the project belongs.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct GroupOrgId(::std::string::String);
     impl ::std::ops::Deref for GroupOrgId {
@@ -673,8 +579,7 @@ This field sets restrictions on available regions in the project.
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
     pub enum GroupRegionUsageRestrictions {
         #[serde(rename = "COMMERCIAL_FEDRAMP_REGIONS_ONLY")]
@@ -729,14 +634,7 @@ This field sets restrictions on available regions in the project.
         }
     }
     ///`Link`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct Link {
         ///Uniform Resource Locator (URL) that points another API resource to which this response has some relationship. This URL often begins with `https://cloud.mongodb.com/api/atlas`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -751,13 +649,7 @@ This field sets restrictions on available regions in the project.
         }
     }
     ///`LiveImportAvailableProject`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct LiveImportAvailableProject {
         ///List of clusters that can be migrated to MongoDB Cloud.
         pub deployments: ::std::vec::Vec<AvailableClustersDeployment>,
@@ -776,17 +668,7 @@ This field sets restrictions on available regions in the project.
         }
     }
     ///Human-readable label that identifies this project.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LiveImportAvailableProjectName(::std::string::String);
     impl ::std::ops::Deref for LiveImportAvailableProjectName {
@@ -844,17 +726,7 @@ This field sets restrictions on available regions in the project.
         }
     }
     ///Unique 24-hexadecimal digit string that identifies the project to be migrated.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LiveImportAvailableProjectProjectId(::std::string::String);
     impl ::std::ops::Deref for LiveImportAvailableProjectProjectId {
@@ -912,14 +784,7 @@ This field sets restrictions on available regions in the project.
         }
     }
     ///`LiveImportValidation`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct LiveImportValidation {
         ///Reason why the validation job failed.
         #[serde(
@@ -954,17 +819,7 @@ This field sets restrictions on available regions in the project.
         }
     }
     ///Unique 24-hexadecimal digit string that identifies the project to validate.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LiveImportValidationGroupId(::std::string::String);
     impl ::std::ops::Deref for LiveImportValidationGroupId {
@@ -1020,17 +875,7 @@ This field sets restrictions on available regions in the project.
         }
     }
     ///Unique 24-hexadecimal digit string that identifies the validation.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LiveImportValidationId(::std::string::String);
     impl ::std::ops::Deref for LiveImportValidationId {
@@ -1086,17 +931,7 @@ This field sets restrictions on available regions in the project.
         }
     }
     ///Unique 24-hexadecimal digit string that identifies the source project.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LiveImportValidationSourceGroupId(::std::string::String);
     impl ::std::ops::Deref for LiveImportValidationSourceGroupId {
@@ -1164,8 +999,7 @@ This field sets restrictions on available regions in the project.
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
     pub enum LiveImportValidationStatus {
         #[serde(rename = "PENDING")]
@@ -1214,17 +1048,7 @@ This field sets restrictions on available regions in the project.
         }
     }
     ///`LiveMigrationId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LiveMigrationId(::std::string::String);
     impl ::std::ops::Deref for LiveMigrationId {
@@ -1280,13 +1104,7 @@ This field sets restrictions on available regions in the project.
         }
     }
     ///`LiveMigrationRequest`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct LiveMigrationRequest {
         pub destination: Destination,
         ///Flag that indicates whether the migration process drops all collections from the destination cluster before the migration starts.
@@ -1308,13 +1126,7 @@ This field sets restrictions on available regions in the project.
         }
     }
     ///`LiveMigrationRequest20240530`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct LiveMigrationRequest20240530 {
         pub destination: Destination,
         ///Flag that indicates whether the migration process drops all collections from the destination cluster before the migration starts.
@@ -1339,17 +1151,7 @@ This field sets restrictions on available regions in the project.
         }
     }
     ///Unique 24-hexadecimal digit string that identifies the migration request.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LiveMigrationRequest20240530Id(::std::string::String);
     impl ::std::ops::Deref for LiveMigrationRequest20240530Id {
@@ -1406,17 +1208,7 @@ This field sets restrictions on available regions in the project.
         }
     }
     ///`LiveMigrationRequest20240530MigrationHostsItem`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LiveMigrationRequest20240530MigrationHostsItem(::std::string::String);
     impl ::std::ops::Deref for LiveMigrationRequest20240530MigrationHostsItem {
@@ -1474,17 +1266,7 @@ This field sets restrictions on available regions in the project.
         }
     }
     ///Unique 24-hexadecimal digit string that identifies the migration request.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LiveMigrationRequestId(::std::string::String);
     impl ::std::ops::Deref for LiveMigrationRequestId {
@@ -1540,14 +1322,7 @@ This field sets restrictions on available regions in the project.
         }
     }
     ///`LiveMigrationResponse`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct LiveMigrationResponse {
         ///Unique 24-hexadecimal digit string that identifies the migration job.
         #[serde(rename = "_id", skip_serializing_if = "::std::option::Option::is_none")]
@@ -1598,17 +1373,7 @@ This field sets restrictions on available regions in the project.
         }
     }
     ///Unique 24-hexadecimal digit string that identifies the migration job.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LiveMigrationResponseId(::std::string::String);
     impl ::std::ops::Deref for LiveMigrationResponseId {
@@ -1689,8 +1454,7 @@ This field sets restrictions on available regions in the project.
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
     pub enum LiveMigrationResponseStatus {
         #[serde(rename = "NEW")]
@@ -1747,17 +1511,7 @@ This field sets restrictions on available regions in the project.
         }
     }
     ///`OrgId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct OrgId(::std::string::String);
     impl ::std::ops::Deref for OrgId {
@@ -1813,13 +1567,7 @@ This field sets restrictions on available regions in the project.
         }
     }
     ///Key-value pair that tags and categorizes a MongoDB Cloud organization, project, or cluster. For example, `environment : production`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct ResourceTag {
         ///Constant that defines the set of the tag. For example, `environment` in the `environment : production` tag.
         pub key: ResourceTagKey,
@@ -1832,17 +1580,7 @@ This field sets restrictions on available regions in the project.
         }
     }
     ///Constant that defines the set of the tag. For example, `environment` in the `environment : production` tag.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ResourceTagKey(::std::string::String);
     impl ::std::ops::Deref for ResourceTagKey {
@@ -1899,17 +1637,7 @@ This field sets restrictions on available regions in the project.
         }
     }
     ///Variable that belongs to the set of the tag. For example, `production` in the `environment : production` tag.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ResourceTagValue(::std::string::String);
     impl ::std::ops::Deref for ResourceTagValue {
@@ -1966,13 +1694,7 @@ This field sets restrictions on available regions in the project.
         }
     }
     ///Sharding configuration for a collection to be sharded on the destination cluster.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct ShardEntry {
         ///Human-readable label that identifies the collection to be sharded on the destination cluster.
         pub collection: ::std::string::String,
@@ -1987,13 +1709,7 @@ This field sets restrictions on available regions in the project.
         }
     }
     ///Document that configures the shard key on the destination cluster.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct ShardKeys {
         ///List of fields to use for the shard key.
         pub key: ::std::vec::Vec<
@@ -2009,13 +1725,7 @@ This field sets restrictions on available regions in the project.
         }
     }
     ///Document that configures sharding on the destination cluster when migrating from a replica set source to a sharded cluster destination on MongoDB 6.0 or higher. If you don't wish to shard any collections on the destination cluster, leave this empty.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[serde(transparent)]
     pub struct ShardingRequest(pub ::std::option::Option<ShardingRequestInner>);
     impl ::std::ops::Deref for ShardingRequest {
@@ -2037,13 +1747,7 @@ This field sets restrictions on available regions in the project.
         }
     }
     ///Document that configures sharding on the destination cluster when migrating from a replica set source to a sharded cluster destination on MongoDB 6.0 or higher. If you don't wish to shard any collections on the destination cluster, leave this empty.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct ShardingRequestInner {
         ///Flag that lets the migration create supporting indexes for the shard keys, if none exists, as the destination cluster also needs compatible indexes for the specified shard keys.
         #[serde(rename = "createSupportingIndexes")]
@@ -2058,13 +1762,7 @@ This field sets restrictions on available regions in the project.
         }
     }
     ///Document that describes the source of the migration.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct Source {
         ///Path to the CA certificate that signed SSL certificates use to authenticate to the source cluster.
         #[serde(
@@ -2096,17 +1794,7 @@ This field sets restrictions on available regions in the project.
         }
     }
     ///Label that identifies the source cluster name.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct SourceClusterName(::std::string::String);
     impl ::std::ops::Deref for SourceClusterName {
@@ -2160,17 +1848,7 @@ This field sets restrictions on available regions in the project.
         }
     }
     ///Unique 24-hexadecimal digit string that identifies the source project.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct SourceGroupId(::std::string::String);
     impl ::std::ops::Deref for SourceGroupId {
@@ -2226,13 +1904,7 @@ This field sets restrictions on available regions in the project.
         }
     }
     ///`TargetOrg`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct TargetOrg {
         ///Link token that contains all the information required to complete the link.
         #[serde(rename = "linkToken")]
@@ -2244,14 +1916,7 @@ This field sets restrictions on available regions in the project.
         }
     }
     ///`TargetOrgRequest`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct TargetOrgRequest {
         ///IP address access list entries associated with the API key.
         #[serde(
@@ -2267,17 +1932,7 @@ This field sets restrictions on available regions in the project.
         }
     }
     ///`ValidationId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ValidationId(::std::string::String);
     impl ::std::ops::Deref for ValidationId {

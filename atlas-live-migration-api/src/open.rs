@@ -97,18 +97,3 @@ impl<'de, E: FromStr> Deserialize<'de> for Open<E> {
         deserializer.deserialize_str(OpenVisitor(std::marker::PhantomData))
     }
 }
-
-impl<E: schemars::JsonSchema> schemars::JsonSchema for Open<E> {
-    fn schema_name() -> String {
-        format!("Open{}", E::schema_name())
-    }
-
-    fn json_schema(_: &mut schemars::r#gen::SchemaGenerator) -> schemars::schema::Schema {
-        // Any string: values beyond the documented ones are accepted.
-        schemars::schema::SchemaObject {
-            instance_type: Some(schemars::schema::InstanceType::String.into()),
-            ..Default::default()
-        }
-        .into()
-    }
-}

@@ -58,17 +58,3 @@ impl<'de> Deserialize<'de> for Secret {
         String::deserialize(deserializer).map(Self::from)
     }
 }
-
-impl schemars::JsonSchema for Secret {
-    fn schema_name() -> String {
-        "Secret".to_owned()
-    }
-
-    fn json_schema(_: &mut schemars::r#gen::SchemaGenerator) -> schemars::schema::Schema {
-        schemars::schema::SchemaObject {
-            instance_type: Some(schemars::schema::InstanceType::String.into()),
-            ..Default::default()
-        }
-        .into()
-    }
-}

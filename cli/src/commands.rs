@@ -6,12 +6,12 @@ use std::time::Duration;
 
 use atlas_live_migration_api::types::{
     Destination, DestinationHostnameSchemaType, GroupId, LiveImportValidationStatus,
-    LiveMigrationId, LiveMigrationRequest20240530, LiveMigrationResponseStatus, Source,
-    TargetOrgRequest,
+    LiveMigrationId, LiveMigrationRequest20240530, LiveMigrationResponse,
+    LiveMigrationResponseStatus, Source, TargetOrgRequest,
 };
 use atlas_live_migration_api::{
     Checked, Client, Credentials, CutoverOutcome, Error, LifecycleEvent, LifecycleOutcome,
-    Observation, ValidationEvent, ValidationOutcome, WaitOptions,
+    Observation, Secret, ValidationEvent, ValidationOutcome, WaitOptions,
 };
 use atlas_live_migration_mock::{MockAtlas, Scenario};
 
@@ -68,8 +68,60 @@ async fn job_target(
     Ok((builder.build()?, group_id, live_migration_id, Some(mock)))
 }
 
-/// The 2024-05-30 request body from the flags (asking for the password if
-/// a user is named and no password was given).
+/// What a migration request says, however it was given (the flags, or the
+/// demo's sample): the one place the 2024-05-30 body is built from.
+pub struct Plan<'a> {
+    pub cluster_name: &'a str,
+    pub group_id: &'a GroupId,
+    pub hostname_schema_type: DestinationHostnameSchemaType,
+    pub migration_host: &'a str,
+    pub source_cluster_name: &'a str,
+    pub source_group_id: &'a GroupId,
+    pub source_managed_authentication: bool,
+    pub source_ssl: bool,
+    pub source_ca_certificate_path: Option<String>,
+    pub source_username: Option<String>,
+    pub source_password: Option<Secret>,
+    pub drop_destination_data: bool,
+}
+
+impl Plan<'_> {
+    /// The request body (the password goes in as a `Secret`).
+    pub fn body(self) -> Result<LiveMigrationRequest20240530, Failure> {
+        let host = self
+            .migration_host
+            .try_into()
+            .map_err(|e| Failure::usage(format!("invalid --migrationHost: {e}")))?;
+        LiveMigrationRequest20240530::builder()
+            .destination(
+                Destination::builder()
+                    .cluster_name(self.cluster_name)
+                    .group_id(self.group_id.as_str())
+                    .hostname_schema_type(self.hostname_schema_type),
+            )
+            .migration_hosts([host])
+            .source(
+                Source::builder()
+                    .cluster_name(self.source_cluster_name)
+                    .group_id(self.source_group_id.as_str())
+                    .managed_authentication(self.source_managed_authentication)
+                    .ssl(self.source_ssl)
+                    .ca_certificate_path(self.source_ca_certificate_path)
+                    .username(self.source_username)
+                    .password(self.source_password),
+            )
+            .drop_destination_data(self.drop_destination_data)
+            .try_into()
+            .map_err(
+                |e: atlas_live_migration_api::types::error::ConversionError| {
+                    Failure::usage(format!("invalid migration request: {e}"))
+                },
+            )
+    }
+}
+
+/// The request body from the flags (asking for the password if a user is
+/// named and no password was given).
 fn migration_body(
     request: &MigrationRequest,
     group_id: &GroupId,
@@ -92,35 +144,21 @@ fn migration_body(
             request.migration_hosts.len()
         )));
     };
-    let host = host
-        .as_str()
-        .try_into()
-        .map_err(|e| Failure::usage(format!("invalid --migrationHost: {e}")))?;
-    LiveMigrationRequest20240530::builder()
-        .destination(
-            Destination::builder()
-                .cluster_name(request.cluster_name.as_str())
-                .group_id(group_id.as_str())
-                .hostname_schema_type(hostname_schema_type),
-        )
-        .migration_hosts([host])
-        .source(
-            Source::builder()
-                .cluster_name(request.source_cluster_name.as_str())
-                .group_id(request.source_project_id.as_str())
-                .managed_authentication(request.source_managed_authentication)
-                .ssl(request.source_ssl)
-                .ca_certificate_path(request.source_ca_certificate_path.clone())
-                .username(request.source_username.clone())
-                .password(password),
-        )
-        .drop_destination_data(request.drop)
-        .try_into()
-        .map_err(
-            |e: atlas_live_migration_api::types::error::ConversionError| {
-                Failure::usage(format!("invalid migration request: {e}"))
-            },
-        )
+    Plan {
+        cluster_name: &request.cluster_name,
+        group_id,
+        hostname_schema_type,
+        migration_host: host,
+        source_cluster_name: &request.source_cluster_name,
+        source_group_id: &request.source_project_id,
+        source_managed_authentication: request.source_managed_authentication,
+        source_ssl: request.source_ssl,
+        source_ca_certificate_path: request.source_ca_certificate_path.clone(),
+        source_username: request.source_username.clone(),
+        source_password: password,
+        drop_destination_data: request.drop,
+    }
+    .body()
 }
 
 fn options(polling: Polling, default_interval: Duration) -> WaitOptions {
@@ -187,13 +225,14 @@ pub async fn validation_create(args: ValidationCreateArgs) -> Result<u8, Failure
             _ => {}
         },
     );
-    let outcome = tokio::select! {
-        outcome = waiting => outcome?,
-        _ = tokio::signal::ctrl_c() => {
-            eprintln!("interrupted; the validation itself goes on in Atlas");
-            return Ok(exit::INTERRUPTED);
-        }
+    let Some(outcome) = until_interrupted(waiting, || {
+        "interrupted; the validation itself goes on in Atlas".to_owned()
+    })
+    .await
+    else {
+        return Ok(exit::INTERRUPTED);
     };
+    let outcome = outcome?;
     let (code, last) = match outcome {
         ValidationOutcome::Success(last) => (exit::DONE, Some(last)),
         ValidationOutcome::Failed(last) => (exit::FAILED, Some(last)),
@@ -280,13 +319,31 @@ pub async fn describe(args: DescribeArgs) -> Result<u8, Failure> {
     }
     let job = request.send().checked().await?.into_inner();
     print(args.output, output::json(&job), || output::job_table(&job));
-    Ok(
-        match job.status.as_ref().and_then(|status| status.known()) {
-            Some(LiveMigrationResponseStatus::Failed) => exit::FAILED,
-            Some(LiveMigrationResponseStatus::Expired) => exit::EXPIRED,
-            _ => exit::DONE,
-        },
-    )
+    Ok(job_code(&job))
+}
+
+/// The exit code of a job's status: the one mapping every command uses.
+fn job_code(job: &LiveMigrationResponse) -> u8 {
+    match job.status.as_ref().and_then(|status| status.known()) {
+        Some(LiveMigrationResponseStatus::Failed) => exit::FAILED,
+        Some(LiveMigrationResponseStatus::Expired) => exit::EXPIRED,
+        _ => exit::DONE,
+    }
+}
+
+/// Runs `work` to its end, or until Ctrl-C: then prints what `interrupted`
+/// says and gives `None` (exit code 130).
+async fn until_interrupted<T>(
+    work: impl Future<Output = T>,
+    interrupted: impl FnOnce() -> String,
+) -> Option<T> {
+    tokio::select! {
+        done = work => Some(done),
+        _ = tokio::signal::ctrl_c() => {
+            eprintln!("{}", interrupted());
+            None
+        }
+    }
 }
 
 fn cutover_question(live_migration_id: &LiveMigrationId) -> String {
@@ -346,15 +403,15 @@ pub async fn watch(args: WatchArgs) -> Result<u8, Failure> {
         let waiting = client.wait_for_cutover(&group_id, &live_migration_id, options, |event| {
             display.show(event)
         });
-        let outcome = tokio::select! {
-            outcome = waiting => outcome,
-            _ = tokio::signal::ctrl_c() => {
-                clear();
-                eprintln!("interrupted; the migration itself is not affected");
-                return Ok(exit::INTERRUPTED);
-            }
-        };
+        let outcome = until_interrupted(waiting, || {
+            clear();
+            "interrupted; the migration itself is not affected".to_owned()
+        })
+        .await;
         clear();
+        let Some(outcome) = outcome else {
+            return Ok(exit::INTERRUPTED);
+        };
         let (code, summary) = summarize(&outcome?);
         println!("{summary}");
         return Ok(code);
@@ -380,23 +437,23 @@ pub async fn watch(args: WatchArgs) -> Result<u8, Failure> {
             _ => {}
         },
     );
-    let outcome = tokio::select! {
-        outcome = waiting => outcome,
-        _ = tokio::signal::ctrl_c() => {
-            clear();
-            let id = live_migration_id.as_str();
-            if started.get() {
-                eprintln!(
-                    "interrupted after the cutover was started: Atlas goes on with it; follow it \
-                     with `atlas-live-migration watch --liveMigrationId {id}`"
-                );
-            } else {
-                eprintln!("interrupted before the cutover; the migration itself is not affected");
-            }
-            return Ok(exit::INTERRUPTED);
+    let outcome = until_interrupted(waiting, || {
+        clear();
+        let id = live_migration_id.as_str();
+        if started.get() {
+            format!(
+                "interrupted after the cutover was started: Atlas goes on with it; follow it \
+                 with `atlas-live-migration watch --liveMigrationId {id}`"
+            )
+        } else {
+            "interrupted before the cutover; the migration itself is not affected".to_owned()
         }
-    };
+    })
+    .await;
     clear();
+    let Some(outcome) = outcome else {
+        return Ok(exit::INTERRUPTED);
+    };
     let (code, summary) = summarize_lifecycle(&outcome?);
     println!("{summary}");
     Ok(code)
@@ -412,9 +469,9 @@ fn summarize(outcome: &CutoverOutcome) -> (u8, String) {
                 output::state(&seen.job)
             ),
         ),
-        CutoverOutcome::Complete(seen) => ended(exit::DONE, "COMPLETE", seen),
-        CutoverOutcome::Failed(seen) => ended(exit::FAILED, "FAILED", seen),
-        CutoverOutcome::Expired(seen) => ended(exit::EXPIRED, "EXPIRED", seen),
+        CutoverOutcome::Complete(seen)
+        | CutoverOutcome::Failed(seen)
+        | CutoverOutcome::Expired(seen) => ended(seen),
         CutoverOutcome::TimedOut { last, waited: time } => timed_out(*time, last.as_ref(), ""),
         _ => (exit::API_ERROR, format!("unexpected outcome: {outcome:?}")),
     }
@@ -422,9 +479,9 @@ fn summarize(outcome: &CutoverOutcome) -> (u8, String) {
 
 pub fn summarize_lifecycle(outcome: &LifecycleOutcome) -> (u8, String) {
     match outcome {
-        LifecycleOutcome::Complete(seen) => ended(exit::DONE, "COMPLETE", seen),
-        LifecycleOutcome::Failed(seen) => ended(exit::FAILED, "FAILED", seen),
-        LifecycleOutcome::Expired(seen) => ended(exit::EXPIRED, "EXPIRED", seen),
+        LifecycleOutcome::Complete(seen)
+        | LifecycleOutcome::Failed(seen)
+        | LifecycleOutcome::Expired(seen) => ended(seen),
         LifecycleOutcome::Declined(_) => (
             exit::USAGE,
             "not cut over; the job stays ready until its cutover timer runs out".to_owned(),
@@ -446,14 +503,16 @@ pub fn summarize_lifecycle(outcome: &LifecycleOutcome) -> (u8, String) {
     }
 }
 
-fn ended(code: u8, status: &str, seen: &Observation) -> (u8, String) {
-    let why = if status == "EXPIRED" {
-        ": the cutover timer ran out"
-    } else {
-        ""
+/// A job that ended: its exit code and a line, from its own status.
+fn ended(seen: &Observation) -> (u8, String) {
+    let status = seen.job.status.as_ref();
+    let why = match status.and_then(|s| s.known()) {
+        Some(LiveMigrationResponseStatus::Expired) => ": the cutover timer ran out",
+        _ => "",
     };
+    let status = status.map_or("-".to_owned(), ToString::to_string);
     (
-        code,
+        job_code(&seen.job),
         format!("migration {status} after {}{why}", waited(seen.elapsed)),
     )
 }

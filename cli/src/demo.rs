@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use atlas_live_migration_api::types::{
-    Destination, DestinationHostnameSchemaType, GroupId, LiveMigrationRequest20240530, Source,
+    DestinationHostnameSchemaType, GroupId, LiveMigrationRequest20240530,
 };
 use atlas_live_migration_api::{
     Checked, Client, Credentials, LifecycleEvent, ValidationEvent, ValidationOutcome, WaitOptions,
@@ -13,7 +13,7 @@ use atlas_live_migration_api::{
 use atlas_live_migration_mock::{self as mock, MockAtlas, Scenario};
 
 use crate::args::DemoArgs;
-use crate::commands::DEMO_CLIENT;
+use crate::commands::{DEMO_CLIENT, Plan};
 use crate::display::Display;
 use crate::{Failure, exit, output};
 
@@ -115,23 +115,22 @@ pub async fn run(args: DemoArgs) -> Result<u8, Failure> {
 
 /// The demo's migration request. The password is never printed.
 fn request() -> LiveMigrationRequest20240530 {
-    LiveMigrationRequest20240530::builder()
-        .destination(
-            Destination::builder()
-                .cluster_name("atlas-cluster")
-                .group_id(mock::GROUP_ID)
-                .hostname_schema_type(DestinationHostnameSchemaType::Public),
-        )
-        .migration_hosts(["vm001.example.com".try_into().expect("a host name")])
-        .source(
-            Source::builder()
-                .cluster_name("onprem-cluster")
-                .group_id("6296fb4c7c7aa997cf94e9a0")
-                .managed_authentication(false)
-                .ssl(true)
-                .username(Some("admin".to_owned()))
-                .password(Some("demo-source-password".into())),
-        )
-        .try_into()
-        .expect("a complete request")
+    let group_id: GroupId = mock::GROUP_ID.parse().expect("the mock's ID is valid");
+    let source_group_id: GroupId = "6296fb4c7c7aa997cf94e9a0".parse().expect("a valid ID");
+    Plan {
+        cluster_name: "atlas-cluster",
+        group_id: &group_id,
+        hostname_schema_type: DestinationHostnameSchemaType::Public,
+        migration_host: "vm001.example.com",
+        source_cluster_name: "onprem-cluster",
+        source_group_id: &source_group_id,
+        source_managed_authentication: false,
+        source_ssl: true,
+        source_ca_certificate_path: None,
+        source_username: Some("admin".to_owned()),
+        source_password: Some("demo-source-password".into()),
+        drop_destination_data: false,
+    }
+    .body()
+    .unwrap_or_else(|_| unreachable!("the demo's request is complete"))
 }

@@ -6,10 +6,10 @@
 #
 #   reqwest   reqwest with its default features (TLS: rustls on aws-lc-rs),
 #             serde_json and tokio: a plain HTTP+JSON app, the baseline
-#   snapshot  atlas-live-migration-api, default-features = false, features
-#             = ["ring"]: the committed generated code, no progenitor
-#   codegen   atlas-live-migration-api with its default features
-#             (generation at build time, ring)
+#   snapshot  atlas-live-migration-api with its default features: the
+#             committed generated code, rustls on ring, no progenitor
+#   codegen   atlas-live-migration-api with `features = ["codegen"]`
+#             (generation at build time, as in the workspace)
 #
 # Prints one line per variant: seconds, and the ratio to the baseline.
 set -euo pipefail
@@ -29,12 +29,12 @@ tokio = { version = "1", features = ["rt", "macros"] }'
       main='#[tokio::main(flavor = "current_thread")] async fn main() { let _ = reqwest::Client::new().get("https://cloud.mongodb.com").send().await.map(|r| r.status()); let _ = serde_json::json!({}); }'
       ;;
     snapshot)
-      deps="atlas-live-migration-api = { path = \"$root/atlas-live-migration-api\", default-features = false, features = [\"ring\"] }"
+      deps="atlas-live-migration-api = { path = \"$root/atlas-live-migration-api\" }"
       main='fn main() { let _ = atlas_live_migration_api::Client::builder(); }'
       cp "$root/Cargo.lock" "$dir/Cargo.lock"
       ;;
     codegen)
-      deps="atlas-live-migration-api = { path = \"$root/atlas-live-migration-api\" }"
+      deps="atlas-live-migration-api = { path = \"$root/atlas-live-migration-api\", features = [\"codegen\"] }"
       main='fn main() { let _ = atlas_live_migration_api::Client::builder(); }'
       cp "$root/Cargo.lock" "$dir/Cargo.lock"
       ;;
