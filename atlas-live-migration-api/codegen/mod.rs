@@ -126,7 +126,7 @@ fn generate_on_this_thread(spec_yaml: &str) -> Result<String, String> {
         // The runtime's `ClientHooks` impl is the one place requests are
         // touched; `Expected` makes forgetting it a compile error.
         .with_hooks(HooksMode::Expected)
-        .with_inner_type(quote!(crate::runtime::ClientRuntime));
+        .with_inner_type(quote!(crate::ClientRuntime));
     for known in &open_enums {
         settings.with_replacement(
             format!("{known}{OPEN_SUFFIX}"),

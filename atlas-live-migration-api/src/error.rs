@@ -8,9 +8,10 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 
-use crate::body::{self, BufferedResponse, Origin, ResponseRecord};
+use crate::client::versioning::ApiVersion;
+use crate::response::body::{self, BufferedResponse, Origin, ResponseRecord};
 use crate::types::{ApiError, FieldViolation};
-use crate::versioning::ApiVersion;
+use progenitor_client::ResponseValue;
 
 /// Why a call failed, or why a client could not be built.
 ///
@@ -315,7 +316,7 @@ fn from_api_error(
         reason: api.reason,
         parameters: api.parameters,
         fields: field_violations(api.bad_request_detail),
-        retry_after: crate::retry::retry_after(headers),
+        retry_after: crate::transport::retry::retry_after(headers),
     }))
 }
 
@@ -403,4 +404,35 @@ fn hint(status: StatusCode) -> &'static str {
         500..=599 => "Atlas or a proxy in front of it failed; try again later",
         _ => "",
     }
+}
+
+/// Converts the error of a generated `send()` into the crate's [`Error`].
+///
+/// ```no_run
+/// use atlas_live_migration_api::{Checked, Client};
+///
+/// # async fn run() -> anyhow::Result<()> {
+/// let client = Client::from_env()?;
+/// let job = client
+///     .get_push_migration()
+///     .group_id("32b6e34b3d91647abb20e7b8")
+///     .live_migration_id("6296fb4c7c7aa997cf94e9a8")
+///     .send()
+///     .checked()
+///     .await?;
+/// println!("{:?}", job.status);
+/// # Ok(()) }
+/// ```
+pub trait Checked<T>:
+    Future<Output = Result<ResponseValue<T>, progenitor_client::Error<ApiError>>> + Sized
+{
+    /// The answer, or the crate's [`Error`].
+    fn checked(self) -> impl Future<Output = Result<ResponseValue<T>, Error>> {
+        async move { self.await.map_err(Error::from) }
+    }
+}
+
+impl<T, F> Checked<T> for F where
+    F: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<ApiError>>>
+{
 }

@@ -4127,7 +4127,7 @@ Version: 2.0*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
-    pub(crate) inner: crate::runtime::ClientRuntime,
+    pub(crate) inner: crate::ClientRuntime,
 }
 impl Client {
     /// Create a new client.
@@ -4135,7 +4135,7 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str, inner: crate::runtime::ClientRuntime) -> Self {
+    pub fn new(baseurl: &str, inner: crate::ClientRuntime) -> Self {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
@@ -4154,7 +4154,7 @@ impl Client {
     pub fn new_with_client(
         baseurl: &str,
         client: reqwest::Client,
-        inner: crate::runtime::ClientRuntime,
+        inner: crate::ClientRuntime,
     ) -> Self {
         Self {
             baseurl: baseurl.to_string(),
@@ -4163,7 +4163,7 @@ impl Client {
         }
     }
 }
-impl ClientInfo<crate::runtime::ClientRuntime> for Client {
+impl ClientInfo<crate::ClientRuntime> for Client {
     fn api_version() -> &'static str {
         "2.0"
     }
@@ -4173,7 +4173,7 @@ impl ClientInfo<crate::runtime::ClientRuntime> for Client {
     fn client(&self) -> &reqwest::Client {
         &self.client
     }
-    fn inner(&self) -> &crate::runtime::ClientRuntime {
+    fn inner(&self) -> &crate::ClientRuntime {
         &self.inner
     }
 }
@@ -4181,7 +4181,7 @@ const _: () = {
     #[allow(dead_code)]
     fn assert_client_hooks()
     where
-        Client: ClientHooks<crate::runtime::ClientRuntime>,
+        Client: ClientHooks<crate::ClientRuntime>,
     {}
 };
 impl Client {

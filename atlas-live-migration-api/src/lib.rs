@@ -3,25 +3,11 @@
 #![warn(missing_docs)]
 
 mod auth;
-mod body;
-mod call;
-mod client_builder;
-mod credentials;
-mod envelope;
+mod client;
 mod error;
-mod headers;
-mod hooks;
-mod ids;
-mod legacy;
-mod open;
-mod resend;
-mod retry;
-mod runtime;
-mod secret;
-mod send;
-mod status;
-mod tls;
-mod versioning;
+mod model;
+mod response;
+mod transport;
 mod wait;
 
 /// The progenitor-generated client, included from `OUT_DIR` (feature
@@ -35,19 +21,15 @@ mod generated {
     include!("generated.rs");
 }
 
-pub use call::Checked;
-pub use client_builder::{
-    ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT,
-};
-pub use credentials::Credentials;
-pub use error::{ApiFailure, Error};
+pub use client::builder::ClientBuilder;
+pub use client::credentials::Credentials;
+pub use client::runtime::ClientRuntime;
+pub use client::versioning::{ApiVersion, DeprecationNotice, InvalidApiVersion};
+pub use client::{DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
+pub use error::{ApiFailure, Checked, Error};
 pub use generated::*;
-pub use open::Open;
-pub use retry::RetryPolicy;
-pub use runtime::ClientRuntime;
-pub use secret::Secret;
-pub use status::{MigrationStatus, ValidationStatus};
-pub use versioning::{ApiVersion, DeprecationNotice, InvalidApiVersion};
+pub use model::{MigrationStatus, Open, Secret, ValidationStatus};
+pub use transport::retry::RetryPolicy;
 pub use wait::{
     CutoverOutcome, LifecycleEvent, LifecycleOutcome, Observation, ValidationEvent,
     ValidationOutcome, WaitEvent, WaitOptions,

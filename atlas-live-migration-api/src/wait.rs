@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant, SystemTime};
 
-use crate::call::Checked;
+use crate::Checked;
 use crate::error::Error;
 use crate::types::{
     GroupId, LiveImportValidation, LiveImportValidationStatus, LiveMigrationId,

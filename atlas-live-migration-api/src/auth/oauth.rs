@@ -14,7 +14,7 @@ use reqwest::{StatusCode, Url};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
-use crate::body::{BufferedResponse, Origin};
+use crate::response::body::{BufferedResponse, Origin};
 
 /// Renew when less than this share of the lifetime, capped, is left.
 const RENEW_FRACTION: u32 = 10;

@@ -9,10 +9,12 @@ use tracing::Instrument;
 
 use crate::auth::Auth;
 use crate::auth::oauth::TokenFailure;
-use crate::body::{BufferedResponse, MAX_BUFFERED_BODY, Origin, ResponseRecord};
-use crate::resend::KeptRequest;
-use crate::runtime::ClientRuntime;
-use crate::{envelope, legacy, retry, versioning};
+use crate::client::runtime::ClientRuntime;
+use crate::client::versioning;
+use crate::response::body::{BufferedResponse, MAX_BUFFERED_BODY, Origin, ResponseRecord};
+use crate::response::{envelope, legacy};
+use crate::transport::resend::KeptRequest;
+use crate::transport::retry;
 
 impl ClientRuntime {
     /// Sends the request, retrying what is worth retrying (the `exec` hook).

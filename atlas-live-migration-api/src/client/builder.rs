@@ -10,18 +10,13 @@ use reqwest::Url;
 use crate::auth::Auth;
 use crate::auth::digest::DigestAuth;
 use crate::auth::oauth::TokenSource;
-use crate::credentials::{Credentials, Kind};
+use crate::client::credentials::{Credentials, Kind};
+use crate::client::runtime::{ClientRuntime, Shared};
+use crate::client::versioning::ApiVersion;
 use crate::error::Error;
-use crate::retry::RetryPolicy;
-use crate::runtime::{ClientRuntime, Shared};
-use crate::versioning::ApiVersion;
+use crate::transport::retry::RetryPolicy;
 
-/// Atlas's public endpoint, used when no base URL is set.
-pub const DEFAULT_BASE_URL: &str = "https://cloud.mongodb.com";
-/// Per-attempt time limit unless [`ClientBuilder::timeout`] says otherwise.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
-/// Connection time limit unless [`ClientBuilder::connect_timeout`] says otherwise.
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+use super::{DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
 
 /// Configures a [`Client`](crate::Client). Start with [`Client::builder`](crate::Client::builder).
 ///
@@ -233,9 +228,9 @@ impl ClientBuilder {
             Some(client) => (client, Some(attempt_timeout)),
             None => (
                 reqwest::Client::builder()
-                    .tls_backend_preconfigured(crate::tls::client_config().map_err(|e| {
-                        Error::Config(format!("cannot set up TLS (the platform's roots): {e}"))
-                    })?)
+                    .tls_backend_preconfigured(crate::transport::tls::client_config().map_err(
+                        |e| Error::Config(format!("cannot set up TLS (the platform's roots): {e}")),
+                    )?)
                     .timeout(attempt_timeout)
                     .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
                     .redirect(reqwest::redirect::Policy::none())

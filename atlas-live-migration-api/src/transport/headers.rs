@@ -9,9 +9,10 @@
 
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderName, HeaderValue};
 
-use crate::runtime::ClientRuntime;
-use crate::versioning::ApiVersion;
-use crate::{OPERATION_MEDIA_TYPES, legacy};
+use crate::OPERATION_MEDIA_TYPES;
+use crate::client::runtime::ClientRuntime;
+use crate::client::versioning::ApiVersion;
+use crate::response::legacy;
 
 static API_VERSION: HeaderName = HeaderName::from_static("api-version");
 

@@ -4,8 +4,8 @@
 
 use progenitor_client::{ClientHooks, Error, OperationInfo};
 
-use crate::body::{Origin, ResponseRecord};
-use crate::runtime::ClientRuntime;
+use crate::client::runtime::ClientRuntime;
+use crate::response::body::{Origin, ResponseRecord};
 use crate::types::ApiError;
 
 impl ClientHooks<ClientRuntime> for crate::Client {

@@ -1,7 +1,37 @@
-//! What the states of a migration job and of a validation mean for someone
-//! waiting on them.
+//! Values that are no HTTP: `Open` (enums that keep unknown values),
+//! `Secret`, and helpers on the generated types (the job's statuses, the ID
+//! an answer gives for the next call).
 
-use crate::open::Open;
+mod open;
+mod secret;
+
+pub use open::Open;
+pub use secret::Secret;
+
+use crate::types::{LiveImportValidation, LiveMigrationId, LiveMigrationResponse, ValidationId};
+
+impl LiveMigrationResponse {
+    /// The job's `_id`, to describe, watch or cut it over.
+    ///
+    /// ```
+    /// use atlas_live_migration_api::types::LiveMigrationResponse;
+    ///
+    /// let job: LiveMigrationResponse =
+    ///     serde_json::from_str(r#"{"_id": "6296fb4c7c7aa997cf94e9a8"}"#).unwrap();
+    /// assert_eq!(job.live_migration_id().unwrap().as_str(), "6296fb4c7c7aa997cf94e9a8");
+    /// ```
+    pub fn live_migration_id(&self) -> Option<LiveMigrationId> {
+        self.id.as_ref()?.as_str().parse().ok()
+    }
+}
+
+impl LiveImportValidation {
+    /// The validation's `_id`, to poll it.
+    pub fn validation_id(&self) -> Option<ValidationId> {
+        self.id.as_ref()?.as_str().parse().ok()
+    }
+}
+
 use crate::types::{LiveImportValidationStatus, LiveMigrationResponseStatus};
 
 /// A migration job's `status`: one of the spec's values, or a newer one.

@@ -8,8 +8,8 @@ use std::time::Duration;
 use reqwest::header::HeaderValue;
 
 use crate::auth::Auth;
-use crate::retry::RetryPolicy;
-use crate::versioning::DeprecationNotice;
+use crate::client::versioning::DeprecationNotice;
+use crate::transport::retry::RetryPolicy;
 
 /// Per-client runtime state: authentication (with its token cache or Digest
 /// nonce), the API version, the retry policy and timeouts. Cloning shares it.
@@ -44,7 +44,7 @@ impl Default for Shared {
         Self {
             auth: Auth::None,
             retry: RetryPolicy::default(),
-            request_timeout: Some(crate::client_builder::DEFAULT_TIMEOUT),
+            request_timeout: Some(super::DEFAULT_TIMEOUT),
             legacy_v1: false,
             deprecation: Mutex::new(None),
         }

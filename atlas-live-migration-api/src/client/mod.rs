@@ -1,0 +1,16 @@
+//! Building a client: the builder, the credentials, the API version, and
+//! the runtime state the generated `Client` carries.
+
+pub(crate) mod builder;
+pub(crate) mod credentials;
+pub(crate) mod runtime;
+pub(crate) mod versioning;
+
+use std::time::Duration;
+
+/// Atlas's public endpoint, used when no base URL is set.
+pub const DEFAULT_BASE_URL: &str = "https://cloud.mongodb.com";
+/// Per-attempt time limit unless [`ClientBuilder::timeout`](crate::ClientBuilder::timeout) says otherwise.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Connection time limit unless [`ClientBuilder::connect_timeout`](crate::ClientBuilder::connect_timeout) says otherwise.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);

@@ -1,0 +1,10 @@
+//! One request on its way: the `ClientHooks` impl (the one place the
+//! runtime touches requests), headers, the send-and-retry loop with its
+//! policy, the parts kept to send again, and TLS.
+
+pub(crate) mod headers;
+pub(crate) mod hooks;
+pub(crate) mod resend;
+pub(crate) mod retry;
+pub(crate) mod send;
+pub(crate) mod tls;
