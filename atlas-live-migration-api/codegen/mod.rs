@@ -1398,25 +1398,25 @@ fn tables(
     let checked_patterns = pattern_types.iter().map(|(_, pattern)| pattern);
     quote! {
         /// The newest API version date any operation is generated for.
-        pub const SPEC_API_VERSION: &str = #newest;
+        pub(crate) const SPEC_API_VERSION: &str = #newest;
 
         /// Each operation (as `OperationInfo::operation_id` names it) and the
         /// versioned media type it is generated for: sent as `Accept`, and as
         /// `Content-Type` with a body. Sorted by operation.
-        pub const OPERATION_MEDIA_TYPES: &[(&str, &str)] = &[#((#operations, #media)),*];
+        pub(crate) const OPERATION_MEDIA_TYPES: &[(&str, &str)] = &[#((#operations, #media)),*];
 
         /// The spec's patterns that match every string, which the generated
         /// types therefore do not check: (schema, pattern).
-        pub const PATTERNS_ACCEPTING_EVERY_STRING: &[(&str, &str)] = &[#((#places, #patterns)),*];
+        pub(crate) const PATTERNS_ACCEPTING_EVERY_STRING: &[(&str, &str)] = &[#((#places, #patterns)),*];
 
         /// The spec's patterns that the generated types do not check because
         /// typify would compile them without Unicode semantics (`\p{L}`,
         /// `\u{…}`), so with another meaning: (where, pattern).
-        pub const PATTERNS_NEEDING_UNICODE: &[(&str, &str)] = &[#((#unicode_places, #unicode_patterns)),*];
+        pub(crate) const PATTERNS_NEEDING_UNICODE: &[(&str, &str)] = &[#((#unicode_places, #unicode_patterns)),*];
 
         /// The named types whose values are checked against a pattern:
         /// (type, pattern).
-        pub const PATTERN_TYPES: &[(&str, &str)] = &[#((#checked_types, #checked_patterns)),*];
+        pub(crate) const PATTERN_TYPES: &[(&str, &str)] = &[#((#checked_types, #checked_patterns)),*];
     }
 }
 
@@ -1621,6 +1621,49 @@ mod tests {
             "a|(b)?|c",
         ] {
             assert!(accepts_every_string(pattern), "{pattern:?}");
+        }
+    }
+
+    /// Every pattern of the spec that is dropped for matching every string
+    /// does match, in regress (the engine typify's checks use), on strings
+    /// of every kind of character.
+    #[test]
+    fn regress_agrees_that_dropped_patterns_match_every_string() {
+        let document: serde_json::Value = serde_norway::from_str(SPEC).unwrap();
+        let mut patterns = Vec::new();
+        fn collect(value: &serde_json::Value, out: &mut Vec<String>) {
+            match value {
+                serde_json::Value::Object(map) => {
+                    if let Some(serde_json::Value::String(p)) = map.get("pattern") {
+                        out.push(p.clone());
+                    }
+                    map.values().for_each(|v| collect(v, out));
+                }
+                serde_json::Value::Array(items) => items.iter().for_each(|v| collect(v, out)),
+                _ => {}
+            }
+        }
+        collect(&document, &mut patterns);
+        patterns.retain(|p| accepts_every_string(p));
+        assert!(!patterns.is_empty(), "the host pattern is in the spec");
+        // A fixed pseudo-random walk over an alphabet of each kind of byte.
+        let alphabet: Vec<char> = "az09.:-_ \n\t$^|()[]éΩ🦀".chars().collect();
+        let mut state = 0x2545_f491_u32;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            state
+        };
+        for pattern in &patterns {
+            let regex = regress::Regex::new(pattern).unwrap();
+            for _ in 0..500 {
+                let len = (next() % 24) as usize;
+                let text: String = (0..len)
+                    .map(|_| alphabet[next() as usize % alphabet.len()])
+                    .collect();
+                assert!(regex.find(&text).is_some(), "{pattern} {text:?}");
+            }
         }
     }
 

@@ -5768,11 +5768,11 @@ pub mod prelude {
     pub use self::super::Client;
 }
 /// The newest API version date any operation is generated for.
-pub const SPEC_API_VERSION: &str = "2024-05-30";
+pub(crate) const SPEC_API_VERSION: &str = "2024-05-30";
 /// Each operation (as `OperationInfo::operation_id` names it) and the
 /// versioned media type it is generated for: sent as `Accept`, and as
 /// `Content-Type` with a body. Sorted by operation.
-pub const OPERATION_MEDIA_TYPES: &[(&str, &str)] = &[
+pub(crate) const OPERATION_MEDIA_TYPES: &[(&str, &str)] = &[
     ("create_group_live_migration", "application/vnd.atlas.2024-05-30+json"),
     ("create_org_live_migration_link_token", "application/vnd.atlas.2023-01-01+json"),
     ("cutover_group_live_migration", "application/vnd.atlas.2023-01-01+json"),
@@ -5791,7 +5791,7 @@ pub const OPERATION_MEDIA_TYPES: &[(&str, &str)] = &[
 ];
 /// The spec's patterns that match every string, which the generated
 /// types therefore do not check: (schema, pattern).
-pub const PATTERNS_ACCEPTING_EVERY_STRING: &[(&str, &str)] = &[
+pub(crate) const PATTERNS_ACCEPTING_EVERY_STRING: &[(&str, &str)] = &[
     (
         "LiveMigrationResponseMigrationHostsItem",
         "^([0-9]{1,3}\\.){3}[0-9]{1,3}|([0-9a-f]{1,4}:){7}([0-9a-f]{1,4})|(([a-z0-9]+\\.){1,10}[a-z]+)?$",
@@ -5800,12 +5800,12 @@ pub const PATTERNS_ACCEPTING_EVERY_STRING: &[(&str, &str)] = &[
 /// The spec's patterns that the generated types do not check because
 /// typify would compile them without Unicode semantics (`\p{L}`,
 /// `\u{…}`), so with another meaning: (where, pattern).
-pub const PATTERNS_NEEDING_UNICODE: &[(&str, &str)] = &[
+pub(crate) const PATTERNS_NEEDING_UNICODE: &[(&str, &str)] = &[
     ("GroupName", "^[\\p{L}\\p{N}\\-_.(),:&@+']{1,64}$"),
 ];
 /// The named types whose values are checked against a pattern:
 /// (type, pattern).
-pub const PATTERN_TYPES: &[(&str, &str)] = &[
+pub(crate) const PATTERN_TYPES: &[(&str, &str)] = &[
     ("GroupId", "^([a-f0-9]{24})$"),
     ("LiveMigrationId", "^([a-f0-9]{24})$"),
     ("OrgId", "^([a-f0-9]{24})$"),

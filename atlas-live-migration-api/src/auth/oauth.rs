@@ -6,7 +6,6 @@
 //! lock is held across the fetch and the cache is checked again under it).
 
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use reqwest::header::HeaderValue;
@@ -28,7 +27,6 @@ pub(crate) struct TokenSource {
     timeout: Option<Duration>,
     cached: Mutex<Option<Token>>,
     refresh: tokio::sync::Mutex<()>,
-    fetches: AtomicU64,
 }
 
 #[derive(Clone)]
@@ -69,17 +67,11 @@ impl TokenSource {
             timeout,
             cached: Mutex::new(None),
             refresh: tokio::sync::Mutex::new(()),
-            fetches: AtomicU64::new(0),
         }
     }
 
     pub(crate) fn client_id(&self) -> &str {
         &self.client_id
-    }
-
-    /// How many token requests this source has made.
-    pub(crate) fn fetches(&self) -> u64 {
-        self.fetches.load(Ordering::Relaxed)
     }
 
     /// A valid `Authorization` value, from the cache when it is fresh.
@@ -128,7 +120,6 @@ impl TokenSource {
     }
 
     async fn fetch(&self, http: &reqwest::Client) -> Result<Token, TokenFailure> {
-        self.fetches.fetch_add(1, Ordering::Relaxed);
         let requested = Instant::now();
         let mut request = http.post(self.token_url.clone());
         if let Some(timeout) = self.timeout {

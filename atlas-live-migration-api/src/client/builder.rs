@@ -70,12 +70,6 @@ impl crate::Client {
     pub fn deprecation_notice(&self) -> Option<crate::DeprecationNotice> {
         self.inner.deprecation_notice()
     }
-
-    /// How many OAuth token requests this client has made (0 unless it uses
-    /// a service account).
-    pub fn token_requests(&self) -> u64 {
-        self.inner.token_requests()
-    }
 }
 
 impl ClientBuilder {
@@ -93,7 +87,7 @@ impl ClientBuilder {
     }
 
     /// Pins the API version date sent in `Accept` for every operation
-    /// (default: each operation's own, `OPERATION_MEDIA_TYPES`). Bodies stay
+    /// (default: each operation's own, as generated). Bodies stay
     /// in the version they were generated for (`Content-Type`).
     pub fn api_version(mut self, version: ApiVersion) -> Self {
         self.api_version = Some(version);

@@ -60,13 +60,6 @@ impl ClientRuntime {
             .clone()
     }
 
-    pub(crate) fn token_requests(&self) -> u64 {
-        match &self.shared.auth {
-            Auth::ServiceAccount(tokens) => tokens.fetches(),
-            _ => 0,
-        }
-    }
-
     /// Keeps the notice; the first one is also logged as a warning.
     pub(crate) fn note_deprecation(&self, notice: DeprecationNotice) {
         let mut kept = self
