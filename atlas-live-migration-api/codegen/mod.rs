@@ -533,7 +533,7 @@ fn choose_versions(
                 }
             }
         }
-        read_mixed_success_as_bytes(operation, &accept);
+        read_mixed_success_as_bytes(operation, &accept, components);
         one_error_type(operation, components);
         chosen.insert(id.to_snake_case(), accept);
         Ok(())
@@ -546,7 +546,11 @@ fn choose_versions(
 /// it panics. Such an operation's success is read as bytes instead (every
 /// success answer gets the versioned media type, which progenitor reads as a
 /// byte stream), and the caller decodes the body it got.
-fn read_mixed_success_as_bytes(operation: &mut Operation, media_type: &str) {
+fn read_mixed_success_as_bytes(
+    operation: &mut Operation,
+    media_type: &str,
+    components: &openapiv3::Components,
+) {
     let success = |status: &openapiv3::StatusCode| match status {
         openapiv3::StatusCode::Code(code) => (200..300).contains(code),
         openapiv3::StatusCode::Range(range) => *range == 2,
@@ -556,14 +560,7 @@ fn read_mixed_success_as_bytes(operation: &mut Operation, media_type: &str) {
         .responses
         .iter()
         .filter(|(status, _)| success(status))
-        .map(|(_, response)| match response {
-            ReferenceOr::Reference { reference } => reference.clone(),
-            ReferenceOr::Item(response) => match response.content.get("application/json") {
-                Some(json) => format!("{:?}", json.schema),
-                None if response.content.is_empty() => "no content".to_owned(),
-                None => "bytes".to_owned(),
-            },
-        })
+        .map(|(_, response)| response_kind(response, components))
         .collect();
     if kinds.len() <= 1 {
         return;
@@ -586,6 +583,30 @@ fn read_mixed_success_as_bytes(operation: &mut Operation, media_type: &str) {
     }
 }
 
+/// What progenitor makes of an answer: its JSON schema, no content, or
+/// bytes (any other media type). A shared `components/responses` answer is
+/// looked up.
+fn response_kind(
+    response: &ReferenceOr<openapiv3::Response>,
+    components: &openapiv3::Components,
+) -> String {
+    let response = match response {
+        ReferenceOr::Item(response) => Some(response),
+        ReferenceOr::Reference { reference } => reference
+            .strip_prefix("#/components/responses/")
+            .and_then(|name| components.responses.get(name))
+            .and_then(|r| r.as_item()),
+    };
+    match response {
+        Some(r) => match r.content.get("application/json") {
+            Some(json) => format!("{:?}", json.schema),
+            None if r.content.is_empty() => "no content".to_owned(),
+            None => "bytes".to_owned(),
+        },
+        None => "unknown".to_owned(),
+    }
+}
+
 /// progenitor also gives an operation one error type, and panics where the
 /// error answers differ (a 400 with a schema of its own beside the shared
 /// `ApiError`). Every error answer then takes the shape most of them have:
@@ -596,23 +617,7 @@ fn one_error_type(operation: &mut Operation, components: &openapiv3::Components)
         openapiv3::StatusCode::Code(code) => *code >= 400,
         openapiv3::StatusCode::Range(range) => *range >= 4,
     };
-    let kind = |response: &ReferenceOr<openapiv3::Response>| {
-        let response = match response {
-            ReferenceOr::Item(response) => Some(response),
-            ReferenceOr::Reference { reference } => reference
-                .strip_prefix("#/components/responses/")
-                .and_then(|name| components.responses.get(name))
-                .and_then(|r| r.as_item()),
-        };
-        match response {
-            Some(r) => match r.content.get("application/json") {
-                Some(json) => format!("{:?}", json.schema),
-                None if r.content.is_empty() => "no content".to_owned(),
-                None => "bytes".to_owned(),
-            },
-            None => "unknown".to_owned(),
-        }
-    };
+    let kind = |response: &ReferenceOr<openapiv3::Response>| response_kind(response, components);
     let mut counts: BTreeMap<String, (usize, ReferenceOr<openapiv3::Response>)> = BTreeMap::new();
     for (status, response) in &operation.responses.responses {
         if is_error(status) {

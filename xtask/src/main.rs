@@ -166,7 +166,7 @@ fn run_spec(
     }
     drop(all);
 
-    let (cut, new_kept) = match spec::cut::cut(&official, &kept, &source, &digest) {
+    let (cut, new_kept) = match spec::cut::cut_document(&official_doc, &kept, &source, &digest) {
         Ok(cut) => cut,
         Err(problem) => {
             let renames = spec::report::renames(&kept, &official_doc);

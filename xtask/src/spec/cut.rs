@@ -25,8 +25,22 @@ pub const SOURCE_KEY: &str = "x-cut-from";
 /// without a version is pinned to the newest that is not sunset. An
 /// operation the spec lacks, or a pinned version it does not offer, is an
 /// error that names the operation, what is missing and what there is.
+#[cfg(test)]
 pub fn cut(
     official: &str,
+    kept: &[Kept],
+    source: &str,
+    digest: &str,
+) -> Result<(String, Vec<Kept>), String> {
+    let doc: Value = serde_norway::from_str(official)
+        .map_err(|e| format!("{source} is not a YAML document: {e}"))?;
+    cut_document(&doc, kept, source, digest)
+}
+
+/// [`cut`] of a document already read (the official spec is 75,000 lines:
+/// `cargo xtask spec` reads it once).
+pub fn cut_document(
+    doc: &Value,
     kept: &[Kept],
     source: &str,
     digest: &str,
@@ -38,10 +52,8 @@ pub fn cut(
         ));
     }
     kept::check_unique(kept)?;
-    let doc: Value = serde_norway::from_str(official)
-        .map_err(|e| format!("{source} is not a YAML document: {e}"))?;
     let name = file_name(source);
-    let all = operations(&doc);
+    let all = operations(doc);
     let mut updated = Vec::new();
     let mut problems = Vec::new();
     for entry in kept {
@@ -52,7 +64,7 @@ pub fn cut(
             problems.push(missing_operation(entry, &all, &name));
             continue;
         };
-        let offered = versions(&doc, operation.value);
+        let offered = versions(doc, operation.value);
         let mut entry = Kept {
             operation_id: operation.operation_id().to_owned(),
             ..entry.clone()
@@ -149,7 +161,7 @@ pub fn cut(
 
     let mut kept_components = Mapping::new();
     if let Some(components) = components {
-        let schemes = security_schemes(&doc, &kept_paths);
+        let schemes = security_schemes(doc, &kept_paths);
         for (kind, entries) in components {
             let kind_name = kind.as_str().unwrap_or_default();
             let Some(entries) = entries.as_mapping() else {

@@ -118,11 +118,12 @@ fn read_entry(doc: &Value, entry: &Value) -> Result<Kept, String> {
         .iter()
         .find(|o| o.operation_id() == name)
         .ok_or_else(|| format!("{KEPT_KEY}: the transcription has no operation {name}"))?;
+    let today = Kept::new(doc, operation);
     Ok(Kept {
         operation_id: id,
         rust_name: name.to_snake_case(),
-        version: text("version").or_else(|| Kept::new(doc, operation).version),
-        ..Kept::new(doc, operation)
+        version: text("version").or(today.version.clone()),
+        ..today
     })
 }
 
