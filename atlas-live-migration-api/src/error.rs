@@ -1,15 +1,15 @@
 //! One error type for everything a call or a client configuration can do
-//! wrong. The generated builder's `send()` returns progenitor's error; `?`
-//! (or `Error::from`) turns it into this one, using the record the runtime
-//! attached to responses it read.
+//! wrong. The generated builder's `send()` returns progenitor's error;
+//! `.checked()`, `?` or `Error::from` turns it into this one. A failed
+//! answer arrives as the [`Failure`] the runtime read, and is turned into
+//! an `Error` here, in one place.
 
 use std::time::Duration;
 
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 
-use crate::client::versioning::ApiVersion;
-use crate::response::body::{self, BufferedResponse, Origin, ResponseRecord};
+use crate::response::failure::{self, Content, Endpoint, Failure};
 use crate::types::{ApiError, FieldViolation};
 use progenitor_client::ResponseValue;
 
@@ -56,9 +56,10 @@ pub enum Error {
 
     /// The service-account token request failed, so the call was not made.
     #[error(
-        "the service-account token request to {url} failed with HTTP {status}: {snippet}. \
-         Check MONGODB_ATLAS_CLIENT_ID and MONGODB_ATLAS_CLIENT_SECRET (or the credentials \
-         given to ClientBuilder::credentials) and that the service account is not revoked"
+        "the service-account token request to {url} failed with HTTP {status}: {snippet}; the \
+         call (API version {api_version}) was not sent. Check MONGODB_ATLAS_CLIENT_ID and \
+         MONGODB_ATLAS_CLIENT_SECRET (or the credentials given to ClientBuilder::credentials) \
+         and that the service account is not revoked"
     )]
     TokenRequest {
         /// The token endpoint's status.
@@ -67,41 +68,38 @@ pub enum Error {
         url: String,
         /// The start of its answer.
         snippet: String,
+        /// The API version the call would have been sent with.
+        api_version: String,
     },
 
-    /// A response that is not an Atlas answer: an undocumented status with a
-    /// body that is no Atlas error, such as an HTML page from a proxy.
+    /// An answer that is not one the API documents: an error status whose
+    /// body is no Atlas error (an HTML page from a proxy), a success body
+    /// that does not decode, a body over 1 MiB, or `envelope=true` answered
+    /// without an envelope.
     #[error(
-        "Atlas answered HTTP {status}{after} with a body that is not an Atlas error \
-         (content type {content_type}): {snippet:?}. {hint}",
+        "Atlas answered HTTP {status}{after}{version} with {problem} (content type \
+         {content_type}); the body begins {snippet:?}. {hint}",
         after = attempts_note(*attempts),
+        version = api_version.as_deref().map(|v| format!(" to API version {v}")).unwrap_or_default(),
         content_type = content_type.as_deref().unwrap_or("none"),
-        hint = hint(*status),
+        hint = invalid_response_hint(*status),
     )]
-    UnexpectedResponse {
+    InvalidResponse {
         /// The HTTP status.
         status: StatusCode,
+        /// What is wrong with the answer.
+        problem: String,
         /// The response's `Content-Type`.
         content_type: Option<String>,
         /// The start of the body.
         snippet: String,
         /// Attempts made, retries included.
         attempts: u32,
-    },
-
-    /// A response whose body could not be decoded (truncated or malformed
-    /// JSON, or `envelope=true` answered without an envelope).
-    #[error(
-        "Atlas's HTTP {status} response could not be decoded: {problem}; the body begins {snippet:?}. \
-         This is a server or proxy fault; try again, and report it if it persists"
-    )]
-    InvalidResponse {
-        /// The HTTP status.
-        status: StatusCode,
-        /// What is wrong with the body.
-        problem: String,
-        /// The start of the body.
-        snippet: String,
+        /// The API version the call was sent with. `None` only for a success
+        /// body that does not decode: progenitor reports it without the
+        /// response, so the version is that of the operation (see
+        /// `OPERATION_MEDIA_TYPES`) or the pinned one.
+        api_version: Option<String>,
     },
 
     /// Atlas could not be reached, the connection broke, or an attempt
@@ -144,14 +142,16 @@ pub struct ApiFailure {
     pub fields: Vec<FieldViolation>,
     /// `Retry-After`, when Atlas sent one.
     pub retry_after: Option<Duration>,
+    /// The API version the call was sent with (a date such as `2024-05-30`).
+    pub api_version: String,
 }
 
 impl std::fmt::Display for ApiFailure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "Atlas answered HTTP {} ({})",
-            self.status, self.error_code
+            "Atlas answered HTTP {} ({}) to API version {}",
+            self.status, self.error_code, self.api_version
         )?;
         if let Some(text) = self.detail.as_deref().or(self.reason.as_deref()) {
             write!(f, ": {text}")?;
@@ -177,7 +177,6 @@ impl Error {
             Error::Api(failure) => Some(failure.status),
             Error::UnsupportedApiVersion { status, .. }
             | Error::TokenRequest { status, .. }
-            | Error::UnexpectedResponse { status, .. }
             | Error::InvalidResponse { status, .. } => Some(*status),
             Error::Transport { source } => source.status(),
             _ => None,
@@ -193,11 +192,25 @@ impl Error {
         }
     }
 
+    /// The API version the call was sent with, when the error came with an
+    /// answer (or, for [`Error::TokenRequest`], the version the call would
+    /// have been sent with).
+    pub fn api_version(&self) -> Option<&str> {
+        match self {
+            Error::Api(failure) => Some(&failure.api_version),
+            Error::UnsupportedApiVersion { version, .. } => Some(version),
+            Error::TokenRequest { api_version, .. } => Some(api_version),
+            Error::InvalidResponse { api_version, .. } => api_version.as_deref(),
+            _ => None,
+        }
+    }
+
     /// Whether trying the same call later may succeed: transport failures,
-    /// rate limits, server errors and unreadable responses.
+    /// rate limits, server errors, and successes whose body was unreadable.
     pub fn is_transient(&self) -> bool {
         match self {
-            Error::Transport { .. } | Error::InvalidResponse { .. } => true,
+            Error::Transport { .. } => true,
+            Error::InvalidResponse { status, .. } if status.is_success() => true,
             _ => self
                 .status()
                 .is_some_and(|s| s == StatusCode::TOO_MANY_REQUESTS || s.is_server_error()),
@@ -213,88 +226,97 @@ impl From<progenitor_client::Error<ApiError>> for Error {
             Generated::CommunicationError(source)
             | Generated::ResponseBodyError(source)
             | Generated::InvalidUpgrade(source) => Error::Transport { source },
-            Generated::ErrorResponse(response) => {
-                let status = response.status();
-                let headers = response.headers().clone();
-                from_api_error(status, response.into_inner(), &headers, None)
-            }
-            // Only successes reach this: the `post` hook reroutes error
-            // statuses whose body is not an Atlas error.
-            Generated::InvalidResponsePayload(bytes, source) => Error::InvalidResponse {
-                status: StatusCode::OK,
-                problem: source.to_string(),
-                snippet: body::snippet(&bytes),
-            },
-            Generated::UnexpectedResponse(response) => match ResponseRecord::of(&response) {
-                Some(record) => from_record(record),
-                None => Error::UnexpectedResponse {
+            // Every failed answer: the `post` hook hands the runtime's
+            // failure to the caller in this variant.
+            Generated::UnexpectedResponse(mut response) => match Failure::take(&mut response) {
+                Some(failure) => Error::from(failure),
+                None => Error::InvalidResponse {
                     status: response.status(),
+                    problem: "an answer this client did not read".to_owned(),
                     content_type: header_text(response.headers(), "content-type"),
                     snippet: String::new(),
                     attempts: 1,
+                    api_version: None,
                 },
             },
+            // Only successes reach the generated decode.
+            Generated::InvalidResponsePayload(bytes, source) => Error::InvalidResponse {
+                status: StatusCode::OK,
+                problem: format!("a body that does not decode ({source})"),
+                content_type: None,
+                snippet: failure::snippet(&bytes),
+                attempts: 1,
+                api_version: None,
+            },
+            // The `post` hook takes every failed answer before the generated
+            // decode, so this client never returns this variant; a client
+            // built around other hooks might.
+            Generated::ErrorResponse(response) => {
+                let status = response.status();
+                api_error(status, response.into_inner(), None, "unknown".to_owned())
+            }
             Generated::Custom(message) => Error::Other(message),
         }
     }
 }
 
-fn from_record(record: &BufferedResponse) -> Error {
-    let snippet = || record.snippet();
-    match record.origin {
-        Origin::TokenEndpoint => Error::TokenRequest {
-            status: record.status,
-            url: record.url.to_string(),
-            snippet: snippet(),
-        },
-        Origin::OversizedBody => Error::InvalidResponse {
-            status: record.status,
-            problem: format!(
-                "the body is {} bytes, more than the {} this client reads for an answer",
-                record
-                    .headers
-                    .get("content-length")
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or("?"),
-                body::MAX_BUFFERED_BODY
-            ),
-            snippet: String::new(),
-        },
-        Origin::MalformedEnvelope => Error::InvalidResponse {
-            status: record.status,
-            problem: "envelope=true was requested but the body is not {\"status\", \"content\"}"
-                .to_owned(),
-            snippet: snippet(),
-        },
-        Origin::Api => match serde_json::from_slice::<ApiError>(&record.body) {
-            Ok(api) => {
-                let sent = record
-                    .accept_sent
-                    .as_ref()
-                    .and_then(|accept| accept.to_str().ok())
-                    .and_then(ApiVersion::from_media_type);
-                from_api_error(record.status, api, &record.headers, sent)
+impl From<Failure> for Error {
+    fn from(failure: Failure) -> Self {
+        let snippet = failure.snippet();
+        let Failure {
+            endpoint,
+            status,
+            headers,
+            url,
+            body: _,
+            content,
+            retry_after,
+            api_version,
+            attempts,
+        } = failure;
+        if endpoint == Endpoint::Token {
+            return Error::TokenRequest {
+                status,
+                url: url.to_string(),
+                snippet,
+                api_version,
+            };
+        }
+        let problem = match content {
+            Content::AtlasError(api) => return api_error(status, *api, retry_after, api_version),
+            Content::Unrecognized if status.is_success() => {
+                "a body that is not the JSON the API documents".to_owned()
             }
-            Err(_) if record.status.is_success() => Error::InvalidResponse {
-                status: record.status,
-                problem: "the body is not the JSON the API documents".to_owned(),
-                snippet: snippet(),
-            },
-            Err(_) => Error::UnexpectedResponse {
-                status: record.status,
-                content_type: record.content_type().map(str::to_owned),
-                snippet: snippet(),
-                attempts: record.attempts,
-            },
-        },
+            Content::Unrecognized => "a body that is not an Atlas error".to_owned(),
+            Content::MalformedEnvelope => {
+                "a body that is not the envelope {\"status\", \"content\"} that envelope=true asks for"
+                    .to_owned()
+            }
+            Content::TooLarge => format!(
+                "a body over the {} bytes this client reads for an answer{}",
+                failure::MAX_BODY,
+                header_text(&headers, "content-length")
+                    .map(|length| format!(" ({length} bytes)"))
+                    .unwrap_or_default(),
+            ),
+        };
+        Error::InvalidResponse {
+            status,
+            problem,
+            content_type: header_text(&headers, "content-type"),
+            snippet,
+            attempts,
+            api_version: Some(api_version),
+        }
     }
 }
 
-fn from_api_error(
+/// One of Atlas's JSON errors: a version refusal, or any other.
+fn api_error(
     status: StatusCode,
     api: ApiError,
-    headers: &HeaderMap,
-    version_sent: Option<ApiVersion>,
+    retry_after: Option<Duration>,
+    api_version: String,
 ) -> Error {
     let version_error = matches!(
         api.error_code.as_str(),
@@ -303,7 +325,7 @@ fn from_api_error(
         || status == StatusCode::GONE;
     if version_error {
         return Error::UnsupportedApiVersion {
-            version: version_sent.map_or_else(|| "(unknown)".to_owned(), |v| v.to_string()),
+            version: api_version,
             status,
             error_code: Some(api.error_code),
             detail: api.detail.or(api.reason),
@@ -316,7 +338,8 @@ fn from_api_error(
         reason: api.reason,
         parameters: api.parameters,
         fields: field_violations(api.bad_request_detail),
-        retry_after: crate::transport::retry::retry_after(headers),
+        retry_after,
+        api_version,
     }))
 }
 
@@ -379,6 +402,14 @@ fn attempts_note(attempts: u32) -> String {
         format!(" after {attempts} attempts")
     } else {
         String::new()
+    }
+}
+
+fn invalid_response_hint(status: StatusCode) -> &'static str {
+    if status.is_success() {
+        "This is a server or proxy fault; try again, and report it if it persists"
+    } else {
+        hint(status)
     }
 }
 

@@ -33,14 +33,14 @@ pub use generated::*;
 pub use model::{MigrationStatus, Open, Secret, ValidationStatus};
 pub use transport::retry::RetryPolicy;
 pub use wait::{
-    CutoverOutcome, LifecycleEvent, LifecycleOutcome, Observation, ValidationEvent,
-    ValidationOutcome, WaitEvent, WaitOptions,
+    CutoverOutcome, LifecycleEvent, Observation, ValidationOutcome, WaitEvent, WaitOptions,
 };
 
 /// What the generated builders' `send()` returns on failure: progenitor's
-/// error, with [`types::ApiError`] for documented error statuses.
+/// error. Every failed answer is `UnexpectedResponse`, with the status,
+/// headers and body as they came and what the runtime read from them;
 /// [`Checked::checked`] (or `Error::from`) turns it into the crate's
-/// [`Error`], whose messages say what to do.
+/// [`Error`], whose messages say what to do and name the API version.
 pub type SendError = progenitor_client::Error<types::ApiError>;
 
 #[cfg(all(test, atlas_codegen))]

@@ -34,12 +34,14 @@ impl Default for WaitOptions {
     }
 }
 
-/// One poll's result, as reported while waiting.
+/// One poll's answer, as reported while waiting: a migration job, or (in
+/// [`Client::wait_for_validation`](crate::Client::wait_for_validation)) a
+/// validation job.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
-pub struct Observation {
+pub struct Observation<T = LiveMigrationResponse> {
     /// The job as Atlas reported it.
-    pub job: LiveMigrationResponse,
+    pub job: T,
     /// When the answer arrived.
     pub at: SystemTime,
     /// Time since the wait began.
@@ -48,12 +50,13 @@ pub struct Observation {
     pub poll: u32,
 }
 
-/// What happens while waiting.
+/// What happens while waiting: for a migration job, or (with
+/// `T = LiveImportValidation`) a validation.
 #[derive(Debug)]
 #[non_exhaustive]
-pub enum WaitEvent<'a> {
+pub enum WaitEvent<'a, T = LiveMigrationResponse> {
     /// A poll answered.
-    Observed(&'a Observation),
+    Observed(&'a Observation<T>),
     /// A poll failed with a transient error (after the call's own retries);
     /// the wait goes on.
     PollFailed {
@@ -64,24 +67,33 @@ pub enum WaitEvent<'a> {
     },
 }
 
-/// How a wait ended.
+/// How a wait for a migration job ended:
+/// [`Client::wait_for_cutover`](crate::Client::wait_for_cutover) stops at
+/// `ReadyForCutover` or an end state;
+/// [`Client::cutover_when_ready`](crate::Client::cutover_when_ready) goes on
+/// through the cutover to an end state, or stops at `Declined`.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum CutoverOutcome {
-    /// `readyForCutover` is true: start the cutover.
+    /// `readyForCutover` is true: start the cutover (`wait_for_cutover` only).
     ReadyForCutover(Observation),
     /// The migration completed.
     Complete(Observation),
     /// The migration failed.
     Failed(Observation),
-    /// The cutover timer ran out.
+    /// The cutover timer ran out before the cutover.
     Expired(Observation),
+    /// The job was ready, and the confirmation said no: nothing was sent
+    /// (`cutover_when_ready` only).
+    Declined(Observation),
     /// The time limit passed first.
     TimedOut {
         /// The last answer, if any poll answered.
         last: Option<Observation>,
         /// How long the wait lasted.
         waited: Duration,
+        /// Whether the cutover had been started (`cutover_when_ready` only).
+        cutover_started: bool,
     },
 }
 
@@ -91,13 +103,14 @@ impl CutoverOutcome {
         matches!(self, Self::ReadyForCutover(_) | Self::Complete(_))
     }
 
-    /// The outcome a job's state means, if it ends the wait.
-    fn of(job: &LiveMigrationResponse) -> Option<fn(Observation) -> Self> {
+    /// The outcome a job's state means, if it ends the wait: an end state,
+    /// or, unless `past_ready`, readiness for the cutover.
+    fn of(job: &LiveMigrationResponse, past_ready: bool) -> Option<fn(Observation) -> Self> {
         match job_status(job) {
             Some(LiveMigrationResponseStatus::Complete) => Some(Self::Complete),
             Some(LiveMigrationResponseStatus::Failed) => Some(Self::Failed),
             Some(LiveMigrationResponseStatus::Expired) => Some(Self::Expired),
-            _ if job.ready_for_cutover == Some(true) => Some(Self::ReadyForCutover),
+            _ if !past_ready && job.ready_for_cutover == Some(true) => Some(Self::ReadyForCutover),
             _ => None,
         }
     }
@@ -120,21 +133,6 @@ pub enum ValidationOutcome {
     },
 }
 
-/// What happens while waiting for a validation.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum ValidationEvent<'a> {
-    /// A poll answered.
-    Observed(&'a LiveImportValidation),
-    /// A poll failed with a transient error; the wait goes on.
-    PollFailed {
-        /// The error.
-        error: &'a Error,
-        /// Time since the wait began.
-        elapsed: Duration,
-    },
-}
-
 /// What happens during [`Client::cutover_when_ready`](crate::Client::cutover_when_ready).
 #[derive(Debug)]
 #[non_exhaustive]
@@ -147,48 +145,10 @@ pub enum LifecycleEvent<'a> {
     CutoverStarted,
 }
 
-/// How [`Client::cutover_when_ready`](crate::Client::cutover_when_ready) ended.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum LifecycleOutcome {
-    /// The migration completed.
-    Complete(Observation),
-    /// The migration failed.
-    Failed(Observation),
-    /// The cutover timer ran out before the cutover.
-    Expired(Observation),
-    /// The job was ready, and the confirmation said no: nothing was sent.
-    Declined(Observation),
-    /// The time limit passed first.
-    TimedOut {
-        /// The last answer, if any poll answered.
-        last: Option<Observation>,
-        /// How long the wait lasted.
-        waited: Duration,
-        /// Whether the cutover had been started.
-        cutover_started: bool,
-    },
-}
-
-/// One poll's report to the loop's caller.
-enum Poll<'a, T> {
-    Answered(&'a Observed<T>),
-    Failed(&'a Error, Duration),
-}
-
-/// A value a poll returned, with when.
-#[derive(Clone)]
-struct Observed<T> {
-    value: T,
-    at: SystemTime,
-    elapsed: Duration,
-    poll: u32,
-}
-
 /// How the loop ended: a value it was waiting for, or the deadline.
 enum Polled<T> {
-    Ended(Observed<T>),
-    TimedOut(Option<Observed<T>>),
+    Ended(Observation<T>),
+    TimedOut(Option<Observation<T>>),
 }
 
 /// Polls `fetch` every `options.interval` (jittered) until `ends` says a
@@ -200,7 +160,7 @@ async fn poll_until<T, Fut>(
     deadline: Option<Instant>,
     mut fetch: impl FnMut() -> Fut,
     ends: impl Fn(&T) -> bool,
-    mut report: impl FnMut(Poll<'_, T>),
+    mut report: impl FnMut(WaitEvent<'_, T>),
 ) -> Result<Polled<T>, Error>
 where
     Fut: Future<Output = Result<T, Error>>,
@@ -209,19 +169,22 @@ where
     for poll in 1.. {
         match fetch().await {
             Ok(value) => {
-                let observed = Observed {
-                    value,
+                let observed = Observation {
+                    job: value,
                     at: SystemTime::now(),
                     elapsed: started.elapsed(),
                     poll,
                 };
-                report(Poll::Answered(&observed));
-                if ends(&observed.value) {
+                report(WaitEvent::Observed(&observed));
+                if ends(&observed.job) {
                     return Ok(Polled::Ended(observed));
                 }
                 last = Some(observed);
             }
-            Err(error) if error.is_transient() => report(Poll::Failed(&error, started.elapsed())),
+            Err(error) if error.is_transient() => report(WaitEvent::PollFailed {
+                error: &error,
+                elapsed: started.elapsed(),
+            }),
             Err(error) => return Err(error),
         }
         let mut pause = jittered(options.interval, options.jitter);
@@ -235,17 +198,6 @@ where
         tokio::time::sleep(pause).await;
     }
     Ok(Polled::TimedOut(last))
-}
-
-impl From<Observed<LiveMigrationResponse>> for Observation {
-    fn from(observed: Observed<LiveMigrationResponse>) -> Self {
-        Observation {
-            job: observed.value,
-            at: observed.at,
-            elapsed: observed.elapsed,
-            poll: observed.poll,
-        }
-    }
 }
 
 fn job_status(job: &LiveMigrationResponse) -> Option<&LiveMigrationResponseStatus> {
@@ -309,18 +261,20 @@ impl crate::Client {
             started,
             deadline,
             || self.fetch_job(group_id, live_migration_id),
-            |job| CutoverOutcome::of(job).is_some(),
-            |poll| report_job(poll, &mut on_event),
+            |job| CutoverOutcome::of(job, false).is_some(),
+            &mut on_event,
         )
         .await?;
         Ok(match polled {
             Polled::Ended(observed) => {
-                let outcome = CutoverOutcome::of(&observed.value).expect("ended on an outcome");
-                outcome(observed.into())
+                let outcome =
+                    CutoverOutcome::of(&observed.job, false).expect("ended on an outcome");
+                outcome(observed)
             }
             Polled::TimedOut(last) => CutoverOutcome::TimedOut {
-                last: last.map(Observation::from),
+                last,
                 waited: started.elapsed(),
+                cutover_started: false,
             },
         })
     }
@@ -351,7 +305,7 @@ impl crate::Client {
         group_id: &GroupId,
         validation_id: &ValidationId,
         options: WaitOptions,
-        mut on_event: impl FnMut(ValidationEvent<'_>),
+        on_event: impl FnMut(WaitEvent<'_, LiveImportValidation>),
     ) -> Result<ValidationOutcome, Error> {
         let started = Instant::now();
         let deadline = options.timeout.map(|limit| started + limit);
@@ -378,23 +332,18 @@ impl crate::Client {
             deadline,
             fetch,
             |validation| validation.status.as_ref().is_some_and(|s| s.is_terminal()),
-            |poll| match poll {
-                Poll::Answered(observed) => on_event(ValidationEvent::Observed(&observed.value)),
-                Poll::Failed(error, elapsed) => {
-                    on_event(ValidationEvent::PollFailed { error, elapsed })
-                }
-            },
+            on_event,
         )
         .await?;
         Ok(match polled {
-            Polled::Ended(observed) => match status(&observed.value) {
+            Polled::Ended(observed) => match status(&observed.job) {
                 Some(LiveImportValidationStatus::Success) => {
-                    ValidationOutcome::Success(observed.value)
+                    ValidationOutcome::Success(observed.job)
                 }
-                _ => ValidationOutcome::Failed(observed.value),
+                _ => ValidationOutcome::Failed(observed.job),
             },
             Polled::TimedOut(last) => ValidationOutcome::TimedOut {
-                last: last.map(|observed| observed.value),
+                last: last.map(|observed| observed.job),
                 waited: started.elapsed(),
             },
         })
@@ -407,7 +356,7 @@ impl crate::Client {
     /// `options.timeout` bounds the whole of it.
     ///
     /// ```no_run
-    /// use atlas_live_migration_api::{Client, LifecycleEvent, LifecycleOutcome, WaitOptions};
+    /// use atlas_live_migration_api::{Client, CutoverOutcome, LifecycleEvent, WaitOptions};
     ///
     /// # async fn run(client: Client) -> Result<(), atlas_live_migration_api::Error> {
     /// let outcome = client
@@ -423,7 +372,7 @@ impl crate::Client {
     ///         },
     ///     )
     ///     .await?;
-    /// assert!(matches!(outcome, LifecycleOutcome::Complete(_)), "{outcome:?}");
+    /// assert!(matches!(outcome, CutoverOutcome::Complete(_)), "{outcome:?}");
     /// # Ok(()) }
     /// ```
     pub async fn cutover_when_ready(
@@ -433,29 +382,30 @@ impl crate::Client {
         options: WaitOptions,
         confirm: impl AsyncFnOnce(&Observation) -> bool,
         mut on_event: impl FnMut(LifecycleEvent<'_>),
-    ) -> Result<LifecycleOutcome, Error> {
+    ) -> Result<CutoverOutcome, Error> {
         let started = Instant::now();
         let deadline = options.timeout.map(|limit| started + limit);
-        let terminal = |job: &LiveMigrationResponse| {
-            job.status
-                .as_ref()
-                .is_some_and(|status| status.is_terminal())
-        };
         let ready = poll_until(
             &options,
             started,
             deadline,
             || self.fetch_job(group_id, live_migration_id),
-            |job| terminal(job) || job.ready_for_cutover == Some(true),
-            |poll| report_job(poll, &mut |event| on_event(LifecycleEvent::Waiting(event))),
+            |job| CutoverOutcome::of(job, false).is_some(),
+            |event| on_event(LifecycleEvent::Waiting(event)),
         )
         .await?;
         let ready = match ready {
-            Polled::Ended(observed) if !terminal(&observed.value) => Observation::from(observed),
-            Polled::Ended(observed) => return Ok(ended(observed.into())),
+            Polled::Ended(observed) => {
+                let outcome =
+                    CutoverOutcome::of(&observed.job, false).expect("ended on an outcome");
+                match outcome(observed) {
+                    CutoverOutcome::ReadyForCutover(ready) => ready,
+                    ended => return Ok(ended),
+                }
+            }
             Polled::TimedOut(last) => {
-                return Ok(LifecycleOutcome::TimedOut {
-                    last: last.map(Observation::from),
+                return Ok(CutoverOutcome::TimedOut {
+                    last,
                     waited: started.elapsed(),
                     cutover_started: false,
                 });
@@ -463,7 +413,7 @@ impl crate::Client {
         };
         on_event(LifecycleEvent::ReadyForCutover(&ready));
         if !confirm(&ready).await {
-            return Ok(LifecycleOutcome::Declined(ready));
+            return Ok(CutoverOutcome::Declined(ready));
         }
         self.cutover_group_live_migration()
             .group_id(group_id.clone())
@@ -477,37 +427,21 @@ impl crate::Client {
             started,
             deadline,
             || self.fetch_job(group_id, live_migration_id),
-            terminal,
-            |poll| report_job(poll, &mut |event| on_event(LifecycleEvent::Waiting(event))),
+            |job| CutoverOutcome::of(job, true).is_some(),
+            |event| on_event(LifecycleEvent::Waiting(event)),
         )
         .await?;
         Ok(match done {
-            Polled::Ended(observed) => ended(observed.into()),
-            Polled::TimedOut(last) => LifecycleOutcome::TimedOut {
-                last: Some(last.map_or(ready, Observation::from)),
+            Polled::Ended(observed) => {
+                let outcome = CutoverOutcome::of(&observed.job, true).expect("ended on an outcome");
+                outcome(observed)
+            }
+            Polled::TimedOut(last) => CutoverOutcome::TimedOut {
+                last: Some(last.unwrap_or(ready)),
                 waited: started.elapsed(),
                 cutover_started: true,
             },
         })
-    }
-}
-
-/// A job in a terminal state as the lifecycle's outcome.
-fn ended(seen: Observation) -> LifecycleOutcome {
-    match job_status(&seen.job) {
-        Some(LiveMigrationResponseStatus::Complete) => LifecycleOutcome::Complete(seen),
-        Some(LiveMigrationResponseStatus::Expired) => LifecycleOutcome::Expired(seen),
-        _ => LifecycleOutcome::Failed(seen),
-    }
-}
-
-fn report_job(poll: Poll<'_, LiveMigrationResponse>, on_event: &mut impl FnMut(WaitEvent<'_>)) {
-    match poll {
-        // A copy for the report: the loop keeps the original.
-        Poll::Answered(observed) => {
-            on_event(WaitEvent::Observed(&Observation::from(observed.clone())))
-        }
-        Poll::Failed(error, elapsed) => on_event(WaitEvent::PollFailed { error, elapsed }),
     }
 }
 

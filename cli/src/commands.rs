@@ -10,8 +10,8 @@ use atlas_live_migration_api::types::{
     LiveMigrationResponseStatus, Source, TargetOrgRequest,
 };
 use atlas_live_migration_api::{
-    Checked, Client, Credentials, CutoverOutcome, Error, LifecycleEvent, LifecycleOutcome,
-    Observation, Secret, ValidationEvent, ValidationOutcome, WaitOptions,
+    Checked, Client, Credentials, CutoverOutcome, Error, LifecycleEvent, Observation, Secret,
+    ValidationOutcome, WaitEvent, WaitOptions,
 };
 use atlas_live_migration_mock::{MockAtlas, Scenario};
 
@@ -212,14 +212,15 @@ pub async fn validation_create(args: ValidationCreateArgs) -> Result<u8, Failure
         &validation_id,
         options(args.polling, Duration::from_secs(10)),
         |event| match event {
-            ValidationEvent::Observed(seen) => eprintln!(
+            WaitEvent::Observed(seen) => eprintln!(
                 "validation {}: {}",
                 validation_id.as_str(),
-                seen.status
+                seen.job
+                    .status
                     .as_ref()
                     .map_or("-".to_owned(), |s| s.to_string())
             ),
-            ValidationEvent::PollFailed { error, .. } => {
+            WaitEvent::PollFailed { error, .. } => {
                 eprintln!("poll failed, still waiting: {error}")
             }
             _ => {}
@@ -454,12 +455,13 @@ pub async fn watch(args: WatchArgs) -> Result<u8, Failure> {
     let Some(outcome) = outcome else {
         return Ok(exit::INTERRUPTED);
     };
-    let (code, summary) = summarize_lifecycle(&outcome?);
+    let (code, summary) = summarize(&outcome?);
     println!("{summary}");
     Ok(code)
 }
 
-fn summarize(outcome: &CutoverOutcome) -> (u8, String) {
+/// Either wait's outcome as an exit code and a line.
+pub fn summarize(outcome: &CutoverOutcome) -> (u8, String) {
     match outcome {
         CutoverOutcome::ReadyForCutover(seen) => (
             exit::DONE,
@@ -472,21 +474,11 @@ fn summarize(outcome: &CutoverOutcome) -> (u8, String) {
         CutoverOutcome::Complete(seen)
         | CutoverOutcome::Failed(seen)
         | CutoverOutcome::Expired(seen) => ended(seen),
-        CutoverOutcome::TimedOut { last, waited: time } => timed_out(*time, last.as_ref(), ""),
-        _ => (exit::API_ERROR, format!("unexpected outcome: {outcome:?}")),
-    }
-}
-
-pub fn summarize_lifecycle(outcome: &LifecycleOutcome) -> (u8, String) {
-    match outcome {
-        LifecycleOutcome::Complete(seen)
-        | LifecycleOutcome::Failed(seen)
-        | LifecycleOutcome::Expired(seen) => ended(seen),
-        LifecycleOutcome::Declined(_) => (
+        CutoverOutcome::Declined(_) => (
             exit::USAGE,
             "not cut over; the job stays ready until its cutover timer runs out".to_owned(),
         ),
-        LifecycleOutcome::TimedOut {
+        CutoverOutcome::TimedOut {
             last,
             waited: time,
             cutover_started,

@@ -8,7 +8,7 @@ use atlas_live_migration_api::types::{
     DestinationHostnameSchemaType, GroupId, LiveMigrationRequest20240530,
 };
 use atlas_live_migration_api::{
-    Checked, Client, Credentials, LifecycleEvent, ValidationEvent, ValidationOutcome, WaitOptions,
+    Checked, Client, Credentials, LifecycleEvent, ValidationOutcome, WaitEvent, WaitOptions,
 };
 use atlas_live_migration_mock::{self as mock, MockAtlas, Scenario};
 
@@ -49,8 +49,9 @@ pub async fn run(args: DemoArgs) -> Result<u8, Failure> {
     println!("1. validation {} started", validation_id.as_str());
     let validated = client
         .wait_for_validation(&group_id, &validation_id, options, |event| {
-            if let ValidationEvent::Observed(seen) = event {
+            if let WaitEvent::Observed(seen) = event {
                 let status = seen
+                    .job
                     .status
                     .as_ref()
                     .map_or("-".to_owned(), |s| s.to_string());
@@ -102,7 +103,7 @@ pub async fn run(args: DemoArgs) -> Result<u8, Failure> {
         )
         .await?;
     clear();
-    let (code, summary) = crate::commands::summarize_lifecycle(&outcome);
+    let (code, summary) = crate::commands::summarize(&outcome);
     println!("5. {summary}");
     let requests = atlas.requests();
     let cutovers = requests.iter().filter(|r| r.method == "PUT").count();

@@ -46,6 +46,9 @@ async fn seed_200_example_decodes_into_the_typed_response() {
     mock.assert_async().await;
 }
 
+/// The runtime reads every failed answer once and hands it over as it came
+/// (`UnexpectedResponse`, with the status, headers and body); the crate's
+/// `Error` built from it has every field of Atlas's error.
 #[tokio::test]
 async fn each_documented_error_status_yields_the_typed_api_error() {
     let server = MockServer::start_async().await;
@@ -69,19 +72,21 @@ async fn each_documented_error_status_yields_the_typed_api_error() {
             .await
             .expect_err("an error status is an error");
 
-        let SendError::ErrorResponse(response) = &error else {
-            panic!("status {status}: expected a typed ErrorResponse, got {error:?}");
+        let SendError::UnexpectedResponse(response) = &error else {
+            panic!("status {status}: expected the answer as it came, got {error:?}");
         };
         assert_eq!(response.status(), status);
-        assert_eq!(response.error, i32::from(status));
-        assert_eq!(response.error_code, error_code);
-        let detail = response.detail.as_deref().unwrap();
-        assert!(detail.contains("This is just an example"));
-        assert!(response.reason.is_some());
 
         let error = Error::from(error);
-        assert_eq!(error.status().map(|s| s.as_u16()), Some(status));
-        assert_eq!(error.error_code(), Some(error_code));
+        let Error::Api(failure) = &error else {
+            panic!("status {status}: expected Error::Api, got {error:?}");
+        };
+        assert_eq!(failure.status, status);
+        assert_eq!(failure.error_code, error_code);
+        let detail = failure.detail.as_deref().unwrap();
+        assert!(detail.contains("This is just an example"));
+        assert!(failure.reason.is_some());
+        assert_eq!(failure.api_version, "2023-01-01");
         assert!(error.to_string().contains(error_code), "{error}");
         mock.assert_async().await;
         mock.delete_async().await;

@@ -128,7 +128,12 @@ async fn a_timeout_ends_the_wait_with_the_last_observation() {
         Some(Duration::from_millis(150)),
     )
     .await;
-    let CutoverOutcome::TimedOut { last, waited } = outcome.unwrap() else {
+    let CutoverOutcome::TimedOut {
+        last,
+        waited,
+        cutover_started: false,
+    } = outcome.unwrap()
+    else {
         panic!()
     };
     assert!(waited >= Duration::from_millis(150));

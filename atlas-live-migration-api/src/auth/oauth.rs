@@ -13,7 +13,7 @@ use reqwest::{StatusCode, Url};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
-use crate::response::body::{BufferedResponse, Origin};
+use crate::response::failure::{Endpoint, Failure, ReadResponse};
 
 /// Renew when less than this share of the lifetime, capped, is left.
 const RENEW_FRACTION: u32 = 10;
@@ -23,8 +23,6 @@ pub(crate) struct TokenSource {
     client_id: String,
     client_secret: SecretString,
     token_url: Url,
-    /// The client's per-attempt limit, applied to token requests too.
-    timeout: Option<Duration>,
     cached: Mutex<Option<Token>>,
     refresh: tokio::sync::Mutex<()>,
 }
@@ -46,25 +44,34 @@ struct TokenResponse {
     expires_in: Option<u64>,
 }
 
-/// Why no token could be had: the endpoint's own response (kept for the
-/// error) or a transport error.
+/// Why no token could be had: the endpoint's answer, read for the error,
+/// or a transport error.
 pub(crate) enum TokenFailure {
-    Response(reqwest::Response),
+    Refused(Box<Failure>),
     Transport(reqwest::Error),
 }
 
+impl From<reqwest::Error> for TokenFailure {
+    fn from(error: reqwest::Error) -> Self {
+        TokenFailure::Transport(error)
+    }
+}
+
+/// The token endpoint with what the call it serves is sent with: the
+/// `reqwest::Client` and the per-attempt limit the client set for requests
+/// (`None` when the `reqwest::Client` holds it).
+#[derive(Clone, Copy)]
+pub(crate) struct Via<'a> {
+    pub(crate) http: &'a reqwest::Client,
+    pub(crate) timeout: Option<Duration>,
+}
+
 impl TokenSource {
-    pub(crate) fn new(
-        client_id: String,
-        client_secret: SecretString,
-        token_url: Url,
-        timeout: Option<Duration>,
-    ) -> Self {
+    pub(crate) fn new(client_id: String, client_secret: SecretString, token_url: Url) -> Self {
         Self {
             client_id,
             client_secret,
             token_url,
-            timeout,
             cached: Mutex::new(None),
             refresh: tokio::sync::Mutex::new(()),
         }
@@ -75,22 +82,22 @@ impl TokenSource {
     }
 
     /// A valid `Authorization` value, from the cache when it is fresh.
-    pub(crate) async fn bearer(&self, http: &reqwest::Client) -> Result<HeaderValue, TokenFailure> {
+    pub(crate) async fn bearer(&self, via: Via<'_>) -> Result<HeaderValue, TokenFailure> {
         if let Some(header) = self.fresh() {
             return Ok(header);
         }
         // Boxed: the rare fetch would otherwise size every call's future.
-        Box::pin(self.refresh(http, None)).await
+        Box::pin(self.refresh(via, None)).await
     }
 
     /// After the API rejected `rejected`: a new token, unless another call
     /// has already replaced it.
     pub(crate) async fn renew(
         &self,
-        http: &reqwest::Client,
+        via: Via<'_>,
         rejected: &HeaderValue,
     ) -> Result<HeaderValue, TokenFailure> {
-        Box::pin(self.refresh(http, Some(rejected))).await
+        Box::pin(self.refresh(via, Some(rejected))).await
     }
 
     fn fresh(&self) -> Option<HeaderValue> {
@@ -103,7 +110,7 @@ impl TokenSource {
 
     async fn refresh(
         &self,
-        http: &reqwest::Client,
+        via: Via<'_>,
         rejected: Option<&HeaderValue>,
     ) -> Result<HeaderValue, TokenFailure> {
         let _single_flight = self.refresh.lock().await;
@@ -113,16 +120,16 @@ impl TokenSource {
         {
             return Ok(header);
         }
-        let token = self.fetch(http).await?;
+        let token = self.fetch(via).await?;
         let header = token.header.clone();
         *self.cached.lock().unwrap_or_else(|p| p.into_inner()) = Some(token);
         Ok(header)
     }
 
-    async fn fetch(&self, http: &reqwest::Client) -> Result<Token, TokenFailure> {
+    async fn fetch(&self, via: Via<'_>) -> Result<Token, TokenFailure> {
         let requested = Instant::now();
-        let mut request = http.post(self.token_url.clone());
-        if let Some(timeout) = self.timeout {
+        let mut request = via.http.post(self.token_url.clone());
+        if let Some(timeout) = via.timeout {
             request = request.timeout(timeout);
         }
         let response = request
@@ -134,16 +141,14 @@ impl TokenSource {
             )
             .body("grant_type=client_credentials")
             .send()
-            .await
-            .map_err(TokenFailure::Transport)?;
-        let buffered = BufferedResponse::read(response, Origin::TokenEndpoint)
-            .await
-            .map_err(TokenFailure::Transport)?;
-        if buffered.status != StatusCode::OK {
-            return Err(TokenFailure::Response(buffered.into_response()));
+            .await?;
+        let read = ReadResponse::read(response).await?;
+        let refused = |read| TokenFailure::Refused(Box::new(Failure::new(read, Endpoint::Token)));
+        if read.status != StatusCode::OK {
+            return Err(refused(read));
         }
-        let Ok(answer) = serde_json::from_slice::<TokenResponse>(&buffered.body) else {
-            return Err(TokenFailure::Response(buffered.into_response()));
+        let Ok(answer) = serde_json::from_slice::<TokenResponse>(&read.body) else {
+            return Err(refused(read));
         };
         let bearer = answer
             .token_type
@@ -152,7 +157,7 @@ impl TokenSource {
         let header =
             HeaderValue::from_str(&format!("Bearer {}", answer.access_token.expose_secret()));
         let (true, Ok(mut header)) = (bearer, header) else {
-            return Err(TokenFailure::Response(buffered.into_response()));
+            return Err(refused(read));
         };
         header.set_sensitive(true);
         // Atlas issues one-hour tokens; assume that when it does not say.

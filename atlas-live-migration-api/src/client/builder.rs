@@ -2,7 +2,7 @@
 //! and the environment variables of the official Atlas tools.
 
 use std::net::IpAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use reqwest::Url;
@@ -14,6 +14,7 @@ use crate::client::credentials::{Credentials, Kind};
 use crate::client::runtime::{ClientRuntime, Shared};
 use crate::client::versioning::ApiVersion;
 use crate::error::Error;
+use crate::transport::headers::PinnedVersion;
 use crate::transport::retry::RetryPolicy;
 
 use super::{DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
@@ -250,12 +251,7 @@ impl ClientBuilder {
                 let token_url = base_url
                     .join("api/oauth/token")
                     .map_err(|e| Error::Config(format!("cannot derive the token URL: {e}")))?;
-                Auth::ServiceAccount(TokenSource::new(
-                    client_id,
-                    client_secret,
-                    token_url,
-                    Some(attempt_timeout),
-                ))
+                Auth::ServiceAccount(TokenSource::new(client_id, client_secret, token_url))
             }
         };
         let runtime = ClientRuntime {
@@ -264,9 +260,9 @@ impl ClientBuilder {
                 retry: self.retry,
                 request_timeout,
                 legacy_v1: self.legacy_v1,
-                ..Shared::default()
+                deprecation: Mutex::new(None),
             }),
-            accept_override: self.api_version.map(|v| v.accept_header()),
+            pinned: self.api_version.map(PinnedVersion::new),
         };
         let base = base_url.as_str().trim_end_matches('/');
         Ok(crate::Client::new_with_client(base, http, runtime))

@@ -5,50 +5,36 @@ use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use reqwest::header::HeaderValue;
-
 use crate::auth::Auth;
 use crate::client::versioning::DeprecationNotice;
+use crate::transport::headers::PinnedVersion;
 use crate::transport::retry::RetryPolicy;
 
 /// Per-client runtime state: authentication (with its token cache or Digest
 /// nonce), the API version, the retry policy and timeouts. Cloning shares it.
 ///
-/// Build clients with [`Client::builder`](crate::Client::builder).
-/// `ClientRuntime::default()` is the unauthenticated runtime with default
-/// settings, which progenitor's own [`Client::new`](crate::Client::new)
-/// takes; that constructor builds a `reqwest::Client` without this crate's
-/// TLS configuration, so it works only where the process has installed a
-/// rustls crypto provider.
-#[derive(Clone, Default)]
+/// There is one way to make one: [`Client::builder`](crate::Client::builder),
+/// which decides every setting. It is public only because the generated
+/// `Client` names it; it has no constructor of its own, so progenitor's
+/// `Client::new` cannot be called with a runtime of other settings.
+#[derive(Clone)]
 pub struct ClientRuntime {
     pub(crate) shared: Arc<Shared>,
-    /// `Accept` for every request when a version was pinned; built once.
-    pub(crate) accept_override: Option<HeaderValue>,
+    /// The version every request asks for, when one was pinned.
+    pub(crate) pinned: Option<PinnedVersion>,
 }
 
 pub(crate) struct Shared {
     pub(crate) auth: Auth,
     pub(crate) retry: RetryPolicy,
-    /// Set on each attempt's request. `None` when the `reqwest::Client` was
-    /// built here with the limit as its own: a per-request limit costs a map
-    /// in the request's extensions on every attempt.
+    /// The per-attempt limit to set on each request, API and token
+    /// endpoint alike. `None` when the `reqwest::Client` was built with the
+    /// limit as its own: a per-request limit costs a map in the request's
+    /// extensions on every attempt. Decided by the builder.
     pub(crate) request_timeout: Option<Duration>,
     pub(crate) legacy_v1: bool,
     /// The latest notice; `None` until the first, which is logged.
     pub(crate) deprecation: Mutex<Option<DeprecationNotice>>,
-}
-
-impl Default for Shared {
-    fn default() -> Self {
-        Self {
-            auth: Auth::None,
-            retry: RetryPolicy::default(),
-            request_timeout: Some(super::DEFAULT_TIMEOUT),
-            legacy_v1: false,
-            deprecation: Mutex::new(None),
-        }
-    }
 }
 
 impl ClientRuntime {
@@ -89,7 +75,7 @@ impl fmt::Debug for ClientRuntime {
         };
         f.debug_struct("ClientRuntime")
             .field("auth", &auth)
-            .field("accept_override", &self.accept_override)
+            .field("pinned", &self.pinned.as_ref().map(|p| p.version))
             .field("retry", &shared.retry)
             .field("request_timeout", &shared.request_timeout)
             .field("legacy_v1", &shared.legacy_v1)

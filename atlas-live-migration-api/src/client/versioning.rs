@@ -56,15 +56,6 @@ impl ApiVersion {
         format!("application/vnd.atlas.{}+json", self.as_str())
     }
 
-    /// The date from a media type such as `application/vnd.atlas.2023-01-01+json`.
-    pub(crate) fn from_media_type(media_type: &str) -> Option<Self> {
-        media_type
-            .strip_prefix("application/vnd.atlas.")?
-            .strip_suffix("+json")?
-            .parse()
-            .ok()
-    }
-
     pub(crate) fn accept_header(&self) -> HeaderValue {
         HeaderValue::from_str(&self.media_type()).expect("ASCII date in a fixed frame")
     }

@@ -1,6 +1,6 @@
 //! Answers the runtime reads itself before the generated code decodes them:
-//! bounded bodies and their record, `envelope=true`, the legacy v1.0 shape.
+//! failures (read once, for the error), `envelope=true`, the legacy v1.0 shape.
 
-pub(crate) mod body;
 pub(crate) mod envelope;
+pub(crate) mod failure;
 pub(crate) mod legacy;

@@ -24,28 +24,87 @@ pub(crate) fn media_type(operation_id: &str) -> Option<&'static str> {
         .map(|index| OPERATION_MEDIA_TYPES[index].1)
 }
 
+/// The version a request asks for, decided once per operation here: the
+/// `Accept` sent and the version an error names both come from it.
+pub(crate) enum Requested<'a> {
+    /// The legacy v1.0 surface, unversioned.
+    Legacy,
+    /// The version pinned with `ClientBuilder::api_version`.
+    Pinned(&'a PinnedVersion),
+    /// The version the operation is generated for.
+    Generated(&'static str),
+    /// The spec's newest version, for an operation missing from the table
+    /// (every generated operation is in it).
+    Spec,
+}
+
+/// A pinned version and its `Accept` value, built once.
+#[derive(Clone, Debug)]
+pub(crate) struct PinnedVersion {
+    pub(crate) version: ApiVersion,
+    pub(crate) accept: HeaderValue,
+}
+
+impl PinnedVersion {
+    pub(crate) fn new(version: ApiVersion) -> Self {
+        Self {
+            version,
+            accept: version.accept_header(),
+        }
+    }
+}
+
+impl Requested<'_> {
+    /// The version as an error names it: a date, `preview`, or `1.0`.
+    pub(crate) fn label(&self) -> String {
+        match self {
+            Requested::Legacy => "1.0 (the legacy surface)".to_owned(),
+            Requested::Pinned(pinned) => pinned.version.to_string(),
+            Requested::Generated(media) => media
+                .strip_prefix("application/vnd.atlas.")
+                .and_then(|rest| rest.split('+').next())
+                .unwrap_or(media)
+                .to_owned(),
+            Requested::Spec => crate::SPEC_API_VERSION.to_owned(),
+        }
+    }
+}
+
 impl ClientRuntime {
+    pub(crate) fn requested_version(&self, operation_id: &str) -> Requested<'_> {
+        if self.shared.legacy_v1 {
+            return Requested::Legacy;
+        }
+        if let Some(pinned) = &self.pinned {
+            return Requested::Pinned(pinned);
+        }
+        media_type(operation_id).map_or(Requested::Spec, Requested::Generated)
+    }
+
     pub(crate) fn set_headers(&self, request: &mut reqwest::Request, operation_id: &str) {
         let has_body = request.body().is_some();
-        if self.shared.legacy_v1 {
-            // v1.0 is unversioned plain JSON.
-            legacy::rewrite_path(request.url_mut());
-            let headers = request.headers_mut();
-            headers.remove(&API_VERSION);
-            headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
-            return;
-        }
-        let generated = media_type(operation_id).map_or_else(
-            || ApiVersion::spec().accept_header(),
-            HeaderValue::from_static,
-        );
+        let requested = self.requested_version(operation_id);
         let headers = request.headers_mut();
         headers.remove(&API_VERSION);
+        let accept = match requested {
+            Requested::Legacy => {
+                // v1.0 is unversioned plain JSON.
+                headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+                legacy::rewrite_path(request.url_mut());
+                return;
+            }
+            Requested::Pinned(pinned) => pinned.accept.clone(),
+            Requested::Generated(media) => HeaderValue::from_static(media),
+            Requested::Spec => ApiVersion::spec().accept_header(),
+        };
         // The body is the generated version's schema, whatever `Accept` asks.
         if has_body {
-            headers.insert(CONTENT_TYPE, generated.clone());
+            let generated = media_type(operation_id).map_or_else(
+                || ApiVersion::spec().accept_header(),
+                HeaderValue::from_static,
+            );
+            headers.insert(CONTENT_TYPE, generated);
         }
-        let accept = self.accept_override.clone().unwrap_or(generated);
         headers.insert(ACCEPT, accept);
     }
 }

@@ -2,11 +2,12 @@
 //! `ClientHooks` (progenitor is told `HooksMode::Expected`, so this impl
 //! cannot be forgotten). Each hook hands over to a module of its concern.
 
+use std::sync::Arc;
+
 use progenitor_client::{ClientHooks, Error, OperationInfo};
 
 use crate::client::runtime::ClientRuntime;
-use crate::response::body::{Origin, ResponseRecord};
-use crate::types::ApiError;
+use crate::response::failure::Failure;
 
 impl ClientHooks<ClientRuntime> for crate::Client {
     async fn pre<E>(
@@ -33,24 +34,14 @@ impl ClientHooks<ClientRuntime> for crate::Client {
         result: &reqwest::Result<reqwest::Response>,
         _info: &OperationInfo,
     ) -> Result<(), Error<E>> {
-        // The generated code would decode a documented error status with a
-        // non-Atlas body (an HTML page from a proxy) as a payload error and
-        // lose the status. Such responses, token endpoint failures and
-        // malformed envelopes go to the caller as `UnexpectedResponse`,
-        // which keeps the status and the record of what was read.
-        let Ok(response) = result else { return Ok(()) };
-        let Some(record) = ResponseRecord::of(response) else {
-            return Ok(());
-        };
-        let is_atlas_answer = record.origin == Origin::Api
-            && (record.status.is_success()
-                || serde_json::from_slice::<ApiError>(&record.body).is_ok());
-        if is_atlas_answer {
-            Ok(())
-        } else {
-            Err(Error::UnexpectedResponse(
-                record.as_ref().clone().into_response(),
-            ))
+        // A failure the runtime read goes to the caller as it is, rather
+        // than to the generated decode, which would parse the body again
+        // (and, for a body that is no Atlas error, lose the status).
+        match result.as_ref().ok().and_then(Failure::of) {
+            Some(failure) => Err(Error::UnexpectedResponse(
+                Arc::clone(failure).into_response(),
+            )),
+            None => Ok(()),
         }
     }
 }

@@ -107,22 +107,11 @@ impl KeptRequest {
             Parts::Cloned(request) => request.url(),
         }
     }
-
-    /// The first value of the header `name`.
-    pub(crate) fn header(&self, name: &HeaderName) -> Option<&HeaderValue> {
-        match &self.parts {
-            Parts::Bodiless { headers, .. } => headers
-                .iter()
-                .find(|(kept, _)| kept == name)
-                .map(|(_, value)| value),
-            Parts::Cloned(request) => request.headers().get(name),
-        }
-    }
 }
 
 #[cfg(test)]
 mod tests {
-    use reqwest::header::{ACCEPT, HeaderValue};
+    use reqwest::header::ACCEPT;
 
     use super::KeptRequest;
 
@@ -162,12 +151,6 @@ mod tests {
             }
             assert_eq!(kept.url(), original.url());
             assert_eq!(kept.method(), original.method());
-            assert_eq!(
-                kept.header(&ACCEPT),
-                Some(&HeaderValue::from_static(
-                    "application/vnd.atlas.2023-01-01+json"
-                ))
-            );
         }
     }
 }

@@ -1,20 +1,29 @@
-//! One API call: authenticated attempts, retries, and the response brought
-//! to the shape the generated code decodes (envelope unwrapped, legacy body
-//! normalized, error bodies read and recorded for the error conversion).
+//! One API call: authenticated attempts and retries. Each attempt's answer
+//! is a success, passed on as it came (or brought to the v2 shape: envelope
+//! unwrapped, legacy body normalized), or a [`Failure`], read once; the
+//! retry loop decides on it and the caller gets it.
 
+use std::sync::Arc;
 use std::time::Instant;
 
-use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue};
+use reqwest::StatusCode;
+use reqwest::header::{AUTHORIZATION, HeaderValue};
 use tracing::Instrument;
 
 use crate::auth::Auth;
-use crate::auth::oauth::TokenFailure;
+use crate::auth::oauth::{TokenFailure, Via};
 use crate::client::runtime::ClientRuntime;
 use crate::client::versioning;
-use crate::response::body::{BufferedResponse, MAX_BUFFERED_BODY, Origin, ResponseRecord};
+use crate::response::failure::{Endpoint, Failure, ReadResponse};
 use crate::response::{envelope, legacy};
 use crate::transport::resend::KeptRequest;
 use crate::transport::retry;
+
+/// What one attempt brought back.
+enum Answer {
+    Success(reqwest::Response),
+    Failure(Box<Failure>),
+}
 
 impl ClientRuntime {
     /// Sends the request, retrying what is worth retrying (the `exec` hook).
@@ -37,17 +46,17 @@ impl ClientRuntime {
                     .attempt(http, &mut request, operation_id, attempt)
                     .await;
                 let retry_after = match &outcome {
-                    Ok(response) if resendable.after_status(response.status()) => {
-                        retry::retry_after(response.headers())
+                    Ok(Answer::Failure(failure)) if resendable.after_status(failure.status) => {
+                        failure.retry_after
                     }
                     Err(error) if resendable.after_error(error) => None,
-                    _ => return self.observe(outcome),
+                    _ => return self.finish(outcome, operation_id, attempt),
                 };
                 let delay = policy.delay(attempt, retry_after);
                 if attempt >= policy.max_attempts()
                     || started.elapsed() + delay > policy.max_elapsed()
                 {
-                    return self.observe(outcome);
+                    return self.finish(outcome, operation_id, attempt);
                 }
                 delay
             };
@@ -62,16 +71,34 @@ impl ClientRuntime {
         }
     }
 
-    fn observe(
+    /// The call's last answer, for the generated code: a success as it is;
+    /// a failure completed with what only the call knows (the attempts, the
+    /// version it was sent with) and carried by the response that `post`
+    /// hands to the caller.
+    fn finish(
         &self,
-        outcome: reqwest::Result<reqwest::Response>,
+        outcome: reqwest::Result<Answer>,
+        operation_id: &str,
+        attempts: u32,
     ) -> reqwest::Result<reqwest::Response> {
-        if let Ok(response) = &outcome
-            && let Some(notice) = versioning::deprecation_notice(response.headers())
-        {
+        let headers = match &outcome {
+            Ok(Answer::Success(response)) => Some(response.headers()),
+            Ok(Answer::Failure(failure)) if failure.endpoint == Endpoint::Api => {
+                Some(&failure.headers)
+            }
+            _ => None,
+        };
+        if let Some(notice) = headers.and_then(versioning::deprecation_notice) {
             self.note_deprecation(notice);
         }
-        outcome
+        Ok(match outcome? {
+            Answer::Success(response) => response,
+            Answer::Failure(mut failure) => {
+                failure.attempts = attempts;
+                failure.api_version = self.requested_version(operation_id).label();
+                Arc::<Failure>::from(failure).into_response()
+            }
+        })
     }
 
     async fn attempt(
@@ -80,7 +107,7 @@ impl ClientRuntime {
         request: &mut KeptRequest,
         operation_id: &'static str,
         attempt: u32,
-    ) -> reqwest::Result<reqwest::Response> {
+    ) -> reqwest::Result<Answer> {
         // The span is built only when a subscriber may want it: even a
         // disabled one costs on every call.
         let span = tracing::dispatcher::has_been_set()
@@ -97,8 +124,11 @@ impl ClientRuntime {
             })
             .filter(|span| !span.is_disabled());
         let work = async {
-            let response = self.authorized_send(http, request).await?;
-            self.normalize(response, request, attempt).await
+            match self.authorized_send(http, request).await {
+                Ok(response) => self.read_answer(response, request.url()).await,
+                Err(TokenFailure::Refused(failure)) => Ok(Answer::Failure(failure)),
+                Err(TokenFailure::Transport(error)) => Err(error),
+            }
         };
         let Some(span) = span else {
             return work.await;
@@ -107,7 +137,8 @@ impl ClientRuntime {
         let outcome = work.instrument(span.clone()).await;
         span.record("elapsed_ms", started.elapsed().as_millis() as u64);
         match &outcome {
-            Ok(response) => span.record("status", response.status().as_u16()),
+            Ok(Answer::Success(response)) => span.record("status", response.status().as_u16()),
+            Ok(Answer::Failure(failure)) => span.record("status", failure.status.as_u16()),
             Err(_) => span.record("status", "transport error"),
         };
         let _entered = span.enter();
@@ -120,14 +151,14 @@ impl ClientRuntime {
         &self,
         http: &reqwest::Client,
         request: &mut KeptRequest,
-    ) -> reqwest::Result<reqwest::Response> {
+    ) -> Result<reqwest::Response, TokenFailure> {
         match &self.shared.auth {
-            Auth::None => self.send(http, request, None).await,
+            Auth::None => Ok(self.send(http, request, None).await?),
             Auth::Digest(digest) => {
                 let authorization = digest.authorization(request.method(), request.url());
                 let sent_credentials = authorization.is_some();
                 let response = self.send(http, request, authorization).await?;
-                if response.status() != reqwest::StatusCode::UNAUTHORIZED {
+                if response.status() != StatusCode::UNAUTHORIZED {
                     return Ok(response);
                 }
                 // Answer a challenge once: the first of this client, or a
@@ -139,25 +170,23 @@ impl ClientRuntime {
                 }
                 drop(response);
                 let authorization = digest.authorization(request.method(), request.url());
-                self.send(http, request, authorization).await
+                Ok(self.send(http, request, authorization).await?)
             }
             Auth::ServiceAccount(tokens) => {
-                let bearer = match tokens.bearer(http).await {
-                    Ok(bearer) => bearer,
-                    Err(failure) => return failure.into_result(),
+                let via = Via {
+                    http,
+                    timeout: self.shared.request_timeout,
                 };
+                let bearer = tokens.bearer(via).await?;
                 let response = self.send(http, request, Some(bearer.clone())).await?;
-                if response.status() != reqwest::StatusCode::UNAUTHORIZED {
+                if response.status() != StatusCode::UNAUTHORIZED {
                     return Ok(response);
                 }
                 // The token may have been revoked or expired early: renew
                 // once and retry once.
                 drop(response);
-                let renewed = match tokens.renew(http, &bearer).await {
-                    Ok(renewed) => renewed,
-                    Err(failure) => return failure.into_result(),
-                };
-                self.send(http, request, Some(renewed)).await
+                let renewed = tokens.renew(via, &bearer).await?;
+                Ok(self.send(http, request, Some(renewed)).await?)
             }
         }
     }
@@ -185,59 +214,37 @@ impl ClientRuntime {
         http.execute(request)
     }
 
-    /// Successful plain responses pass untouched (the fast path); the rest
-    /// are read and rebuilt: envelope unwrapped, legacy body normalized, and
-    /// non-success responses recorded for the error conversion.
-    async fn normalize(
+    /// Successes of plain JSON pass untouched (the fast path, whatever
+    /// their size); the rest are read: a success brought to the v2 shape,
+    /// anything else a [`Failure`].
+    async fn read_answer(
         &self,
         response: reqwest::Response,
-        request: &KeptRequest,
-        attempt: u32,
-    ) -> reqwest::Result<reqwest::Response> {
-        if ResponseRecord::of(&response).is_some() {
-            return Ok(response); // already read: a token endpoint failure
-        }
-        // This endpoint answers in well under a kilobyte; a body past the cap
-        // is a fault, refused unread rather than held in memory.
-        if response
-            .content_length()
-            .is_some_and(|length| length > MAX_BUFFERED_BODY as u64)
-        {
-            let mut head = BufferedResponse::head(&response, Origin::OversizedBody);
-            head.truncated = true;
-            head.attempts = attempt;
-            return Ok(head.into_response());
-        }
-        let wrapped = envelope::requested(request.url());
-        if response.status().is_success() && !wrapped && !self.shared.legacy_v1 {
-            return Ok(response);
+        url: &reqwest::Url,
+    ) -> reqwest::Result<Answer> {
+        let wrapped = envelope::requested(url);
+        let legacy = self.shared.legacy_v1;
+        if response.status().is_success() && !wrapped && !legacy {
+            return Ok(Answer::Success(response));
         }
         // Boxed: this path (errors, envelopes) would otherwise size every
         // call's future.
-        let mut read = Box::pin(BufferedResponse::read(response, Origin::Api)).await?;
-        read.attempts = attempt;
-        read.accept_sent = request.header(&ACCEPT).cloned();
-        if wrapped && read.status.is_success() {
+        let mut read = Box::pin(ReadResponse::read(response)).await?;
+        if wrapped && read.status.is_success() && !read.truncated {
             match envelope::unwrap(&read.body) {
                 Some((status, content)) => {
                     read.status = status;
                     read.body = content;
                 }
-                None => read.origin = Origin::MalformedEnvelope,
+                None => return Ok(Answer::Failure(Box::new(Failure::malformed_envelope(read)))),
             }
         }
-        if self.shared.legacy_v1 && read.status.is_success() {
+        if !read.status.is_success() || read.truncated {
+            return Ok(Answer::Failure(Box::new(Failure::new(read, Endpoint::Api))));
+        }
+        if legacy {
             read.body = legacy::normalize_body(read.body);
         }
-        Ok(read.into_response())
-    }
-}
-
-impl TokenFailure {
-    fn into_result(self) -> reqwest::Result<reqwest::Response> {
-        match self {
-            TokenFailure::Response(response) => Ok(response),
-            TokenFailure::Transport(error) => Err(error),
-        }
+        Ok(Answer::Success(read.into_response()))
     }
 }
