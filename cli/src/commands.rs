@@ -395,7 +395,12 @@ pub async fn watch(args: WatchArgs) -> Result<u8, Failure> {
         // at the cutover with nobody to confirm it.
         prompt::require_force_without_terminal()?;
     }
-    let default_interval = Duration::from_secs(if args.job.demo { 1 } else { 30 });
+    // The demo's mock moves in seconds; Atlas in minutes (the SDK's default).
+    let default_interval = if args.job.demo {
+        Duration::from_secs(1)
+    } else {
+        WaitOptions::default().interval
+    };
     let options = options(args.polling, default_interval);
     let (client, group_id, live_migration_id, _mock) = job_target(args.job).await?;
     let mut display = Display::for_stderr();

@@ -4,7 +4,7 @@
 //! reqwest ready-made, so this library installs no process-wide provider
 //! and a dependent does not compile the one it does not use.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use rustls_platform_verifier::BuilderVerifierExt;
 
@@ -14,13 +14,23 @@ compile_error!(
      feature) or `aws-lc-rs`"
 );
 
+/// The crypto provider the features chose.
+pub(crate) fn provider() -> rustls::crypto::CryptoProvider {
+    #[cfg(feature = "aws-lc-rs")]
+    return rustls::crypto::aws_lc_rs::default_provider();
+    #[cfg(all(feature = "ring", not(feature = "aws-lc-rs")))]
+    return rustls::crypto::ring::default_provider();
+}
+
+/// The provider's secure random generator (for Digest's client nonce).
+pub(crate) fn secure_random() -> &'static dyn rustls::crypto::SecureRandom {
+    static RANDOM: OnceLock<&'static dyn rustls::crypto::SecureRandom> = OnceLock::new();
+    *RANDOM.get_or_init(|| provider().secure_random)
+}
+
 /// The rustls configuration of the clients this crate builds.
 pub(crate) fn client_config() -> Result<rustls::ClientConfig, rustls::Error> {
-    #[cfg(feature = "aws-lc-rs")]
-    let provider = rustls::crypto::aws_lc_rs::default_provider();
-    #[cfg(all(feature = "ring", not(feature = "aws-lc-rs")))]
-    let provider = rustls::crypto::ring::default_provider();
-    let mut config = rustls::ClientConfig::builder_with_provider(Arc::new(provider))
+    let mut config = rustls::ClientConfig::builder_with_provider(Arc::new(provider()))
         .with_safe_default_protocol_versions()?
         .with_platform_verifier()?
         .with_no_client_auth();
