@@ -352,8 +352,9 @@ fn field_violations(detail: Option<impl serde::Serialize>) -> Vec<FieldViolation
         .unwrap_or_default()
 }
 
-/// progenitor's messages: "conversion to `GroupId` for group_id failed" and
-/// "group_id was not initialized".
+/// progenitor's messages, literals in the generated builders (a test checks
+/// each): "conversion to `GroupId` for group_id failed", "conversion to
+/// `T` for body failed: <typify's reason>" and "group_id was not initialized".
 fn invalid_request(message: &str) -> Error {
     if let Some(parameter) = message.strip_suffix(" was not initialized") {
         return Error::InvalidRequest {
@@ -363,9 +364,9 @@ fn invalid_request(message: &str) -> Error {
     }
     let converted = message
         .strip_prefix("conversion to `")
-        .and_then(|rest| rest.strip_suffix(" failed"))
-        .and_then(|rest| rest.split_once("` for "));
-    let Some((type_name, parameter)) = converted else {
+        .and_then(|rest| rest.split_once(" failed"))
+        .and_then(|(head, reason)| Some((head.split_once("` for ")?, reason)));
+    let Some(((type_name, parameter), reason)) = converted else {
         return Error::InvalidRequest {
             parameter: "request".to_owned(),
             problem: message.to_owned(),
@@ -382,7 +383,7 @@ fn invalid_request(message: &str) -> Error {
         ),
         Some(pattern) => format!("not a valid {type_name}: expected a match of {pattern}"),
         // A body: progenitor's message carries typify's reason.
-        None => format!("not a valid {type_name}"),
+        None => format!("not a valid {type_name}{reason}"),
     };
     Error::InvalidRequest {
         parameter: parameter.to_owned(),
@@ -466,4 +467,50 @@ pub trait Checked<T>:
 impl<T, F> Checked<T> for F where
     F: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<ApiError>>>
 {
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Error, invalid_request};
+
+    /// `InvalidRequest` reads progenitor's messages, which are literals in
+    /// the generated file: every one must name its parameter, so that a
+    /// progenitor upgrade that rewords them fails here, not for users.
+    #[test]
+    fn every_message_of_the_generated_builders_names_its_parameter() {
+        let generated = include_str!("generated.rs");
+        let messages: Vec<&str> = generated
+            .split('"')
+            .filter(|text| {
+                text.starts_with("conversion to `") || text.ends_with(" was not initialized")
+            })
+            .collect();
+        assert!(messages.len() > 10, "{messages:?}");
+        for message in messages {
+            let Error::InvalidRequest { parameter, problem } = invalid_request(message) else {
+                unreachable!()
+            };
+            assert!(
+                parameter != "request" && message.contains(&format!(" {parameter} "))
+                    || message.starts_with(&format!("{parameter} ")),
+                "{message:?} gave {parameter:?}: {problem}"
+            );
+        }
+        let Error::InvalidRequest { problem, .. } =
+            invalid_request("conversion to `GroupId` for group_id failed")
+        else {
+            unreachable!()
+        };
+        assert!(problem.contains("24 lower-case hexadecimal"), "{problem}");
+        let Error::InvalidRequest { parameter, problem } = invalid_request(
+            "conversion to `LiveMigrationRequest20240530` for body failed: no value supplied for source",
+        ) else {
+            unreachable!()
+        };
+        assert_eq!(parameter, "body");
+        assert_eq!(
+            problem,
+            "not a valid LiveMigrationRequest20240530: no value supplied for source"
+        );
+    }
 }
