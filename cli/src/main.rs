@@ -1,6 +1,8 @@
 //! `atlas-live-migration`: validate, create, watch and cut over MongoDB Atlas
 //! push live migrations. A thin layer over the library's public surface.
 #![forbid(unsafe_code)]
+// The doc comments of args.rs are clap's --help text, read in a terminal.
+#![allow(rustdoc::bare_urls)]
 
 mod args;
 mod commands;

@@ -37,7 +37,7 @@ pub fn cut(
     cut_document(&doc, kept, source, digest)
 }
 
-/// [`cut`] of a document already read (the official spec is 75,000 lines:
+/// The cut of a document already read (the official spec is 75,000 lines:
 /// `cargo xtask spec` reads it once).
 pub fn cut_document(
     doc: &Value,
