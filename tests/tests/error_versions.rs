@@ -4,21 +4,24 @@
 //! been sent with). The version is the one the request carried: the
 //! operation's own, or the pinned one.
 
-use atlas_live_migration_api::{ApiVersion, Client, Credentials, Error, RetryPolicy};
+use atlas_live_migration_api::{
+    ApiVersion, Client, ClientBuilder, Credentials, Error, RetryPolicy,
+};
 use atlas_live_migration_tests::*;
 use httpmock::prelude::*;
 
 /// The version `get_push_migration` is generated for.
 const OPERATION_VERSION: &str = "2023-01-01";
 
-fn client(server: &MockServer, pinned: Option<&str>) -> Client {
-    let mut builder = Client::builder()
+/// A client of `server` without retries, with `pinned` as its version.
+fn builder(server: &MockServer, pinned: Option<&str>) -> ClientBuilder {
+    let builder = Client::builder()
         .base_url(server.base_url())
         .retry_policy(RetryPolicy::none());
-    if let Some(version) = pinned {
-        builder = builder.api_version(version.parse::<ApiVersion>().unwrap());
+    match pinned {
+        Some(version) => builder.api_version(version.parse::<ApiVersion>().unwrap()),
+        None => builder,
     }
-    builder.build().unwrap()
 }
 
 /// The error of a GET of the job answered with `status`, `content_type`
@@ -42,7 +45,7 @@ async fn answered(
                 .body(body);
         })
         .await;
-    let error = get_job(&client(&server, pinned))
+    let error = get_job(&builder(&server, pinned).build().unwrap())
         .await
         .expect_err("an error status");
     mock.assert_async().await;
@@ -117,16 +120,11 @@ async fn a_token_endpoint_failure_names_the_version_the_call_would_have_used() {
         })
         .await;
     for pinned in [None, Some("2025-03-12")] {
-        let mut builder = Client::builder()
-            .base_url(server.base_url())
+        let client = builder(&server, pinned)
             .credentials(Credentials::service_account("mdb_sa_id_x", "mdb_sa_sk_y"))
-            .retry_policy(RetryPolicy::none());
-        if let Some(version) = pinned {
-            builder = builder.api_version(version.parse::<ApiVersion>().unwrap());
-        }
-        let error = get_job(&builder.build().unwrap())
-            .await
-            .expect_err("no token");
+            .build()
+            .unwrap();
+        let error = get_job(&client).await.expect_err("no token");
         assert!(matches!(error, Error::TokenRequest { .. }), "{error:?}");
         assert_names(&error, pinned.unwrap_or(OPERATION_VERSION));
         assert!(error.to_string().contains("was not sent"), "{error}");
@@ -144,12 +142,7 @@ async fn the_legacy_surface_is_named_as_such() {
                 .body(SEED_ERRORS[2].1);
         })
         .await;
-    let client = Client::builder()
-        .base_url(server.base_url())
-        .legacy_v1()
-        .retry_policy(RetryPolicy::none())
-        .build()
-        .unwrap();
+    let client = builder(&server, None).legacy_v1().build().unwrap();
     let error = get_job(&client).await.expect_err("404");
     assert!(error.api_version().unwrap().starts_with("1.0"), "{error:?}");
     assert!(error.to_string().contains("API version 1.0"), "{error}");
