@@ -40,7 +40,7 @@ pub enum Error {
          Atlas serves with ClientBuilder::api_version (CLI: --api-version); this crate was \
          generated for {spec}",
         code = error_code.as_deref().map(|c| format!(" {c}")).unwrap_or_default(),
-        detail = detail.as_deref().map(|d| format!(": {d}")).unwrap_or_default(),
+        detail = detail.as_deref().map(|d| format!(": {}", clause(d))).unwrap_or_default(),
         spec = crate::SPEC_API_VERSION,
     )]
     UnsupportedApiVersion {
@@ -78,11 +78,12 @@ pub enum Error {
     /// without an envelope.
     #[error(
         "Atlas answered HTTP {status}{after}{version} with {problem} (content type \
-         {content_type}); the body begins {snippet:?}. {hint}",
+         {content_type}){begins}.{hint}",
         after = attempts_note(*attempts),
+        begins = if snippet.is_empty() { String::new() } else { format!("; the body begins {snippet:?}") },
         version = api_version.as_deref().map(|v| format!(" to API version {v}")).unwrap_or_default(),
         content_type = content_type.as_deref().unwrap_or("none"),
-        hint = invalid_response_hint(*status),
+        hint = spaced(invalid_response_hint(*status)),
     )]
     InvalidResponse {
         /// The HTTP status.
@@ -154,10 +155,10 @@ impl std::fmt::Display for ApiFailure {
             self.status, self.error_code, self.api_version
         )?;
         if let Some(text) = self.detail.as_deref().or(self.reason.as_deref()) {
-            write!(f, ": {text}")?;
+            write!(f, ": {}", clause(text))?;
         }
         for field in &self.fields {
-            write!(f, "; {}: {}", field.field, field.description)?;
+            write!(f, "; {}: {}", field.field, clause(&field.description))?;
         }
         let hint = hint(self.status);
         if !hint.is_empty() {
@@ -403,6 +404,20 @@ fn attempts_note(attempts: u32) -> String {
         format!(" after {attempts} attempts")
     } else {
         String::new()
+    }
+}
+
+/// Atlas's text as a clause of our sentence: without its final full stop.
+fn clause(text: &str) -> &str {
+    text.trim_end().trim_end_matches('.')
+}
+
+/// A hint after a full stop: with its space, or nothing.
+fn spaced(hint: &str) -> String {
+    if hint.is_empty() {
+        String::new()
+    } else {
+        format!(" {hint}")
     }
 }
 

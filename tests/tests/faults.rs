@@ -71,6 +71,8 @@ async fn a_ten_megabyte_error_body_is_refused_unread() {
         problem.contains("1048576") && problem.contains("10485"),
         "{problem}"
     );
+    // Nothing was read, so the message quotes no body.
+    assert!(!error.to_string().contains("body begins"), "{error}");
     get_job(&client).await.expect("the client still works");
 }
 
