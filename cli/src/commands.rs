@@ -409,18 +409,10 @@ pub async fn watch(args: WatchArgs) -> Result<u8, Failure> {
         let waiting = client.wait_for_cutover(&group_id, &live_migration_id, options, |event| {
             display.show(event)
         });
-        let outcome = until_interrupted(waiting, || {
-            clear();
+        return conclude(waiting, clear, || {
             "interrupted; the migration itself is not affected".to_owned()
         })
         .await;
-        clear();
-        let Some(outcome) = outcome else {
-            return Ok(exit::INTERRUPTED);
-        };
-        let (code, summary) = summarize(&outcome?);
-        println!("{summary}");
-        return Ok(code);
     }
     let started = Cell::new(false);
     let force = args.force;
@@ -443,8 +435,7 @@ pub async fn watch(args: WatchArgs) -> Result<u8, Failure> {
             _ => {}
         },
     );
-    let outcome = until_interrupted(waiting, || {
-        clear();
+    conclude(waiting, &clear, || {
         let id = live_migration_id.as_str();
         if started.get() {
             format!(
@@ -454,6 +445,21 @@ pub async fn watch(args: WatchArgs) -> Result<u8, Failure> {
         } else {
             "interrupted before the cutover; the migration itself is not affected".to_owned()
         }
+    })
+    .await
+}
+
+/// Waits for `waiting` or Ctrl-C (then `interrupted` says what goes on in
+/// Atlas), clears the live display, and prints the outcome as a line with
+/// its exit code.
+async fn conclude(
+    waiting: impl Future<Output = Result<CutoverOutcome, Error>>,
+    clear: impl Fn(),
+    interrupted: impl FnOnce() -> String,
+) -> Result<u8, Failure> {
+    let outcome = until_interrupted(waiting, || {
+        clear();
+        interrupted()
     })
     .await;
     clear();

@@ -348,28 +348,38 @@ async fn watch_times_out_with_exit_code_5() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn ctrl_c_ends_watch_with_exit_code_130() {
-    let server = ScriptedServer::start(vec![job("WORKING", "60", false)]).await;
-    let mut command = std::process::Command::new(binary());
-    command
-        .env("MONGODB_ATLAS_PUBLIC_API_KEY", "public")
-        .env("MONGODB_ATLAS_PRIVATE_API_KEY", "private")
-        .args([
-            "watch",
-            "--interval",
-            "50ms",
-            "--base-url",
-            &server.base_url,
-        ])
-        .args(IDS)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped());
-    let child = command.spawn().unwrap();
-    while server.requests() == 0 {
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    // A plain watch, and a watch that would cut over, both interrupted
+    // before the job is ready.
+    for extra in [&[][..], &["--cutover", "--force"][..]] {
+        let server = ScriptedServer::start(vec![job("WORKING", "60", false)]).await;
+        let mut command = std::process::Command::new(binary());
+        command
+            .env("MONGODB_ATLAS_PUBLIC_API_KEY", "public")
+            .env("MONGODB_ATLAS_PRIVATE_API_KEY", "private")
+            .args([
+                "watch",
+                "--interval",
+                "50ms",
+                "--base-url",
+                &server.base_url,
+            ])
+            .args(extra)
+            .args(IDS)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let child = command.spawn().unwrap();
+        while server.requests() == 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        let output = interrupt(child).await;
+        assert_eq!(output.status.code(), Some(130), "{extra:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("interrupted")
+                && stderr.contains("the migration itself is not affected"),
+            "{extra:?}: {stderr}"
+        );
     }
-    let output = interrupt(child).await;
-    assert_eq!(output.status.code(), Some(130));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("interrupted"));
 }
 
 #[test]
