@@ -72,18 +72,24 @@ impl Requested<'_> {
 
 impl ClientRuntime {
     pub(crate) fn requested_version(&self, operation_id: &str) -> Requested<'_> {
+        self.requested(media_type(operation_id))
+    }
+
+    /// The decision, given the operation's generated media type.
+    fn requested(&self, generated: Option<&'static str>) -> Requested<'_> {
         if self.shared.legacy_v1 {
             return Requested::Legacy;
         }
         if let Some(pinned) = &self.pinned {
             return Requested::Pinned(pinned);
         }
-        media_type(operation_id).map_or(Requested::Spec, Requested::Generated)
+        generated.map_or(Requested::Spec, Requested::Generated)
     }
 
     pub(crate) fn set_headers(&self, request: &mut reqwest::Request, operation_id: &str) {
         let has_body = request.body().is_some();
-        let requested = self.requested_version(operation_id);
+        let generated = media_type(operation_id);
+        let requested = self.requested(generated);
         let headers = request.headers_mut();
         headers.remove(&API_VERSION);
         let accept = match requested {
@@ -99,11 +105,11 @@ impl ClientRuntime {
         };
         // The body is the generated version's schema, whatever `Accept` asks.
         if has_body {
-            let generated = media_type(operation_id).map_or_else(
+            let body_type = generated.map_or_else(
                 || ApiVersion::spec().accept_header(),
                 HeaderValue::from_static,
             );
-            headers.insert(CONTENT_TYPE, generated);
+            headers.insert(CONTENT_TYPE, body_type);
         }
         headers.insert(ACCEPT, accept);
     }
