@@ -285,9 +285,6 @@ impl From<Failure> for Error {
         }
         let problem = match content {
             Content::AtlasError(api) => return api_error(status, *api, retry_after, api_version),
-            Content::Unrecognized if status.is_success() => {
-                "a body that is not the JSON the API documents".to_owned()
-            }
             Content::Unrecognized => "a body that is not an Atlas error".to_owned(),
             Content::MalformedEnvelope => {
                 "a body that is not the envelope {\"status\", \"content\"} that envelope=true asks for"

@@ -84,10 +84,7 @@ impl Algorithm {
                 }
                 hasher.update(part.as_bytes());
             }
-            hasher.finalize().iter().fold(String::new(), |mut out, b| {
-                let _ = write!(out, "{b:02x}");
-                out
-            })
+            to_hex(&hasher.finalize())
         }
         match self {
             Self::Md5 | Self::Md5Sess => run::<Md5>(parts),
@@ -269,10 +266,15 @@ fn cnonce() -> Option<String> {
     crate::transport::tls::secure_random()
         .fill(&mut bytes)
         .ok()?;
-    Some(bytes.iter().fold(String::new(), |mut out, b| {
+    Some(to_hex(&bytes))
+}
+
+/// Lower-case hex, as RFC 7616 writes hashes.
+fn to_hex(bytes: &[u8]) -> String {
+    bytes.iter().fold(String::new(), |mut out, b| {
         let _ = write!(out, "{b:02x}");
         out
-    }))
+    })
 }
 
 #[cfg(test)]

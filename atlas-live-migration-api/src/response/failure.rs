@@ -114,11 +114,12 @@ pub(crate) struct Failure {
 }
 
 impl Failure {
-    /// An answer read from `endpoint`; an API body is parsed as an Atlas error.
+    /// An answer read from `endpoint`: an API error status or a body over
+    /// the cap, or a token refusal. An API body is parsed as an Atlas error.
     pub(crate) fn new(read: ReadResponse, endpoint: Endpoint) -> Self {
         let content = if read.truncated {
             Content::TooLarge
-        } else if endpoint == Endpoint::Api && !read.status.is_success() {
+        } else if endpoint == Endpoint::Api {
             serde_json::from_slice(&read.body).map_or(Content::Unrecognized, |error| {
                 Content::AtlasError(Box::new(error))
             })
