@@ -534,6 +534,7 @@ fn choose_versions(
             }
         }
         read_mixed_success_as_bytes(operation, &accept, components);
+        success_as_any_2xx(operation);
         one_error_type(operation, components);
         chosen.insert(id.to_snake_case(), accept);
         Ok(())
@@ -581,6 +582,35 @@ fn read_mixed_success_as_bytes(
             }
         }
     }
+}
+
+/// Rule `SUCCESS_AS_ANY_2XX`. Atlas answers with other success statuses
+/// than its spec documents (201 for a documented 200, 202 for 204), and a
+/// success is a success: the operation's documented success answers (one
+/// kind, after [`read_mixed_success_as_bytes`]) become one `2XX` answer, which
+/// progenitor decodes for every status from 200 to 299. An operation whose
+/// success has no content reads any 2xx as an empty success.
+fn success_as_any_2xx(operation: &mut Operation) {
+    let responses = &mut operation.responses.responses;
+    let first = responses
+        .iter()
+        .filter(|(status, _)| match status {
+            openapiv3::StatusCode::Code(code) => (200..300).contains(code),
+            openapiv3::StatusCode::Range(range) => *range == 2,
+        })
+        .min_by_key(|(status, _)| match status {
+            openapiv3::StatusCode::Code(code) => *code,
+            openapiv3::StatusCode::Range(_) => 0,
+        })
+        .map(|(_, response)| response.clone());
+    let Some(first) = first else { return };
+    let others = std::mem::take(responses).into_iter().filter(|(status, _)| match status {
+        openapiv3::StatusCode::Code(code) => !(200..300).contains(code),
+        openapiv3::StatusCode::Range(range) => *range != 2,
+    });
+    *responses = std::iter::once((openapiv3::StatusCode::Range(2), first))
+        .chain(others)
+        .collect();
 }
 
 /// What progenitor makes of an answer: its JSON schema, no content, or
