@@ -21,7 +21,7 @@ fn note(schema: &mut Map<String, Value>, text: &str) {
     schema.insert("description".to_owned(), Value::String(description));
 }
 
-/// Adaptation 8: a subtype that extends a polymorphic base.
+/// Rule `POLYMORPHIC_BASE_INLINED_IN_ALLOF`: a subtype that extends a polymorphic base.
 ///
 /// Atlas writes `Base {properties, discriminator, oneOf: [A, B]}` and
 /// `A {allOf: [$ref Base, {…}]}`. typify merges `allOf` by expanding each
@@ -97,7 +97,7 @@ fn replace_base_references(value: &mut Value, bases: &Map<String, Value>) -> boo
     changed
 }
 
-/// Adaptations 9 and 10: enums typify cannot generate become the plain type
+/// Rules `INTEGER_ENUM_AS_INTEGER` and `UNNAMEABLE_ENUM_AS_STRING`: enums typify cannot generate become the plain type
 /// they enumerate.
 ///
 /// - Integer enums: typify writes a `JsonSchema` impl for them with a

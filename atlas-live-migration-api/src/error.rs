@@ -9,8 +9,9 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 
+use crate::response::atlas_error::AtlasError;
 use crate::response::failure::{self, Content, Endpoint, Failure};
-use crate::types::{ApiError, FieldViolation};
+use crate::types::ApiError;
 use progenitor_client::ResponseValue;
 
 /// Why a call failed, or why a client could not be built.
@@ -77,20 +78,28 @@ pub enum Error {
     /// that does not decode, a body over 1 MiB, or `envelope=true` answered
     /// without an envelope.
     #[error(
-        "Atlas answered HTTP {status}{after}{version} with {problem} (content type \
-         {content_type}){begins}.{hint}",
+        "Atlas answered {answer}{after}{version} with {problem}{content_type}{begins}.{hint}",
+        answer = status.map_or_else(|| "with a success (2xx)".to_owned(), |s| format!("HTTP {s}")),
         after = attempts_note(*attempts),
         begins = if snippet.is_empty() { String::new() } else { format!("; the body begins {snippet:?}") },
         version = api_version.as_deref().map(|v| format!(" to API version {v}")).unwrap_or_default(),
-        content_type = content_type.as_deref().unwrap_or("none"),
+        content_type = match (status, content_type) {
+            (_, Some(media)) => format!(" (content type {media})"),
+            (Some(_), None) => " (no content type)".to_owned(),
+            // progenitor does not report the headers of a success it could not decode.
+            (None, None) => String::new(),
+        },
         hint = spaced(invalid_response_hint(*status)),
     )]
     InvalidResponse {
-        /// The HTTP status.
-        status: StatusCode,
+        /// The HTTP status. `None` for a success body that does not decode:
+        /// progenitor reports it without the response, so only "a 2xx" is
+        /// known (the message says so rather than guess).
+        status: Option<StatusCode>,
         /// What is wrong with the answer.
         problem: String,
-        /// The response's `Content-Type`.
+        /// The response's `Content-Type` as it came (parameters included);
+        /// `None` when it had none, or for a success body that does not decode.
         content_type: Option<String>,
         /// The start of the body.
         snippet: String,
@@ -125,20 +134,41 @@ pub enum Error {
     Other(String),
 }
 
-/// An Atlas JSON error (`ApiError`) with the HTTP status it came with.
+/// One problem with a request field, from Atlas's `badRequestDetail.fields`.
+///
+/// The runtime's own type, not the spec's: what Atlas sends decides.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct FieldViolation {
+    /// The field, such as `source.clusterName`, when Atlas named it.
+    pub field: Option<String>,
+    /// What is wrong with it, when Atlas said.
+    pub description: Option<String>,
+}
+
+/// An Atlas JSON error with the HTTP status it came with.
+///
+/// Read from the body by the runtime's own tolerant model, not by the spec's
+/// `ApiError`: every member is taken when it has the type it needs and
+/// otherwise left out, so no real error fails to read and no spec revision
+/// changes this type.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct ApiFailure {
     /// The HTTP status.
     pub status: StatusCode,
-    /// Atlas's application error code, such as `RESOURCE_NOT_FOUND`.
-    pub error_code: String,
+    /// Atlas's application error code, such as `RESOURCE_NOT_FOUND`: the
+    /// body's `errorCode`, or else its `X-Error-Code` header. `None` when
+    /// Atlas sent neither (it has sent `"errorCode": null`).
+    pub error_code: Option<String>,
     /// The conditions that caused the error.
     pub detail: Option<String>,
     /// The error message, such as `Not Found`.
     pub reason: Option<String>,
-    /// Parameters giving more information.
-    pub parameters: Vec<serde_json::Map<String, serde_json::Value>>,
+    /// Parameters giving more information, as Atlas sent them: strings in
+    /// practice (`["cluster-989", "32b6e34b3d91647abb20e7b8"]`), whatever
+    /// the spec says; empty when Atlas sent `null` or none.
+    pub parameters: Vec<serde_json::Value>,
     /// Violations in the request, from `badRequestDetail.fields`.
     pub fields: Vec<FieldViolation>,
     /// `Retry-After`, when Atlas sent one.
@@ -149,16 +179,20 @@ pub struct ApiFailure {
 
 impl std::fmt::Display for ApiFailure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "Atlas answered HTTP {} ({}) to API version {}",
-            self.status, self.error_code, self.api_version
-        )?;
+        write!(f, "Atlas answered HTTP {}", self.status)?;
+        if let Some(code) = &self.error_code {
+            write!(f, " ({code})")?;
+        }
+        write!(f, " to API version {}", self.api_version)?;
         if let Some(text) = self.detail.as_deref().or(self.reason.as_deref()) {
             write!(f, ": {}", clause(text))?;
         }
         for field in &self.fields {
-            write!(f, "; {}: {}", field.field, clause(&field.description))?;
+            let name = field.field.as_deref().unwrap_or("a field");
+            match field.description.as_deref() {
+                Some(description) => write!(f, "; {name}: {}", clause(description))?,
+                None => write!(f, "; {name} is invalid")?,
+            }
         }
         let hint = hint(self.status);
         if !hint.is_empty() {
@@ -176,9 +210,10 @@ impl Error {
     pub fn status(&self) -> Option<StatusCode> {
         match self {
             Error::Api(failure) => Some(failure.status),
-            Error::UnsupportedApiVersion { status, .. }
-            | Error::TokenRequest { status, .. }
-            | Error::InvalidResponse { status, .. } => Some(*status),
+            Error::UnsupportedApiVersion { status, .. } | Error::TokenRequest { status, .. } => {
+                Some(*status)
+            }
+            Error::InvalidResponse { status, .. } => *status,
             Error::Transport { source } => source.status(),
             _ => None,
         }
@@ -187,7 +222,7 @@ impl Error {
     /// Atlas's `errorCode`, when it sent one.
     pub fn error_code(&self) -> Option<&str> {
         match self {
-            Error::Api(failure) => Some(&failure.error_code),
+            Error::Api(failure) => failure.error_code.as_deref(),
             Error::UnsupportedApiVersion { error_code, .. } => error_code.as_deref(),
             _ => None,
         }
@@ -207,11 +242,13 @@ impl Error {
     }
 
     /// Whether trying the same call later may succeed: transport failures,
-    /// rate limits, server errors, and successes whose body was unreadable.
+    /// rate limits and server errors. Never an answer that was a success
+    /// (2xx), even one whose body did not decode: the request was done, and
+    /// sending a create again would make a second one.
     pub fn is_transient(&self) -> bool {
         match self {
             Error::Transport { .. } => true,
-            Error::InvalidResponse { status, .. } if status.is_success() => true,
+            Error::InvalidResponse { status, .. } => status.is_some_and(|s| s.is_server_error()),
             _ => self
                 .status()
                 .is_some_and(|s| s == StatusCode::TOO_MANY_REQUESTS || s.is_server_error()),
@@ -232,7 +269,7 @@ impl From<progenitor_client::Error<ApiError>> for Error {
             Generated::UnexpectedResponse(mut response) => match Failure::take(&mut response) {
                 Some(failure) => Error::from(failure),
                 None => Error::InvalidResponse {
-                    status: response.status(),
+                    status: Some(response.status()),
                     problem: "an answer this client did not read".to_owned(),
                     content_type: header_text(response.headers(), "content-type"),
                     snippet: String::new(),
@@ -240,9 +277,10 @@ impl From<progenitor_client::Error<ApiError>> for Error {
                     api_version: None,
                 },
             },
-            // Only successes reach the generated decode.
+            // Only successes reach the generated decode; progenitor does not
+            // say which status or content type came.
             Generated::InvalidResponsePayload(bytes, source) => Error::InvalidResponse {
-                status: StatusCode::OK,
+                status: None,
                 problem: format!("a body that does not decode ({source})"),
                 content_type: None,
                 snippet: failure::snippet(&bytes),
@@ -254,7 +292,21 @@ impl From<progenitor_client::Error<ApiError>> for Error {
             // built around other hooks might.
             Generated::ErrorResponse(response) => {
                 let status = response.status();
-                api_error(status, response.into_inner(), None, "unknown".to_owned())
+                let headers = response.headers().clone();
+                // Read through its JSON by the runtime's model, not its
+                // generated fields, which change between spec revisions.
+                let body = serde_json::to_vec(&response.into_inner()).unwrap_or_default();
+                match AtlasError::read(&body, &headers) {
+                    Some(api) => api_error(status, api, None, "unknown".to_owned()),
+                    None => Error::InvalidResponse {
+                        status: Some(status),
+                        problem: "a body that is not an Atlas error".to_owned(),
+                        content_type: header_text(&headers, "content-type"),
+                        snippet: failure::snippet(&body),
+                        attempts: 1,
+                        api_version: None,
+                    },
+                }
             }
             Generated::Custom(message) => Error::Other(message),
         }
@@ -299,7 +351,7 @@ impl From<Failure> for Error {
             ),
         };
         Error::InvalidResponse {
-            status,
+            status: Some(status),
             problem,
             content_type: header_text(&headers, "content-type"),
             snippet,
@@ -312,20 +364,20 @@ impl From<Failure> for Error {
 /// One of Atlas's JSON errors: a version refusal, or any other.
 fn api_error(
     status: StatusCode,
-    api: ApiError,
+    api: AtlasError,
     retry_after: Option<Duration>,
     api_version: String,
 ) -> Error {
     let version_error = matches!(
-        api.error_code.as_str(),
-        "INVALID_VERSION_DATE" | "VERSION_GONE"
+        api.error_code.as_deref(),
+        Some("INVALID_VERSION_DATE" | "VERSION_GONE")
     ) || status == StatusCode::NOT_ACCEPTABLE
         || status == StatusCode::GONE;
     if version_error {
         return Error::UnsupportedApiVersion {
             version: api_version,
             status,
-            error_code: Some(api.error_code),
+            error_code: api.error_code,
             detail: api.detail.or(api.reason),
         };
     }
@@ -335,19 +387,10 @@ fn api_error(
         detail: api.detail,
         reason: api.reason,
         parameters: api.parameters,
-        fields: field_violations(api.bad_request_detail),
+        fields: api.fields,
         retry_after,
         api_version,
     }))
-}
-
-/// `badRequestDetail.fields`. Read through its JSON, which has not changed,
-/// rather than its generated type, which has: the spec made the detail
-/// nullable in 2026, so it is a wrapper of an `Option` from that revision on.
-fn field_violations(detail: Option<impl serde::Serialize>) -> Vec<FieldViolation> {
-    let json = detail.and_then(|detail| serde_json::to_value(detail).ok());
-    json.and_then(|mut json| serde_json::from_value(json.get_mut("fields")?.take()).ok())
-        .unwrap_or_default()
 }
 
 /// progenitor's messages, literals in the generated builders (a test checks
@@ -418,11 +461,14 @@ fn spaced(hint: &str) -> String {
     }
 }
 
-fn invalid_response_hint(status: StatusCode) -> &'static str {
-    if status.is_success() {
-        "This is a server or proxy fault; try again, and report it if it persists"
-    } else {
-        hint(status)
+fn invalid_response_hint(status: Option<StatusCode>) -> &'static str {
+    match status {
+        Some(status) if !status.is_success() => hint(status),
+        // A success: what was asked was done, so it is not to be sent again.
+        _ => {
+            "The request succeeded, so do not send it again; the answer's body is not what \
+             this client's types expect: report it, with the body, to the client's maintainers"
+        }
     }
 }
 

@@ -25,10 +25,11 @@ mod generated {
 
 pub use client::builder::ClientBuilder;
 pub use client::credentials::Credentials;
+pub use client::rate_limit::RateLimit;
 pub use client::runtime::ClientRuntime;
 pub use client::versioning::{ApiVersion, DeprecationNotice, InvalidApiVersion};
 pub use client::{DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
-pub use error::{ApiFailure, Checked, Error};
+pub use error::{ApiFailure, Checked, Error, FieldViolation};
 pub use generated::*;
 pub use model::{MigrationStatus, Open, Secret, ValidationStatus};
 pub use transport::retry::RetryPolicy;

@@ -572,7 +572,22 @@ pub async fn link_delete(args: LinkDeleteArgs) -> Result<u8, Failure> {
         .org_id(org.org_id.clone())
         .send()
         .checked()
-        .await?;
+        .await
+        .map_err(|error| {
+            // Atlas answers 404 when the organization has no link (its
+            // errorCode is a generic UNEXPECTED_ERROR, its detail says so).
+            let no_link = error.status().is_some_and(|s| s.as_u16() == 404);
+            let mut failure = Failure::from(error);
+            if no_link {
+                failure.message.push_str(&format!(
+                    "\nOrganization {} has no live-migration link to remove; \
+                     `atlas-live-migration link create --orgId {}` makes one.",
+                    org.org_id.as_str(),
+                    org.org_id.as_str()
+                ));
+            }
+            failure
+        })?;
     println!(
         "removed the live-migration link of organization {}",
         org.org_id.as_str()

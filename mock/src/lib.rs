@@ -3,8 +3,11 @@
 //!
 //! It plays one migration through its lifecycle (a validation that passes
 //! or fails, a create, replication with shrinking lag, ready for cutover, a
-//! cutover, complete), answers as Atlas does (versioned media types, Atlas
-//! errors, `envelope=true`, the service-account token exchange), decodes
+//! cutover, complete), answers as the real Atlas does, not as its spec says
+//! (201 for a link token, `;charset=utf-8` media types, `RateLimit-*`
+//! headers on every answer, Atlas errors with `parameters` as strings or
+//! `null` and an `X-Error-Code` header, `envelope=true`, the
+//! service-account token exchange), decodes
 //! each request body into the generated types, and records every request so
 //! that a test can check what went on the wire.
 
@@ -154,6 +157,8 @@ struct State {
     validation_polls: usize,
     job_polls: usize,
     created: bool,
+    /// A link token was created and not deleted since.
+    linked: bool,
     cutover_at_poll: Option<usize>,
 }
 
@@ -247,8 +252,28 @@ async fn serve(mut stream: TcpStream, state: Arc<Mutex<State>>) {
             .ok()
             .and_then(|s| s.canonical_reason())
             .unwrap_or("");
+        // As the real Atlas: a charset on versioned media types, the
+        // rate-limit bucket on every API answer, the error code as a header.
+        let charset = if content_type.starts_with("application/vnd.atlas.") {
+            ";charset=utf-8"
+        } else {
+            ""
+        };
+        let mut extra = String::new();
+        if request.path.starts_with("/api/atlas/") {
+            let (limit, remaining) = rate_limit(&request.path, &state);
+            extra.push_str(&format!(
+                "ratelimit-limit: {limit}\r\nratelimit-remaining: {remaining}\r\n"
+            ));
+        }
+        if status >= 400
+            && let Ok(Value::Object(error)) = serde_json::from_str::<Value>(&body)
+            && let Some(code) = error.get("errorCode").and_then(Value::as_str)
+        {
+            extra.push_str(&format!("x-error-code: {code}\r\n"));
+        }
         let response = format!(
-            "HTTP/1.1 {status} {reason}\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\n\r\n{body}",
+            "HTTP/1.1 {status} {reason}\r\ncontent-type: {content_type}{charset}\r\n{extra}content-length: {}\r\n\r\n{body}",
             body.len()
         );
         if stream.write_all(response.as_bytes()).await.is_err() {
@@ -272,13 +297,39 @@ async fn read_head(stream: &mut TcpStream, buffer: &mut Vec<u8>) -> Option<usize
 
 type Answer = (u16, &'static str, String);
 
-fn error(status: u16, code: &str, detail: &str) -> Answer {
+/// The bucket Atlas reports: the live-migration family's group operations
+/// share 1200 a minute, its organization operations 500. Each API request
+/// takes one.
+fn rate_limit(path: &str, state: &Mutex<State>) -> (usize, usize) {
+    let limit = if path.contains("/orgs/") { 500 } else { 1200 };
+    let state = state.lock().unwrap_or_else(|p| p.into_inner());
+    let used = state
+        .requests
+        .iter()
+        .filter(|r| r.path.contains("/orgs/") == path.contains("/orgs/"))
+        .count();
+    (limit, limit.saturating_sub(used))
+}
+
+/// An Atlas error as the real Atlas sends it: `parameters` is a list of
+/// strings (the values the detail names), or `null`.
+fn error_with(status: u16, code: &str, detail: &str, parameters: Option<&[&str]>) -> Answer {
     let reason = http::StatusCode::from_u16(status)
         .ok()
         .and_then(|s| s.canonical_reason())
         .unwrap_or("Error");
-    let body = json!({"error": status, "errorCode": code, "reason": reason, "detail": detail});
+    let body = json!({
+        "detail": detail,
+        "error": status,
+        "errorCode": code,
+        "parameters": parameters,
+        "reason": reason,
+    });
     (status, "application/json", body.to_string())
+}
+
+fn error(status: u16, code: &str, detail: &str) -> Answer {
+    error_with(status, code, detail, Some(&[]))
 }
 
 fn answer(state: &mut State, request: &RecordedRequest) -> Answer {
@@ -348,11 +399,35 @@ fn answer(state: &mut State, request: &RecordedRequest) -> Answer {
             match serde_json::from_str::<atlas_live_migration_api::types::TargetOrgRequest>(
                 &request.body,
             ) {
-                Ok(_) => (200, json!({ "linkToken": LINK_TOKEN }).to_string()),
+                // The real Atlas answers 201 (its spec says 200).
+                Ok(_) => {
+                    state.linked = true;
+                    (201, json!({ "linkToken": LINK_TOKEN }).to_string())
+                }
                 Err(e) => return error(400, "INVALID_JSON", &e.to_string()),
             }
         }
-        ("DELETE", p) if p == format!("{org}/linkTokens") => (204, String::new()),
+        ("DELETE", p) if p == format!("{org}/linkTokens") => {
+            if !std::mem::take(&mut state.linked) {
+                // Recorded from the real Atlas, word for word.
+                return error_with(
+                    404,
+                    "UNEXPECTED_ERROR",
+                    "Could not find the requested external organization link.",
+                    None,
+                );
+            }
+            (204, String::new())
+        }
+        ("GET", p) if p.starts_with(&format!("{group}/")) && !p.contains("/validate") => {
+            let id = p.rsplit('/').next().unwrap_or_default();
+            return error_with(
+                404,
+                "RESOURCE_NOT_FOUND",
+                &format!("Cannot find resource live migration with id {id}."),
+                Some(&[&format!("live migration with id {id}")]),
+            );
+        }
         _ => {
             return error(
                 404,

@@ -430,3 +430,107 @@ pub mod baseline {
         serde_json::from_slice(&bytes).unwrap()
     }
 }
+
+/// The answers the real Atlas sent (`tests/recorded/`, see its README):
+/// read, filtered and served on a loopback mock, exactly as they came.
+pub mod recorded {
+    use std::io::Read;
+
+    /// One recorded answer, with the request it answered.
+    #[derive(Clone, Debug, serde::Deserialize)]
+    pub struct Answer {
+        /// The recording it came from.
+        pub source: String,
+        /// The request's method.
+        pub method: String,
+        /// The official path template the request matched.
+        pub template: String,
+        /// The operation's official id in the spec of the recording's date.
+        #[serde(rename = "operationId")]
+        pub operation_id: String,
+        /// The path parameters' values.
+        pub params: std::collections::BTreeMap<String, String>,
+        /// The answer's status.
+        pub status: u16,
+        /// The answer's headers, in order.
+        pub headers: Vec<(String, String)>,
+        /// The answer's body.
+        pub body: String,
+    }
+
+    impl Answer {
+        /// The request path: the template with the recorded values.
+        pub fn path(&self) -> String {
+            let mut path = self.template.clone();
+            for (name, value) in &self.params {
+                path = path.replace(&format!("{{{name}}}"), value);
+            }
+            path
+        }
+
+        /// The value of a header, by name in any case.
+        pub fn header(&self, name: &str) -> Option<&str> {
+            self.headers
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.as_str())
+        }
+
+        /// A leg of the Digest handshake: a challenge, not the operation's
+        /// answer.
+        pub fn is_digest_challenge(&self) -> bool {
+            self.status == 401
+                && self
+                    .header("www-authenticate")
+                    .is_some_and(|v| v.starts_with("Digest "))
+        }
+
+        /// Serves this answer at its path and method. The framing headers
+        /// are the mock's own; every other header is sent as recorded.
+        pub fn serve<'a>(&self, server: &'a httpmock::MockServer) -> httpmock::Mock<'a> {
+            let method: httpmock::Method = self.method.parse().expect("a recorded method");
+            server.mock(|when, then| {
+                when.method(method).path(self.path());
+                let mut then = then.status(self.status);
+                for (name, value) in &self.headers {
+                    if !["content-length", "transfer-encoding", "connection"]
+                        .contains(&name.to_ascii_lowercase().as_str())
+                    {
+                        then = then.header(name, value);
+                    }
+                }
+                then.body(&self.body);
+            })
+        }
+    }
+
+    /// The corpus files, in `tests/recorded/` (its README says how to add one).
+    const FILES: &[&str] = &["atlas-2026-08.jsonl.gz"];
+
+    /// Every recorded answer of the corpus, file by file, in its order.
+    pub fn all() -> Vec<Answer> {
+        let mut answers = Vec::new();
+        for name in FILES {
+            let path = format!("{}/recorded/{name}", env!("CARGO_MANIFEST_DIR"));
+            let file = std::fs::File::open(&path).expect("the corpus is in the repository");
+            let mut text = String::new();
+            flate2::read::GzDecoder::new(file)
+                .read_to_string(&mut text)
+                .expect("the corpus is gzip'd UTF-8");
+            answers.extend(
+                text.lines().map(|line| {
+                    serde_json::from_str::<Answer>(line).expect("one JSON answer a line")
+                }),
+            );
+        }
+        answers
+    }
+
+    /// The recorded answers of one operation, by its official id.
+    pub fn of(operation_id: &str) -> Vec<Answer> {
+        all()
+            .into_iter()
+            .filter(|a| a.operation_id == operation_id)
+            .collect()
+    }
+}

@@ -3,6 +3,7 @@
 //! unwrapping, invalid IDs, waiting, Ctrl-C and the demo.
 
 use assert_cmd::Command;
+use atlas_live_migration_tests::recorded;
 use atlas_live_migration_tests::*;
 use httpmock::prelude::*;
 
@@ -405,4 +406,98 @@ fn the_demo_needs_no_account() {
             .starts_with("ready for cutover"),
         "{stdout}"
     );
+}
+
+/// The recorded answer of the real Atlas for `operation_id` with `status`.
+fn recorded_answer(operation_id: &str, status: u16) -> recorded::Answer {
+    recorded::all()
+        .into_iter()
+        .find(|a| a.operation_id == operation_id && a.status == status)
+        .unwrap_or_else(|| panic!("the corpus has a {status} of {operation_id}"))
+}
+
+#[test]
+fn link_create_prints_the_token_atlas_answers_with_201() {
+    let answer = recorded_answer("createOrgLiveMigrationLinkToken", 201);
+    let server = MockServer::start();
+    let created = answer.serve(&server);
+    for (format, expected) in [
+        ("table", "redactedToken\n"),
+        ("json", "{\n  \"linkToken\": \"redactedToken\"\n}\n"),
+    ] {
+        let output = cli()
+            .args(["link", "create", "--orgId", &answer.params["orgId"]])
+            .args(["--accessListIp", "203.0.113.7", "-o", format])
+            .args(["--base-url", &server.base_url()])
+            .assert()
+            .code(0);
+        assert_eq!(
+            String::from_utf8_lossy(&output.get_output().stdout),
+            expected
+        );
+    }
+    // Each create was sent once: a 201 is a success, never retried.
+    created.assert_calls(2);
+}
+
+#[test]
+fn link_delete_of_no_link_shows_atlas_s_code_detail_and_what_to_do() {
+    let answer = recorded_answer("deleteOrgLiveMigrationLinkTokens", 404);
+    let server = MockServer::start();
+    let deleted = answer.serve(&server);
+    let org = &answer.params["orgId"];
+    let output = cli()
+        .args(["link", "delete", "--orgId", org, "--force"])
+        .args(["--base-url", &server.base_url()])
+        .assert()
+        .code(1);
+    let stderr = String::from_utf8_lossy(&output.get_output().stderr).into_owned();
+    for expected in [
+        "HTTP 404 Not Found",
+        "UNEXPECTED_ERROR",
+        "Could not find the requested external organization link",
+        "has no live-migration link to remove",
+        "link create --orgId",
+    ] {
+        assert!(stderr.contains(expected), "{expected}: {stderr}");
+    }
+    assert!(!stderr.contains("not an Atlas error"), "{stderr}");
+    deleted.assert_calls(1);
+}
+
+#[test]
+fn describe_of_a_missing_job_shows_atlas_s_recorded_not_found() {
+    // Atlas's RESOURCE_NOT_FOUND as it sends it (parameters as strings).
+    let answer = recorded::all()
+        .into_iter()
+        .find(|a| a.status == 404 && a.body.contains("RESOURCE_NOT_FOUND"))
+        .expect("a recorded RESOURCE_NOT_FOUND");
+    let server = MockServer::start();
+    server.mock(|when, then| {
+        when.method(GET).path(PATH);
+        let mut then = then.status(404);
+        for (name, value) in &answer.headers {
+            if !name.eq_ignore_ascii_case("content-length") {
+                then = then.header(name, value);
+            }
+        }
+        then.body(&answer.body);
+    });
+    let output = cli()
+        .arg("describe")
+        .args(IDS)
+        .args(["--base-url", &server.base_url()])
+        .assert()
+        .code(1);
+    let stderr = String::from_utf8_lossy(&output.get_output().stderr).into_owned();
+    let detail: serde_json::Value = serde_json::from_str(&answer.body).unwrap();
+    let detail = detail["detail"].as_str().unwrap().trim_end_matches('.');
+    for expected in [
+        "HTTP 404 Not Found",
+        "RESOURCE_NOT_FOUND",
+        detail,
+        "Check the group",
+    ] {
+        assert!(stderr.contains(expected), "{expected}: {stderr}");
+    }
 }

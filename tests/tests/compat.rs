@@ -71,7 +71,7 @@ async fn an_enveloped_404_is_the_same_error_as_a_plain_one() {
         panic!("{plain:?} / {wrapped:?}")
     };
     assert_eq!(wrapped.status, 404);
-    assert_eq!(wrapped.error_code, "RESOURCE_NOT_FOUND");
+    assert_eq!(wrapped.error_code.as_deref(), Some("RESOURCE_NOT_FOUND"));
     assert_eq!(plain.to_string(), wrapped.to_string());
 }
 

@@ -89,7 +89,7 @@ async fn an_undocumented_status_names_the_version() {
         let Error::Api(failure) = &error else {
             panic!("{error:?}")
         };
-        assert_eq!(failure.error_code, "CANNOT_MODIFY");
+        assert_eq!(failure.error_code.as_deref(), Some("CANNOT_MODIFY"));
         assert_names(&error, pinned.unwrap_or(OPERATION_VERSION));
     }
 }
@@ -103,7 +103,7 @@ async fn a_body_that_is_no_atlas_error_names_the_version() {
     else {
         panic!("{error:?}")
     };
-    assert_eq!(status.as_u16(), 418);
+    assert_eq!(status.map(|s| s.as_u16()), Some(418));
     assert!(snippet.contains("teapot"), "{snippet}");
     assert_names(&error, OPERATION_VERSION);
 }

@@ -82,7 +82,7 @@ async fn each_documented_error_status_yields_the_typed_api_error() {
             panic!("status {status}: expected Error::Api, got {error:?}");
         };
         assert_eq!(failure.status, status);
-        assert_eq!(failure.error_code, error_code);
+        assert_eq!(failure.error_code.as_deref(), Some(error_code));
         let detail = failure.detail.as_deref().unwrap();
         assert!(detail.contains("This is just an example"));
         assert!(failure.reason.is_some());

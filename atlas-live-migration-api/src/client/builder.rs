@@ -71,6 +71,22 @@ impl crate::Client {
     pub fn deprecation_notice(&self) -> Option<crate::DeprecationNotice> {
         self.inner.deprecation_notice()
     }
+
+    /// Atlas's rate-limit bucket as its last answer reported it
+    /// (`RateLimit-Limit`, `RateLimit-Remaining`), to pace a loop of calls
+    /// before Atlas answers 429; `None` before the first answer that had them.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), atlas_live_migration_api::Error> {
+    /// let client = atlas_live_migration_api::Client::from_env()?;
+    /// if let Some(limit) = client.rate_limit() {
+    ///     println!("{} of {} requests left", limit.remaining, limit.limit);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn rate_limit(&self) -> Option<crate::RateLimit> {
+        self.inner.rate_limit()
+    }
 }
 
 impl ClientBuilder {
@@ -261,6 +277,7 @@ impl ClientBuilder {
                 request_timeout,
                 legacy_v1: self.legacy_v1,
                 deprecation: Mutex::new(None),
+                rate_limit: Mutex::new(None),
             }),
             pinned: self.api_version.map(PinnedVersion::new),
         };

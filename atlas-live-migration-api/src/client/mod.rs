@@ -3,6 +3,7 @@
 
 pub(crate) mod builder;
 pub(crate) mod credentials;
+pub(crate) mod rate_limit;
 pub(crate) mod runtime;
 pub(crate) mod versioning;
 

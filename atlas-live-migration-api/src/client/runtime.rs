@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::auth::Auth;
+use crate::client::rate_limit::RateLimit;
 use crate::client::versioning::DeprecationNotice;
 use crate::transport::headers::PinnedVersion;
 use crate::transport::retry::RetryPolicy;
@@ -35,6 +36,8 @@ pub(crate) struct Shared {
     pub(crate) legacy_v1: bool,
     /// The latest notice; `None` until the first, which is logged.
     pub(crate) deprecation: Mutex<Option<DeprecationNotice>>,
+    /// The rate-limit headers of the last answer that had them.
+    pub(crate) rate_limit: Mutex<Option<RateLimit>>,
 }
 
 impl ClientRuntime {
@@ -44,6 +47,29 @@ impl ClientRuntime {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone()
+    }
+
+    pub(crate) fn rate_limit(&self) -> Option<RateLimit> {
+        *self
+            .shared
+            .rate_limit
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Keeps what an answer's headers say of the client's standing with
+    /// Atlas: its rate-limit bucket, and a deprecation notice.
+    pub(crate) fn note_answer(&self, headers: &reqwest::header::HeaderMap) {
+        if let Some(limit) = RateLimit::of(headers) {
+            *self
+                .shared
+                .rate_limit
+                .lock()
+                .unwrap_or_else(|p| p.into_inner()) = Some(limit);
+        }
+        if let Some(notice) = crate::client::versioning::deprecation_notice(headers) {
+            self.note_deprecation(notice);
+        }
     }
 
     /// Keeps the notice; the first one is also logged as a warning.

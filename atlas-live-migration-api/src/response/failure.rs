@@ -17,8 +17,8 @@ use bytes::{Bytes, BytesMut};
 use reqwest::header::HeaderMap;
 use reqwest::{ResponseBuilderExt, StatusCode, Url};
 
+use crate::response::atlas_error::AtlasError;
 use crate::transport::retry;
-use crate::types::ApiError;
 
 /// Bodies are read up to this size; the rest is dropped. Atlas error bodies
 /// are a few hundred bytes; this bounds what a broken proxy can make us hold.
@@ -85,8 +85,8 @@ pub(crate) enum Endpoint {
 /// What the body of a failed answer turned out to be.
 #[derive(Clone, Debug)]
 pub(crate) enum Content {
-    /// One of Atlas's JSON errors.
-    AtlasError(Box<ApiError>),
+    /// One of Atlas's JSON errors, read by the runtime's own model.
+    AtlasError(Box<AtlasError>),
     /// Something else: an HTML page from a proxy, a token endpoint's answer,
     /// a success body that is not the JSON the API documents.
     Unrecognized,
@@ -120,7 +120,7 @@ impl Failure {
         let content = if read.truncated {
             Content::TooLarge
         } else if endpoint == Endpoint::Api {
-            serde_json::from_slice(&read.body).map_or(Content::Unrecognized, |error| {
+            AtlasError::read(&read.body, &read.headers).map_or(Content::Unrecognized, |error| {
                 Content::AtlasError(Box::new(error))
             })
         } else {

@@ -1,6 +1,7 @@
 //! Answers the runtime reads itself before the generated code decodes them:
 //! failures (read once, for the error), `envelope=true`, the legacy v1.0 shape.
 
+pub(crate) mod atlas_error;
 pub(crate) mod envelope;
 pub(crate) mod failure;
 pub(crate) mod legacy;

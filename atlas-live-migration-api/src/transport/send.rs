@@ -13,7 +13,6 @@ use tracing::Instrument;
 use crate::auth::Auth;
 use crate::auth::oauth::{TokenFailure, Via};
 use crate::client::runtime::ClientRuntime;
-use crate::client::versioning;
 use crate::response::failure::{Endpoint, Failure, ReadResponse};
 use crate::response::{envelope, legacy};
 use crate::transport::resend::KeptRequest;
@@ -88,8 +87,8 @@ impl ClientRuntime {
             }
             _ => None,
         };
-        if let Some(notice) = headers.and_then(versioning::deprecation_notice) {
-            self.note_deprecation(notice);
+        if let Some(headers) = headers {
+            self.note_answer(headers);
         }
         Ok(match outcome? {
             Answer::Success(response) => response,
