@@ -196,3 +196,81 @@ fn added_operations_with_another_group_id_check_leave_the_family_its_type() {
     assert!(compact.contains("group_id:Result<types::GroupId,String>"));
     assert!(compact.contains("group_id:Result<types::ListGroupStandbyLinksGroupId,String>"));
 }
+
+/// A spec update that changes `ApiError` (as an official revision of 2024
+/// did: `error` and `errorCode` not required) is reported, and the whole
+/// workspace, our hand-written runtime, CLI, mock and tests included, still
+/// builds from it: in a scratch copy of the repository, as a user would
+/// run `cargo xtask spec --from`, `cargo xtask codegen` and `cargo build`.
+#[test]
+fn a_revision_whose_api_error_fields_are_optional_builds_the_workspace() {
+    let Some((_, text, _)) = official("atlas-admin-api-v2.yaml.gz") else {
+        return;
+    };
+    let mut doc: serde_norway::Value = serde_norway::from_str(&text).unwrap();
+    let required = doc
+        .get_mut("components")
+        .and_then(|c| c.get_mut("schemas"))
+        .and_then(|s| s.get_mut("ApiError"))
+        .and_then(|e| e.get_mut("required"))
+        .and_then(serde_norway::Value::as_sequence_mut)
+        .expect("the official ApiError lists its required fields");
+    let before = required.len();
+    required.retain(|field| !matches!(field.as_str(), Some("errorCode" | "error")));
+    assert!(required.len() < before, "errorCode was required");
+
+    let scratch = root().join("target/scratch-spec-update");
+    let _ = std::fs::remove_dir_all(&scratch);
+    let files = std::process::Command::new("git")
+        .args(["ls-files", "-z"])
+        .current_dir(root())
+        .output()
+        .expect("git lists the repository's files");
+    assert!(files.status.success());
+    for name in String::from_utf8(files.stdout).unwrap().split('\0') {
+        let from = root().join(name);
+        if name.is_empty() || !from.is_file() {
+            continue;
+        }
+        let to = scratch.join(name);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(&from, &to).unwrap();
+    }
+    let edited = scratch.join("edited-spec.yaml");
+    std::fs::write(&edited, serde_norway::to_string(&doc).unwrap()).unwrap();
+
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let run = |args: &[&str]| {
+        let output = std::process::Command::new(&cargo)
+            .args(args)
+            .current_dir(&scratch)
+            // Its own target directory: the outer build's binaries stay as
+            // they are while other tests run them.
+            .env("CARGO_TARGET_DIR", scratch.join("target"))
+            .env_remove("RUSTFLAGS")
+            .output()
+            .expect("cargo runs");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(output.status.success(), "cargo {args:?} failed:\n{text}");
+        text
+    };
+    let report = run(&["xtask", "spec", "--from", "edited-spec.yaml"]);
+    assert!(
+        report.contains("Breaking Changes") && report.contains("errorCode"),
+        "the report says what changed:\n{report}"
+    );
+    run(&["xtask", "codegen"]);
+    let generated = std::fs::read_to_string(scratch.join(codegen::SNAPSHOT_PATH)).unwrap();
+    let compact: String = generated.split_whitespace().collect();
+    assert!(
+        compact.contains(r#"rename="errorCode",default,skip_serializing_if="::std::option::Option::is_none")]puberror_code:::std::option::Option<"#)
+            || compact.contains("puberror_code:::std::option::Option<"),
+        "the generated ApiError follows the edited spec"
+    );
+    run(&["build", "--workspace", "--locked"]);
+    let _ = std::fs::remove_dir_all(&scratch);
+}
