@@ -491,16 +491,22 @@ pub mod recorded {
             let method: httpmock::Method = self.method.parse().expect("a recorded method");
             server.mock(|when, then| {
                 when.method(method).path(self.path());
-                let mut then = then.status(self.status);
-                for (name, value) in &self.headers {
-                    if !["content-length", "transfer-encoding", "connection"]
-                        .contains(&name.to_ascii_lowercase().as_str())
-                    {
-                        then = then.header(name, value);
-                    }
-                }
-                then.body(&self.body);
+                self.respond(then);
             })
+        }
+
+        /// Answers as recorded: the status, every header but the framing
+        /// ones (the mock's own), the body.
+        pub fn respond(&self, then: httpmock::Then) -> httpmock::Then {
+            let mut then = then.status(self.status);
+            for (name, value) in &self.headers {
+                if !["content-length", "transfer-encoding", "connection"]
+                    .contains(&name.to_ascii_lowercase().as_str())
+                {
+                    then = then.header(name, value);
+                }
+            }
+            then.body(&self.body)
         }
     }
 

@@ -475,13 +475,7 @@ fn describe_of_a_missing_job_shows_atlas_s_recorded_not_found() {
     let server = MockServer::start();
     server.mock(|when, then| {
         when.method(GET).path(PATH);
-        let mut then = then.status(404);
-        for (name, value) in &answer.headers {
-            if !name.eq_ignore_ascii_case("content-length") {
-                then = then.header(name, value);
-            }
-        }
-        then.body(&answer.body);
+        answer.respond(then);
     });
     let output = cli()
         .arg("describe")

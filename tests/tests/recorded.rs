@@ -12,6 +12,11 @@ fn client(server: &MockServer) -> Client {
     plain_client(&server.base_url())
 }
 
+fn link_request() -> atlas_live_migration_api::types::builder::TargetOrgRequest {
+    atlas_live_migration_api::types::TargetOrgRequest::builder()
+        .access_list_ips(vec!["203.0.113.7".to_owned()])
+}
+
 /// The recorded answers of the family's operations in the corpus, each
 /// through its own builder: every success decodes, every error is Atlas's.
 #[tokio::test]
@@ -29,10 +34,7 @@ async fn every_recorded_answer_of_a_family_operation_reads_as_atlas_sent_it() {
             "createOrgLiveMigrationLinkToken" => client
                 .create_org_live_migration_link_token()
                 .org_id(org.as_str())
-                .body(
-                    atlas_live_migration_api::types::TargetOrgRequest::builder()
-                        .access_list_ips(vec!["203.0.113.7".to_owned()]),
-                )
+                .body(link_request())
                 .send()
                 .checked()
                 .await
@@ -80,13 +82,7 @@ async fn every_recorded_atlas_error_reaches_the_caller_with_its_code_and_detail(
         let server = MockServer::start();
         server.mock(|when, then| {
             when.method(GET).path(PATH);
-            let mut then = then.status(answer.status);
-            for (name, value) in &answer.headers {
-                if !name.eq_ignore_ascii_case("content-length") {
-                    then = then.header(name, value);
-                }
-            }
-            then.body(&answer.body);
+            answer.respond(then);
         });
         let error = get_job(&client(&server)).await.expect_err(&answer.source);
         assert_atlas_error(answer, error);
@@ -150,23 +146,11 @@ async fn every_recorded_digest_challenge_is_answered_not_returned() {
                     "/api/atlas/v2/orgs/{ORG_ID}/liveMigrations/linkTokens"
                 ))
                 .header_includes("authorization", format!("nonce=\"{nonce}\""));
-            let mut then = then.status(created.status);
-            for (name, value) in &created.headers {
-                if !name.eq_ignore_ascii_case("content-length") {
-                    then = then.header(name, value);
-                }
-            }
-            then.body(&created.body);
+            created.respond(then);
         });
         let challenged = server.mock(|when, then| {
             when.method(POST).header_missing("authorization");
-            let mut then = then.status(challenge.status);
-            for (name, value) in &challenge.headers {
-                if !name.eq_ignore_ascii_case("content-length") {
-                    then = then.header(name, value);
-                }
-            }
-            then.body(&challenge.body);
+            challenge.respond(then);
         });
         let client = Client::builder()
             .base_url(server.base_url())
@@ -176,10 +160,7 @@ async fn every_recorded_digest_challenge_is_answered_not_returned() {
         let token = client
             .create_org_live_migration_link_token()
             .org_id(ORG_ID)
-            .body(
-                atlas_live_migration_api::types::TargetOrgRequest::builder()
-                    .access_list_ips(vec!["203.0.113.7".to_owned()]),
-            )
+            .body(link_request())
             .send()
             .checked()
             .await
