@@ -584,22 +584,18 @@ fn read_mixed_success_as_bytes(
     media_type: &str,
     components: &openapiv3::Components,
 ) {
-    let success = |status: &openapiv3::StatusCode| match status {
-        openapiv3::StatusCode::Code(code) => (200..300).contains(code),
-        openapiv3::StatusCode::Range(range) => *range == 2,
-    };
     let kinds: BTreeSet<String> = operation
         .responses
         .responses
         .iter()
-        .filter(|(status, _)| success(status))
+        .filter(|(status, _)| is_success(status))
         .map(|(_, response)| response_kind(response, components))
         .collect();
     if kinds.len() <= 1 {
         return;
     }
     for (status, response) in operation.responses.responses.iter_mut() {
-        if success(status)
+        if is_success(status)
             && let ReferenceOr::Item(response) = response
         {
             // An answer without content gets the media type too: progenitor
@@ -626,10 +622,7 @@ fn success_as_any_2xx(operation: &mut Operation) {
     let responses = &mut operation.responses.responses;
     let first = responses
         .iter()
-        .filter(|(status, _)| match status {
-            openapiv3::StatusCode::Code(code) => (200..300).contains(code),
-            openapiv3::StatusCode::Range(range) => *range == 2,
-        })
+        .filter(|(status, _)| is_success(status))
         .min_by_key(|(status, _)| match status {
             openapiv3::StatusCode::Code(code) => *code,
             openapiv3::StatusCode::Range(_) => 0,
@@ -638,13 +631,18 @@ fn success_as_any_2xx(operation: &mut Operation) {
     let Some(first) = first else { return };
     let others = std::mem::take(responses)
         .into_iter()
-        .filter(|(status, _)| match status {
-            openapiv3::StatusCode::Code(code) => !(200..300).contains(code),
-            openapiv3::StatusCode::Range(range) => *range != 2,
-        });
+        .filter(|(status, _)| !is_success(status));
     *responses = std::iter::once((openapiv3::StatusCode::Range(2), first))
         .chain(others)
         .collect();
+}
+
+/// A 2xx status or the `2XX` range.
+fn is_success(status: &openapiv3::StatusCode) -> bool {
+    match status {
+        openapiv3::StatusCode::Code(code) => (200..300).contains(code),
+        openapiv3::StatusCode::Range(range) => *range == 2,
+    }
 }
 
 /// What progenitor makes of an answer: its JSON schema, no content, or

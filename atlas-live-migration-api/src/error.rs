@@ -78,8 +78,8 @@ pub enum Error {
     /// that does not decode, a body over 1 MiB, or `envelope=true` answered
     /// without an envelope.
     #[error(
-        "Atlas answered {answer}{after}{version} with {problem}{content_type}{begins}.{hint}",
-        answer = status.map_or_else(|| "with a success (2xx)".to_owned(), |s| format!("HTTP {s}")),
+        "Atlas {answered}{after}{version} with {problem}{content_type}{begins}.{hint}",
+        answered = status.map_or_else(|| "sent a success (2xx)".to_owned(), |s| format!("answered HTTP {s}")),
         after = attempts_note(*attempts),
         begins = if snippet.is_empty() { String::new() } else { format!("; the body begins {snippet:?}") },
         version = api_version.as_deref().map(|v| format!(" to API version {v}")).unwrap_or_default(),

@@ -183,7 +183,10 @@ async fn truncated_json_is_a_clear_decoding_error() {
     assert!(snippet.contains("lagTim"), "{snippet}");
     let message = error.to_string();
     assert!(message.contains("does not decode"), "{message}");
-    assert!(message.contains("with a success (2xx)"), "{message}");
+    assert!(
+        message.starts_with("Atlas sent a success (2xx) with a body that does not decode"),
+        "{message}"
+    );
     assert!(
         !message.contains("HTTP 200") && !message.contains("content type none"),
         "{message}"
