@@ -59,6 +59,10 @@ enum Task {
         /// Write the report to this file too (Markdown).
         #[arg(long, value_name = "PATH")]
         report: Option<PathBuf>,
+        /// The transcription to cut into, relative to the workspace root
+        /// (another cut, such as the replay tests' `tests/replay/openapi.yaml`).
+        #[arg(long, value_name = "PATH", default_value = codegen::SPEC_PATH)]
+        spec: String,
     },
 }
 
@@ -72,7 +76,16 @@ fn main() -> ExitCode {
             upgrade,
             check,
             report,
-        } => run_spec(&root, &from, &add, &upgrade, check, report.as_deref()),
+            spec,
+        } => run_spec(
+            &root,
+            &spec,
+            &from,
+            &add,
+            &upgrade,
+            check,
+            report.as_deref(),
+        ),
     };
     match outcome {
         Ok(code) => code,
@@ -134,13 +147,14 @@ fn run_codegen(root: &Path, check: bool) -> Result<ExitCode, String> {
 
 fn run_spec(
     root: &Path,
+    spec_path: &str,
     from: &Path,
     add: &[String],
     upgrade: &[String],
     check: bool,
     report_path: Option<&Path>,
 ) -> Result<ExitCode, String> {
-    let target = root.join(codegen::SPEC_PATH);
+    let target = root.join(spec_path);
     let committed = std::fs::read_to_string(&target).unwrap_or_default();
     let committed_kept = spec::kept::read(&committed)?;
     let source = from.to_string_lossy();
@@ -198,24 +212,20 @@ fn run_spec(
     }
 
     if cut == committed {
-        println!(
-            "{} is up to date with {}",
-            codegen::SPEC_PATH,
-            from.display()
-        );
+        println!("{} is up to date with {}", spec_path, from.display());
         return Ok(ExitCode::SUCCESS);
     }
     if check {
         print_diff(
             &committed,
             &cut,
-            codegen::SPEC_PATH,
+            spec_path,
             &format!("cut from {}", from.display()),
         );
         eprintln!(
             "error: {} differs from the cut of {}. It is cut, not written: run \
              `cargo xtask spec --from {}` and then `cargo xtask codegen`, and commit both.",
-            codegen::SPEC_PATH,
+            spec_path,
             from.display(),
             from.display()
         );
@@ -224,7 +234,7 @@ fn run_spec(
     std::fs::write(&target, &cut).map_err(|e| format!("cannot write {}: {e}", target.display()))?;
     println!(
         "cut {} from {}; now run `cargo xtask codegen`",
-        codegen::SPEC_PATH,
+        spec_path,
         from.display()
     );
     Ok(ExitCode::SUCCESS)
