@@ -17,6 +17,7 @@
 //! An operation progenitor cannot take ends generation with an error that
 //! names it and the reason, rather than a panic from inside progenitor.
 
+mod direction;
 mod shapes;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -101,6 +102,18 @@ pub const RULES: &[(&str, &str)] = &[
         "an inline path parameter schema becomes one component schema per parameter name (GroupId), shared by every operation",
     ),
     (
+        "ANSWER_PROPERTIES_OPTIONAL",
+        "a schema that only answers reach (no request body, no parameter) requires no property: Atlas omits required ones; oneOf/anyOf variants and discriminated schemas keep theirs, which tell them apart",
+    ),
+    (
+        "ANSWER_VALUES_UNCHECKED",
+        "a schema that only answers reach, and a readOnly property anywhere, loses pattern, bounds and lengths: Atlas sends values outside them; what the caller sends is still checked",
+    ),
+    (
+        "NULLABLE_AS_OPTIONAL",
+        "a required property that may be null is not required (same Option type): the runtime reads Atlas's null members as absent (NULL_AS_ABSENT)",
+    ),
+    (
         "PATTERN_ACCEPTING_EVERY_STRING_UNCHECKED",
         "a pattern that matches every string is not checked (regress backtracks quadratically on it); listed in PATTERNS_ACCEPTING_EVERY_STRING",
     ),
@@ -144,6 +157,12 @@ fn generate_on_this_thread(spec_yaml: &str) -> Result<String, String> {
     let pins = apply_kept_list(&mut spec)?;
     let media_types = choose_versions(&mut spec, &pins)?;
     name_path_parameter_schemas(&mut spec)?;
+    let mut document = serde_json::to_value(&spec)
+        .map_err(|e| format!("the adapted document does not serialize: {e}"))?;
+    direction::adapt(&mut document);
+    direction::nullable_as_optional(&mut document);
+    let mut spec: OpenAPI = serde_json::from_value(document)
+        .map_err(|e| format!("the adapted document does not read back: {e}"))?;
     let unchecked_patterns = drop_unchecked_patterns(&mut spec);
     let open_enums = open_string_enums(&mut spec)?;
     let secrets = point_secrets_at_one_schema(&mut spec)?;
@@ -1494,7 +1513,12 @@ mod tests {
     /// the function that applies it, and in the README's table.
     #[test]
     fn every_rule_is_named_in_one_table_and_at_its_function() {
-        let code = [include_str!("mod.rs"), include_str!("shapes.rs")].concat();
+        let code = [
+            include_str!("mod.rs"),
+            include_str!("shapes.rs"),
+            include_str!("direction.rs"),
+        ]
+        .concat();
         let readme = include_str!("../../README.md");
         let mut names = std::collections::BTreeSet::new();
         for (name, what) in super::RULES {
@@ -1677,9 +1701,14 @@ mod tests {
             &group_id.replace("^([a-f0-9]{24})$", "^[0-9]+$"),
             1,
         );
+        // The names are decided first (so a property that checks the same
+        // values keeps the shared ID type); then `Group.id`, read-only (only
+        // Atlas sends it), loses its other check (`ANSWER_VALUES_UNCHECKED`)
+        // and is a plain string.
         let code = generate(&other).unwrap();
         assert_eq!(code.matches("pub struct GroupIdParameter(").count(), 1);
-        assert_eq!(code.matches("pub struct GroupId(").count(), 1);
+        assert_eq!(code.matches("pub struct GroupId(").count(), 0);
+        assert!(!code.contains(r#"Regex::new("^[0-9]+$")"#));
     }
 
     #[test]
@@ -1711,7 +1740,17 @@ mod tests {
         ] {
             assert!(!needs_unicode_semantics(pattern), "{pattern:?}");
         }
+        // `Group` only answers reach here, so its name is not checked at all
+        // (`ANSWER_VALUES_UNCHECKED`); sent in a request body, it would be
+        // listed as needing Unicode.
         let code = generate(SPEC).unwrap();
+        assert!(!code.contains(r#"Regex::new("^[\\p{L}"#), "{code}");
+        let sent = SPEC.replacen(
+            "      responses:",
+            "      requestBody:\n        content:\n          application/vnd.atlas.2023-01-01+json:\n            schema:\n              $ref: '#/components/schemas/Group'\n      responses:",
+            1,
+        );
+        let code = generate(&sent).unwrap_or_else(|e| panic!("{e}"));
         assert!(!code.contains(r#"Regex::new("^[\\p{L}"#), "{code}");
         assert!(
             compact(&code).contains(r#"("GroupName","^[\\p{L}\\p{N}"#),

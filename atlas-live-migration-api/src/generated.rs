@@ -9,7 +9,7 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 #[allow(clippy::all)]
 pub mod types {
     ///`ApiError`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct ApiError {
         #[serde(
             rename = "badRequestDetail",
@@ -20,10 +20,14 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub detail: ::std::option::Option<::std::string::String>,
         ///HTTP status code returned with this error.
-        pub error: i32,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub error: ::std::option::Option<i32>,
         ///Application error code returned with this error.
-        #[serde(rename = "errorCode")]
-        pub error_code: ::std::string::String,
+        #[serde(
+            rename = "errorCode",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub error_code: ::std::option::Option<::std::string::String>,
         ///Parameters used to give more information about the error.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub parameters: ::std::vec::Vec<
@@ -39,7 +43,7 @@ pub mod types {
         }
     }
     ///Deployments that can be migrated to MongoDB Atlas.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct AvailableClustersDeployment {
         ///Version of MongoDB Agent that monitors/manages the cluster.
         #[serde(
@@ -52,7 +56,7 @@ pub mod types {
             rename = "clusterId",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub cluster_id: ::std::option::Option<AvailableClustersDeploymentClusterId>,
+        pub cluster_id: ::std::option::Option<::std::string::String>,
         ///Size of this database on disk at the time of the request expressed in bytes.
         #[serde(
             rename = "dbSizeBytes",
@@ -60,15 +64,23 @@ pub mod types {
         )]
         pub db_size_bytes: ::std::option::Option<i64>,
         ///Version of MongoDB features that this cluster supports.
-        #[serde(rename = "featureCompatibilityVersion")]
-        pub feature_compatibility_version: ::std::string::String,
+        #[serde(
+            rename = "featureCompatibilityVersion",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub feature_compatibility_version: ::std::option::Option<::std::string::String>,
         ///Flag that indicates whether Automation manages this cluster.
-        pub managed: bool,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub managed: ::std::option::Option<bool>,
         ///Version of MongoDB that this cluster runs.
-        #[serde(rename = "mongoDBVersion")]
-        pub mongo_db_version: ::std::string::String,
+        #[serde(
+            rename = "mongoDBVersion",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub mongo_db_version: ::std::option::Option<::std::string::String>,
         ///Human-readable label that identifies this cluster.
-        pub name: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
         ///Size of the Oplog on disk at the time of the request expressed in MB.
         #[serde(
             rename = "oplogSizeMB",
@@ -79,7 +91,8 @@ pub mod types {
 
 - If `true`, this cluster serves as a sharded cluster.
 - If `false`, this cluster serves as a replica set.*/
-        pub sharded: bool,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sharded: ::std::option::Option<bool>,
         ///Number of shards that comprise this cluster.
         #[serde(
             rename = "shardsSize",
@@ -87,70 +100,15 @@ pub mod types {
         )]
         pub shards_size: ::std::option::Option<i32>,
         ///Flag that indicates whether someone enabled TLS for this cluster.
-        #[serde(rename = "tlsEnabled")]
-        pub tls_enabled: bool,
+        #[serde(
+            rename = "tlsEnabled",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub tls_enabled: ::std::option::Option<bool>,
     }
     impl AvailableClustersDeployment {
         pub fn builder() -> builder::AvailableClustersDeployment {
             Default::default()
-        }
-    }
-    ///Unique 24-hexadecimal digit string that identifies the cluster.
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct AvailableClustersDeploymentClusterId(::std::string::String);
-    impl ::std::ops::Deref for AvailableClustersDeploymentClusterId {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<AvailableClustersDeploymentClusterId>
-    for ::std::string::String {
-        fn from(value: AvailableClustersDeploymentClusterId) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for AvailableClustersDeploymentClusterId {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            { ::regress::Regex::new("^([a-f0-9]{24})$").unwrap() });
-            if PATTERN.find(value).is_none() {
-                return Err("doesn't match pattern \"^([a-f0-9]{24})$\"".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for AvailableClustersDeploymentClusterId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for AvailableClustersDeploymentClusterId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for AvailableClustersDeploymentClusterId {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///Bad request detail.
@@ -384,12 +342,14 @@ pub mod types {
         }
     }
     ///`FieldViolation`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct FieldViolation {
         ///A description of why the request element is bad.
-        pub description: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
         ///A path that leads to a field in the request body.
-        pub field: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub field: ::std::option::Option<::std::string::String>,
     }
     impl FieldViolation {
         pub fn builder() -> builder::FieldViolation {
@@ -400,23 +360,29 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct Group {
         ///Quantity of MongoDB Cloud clusters deployed in this project.
-        #[serde(rename = "clusterCount")]
-        pub cluster_count: i64,
+        #[serde(
+            rename = "clusterCount",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub cluster_count: ::std::option::Option<i64>,
         ///Date and time when MongoDB Cloud created this project. This parameter expresses its value in the ISO 8601 timestamp format in UTC.
-        pub created: ::chrono::DateTime<::chrono::offset::Utc>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
         ///Unique 24-hexadecimal digit string that identifies the MongoDB Cloud project.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<GroupId>,
         ///List of one or more Uniform Resource Locators (URLs) that point to API sub-resources, related API resources, or both. RFC 5988 outlines these relationships.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub links: ::std::vec::Vec<Link>,
-        /**Human-readable label that identifies the project included in the MongoDB Cloud organization.
-
-The spec's pattern `^[\p{L}\p{N}\-_.(),:&@+']{1,64}$` needs the Unicode semantics of JSON Schema patterns, which the generated check would not have, so values are not checked against it.*/
-        pub name: ::std::string::String,
+        ///Human-readable label that identifies the project included in the MongoDB Cloud organization.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
         ///Unique 24-hexadecimal digit string that identifies the MongoDB Cloud organization to which the project belongs.
-        #[serde(rename = "orgId")]
-        pub org_id: GroupOrgId,
+        #[serde(
+            rename = "orgId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub org_id: ::std::option::Option<::std::string::String>,
         /**Applies to Atlas for Government only.
 
 In Commercial Atlas, this field will be rejected in requests and missing in responses.
@@ -442,6 +408,21 @@ This field sets restrictions on available regions in the project.
             default = "defaults::default_bool::<true>"
         )]
         pub with_default_alerts_settings: bool,
+    }
+    impl ::std::default::Default for Group {
+        fn default() -> Self {
+            Self {
+                cluster_count: Default::default(),
+                created: Default::default(),
+                id: Default::default(),
+                links: Default::default(),
+                name: Default::default(),
+                org_id: Default::default(),
+                region_usage_restrictions: Default::default(),
+                tags: Default::default(),
+                with_default_alerts_settings: defaults::default_bool::<true>(),
+            }
+        }
     }
     impl Group {
         pub fn builder() -> builder::Group {
@@ -493,62 +474,6 @@ This field sets restrictions on available regions in the project.
         }
     }
     impl<'de> ::serde::Deserialize<'de> for GroupId {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///Unique 24-hexadecimal digit string that identifies the MongoDB Cloud organization to which the project belongs.
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct GroupOrgId(::std::string::String);
-    impl ::std::ops::Deref for GroupOrgId {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<GroupOrgId> for ::std::string::String {
-        fn from(value: GroupOrgId) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for GroupOrgId {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            { ::regress::Regex::new("^([a-f0-9]{24})$").unwrap() });
-            if PATTERN.find(value).is_none() {
-                return Err("doesn't match pattern \"^([a-f0-9]{24})$\"".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for GroupOrgId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for GroupOrgId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for GroupOrgId {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
             D: ::serde::Deserializer<'de>,
@@ -649,138 +574,31 @@ This field sets restrictions on available regions in the project.
         }
     }
     ///`LiveImportAvailableProject`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct LiveImportAvailableProject {
         ///List of clusters that can be migrated to MongoDB Cloud.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub deployments: ::std::vec::Vec<AvailableClustersDeployment>,
         ///Hostname of MongoDB Agent list that you configured to perform a migration.
-        #[serde(rename = "migrationHosts")]
+        #[serde(
+            rename = "migrationHosts",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
         pub migration_hosts: ::std::vec::Vec<::std::string::String>,
         ///Human-readable label that identifies this project.
-        pub name: LiveImportAvailableProjectName,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
         ///Unique 24-hexadecimal digit string that identifies the project to be migrated.
-        #[serde(rename = "projectId")]
-        pub project_id: LiveImportAvailableProjectProjectId,
+        #[serde(
+            rename = "projectId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub project_id: ::std::option::Option<::std::string::String>,
     }
     impl LiveImportAvailableProject {
         pub fn builder() -> builder::LiveImportAvailableProject {
             Default::default()
-        }
-    }
-    ///Human-readable label that identifies this project.
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct LiveImportAvailableProjectName(::std::string::String);
-    impl ::std::ops::Deref for LiveImportAvailableProjectName {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<LiveImportAvailableProjectName> for ::std::string::String {
-        fn from(value: LiveImportAvailableProjectName) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for LiveImportAvailableProjectName {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 64usize {
-                return Err("longer than 64 characters".into());
-            }
-            if value.chars().count() < 1usize {
-                return Err("shorter than 1 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for LiveImportAvailableProjectName {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for LiveImportAvailableProjectName {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for LiveImportAvailableProjectName {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///Unique 24-hexadecimal digit string that identifies the project to be migrated.
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct LiveImportAvailableProjectProjectId(::std::string::String);
-    impl ::std::ops::Deref for LiveImportAvailableProjectProjectId {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<LiveImportAvailableProjectProjectId>
-    for ::std::string::String {
-        fn from(value: LiveImportAvailableProjectProjectId) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for LiveImportAvailableProjectProjectId {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            { ::regress::Regex::new("^([a-f0-9]{24})$").unwrap() });
-            if PATTERN.find(value).is_none() {
-                return Err("doesn't match pattern \"^([a-f0-9]{24})$\"".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for LiveImportAvailableProjectProjectId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for LiveImportAvailableProjectProjectId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for LiveImportAvailableProjectProjectId {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///`LiveImportValidation`
@@ -797,16 +615,16 @@ This field sets restrictions on available regions in the project.
             rename = "groupId",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub group_id: ::std::option::Option<LiveImportValidationGroupId>,
+        pub group_id: ::std::option::Option<::std::string::String>,
         ///Unique 24-hexadecimal digit string that identifies the validation.
         #[serde(rename = "_id", skip_serializing_if = "::std::option::Option::is_none")]
-        pub id: ::std::option::Option<LiveImportValidationId>,
+        pub id: ::std::option::Option<::std::string::String>,
         ///Unique 24-hexadecimal digit string that identifies the source project.
         #[serde(
             rename = "sourceGroupId",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub source_group_id: ::std::option::Option<LiveImportValidationSourceGroupId>,
+        pub source_group_id: ::std::option::Option<::std::string::String>,
         ///State of the specified validation job returned at the time of the request.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<
@@ -816,176 +634,6 @@ This field sets restrictions on available regions in the project.
     impl LiveImportValidation {
         pub fn builder() -> builder::LiveImportValidation {
             Default::default()
-        }
-    }
-    ///Unique 24-hexadecimal digit string that identifies the project to validate.
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct LiveImportValidationGroupId(::std::string::String);
-    impl ::std::ops::Deref for LiveImportValidationGroupId {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<LiveImportValidationGroupId> for ::std::string::String {
-        fn from(value: LiveImportValidationGroupId) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for LiveImportValidationGroupId {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            { ::regress::Regex::new("^([a-f0-9]{24})$").unwrap() });
-            if PATTERN.find(value).is_none() {
-                return Err("doesn't match pattern \"^([a-f0-9]{24})$\"".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for LiveImportValidationGroupId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for LiveImportValidationGroupId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for LiveImportValidationGroupId {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///Unique 24-hexadecimal digit string that identifies the validation.
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct LiveImportValidationId(::std::string::String);
-    impl ::std::ops::Deref for LiveImportValidationId {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<LiveImportValidationId> for ::std::string::String {
-        fn from(value: LiveImportValidationId) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for LiveImportValidationId {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            { ::regress::Regex::new("^([a-f0-9]{24})$").unwrap() });
-            if PATTERN.find(value).is_none() {
-                return Err("doesn't match pattern \"^([a-f0-9]{24})$\"".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for LiveImportValidationId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for LiveImportValidationId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for LiveImportValidationId {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///Unique 24-hexadecimal digit string that identifies the source project.
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct LiveImportValidationSourceGroupId(::std::string::String);
-    impl ::std::ops::Deref for LiveImportValidationSourceGroupId {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<LiveImportValidationSourceGroupId>
-    for ::std::string::String {
-        fn from(value: LiveImportValidationSourceGroupId) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for LiveImportValidationSourceGroupId {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            { ::regress::Regex::new("^([a-f0-9]{24})$").unwrap() });
-            if PATTERN.find(value).is_none() {
-                return Err("doesn't match pattern \"^([a-f0-9]{24})$\"".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for LiveImportValidationSourceGroupId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for LiveImportValidationSourceGroupId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for LiveImportValidationSourceGroupId {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///State of the specified validation job returned at the time of the request.
@@ -1104,21 +752,30 @@ This field sets restrictions on available regions in the project.
         }
     }
     ///`LiveMigrationRequest`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct LiveMigrationRequest {
-        pub destination: Destination,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub destination: ::std::option::Option<Destination>,
         ///Flag that indicates whether the migration process drops all collections from the destination cluster before the migration starts.
-        #[serde(rename = "dropEnabled")]
-        pub drop_enabled: bool,
+        #[serde(
+            rename = "dropEnabled",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub drop_enabled: ::std::option::Option<bool>,
         ///Unique 24-hexadecimal digit string that identifies the migration request.
         #[serde(rename = "_id", skip_serializing_if = "::std::option::Option::is_none")]
-        pub id: ::std::option::Option<LiveMigrationRequestId>,
+        pub id: ::std::option::Option<::std::string::String>,
         ///List of migration hosts used for this migration.
-        #[serde(rename = "migrationHosts")]
-        pub migration_hosts: [::std::string::String; 1usize],
+        #[serde(
+            rename = "migrationHosts",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub migration_hosts: ::std::vec::Vec<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub sharding: ::std::option::Option<ShardingRequest>,
-        pub source: Source,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub source: ::std::option::Option<Source>,
     }
     impl LiveMigrationRequest {
         pub fn builder() -> builder::LiveMigrationRequest {
@@ -1134,7 +791,7 @@ This field sets restrictions on available regions in the project.
         pub drop_destination_data: bool,
         ///Unique 24-hexadecimal digit string that identifies the migration request.
         #[serde(rename = "_id", skip_serializing_if = "::std::option::Option::is_none")]
-        pub id: ::std::option::Option<LiveMigrationRequest20240530Id>,
+        pub id: ::std::option::Option<::std::string::String>,
         ///List of one or more Uniform Resource Locators (URLs) that point to API sub-resources, related API resources, or both. RFC 5988 outlines these relationships.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub links: ::std::vec::Vec<Link>,
@@ -1148,63 +805,6 @@ This field sets restrictions on available regions in the project.
     impl LiveMigrationRequest20240530 {
         pub fn builder() -> builder::LiveMigrationRequest20240530 {
             Default::default()
-        }
-    }
-    ///Unique 24-hexadecimal digit string that identifies the migration request.
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct LiveMigrationRequest20240530Id(::std::string::String);
-    impl ::std::ops::Deref for LiveMigrationRequest20240530Id {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<LiveMigrationRequest20240530Id> for ::std::string::String {
-        fn from(value: LiveMigrationRequest20240530Id) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for LiveMigrationRequest20240530Id {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            { ::regress::Regex::new("^([a-f0-9]{24})$").unwrap() });
-            if PATTERN.find(value).is_none() {
-                return Err("doesn't match pattern \"^([a-f0-9]{24})$\"".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for LiveMigrationRequest20240530Id {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for LiveMigrationRequest20240530Id {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for LiveMigrationRequest20240530Id {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///`LiveMigrationRequest20240530MigrationHostsItem`
@@ -1265,68 +865,12 @@ This field sets restrictions on available regions in the project.
                 })
         }
     }
-    ///Unique 24-hexadecimal digit string that identifies the migration request.
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct LiveMigrationRequestId(::std::string::String);
-    impl ::std::ops::Deref for LiveMigrationRequestId {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<LiveMigrationRequestId> for ::std::string::String {
-        fn from(value: LiveMigrationRequestId) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for LiveMigrationRequestId {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            { ::regress::Regex::new("^([a-f0-9]{24})$").unwrap() });
-            if PATTERN.find(value).is_none() {
-                return Err("doesn't match pattern \"^([a-f0-9]{24})$\"".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for LiveMigrationRequestId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for LiveMigrationRequestId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for LiveMigrationRequestId {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
     ///`LiveMigrationResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct LiveMigrationResponse {
         ///Unique 24-hexadecimal digit string that identifies the migration job.
         #[serde(rename = "_id", skip_serializing_if = "::std::option::Option::is_none")]
-        pub id: ::std::option::Option<LiveMigrationResponseId>,
+        pub id: ::std::option::Option<::std::string::String>,
         ///Replication lag between the source and destination clusters. Atlas returns this setting only during an active migration, before the cutover phase.
         #[serde(
             rename = "lagTimeSeconds",
@@ -1370,62 +914,6 @@ This field sets restrictions on available regions in the project.
     impl LiveMigrationResponse {
         pub fn builder() -> builder::LiveMigrationResponse {
             Default::default()
-        }
-    }
-    ///Unique 24-hexadecimal digit string that identifies the migration job.
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct LiveMigrationResponseId(::std::string::String);
-    impl ::std::ops::Deref for LiveMigrationResponseId {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<LiveMigrationResponseId> for ::std::string::String {
-        fn from(value: LiveMigrationResponseId) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for LiveMigrationResponseId {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            { ::regress::Regex::new("^([a-f0-9]{24})$").unwrap() });
-            if PATTERN.find(value).is_none() {
-                return Err("doesn't match pattern \"^([a-f0-9]{24})$\"".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for LiveMigrationResponseId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for LiveMigrationResponseId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for LiveMigrationResponseId {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     /**Progress made in migrating one cluster to MongoDB Atlas.
@@ -1567,130 +1055,18 @@ This field sets restrictions on available regions in the project.
         }
     }
     ///Key-value pair that tags and categorizes a MongoDB Cloud organization, project, or cluster. For example, `environment : production`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct ResourceTag {
         ///Constant that defines the set of the tag. For example, `environment` in the `environment : production` tag.
-        pub key: ResourceTagKey,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub key: ::std::option::Option<::std::string::String>,
         ///Variable that belongs to the set of the tag. For example, `production` in the `environment : production` tag.
-        pub value: ResourceTagValue,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub value: ::std::option::Option<::std::string::String>,
     }
     impl ResourceTag {
         pub fn builder() -> builder::ResourceTag {
             Default::default()
-        }
-    }
-    ///Constant that defines the set of the tag. For example, `environment` in the `environment : production` tag.
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct ResourceTagKey(::std::string::String);
-    impl ::std::ops::Deref for ResourceTagKey {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ResourceTagKey> for ::std::string::String {
-        fn from(value: ResourceTagKey) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for ResourceTagKey {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 255usize {
-                return Err("longer than 255 characters".into());
-            }
-            if value.chars().count() < 1usize {
-                return Err("shorter than 1 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ResourceTagKey {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ResourceTagKey {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ResourceTagKey {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///Variable that belongs to the set of the tag. For example, `production` in the `environment : production` tag.
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct ResourceTagValue(::std::string::String);
-    impl ::std::ops::Deref for ResourceTagValue {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ResourceTagValue> for ::std::string::String {
-        fn from(value: ResourceTagValue) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for ResourceTagValue {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 255usize {
-                return Err("longer than 255 characters".into());
-            }
-            if value.chars().count() < 1usize {
-                return Err("shorter than 1 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ResourceTagValue {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ResourceTagValue {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ResourceTagValue {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///Sharding configuration for a collection to be sharded on the destination cluster.
@@ -1904,11 +1280,14 @@ This field sets restrictions on available regions in the project.
         }
     }
     ///`TargetOrg`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct TargetOrg {
         ///Link token that contains all the information required to complete the link.
-        #[serde(rename = "linkToken")]
-        pub link_token: crate::Secret,
+        #[serde(
+            rename = "linkToken",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub link_token: ::std::option::Option<crate::Secret>,
     }
     impl TargetOrg {
         pub fn builder() -> builder::TargetOrg {
@@ -1999,9 +1378,12 @@ This field sets restrictions on available regions in the project.
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            error: ::std::result::Result<i32, ::std::string::String>,
-            error_code: ::std::result::Result<
+            error: ::std::result::Result<
+                ::std::option::Option<i32>,
                 ::std::string::String,
+            >,
+            error_code: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             parameters: ::std::result::Result<
@@ -2020,8 +1402,8 @@ This field sets restrictions on available regions in the project.
                 Self {
                     bad_request_detail: Ok(Default::default()),
                     detail: Ok(Default::default()),
-                    error: Err("no value supplied for error".to_string()),
-                    error_code: Err("no value supplied for error_code".to_string()),
+                    error: Ok(Default::default()),
+                    error_code: Ok(Default::default()),
                     parameters: Ok(Default::default()),
                     reason: Ok(Default::default()),
                 }
@@ -2058,7 +1440,7 @@ This field sets restrictions on available regions in the project.
             }
             pub fn error<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<i32>,
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.error = value
@@ -2070,7 +1452,7 @@ This field sets restrictions on available regions in the project.
             }
             pub fn error_code<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.error_code = value
@@ -2143,7 +1525,7 @@ This field sets restrictions on available regions in the project.
                 ::std::string::String,
             >,
             cluster_id: ::std::result::Result<
-                ::std::option::Option<super::AvailableClustersDeploymentClusterId>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             db_size_bytes: ::std::result::Result<
@@ -2151,25 +1533,37 @@ This field sets restrictions on available regions in the project.
                 ::std::string::String,
             >,
             feature_compatibility_version: ::std::result::Result<
-                ::std::string::String,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            managed: ::std::result::Result<bool, ::std::string::String>,
+            managed: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
             mongo_db_version: ::std::result::Result<
-                ::std::string::String,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             oplog_size_mb: ::std::result::Result<
                 ::std::option::Option<i32>,
                 ::std::string::String,
             >,
-            sharded: ::std::result::Result<bool, ::std::string::String>,
+            sharded: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
             shards_size: ::std::result::Result<
                 ::std::option::Option<i32>,
                 ::std::string::String,
             >,
-            tls_enabled: ::std::result::Result<bool, ::std::string::String>,
+            tls_enabled: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for AvailableClustersDeployment {
             fn default() -> Self {
@@ -2177,18 +1571,14 @@ This field sets restrictions on available regions in the project.
                     agent_version: Ok(Default::default()),
                     cluster_id: Ok(Default::default()),
                     db_size_bytes: Ok(Default::default()),
-                    feature_compatibility_version: Err(
-                        "no value supplied for feature_compatibility_version".to_string(),
-                    ),
-                    managed: Err("no value supplied for managed".to_string()),
-                    mongo_db_version: Err(
-                        "no value supplied for mongo_db_version".to_string(),
-                    ),
-                    name: Err("no value supplied for name".to_string()),
+                    feature_compatibility_version: Ok(Default::default()),
+                    managed: Ok(Default::default()),
+                    mongo_db_version: Ok(Default::default()),
+                    name: Ok(Default::default()),
                     oplog_size_mb: Ok(Default::default()),
-                    sharded: Err("no value supplied for sharded".to_string()),
+                    sharded: Ok(Default::default()),
                     shards_size: Ok(Default::default()),
-                    tls_enabled: Err("no value supplied for tls_enabled".to_string()),
+                    tls_enabled: Ok(Default::default()),
                 }
             }
         }
@@ -2207,9 +1597,7 @@ This field sets restrictions on available regions in the project.
             }
             pub fn cluster_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::AvailableClustersDeploymentClusterId>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.cluster_id = value
@@ -2233,7 +1621,7 @@ This field sets restrictions on available regions in the project.
             }
             pub fn feature_compatibility_version<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.feature_compatibility_version = value
@@ -2247,7 +1635,7 @@ This field sets restrictions on available regions in the project.
             }
             pub fn managed<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<bool>,
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.managed = value
@@ -2259,7 +1647,7 @@ This field sets restrictions on available regions in the project.
             }
             pub fn mongo_db_version<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.mongo_db_version = value
@@ -2273,7 +1661,7 @@ This field sets restrictions on available regions in the project.
             }
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.name = value
@@ -2297,7 +1685,7 @@ This field sets restrictions on available regions in the project.
             }
             pub fn sharded<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<bool>,
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sharded = value
@@ -2321,7 +1709,7 @@ This field sets restrictions on available regions in the project.
             }
             pub fn tls_enabled<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<bool>,
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.tls_enabled = value
@@ -2529,23 +1917,26 @@ This field sets restrictions on available regions in the project.
         #[derive(Clone, Debug)]
         pub struct FieldViolation {
             description: ::std::result::Result<
-                ::std::string::String,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            field: ::std::result::Result<::std::string::String, ::std::string::String>,
+            field: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for FieldViolation {
             fn default() -> Self {
                 Self {
-                    description: Err("no value supplied for description".to_string()),
-                    field: Err("no value supplied for field".to_string()),
+                    description: Ok(Default::default()),
+                    field: Ok(Default::default()),
                 }
             }
         }
         impl FieldViolation {
             pub fn description<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.description = value
@@ -2557,7 +1948,7 @@ This field sets restrictions on available regions in the project.
             }
             pub fn field<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.field = value
@@ -2589,9 +1980,12 @@ This field sets restrictions on available regions in the project.
         }
         #[derive(Clone, Debug)]
         pub struct Group {
-            cluster_count: ::std::result::Result<i64, ::std::string::String>,
+            cluster_count: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
             created: ::std::result::Result<
-                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
                 ::std::string::String,
             >,
             id: ::std::result::Result<
@@ -2602,8 +1996,14 @@ This field sets restrictions on available regions in the project.
                 ::std::vec::Vec<super::Link>,
                 ::std::string::String,
             >,
-            name: ::std::result::Result<::std::string::String, ::std::string::String>,
-            org_id: ::std::result::Result<super::GroupOrgId, ::std::string::String>,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            org_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             region_usage_restrictions: ::std::result::Result<
                 ::std::option::Option<
                     crate::Open<crate::types::GroupRegionUsageRestrictions>,
@@ -2622,14 +2022,12 @@ This field sets restrictions on available regions in the project.
         impl ::std::default::Default for Group {
             fn default() -> Self {
                 Self {
-                    cluster_count: Err(
-                        "no value supplied for cluster_count".to_string(),
-                    ),
-                    created: Err("no value supplied for created".to_string()),
+                    cluster_count: Ok(Default::default()),
+                    created: Ok(Default::default()),
                     id: Ok(Default::default()),
                     links: Ok(Default::default()),
-                    name: Err("no value supplied for name".to_string()),
-                    org_id: Err("no value supplied for org_id".to_string()),
+                    name: Ok(Default::default()),
+                    org_id: Ok(Default::default()),
                     region_usage_restrictions: Ok(Default::default()),
                     tags: Ok(Default::default()),
                     with_default_alerts_settings: Ok(
@@ -2641,7 +2039,7 @@ This field sets restrictions on available regions in the project.
         impl Group {
             pub fn cluster_count<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<i64>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.cluster_count = value
@@ -2653,7 +2051,9 @@ This field sets restrictions on available regions in the project.
             }
             pub fn created<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.created = value
@@ -2687,7 +2087,7 @@ This field sets restrictions on available regions in the project.
             }
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.name = value
@@ -2699,7 +2099,7 @@ This field sets restrictions on available regions in the project.
             }
             pub fn org_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::GroupOrgId>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.org_id = value
@@ -2862,23 +2262,21 @@ This field sets restrictions on available regions in the project.
                 ::std::string::String,
             >,
             name: ::std::result::Result<
-                super::LiveImportAvailableProjectName,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             project_id: ::std::result::Result<
-                super::LiveImportAvailableProjectProjectId,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
         }
         impl ::std::default::Default for LiveImportAvailableProject {
             fn default() -> Self {
                 Self {
-                    deployments: Err("no value supplied for deployments".to_string()),
-                    migration_hosts: Err(
-                        "no value supplied for migration_hosts".to_string(),
-                    ),
-                    name: Err("no value supplied for name".to_string()),
-                    project_id: Err("no value supplied for project_id".to_string()),
+                    deployments: Ok(Default::default()),
+                    migration_hosts: Ok(Default::default()),
+                    name: Ok(Default::default()),
+                    project_id: Ok(Default::default()),
                 }
             }
         }
@@ -2913,7 +2311,7 @@ This field sets restrictions on available regions in the project.
             }
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::LiveImportAvailableProjectName>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.name = value
@@ -2925,7 +2323,7 @@ This field sets restrictions on available regions in the project.
             }
             pub fn project_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::LiveImportAvailableProjectProjectId>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.project_id = value
@@ -2968,15 +2366,15 @@ This field sets restrictions on available regions in the project.
                 ::std::string::String,
             >,
             group_id: ::std::result::Result<
-                ::std::option::Option<super::LiveImportValidationGroupId>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             id: ::std::result::Result<
-                ::std::option::Option<super::LiveImportValidationId>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             source_group_id: ::std::result::Result<
-                ::std::option::Option<super::LiveImportValidationSourceGroupId>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             status: ::std::result::Result<
@@ -3012,9 +2410,7 @@ This field sets restrictions on available regions in the project.
             }
             pub fn group_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::LiveImportValidationGroupId>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.group_id = value
@@ -3026,9 +2422,7 @@ This field sets restrictions on available regions in the project.
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::LiveImportValidationId>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -3038,9 +2432,7 @@ This field sets restrictions on available regions in the project.
             }
             pub fn source_group_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::LiveImportValidationSourceGroupId>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.source_group_id = value
@@ -3098,42 +2490,46 @@ This field sets restrictions on available regions in the project.
         #[derive(Clone, Debug)]
         pub struct LiveMigrationRequest {
             destination: ::std::result::Result<
-                super::Destination,
+                ::std::option::Option<super::Destination>,
                 ::std::string::String,
             >,
-            drop_enabled: ::std::result::Result<bool, ::std::string::String>,
+            drop_enabled: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
             id: ::std::result::Result<
-                ::std::option::Option<super::LiveMigrationRequestId>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             migration_hosts: ::std::result::Result<
-                [::std::string::String; 1usize],
+                ::std::vec::Vec<::std::string::String>,
                 ::std::string::String,
             >,
             sharding: ::std::result::Result<
                 ::std::option::Option<super::ShardingRequest>,
                 ::std::string::String,
             >,
-            source: ::std::result::Result<super::Source, ::std::string::String>,
+            source: ::std::result::Result<
+                ::std::option::Option<super::Source>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for LiveMigrationRequest {
             fn default() -> Self {
                 Self {
-                    destination: Err("no value supplied for destination".to_string()),
-                    drop_enabled: Err("no value supplied for drop_enabled".to_string()),
+                    destination: Ok(Default::default()),
+                    drop_enabled: Ok(Default::default()),
                     id: Ok(Default::default()),
-                    migration_hosts: Err(
-                        "no value supplied for migration_hosts".to_string(),
-                    ),
+                    migration_hosts: Ok(Default::default()),
                     sharding: Ok(Default::default()),
-                    source: Err("no value supplied for source".to_string()),
+                    source: Ok(Default::default()),
                 }
             }
         }
         impl LiveMigrationRequest {
             pub fn destination<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::Destination>,
+                T: ::std::convert::TryInto<::std::option::Option<super::Destination>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.destination = value
@@ -3145,7 +2541,7 @@ This field sets restrictions on available regions in the project.
             }
             pub fn drop_enabled<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<bool>,
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.drop_enabled = value
@@ -3157,9 +2553,7 @@ This field sets restrictions on available regions in the project.
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::LiveMigrationRequestId>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -3169,7 +2563,7 @@ This field sets restrictions on available regions in the project.
             }
             pub fn migration_hosts<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<[::std::string::String; 1usize]>,
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.migration_hosts = value
@@ -3197,7 +2591,7 @@ This field sets restrictions on available regions in the project.
             }
             pub fn source<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::Source>,
+                T: ::std::convert::TryInto<::std::option::Option<super::Source>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.source = value
@@ -3244,7 +2638,7 @@ This field sets restrictions on available regions in the project.
             >,
             drop_destination_data: ::std::result::Result<bool, ::std::string::String>,
             id: ::std::result::Result<
-                ::std::option::Option<super::LiveMigrationRequest20240530Id>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             links: ::std::result::Result<
@@ -3305,9 +2699,7 @@ This field sets restrictions on available regions in the project.
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::LiveMigrationRequest20240530Id>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -3404,7 +2796,7 @@ This field sets restrictions on available regions in the project.
         #[derive(Clone, Debug)]
         pub struct LiveMigrationResponse {
             id: ::std::result::Result<
-                ::std::option::Option<super::LiveMigrationResponseId>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             lag_time_seconds: ::std::result::Result<
@@ -3440,9 +2832,7 @@ This field sets restrictions on available regions in the project.
         impl LiveMigrationResponse {
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::LiveMigrationResponseId>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -3538,21 +2928,27 @@ This field sets restrictions on available regions in the project.
         }
         #[derive(Clone, Debug)]
         pub struct ResourceTag {
-            key: ::std::result::Result<super::ResourceTagKey, ::std::string::String>,
-            value: ::std::result::Result<super::ResourceTagValue, ::std::string::String>,
+            key: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            value: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for ResourceTag {
             fn default() -> Self {
                 Self {
-                    key: Err("no value supplied for key".to_string()),
-                    value: Err("no value supplied for value".to_string()),
+                    key: Ok(Default::default()),
+                    value: Ok(Default::default()),
                 }
             }
         }
         impl ResourceTag {
             pub fn key<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::ResourceTagKey>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.key = value
@@ -3564,7 +2960,7 @@ This field sets restrictions on available regions in the project.
             }
             pub fn value<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::ResourceTagValue>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.value = value
@@ -3965,19 +3361,22 @@ This field sets restrictions on available regions in the project.
         }
         #[derive(Clone, Debug)]
         pub struct TargetOrg {
-            link_token: ::std::result::Result<crate::Secret, ::std::string::String>,
+            link_token: ::std::result::Result<
+                ::std::option::Option<crate::Secret>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for TargetOrg {
             fn default() -> Self {
                 Self {
-                    link_token: Err("no value supplied for link_token".to_string()),
+                    link_token: Ok(Default::default()),
                 }
             }
         }
         impl TargetOrg {
             pub fn link_token<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<crate::Secret>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::Secret>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.link_token = value
@@ -5791,18 +5190,11 @@ pub(crate) const OPERATION_MEDIA_TYPES: &[(&str, &str)] = &[
 ];
 /// The spec's patterns that match every string, which the generated
 /// types therefore do not check: (schema, pattern).
-pub(crate) const PATTERNS_ACCEPTING_EVERY_STRING: &[(&str, &str)] = &[
-    (
-        "LiveMigrationResponseMigrationHostsItem",
-        "^([0-9]{1,3}\\.){3}[0-9]{1,3}|([0-9a-f]{1,4}:){7}([0-9a-f]{1,4})|(([a-z0-9]+\\.){1,10}[a-z]+)?$",
-    ),
-];
+pub(crate) const PATTERNS_ACCEPTING_EVERY_STRING: &[(&str, &str)] = &[];
 /// The spec's patterns that the generated types do not check because
 /// typify would compile them without Unicode semantics (`\p{L}`,
 /// `\u{…}`), so with another meaning: (where, pattern).
-pub(crate) const PATTERNS_NEEDING_UNICODE: &[(&str, &str)] = &[
-    ("GroupName", "^[\\p{L}\\p{N}\\-_.(),:&@+']{1,64}$"),
-];
+pub(crate) const PATTERNS_NEEDING_UNICODE: &[(&str, &str)] = &[];
 /// The named types whose values are checked against a pattern:
 /// (type, pattern).
 pub(crate) const PATTERN_TYPES: &[(&str, &str)] = &[

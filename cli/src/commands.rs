@@ -547,7 +547,18 @@ pub async fn link_create(args: LinkCreateArgs) -> Result<u8, Failure> {
         .checked()
         .await?;
     // The one place the token is shown: it is what the user asked for.
-    let token = created.link_token.expose();
+    let Some(token) = created.link_token.as_ref().map(|t| t.expose()) else {
+        return Err(Failure::from(Error::InvalidResponse {
+            status: Some(created.status()),
+            problem: "no linkToken in its body: the token may have been made; `link delete` \
+                      removes it before you create another"
+                .to_owned(),
+            content_type: None,
+            snippet: String::new(),
+            attempts: 1,
+            api_version: None,
+        }));
+    };
     print(
         args.output,
         output::json(&serde_json::json!({ "linkToken": token })),

@@ -80,12 +80,12 @@ pub fn projects_table(projects: &[LiveImportAvailableProject]) -> String {
             };
             deployments.into_iter().map(move |deployment| {
                 vec![
-                    project.name.to_string(),
-                    project.project_id.to_string(),
-                    text(deployment.map(|d| &d.name)),
-                    text(deployment.map(|d| &d.mongo_db_version)),
-                    text(deployment.map(|d| d.sharded)),
-                    text(deployment.map(|d| d.tls_enabled)),
+                    text(project.name.as_ref()),
+                    text(project.project_id.as_ref()),
+                    text(deployment.and_then(|d| d.name.as_ref())),
+                    text(deployment.and_then(|d| d.mongo_db_version.as_ref())),
+                    text(deployment.and_then(|d| d.sharded)),
+                    text(deployment.and_then(|d| d.tls_enabled)),
                 ]
             })
         })

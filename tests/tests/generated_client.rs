@@ -32,10 +32,7 @@ async fn seed_200_example_decodes_into_the_typed_response() {
 
     assert_eq!(response.status(), 200);
     let job = response.into_inner();
-    assert_eq!(
-        job.id.as_deref().map(String::as_str),
-        Some("32b6e34b3d91647abb20e7b8")
-    );
+    assert_eq!(job.id.as_deref(), Some("32b6e34b3d91647abb20e7b8"));
     assert_eq!(job.lag_time_seconds, Some(42));
     assert_eq!(job.migration_hosts, ["vm001.example.com"]);
     assert_eq!(job.ready_for_cutover, Some(true));

@@ -65,6 +65,22 @@ impl ReadResponse {
         Ok(read)
     }
 
+    /// A success read whole, whatever its size (it is the operation's to
+    /// decode; only bodies the runtime keeps are capped).
+    pub(crate) async fn read_whole(mut response: reqwest::Response) -> reqwest::Result<Self> {
+        let status = response.status();
+        let headers = std::mem::take(response.headers_mut());
+        let url = response.url().clone();
+        let body = response.bytes().await?;
+        Ok(Self {
+            status,
+            headers,
+            url,
+            body,
+            truncated: false,
+        })
+    }
+
     /// A response with this status, headers and body (a success brought to
     /// the shape the generated code decodes).
     pub(crate) fn into_response(self) -> reqwest::Response {

@@ -5,3 +5,4 @@ pub(crate) mod atlas_error;
 pub(crate) mod envelope;
 pub(crate) mod failure;
 pub(crate) mod legacy;
+pub(crate) mod nulls;

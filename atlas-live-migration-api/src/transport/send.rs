@@ -14,7 +14,7 @@ use crate::auth::Auth;
 use crate::auth::oauth::{TokenFailure, Via};
 use crate::client::runtime::ClientRuntime;
 use crate::response::failure::{Endpoint, Failure, ReadResponse};
-use crate::response::{envelope, legacy};
+use crate::response::{envelope, legacy, nulls};
 use crate::transport::resend::KeptRequest;
 use crate::transport::retry;
 
@@ -213,9 +213,10 @@ impl ClientRuntime {
         http.execute(request)
     }
 
-    /// Successes of plain JSON pass untouched (the fast path, whatever
-    /// their size); the rest are read: a success brought to the v2 shape,
-    /// anything else a [`Failure`].
+    /// Successes that are no JSON (downloads) pass untouched; JSON
+    /// successes pass without their `null` members (`NULL_AS_ABSENT`),
+    /// whatever their size; the rest are read: a success brought to the v2
+    /// shape, anything else a [`Failure`].
     async fn read_answer(
         &self,
         response: reqwest::Response,
@@ -224,7 +225,13 @@ impl ClientRuntime {
         let wrapped = envelope::requested(url);
         let legacy = self.shared.legacy_v1;
         if response.status().is_success() && !wrapped && !legacy {
-            return Ok(Answer::Success(response));
+            let content_type = response.headers().get(reqwest::header::CONTENT_TYPE);
+            if !nulls::is_json(content_type.and_then(|c| c.to_str().ok())) {
+                return Ok(Answer::Success(response));
+            }
+            let mut read = Box::pin(ReadResponse::read_whole(response)).await?;
+            read.body = nulls::without_null_members(read.body);
+            return Ok(Answer::Success(read.into_response()));
         }
         // Boxed: this path (errors, envelopes) would otherwise size every
         // call's future.
@@ -244,6 +251,7 @@ impl ClientRuntime {
         if legacy {
             read.body = legacy::normalize_body(read.body);
         }
+        read.body = nulls::without_null_members(read.body);
         Ok(Answer::Success(read.into_response()))
     }
 }
