@@ -46,7 +46,7 @@ pub fn job_table(job: &LiveMigrationResponse) -> String {
     columns(
         &["ID", "LAGTIME", "READY FOR CUTOVER", "STATUS"],
         &[vec![
-            text(job.id.as_ref().map(|id| id.as_str())),
+            text(job.id.as_deref()),
             text(job.lag_time_seconds),
             text(job.ready_for_cutover),
             text(job.status.as_ref()),
@@ -59,9 +59,9 @@ pub fn validation_table(validation: &LiveImportValidation) -> String {
     columns(
         &["ID", "PROJECT ID", "SOURCE PROJECT ID", "STATUS", "ERROR"],
         &[vec![
-            text(validation.id.as_ref().map(|id| id.as_str())),
-            text(validation.group_id.as_ref().map(|id| id.as_str())),
-            text(validation.source_group_id.as_ref().map(|id| id.as_str())),
+            text(validation.id.as_deref()),
+            text(validation.group_id.as_deref()),
+            text(validation.source_group_id.as_deref()),
             text(validation.status.as_ref()),
             text(validation.error_message.as_ref()),
         ]],

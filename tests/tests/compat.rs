@@ -279,10 +279,7 @@ async fn the_legacy_v1_surface_decodes_its_documented_example() {
     let job = get(&client, false).await.expect("the v1.0 example decodes");
     assert_eq!(job.migration_hosts, ["vm001.example.com"]);
     assert_eq!(job.status, Some(LiveMigrationResponseStatus::New.into()));
-    assert_eq!(
-        job.id.as_ref().map(|id| id.as_str()),
-        Some("7e68e12770616e75e6df43d0")
-    );
+    assert_eq!(job.id.as_deref(), Some("7e68e12770616e75e6df43d0"));
     mock.assert_async().await;
 }
 
