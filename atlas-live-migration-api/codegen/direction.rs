@@ -9,10 +9,13 @@
 //! Schemas that a request reaches keep them: what the caller sends is still
 //! checked before the network.
 //!
-//! Which schemas only answers reach follows from the kept operations:
-//! keeping an operation that sends a schema gives its checks back.
+//! A schema that both requests and answers reach is first split in two
+//! (`SHARED_SCHEMA_SPLIT_BY_DIRECTION`): requests get a checked copy, and
+//! the schema under its own name is one only answers reach. So keeping an
+//! operation that sends a schema Atlas answers with adds a type and
+//! changes none.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value};
 
@@ -31,87 +34,348 @@ const VALUE_CHECKS: &[&str] = &[
 ];
 
 /// Rules `ANSWER_PROPERTIES_OPTIONAL` and `ANSWER_VALUES_UNCHECKED`, on
-/// the document as JSON.
-pub fn adapt(document: &mut Value) {
-    let schemas = document
-        .pointer("/components/schemas")
-        .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default();
-    // What requests reach: request bodies and parameters, through every $ref.
-    let mut sent = BTreeSet::new();
-    let mut pending = Vec::new();
-    if let Some(paths) = document.get("paths").and_then(Value::as_object) {
-        for item in paths.values() {
-            for (key, operation) in item.as_object().into_iter().flatten() {
-                if key == "parameters" {
-                    refs(operation, &mut pending);
-                    continue;
-                }
-                for part in ["requestBody", "parameters"] {
-                    if let Some(value) = operation.get(part) {
-                        refs(value, &mut pending);
-                    }
-                }
+/// the document as JSON, after `SHARED_SCHEMA_SPLIT_BY_DIRECTION`. Gives
+/// the copies that rule made, by the schema they copy.
+pub fn adapt(document: &mut Value) -> BTreeMap<String, String> {
+    let copies = split_by_direction(document);
+    let schemas = component_schemas(document);
+    let sent = closure(&schemas, request_roots(document));
+    // Variants of a oneOf/anyOf keep their required properties: they are
+    // what tells the variants apart.
+    let variants = variants(document);
+    if let Some(Value::Object(schemas)) = document.pointer_mut("/components/schemas") {
+        for (name, schema) in schemas.iter_mut() {
+            if sent.contains(name) {
+                loosen_read_only(schema);
+            } else {
+                loosen(schema, !variants.contains(name));
             }
         }
     }
-    if let Some(parameters) = document.pointer("/components/parameters") {
-        refs(parameters, &mut pending);
+    // Inline schemas of answers.
+    for schema in answer_schemas(document) {
+        loosen(schema, true);
     }
+    copies
+}
+
+/// Which way each component schema goes, as the rules here decide it: a
+/// schema that a request body or parameter reaches is sent; one that an
+/// answer reaches is answered. `cargo xtask spec` reports a schema whose
+/// direction changes, since its Rust type follows it.
+pub fn directions(document: &Value) -> BTreeMap<String, &'static str> {
+    let schemas = component_schemas(document);
+    let sent = closure(&schemas, request_roots(document));
+    let answered = closure(&schemas, answer_roots(document));
+    schemas
+        .keys()
+        .filter_map(|name| {
+            let way = match (sent.contains(name), answered.contains(name)) {
+                (true, true) => "sent and answered",
+                (true, false) => "sent only",
+                (false, true) => "answered only",
+                (false, false) => return None,
+            };
+            Some((name.clone(), way))
+        })
+        .collect()
+}
+
+/// Rule `SHARED_SCHEMA_SPLIT_BY_DIRECTION`: a schema that both a request
+/// and an answer reach, and that the rules on answers would change, is
+/// copied for requests as `<Name>Request` (the first free name of
+/// `<Name>Request`, `<Name>Request2`, …), with the spec's checks and
+/// required properties; request bodies and parameters, and the copies,
+/// refer to the copies. The schema under its own name is then one only
+/// answers reach, read as tolerantly as the other answers. A schema that
+/// refers to a copied one is copied too, so each side refers to its own.
+///
+/// The answer keeps the name because an operation that sends a schema
+/// Atlas already answers with (a create beside a get) is the common
+/// addition: it adds `<Name>Request` and changes no existing type.
+fn split_by_direction(document: &mut Value) -> BTreeMap<String, String> {
+    let schemas = component_schemas(document);
+    let sent = closure(&schemas, request_roots(document));
+    let answered = closure(&schemas, answer_roots(document));
+    let variants = variants(document);
+    // A parameter's schema (an ID type, `PATH_PARAMETER_AS_SHARED_TYPE`)
+    // is one type for the ID wherever it is.
+    let parameters = closure(&schemas, parameter_roots(document));
+    let shared: BTreeSet<&String> = sent
+        .intersection(&answered)
+        .filter(|name| !parameters.contains(*name))
+        .collect();
+    let mut split: BTreeSet<String> = shared
+        .iter()
+        .copied()
+        .filter(|name| {
+            let original = &schemas[*name];
+            let mut loosened = original.clone();
+            loosen(&mut loosened, !variants.contains(*name));
+            &loosened != original
+        })
+        .cloned()
+        .collect();
+    loop {
+        let more: Vec<String> = shared
+            .iter()
+            .copied()
+            .filter(|name| !split.contains(*name))
+            .filter(|name| {
+                let mut targets = Vec::new();
+                refs(&schemas[*name], &mut targets);
+                targets.iter().any(|t| split.contains(t))
+            })
+            .cloned()
+            .collect();
+        if more.is_empty() {
+            break;
+        }
+        split.extend(more);
+    }
+    if split.is_empty() {
+        return BTreeMap::new();
+    }
+    let mut taken: BTreeSet<String> = schemas.keys().cloned().collect();
+    let copies: BTreeMap<String, String> = split
+        .iter()
+        .map(|name| {
+            let copy = (1..)
+                .map(|n| match n {
+                    1 => format!("{name}Request"),
+                    n => format!("{name}Request{n}"),
+                })
+                .find(|candidate| !taken.contains(candidate))
+                .expect("a free name");
+            taken.insert(copy.clone());
+            (name.clone(), copy)
+        })
+        .collect();
+    if let Some(Value::Object(components)) = document.pointer_mut("/components/schemas") {
+        for (name, copy) in &copies {
+            let mut schema = components[name].clone();
+            retarget(&mut schema, &copies);
+            if let Value::Object(map) = &mut schema {
+                let note = format!(
+                    "The form of `{name}` that requests send, with the spec's checks \
+                     (rule `SHARED_SCHEMA_SPLIT_BY_DIRECTION`)."
+                );
+                let description = match map.get("description").and_then(Value::as_str) {
+                    Some(text) => format!("{text}\n\n{note}"),
+                    None => note,
+                };
+                map.insert("description".to_owned(), Value::String(description));
+            }
+            components.insert(copy.clone(), schema);
+        }
+    }
+    for root in request_roots_mut(document) {
+        retarget(root, &copies);
+    }
+    copies
+}
+
+fn component_schemas(document: &Value) -> Map<String, Value> {
+    document
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// The names `roots` reach through every `$ref`.
+fn closure(schemas: &Map<String, Value>, roots: Vec<&Value>) -> BTreeSet<String> {
+    let mut pending = Vec::new();
+    for root in roots {
+        refs(root, &mut pending);
+    }
+    let mut reached = BTreeSet::new();
     while let Some(name) = pending.pop() {
-        if sent.insert(name.clone())
+        if reached.insert(name.clone())
             && let Some(schema) = schemas.get(&name)
         {
             refs(schema, &mut pending);
         }
     }
-    // Variants of a oneOf/anyOf keep their required properties: they are
-    // what tells the variants apart.
-    let mut variants = BTreeSet::new();
-    collect_variants(&Value::Object(schemas.clone()), &mut variants);
-    if let Some(paths) = document.get("paths") {
-        collect_variants(paths, &mut variants);
-    }
+    reached
+}
 
-    let answered_only: BTreeSet<String> = schemas
-        .keys()
-        .filter(|name| !sent.contains(*name))
-        .cloned()
-        .collect();
-    if let Some(Value::Object(schemas)) = document.pointer_mut("/components/schemas") {
-        for (name, schema) in schemas.iter_mut() {
-            if answered_only.contains(name) {
-                loosen(schema, !variants.contains(name));
-            } else {
-                loosen_read_only(schema);
+/// What requests send: request bodies and parameters, of operations and
+/// of path items, and the shared ones.
+fn request_roots(document: &Value) -> Vec<&Value> {
+    let mut roots = Vec::new();
+    for item in document
+        .get("paths")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(|paths| paths.values())
+    {
+        for (key, operation) in item.as_object().into_iter().flatten() {
+            if key == "parameters" {
+                roots.push(operation);
+                continue;
+            }
+            for part in ["requestBody", "parameters"] {
+                roots.extend(operation.get(part));
             }
         }
     }
-    // Inline schemas of answers.
-    if let Some(Value::Object(paths)) = document.get_mut("paths") {
-        for item in paths.values_mut() {
-            for (_, operation) in item.as_object_mut().into_iter().flatten() {
-                let Some(responses) = operation
-                    .get_mut("responses")
-                    .and_then(Value::as_object_mut)
-                else {
-                    continue;
-                };
-                for response in responses.values_mut() {
-                    for (_, media) in response
-                        .get_mut("content")
-                        .and_then(Value::as_object_mut)
-                        .into_iter()
-                        .flatten()
-                    {
-                        if let Some(schema) = media.get_mut("schema") {
-                            loosen(schema, true);
+    for shared in ["/components/parameters", "/components/requestBodies"] {
+        roots.extend(document.pointer(shared));
+    }
+    roots
+}
+
+fn request_roots_mut(document: &mut Value) -> Vec<&mut Value> {
+    let mut roots = Vec::new();
+    let Value::Object(top) = document else {
+        return roots;
+    };
+    for (key, value) in top.iter_mut() {
+        match (key.as_str(), value) {
+            ("paths", Value::Object(paths)) => {
+                for item in paths.values_mut() {
+                    for (key, operation) in item.as_object_mut().into_iter().flatten() {
+                        if key == "parameters" {
+                            roots.push(operation);
+                            continue;
+                        }
+                        for (part, value) in operation.as_object_mut().into_iter().flatten() {
+                            if part == "requestBody" || part == "parameters" {
+                                roots.push(value);
+                            }
                         }
                     }
                 }
             }
+            ("components", Value::Object(components)) => {
+                for (key, value) in components.iter_mut() {
+                    if key == "parameters" || key == "requestBodies" {
+                        roots.push(value);
+                    }
+                }
+            }
+            _ => {}
         }
+    }
+    roots
+}
+
+/// The parameters, of operations, of path items, and the shared ones.
+fn parameter_roots(document: &Value) -> Vec<&Value> {
+    let mut roots = Vec::new();
+    for item in document
+        .get("paths")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(|paths| paths.values())
+    {
+        for (key, operation) in item.as_object().into_iter().flatten() {
+            if key == "parameters" {
+                roots.push(operation);
+            } else {
+                roots.extend(operation.get("parameters"));
+            }
+        }
+    }
+    roots.extend(document.pointer("/components/parameters"));
+    roots
+}
+
+/// What answers carry: the responses of operations, and the shared ones.
+fn answer_roots(document: &Value) -> Vec<&Value> {
+    let mut roots = Vec::new();
+    for item in document
+        .get("paths")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(|paths| paths.values())
+    {
+        for (_, operation) in item.as_object().into_iter().flatten() {
+            roots.extend(operation.get("responses"));
+        }
+    }
+    roots.extend(document.pointer("/components/responses"));
+    roots
+}
+
+/// The inline schemas of the operations' answers.
+fn answer_schemas(document: &mut Value) -> Vec<&mut Value> {
+    let mut out = Vec::new();
+    let Some(Value::Object(paths)) = document.get_mut("paths") else {
+        return out;
+    };
+    for item in paths.values_mut() {
+        for (_, operation) in item.as_object_mut().into_iter().flatten() {
+            let Some(responses) = operation
+                .get_mut("responses")
+                .and_then(Value::as_object_mut)
+            else {
+                continue;
+            };
+            for response in responses.values_mut() {
+                for (_, media) in response
+                    .get_mut("content")
+                    .and_then(Value::as_object_mut)
+                    .into_iter()
+                    .flatten()
+                {
+                    out.extend(media.get_mut("schema"));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The names of the schemas that are variants of a `oneOf`/`anyOf`.
+fn variants(document: &Value) -> BTreeSet<String> {
+    let mut variants = BTreeSet::new();
+    if let Some(schemas) = document.pointer("/components/schemas") {
+        collect_variants(schemas, &mut variants);
+    }
+    if let Some(paths) = document.get("paths") {
+        collect_variants(paths, &mut variants);
+    }
+    variants
+}
+
+/// Points every `$ref` (and discriminator mapping) at a copied schema to
+/// its copy.
+fn retarget(value: &mut Value, copies: &BTreeMap<String, String>) {
+    let target = |reference: &str| {
+        reference
+            .strip_prefix("#/components/schemas/")
+            .and_then(|name| copies.get(name))
+            .map(|copy| Value::String(format!("#/components/schemas/{copy}")))
+    };
+    match value {
+        Value::Object(map) => {
+            for (key, inner) in map.iter_mut() {
+                match key.as_str() {
+                    "$ref" => {
+                        if let Some(copy) = inner.as_str().and_then(target) {
+                            *inner = copy;
+                        }
+                    }
+                    "discriminator" => {
+                        for (_, reference) in inner
+                            .get_mut("mapping")
+                            .and_then(Value::as_object_mut)
+                            .into_iter()
+                            .flatten()
+                        {
+                            if let Some(copy) = reference.as_str().and_then(target) {
+                                *reference = copy;
+                            }
+                        }
+                    }
+                    _ => retarget(inner, copies),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|i| retarget(i, copies)),
+        _ => {}
     }
 }
 
@@ -237,5 +501,113 @@ fn each_subschema(map: &mut Map<String, Value>, mut visit: impl FnMut(&mut Value
         if let Some(Value::Array(parts)) = map.get_mut(key) {
             parts.iter_mut().for_each(&mut visit);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    /// A schema that a request sends and an answer carries.
+    fn document() -> serde_json::Value {
+        json!({
+            "paths": {
+                "/things": {
+                    "post": {
+                        "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}}},
+                        "responses": {"200": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}}}}
+                    }
+                },
+                "/things/{id}": {
+                    "get": {
+                        "parameters": [{"in": "path", "name": "id", "schema": {"$ref": "#/components/schemas/ThingId"}}],
+                        "responses": {"200": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}}}}
+                    }
+                }
+            },
+            "components": {"schemas": {
+                "Thing": {
+                    "type": "object",
+                    "required": ["name", "part"],
+                    "properties": {
+                        "id": {"$ref": "#/components/schemas/ThingId"},
+                        "name": {"type": "string", "pattern": "^[A-Z]+$"},
+                        "part": {"$ref": "#/components/schemas/Part"},
+                        "color": {"$ref": "#/components/schemas/Color"},
+                        "shape": {"$ref": "#/components/schemas/Shape"}
+                    }
+                },
+                "ThingRequest": {"type": "object"},
+                "ThingId": {"type": "string", "pattern": "^[a-f0-9]{24}$"},
+                "Part": {"type": "object", "required": ["size"], "properties": {"size": {"type": "integer", "minimum": 1}}},
+                "Color": {"type": "string", "enum": ["RED"]},
+                "Shape": {
+                    "oneOf": [{"$ref": "#/components/schemas/Part"}],
+                    "discriminator": {"propertyName": "kind", "mapping": {"PART": "#/components/schemas/Part"}}
+                }
+            }}
+        })
+    }
+
+    /// Rule `SHARED_SCHEMA_SPLIT_BY_DIRECTION`.
+    #[test]
+    fn a_schema_both_sent_and_answered_is_split_and_each_side_refers_to_its_own() {
+        let mut document = document();
+        let copies = super::adapt(&mut document);
+        // `ThingRequest` is taken; an unchanged enum and the ID type stay one.
+        assert_eq!(copies["Thing"], "ThingRequest2");
+        assert_eq!(copies["Part"], "PartRequest");
+        assert_eq!(copies["Shape"], "ShapeRequest");
+        assert!(!copies.contains_key("Color") && !copies.contains_key("ThingId"));
+        let schemas = &document["components"]["schemas"];
+        // The answer's form: tolerant.
+        assert!(schemas["Thing"].get("required").is_none());
+        assert!(
+            schemas["Thing"]["properties"]["name"]
+                .get("pattern")
+                .is_none()
+        );
+        assert!(
+            schemas["Part"]["properties"]["size"]
+                .get("minimum")
+                .is_none()
+        );
+        // The request's form: the spec's checks, referring to the copies.
+        let sent = &schemas["ThingRequest2"];
+        assert_eq!(sent["required"], json!(["name", "part"]));
+        assert_eq!(sent["properties"]["name"]["pattern"], "^[A-Z]+$");
+        assert_eq!(
+            sent["properties"]["part"]["$ref"],
+            "#/components/schemas/PartRequest"
+        );
+        assert_eq!(
+            sent["properties"]["color"]["$ref"],
+            "#/components/schemas/Color"
+        );
+        assert_eq!(
+            sent["properties"]["id"]["$ref"],
+            "#/components/schemas/ThingId"
+        );
+        assert_eq!(schemas["PartRequest"]["properties"]["size"]["minimum"], 1);
+        assert_eq!(
+            schemas["ShapeRequest"]["discriminator"]["mapping"]["PART"],
+            "#/components/schemas/PartRequest"
+        );
+        let body = &document["paths"]["/things"]["post"]["requestBody"]["content"]["application/json"]
+            ["schema"];
+        assert_eq!(body["$ref"], "#/components/schemas/ThingRequest2");
+        let answer = &document["paths"]["/things"]["post"]["responses"]["200"]["content"]["application/json"]
+            ["schema"];
+        assert_eq!(answer["$ref"], "#/components/schemas/Thing");
+        // The ID keeps its check: it is what a parameter sends.
+        assert_eq!(schemas["ThingId"]["pattern"], "^[a-f0-9]{24}$");
+    }
+
+    #[test]
+    fn the_directions_are_read_from_what_requests_and_answers_reach() {
+        let directions = super::directions(&document());
+        assert_eq!(directions["Thing"], "sent and answered");
+        assert_eq!(directions["ThingId"], "sent and answered");
+        assert!(!directions.contains_key("ThingRequest"));
     }
 }

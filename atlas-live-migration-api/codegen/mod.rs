@@ -102,6 +102,10 @@ pub const RULES: &[(&str, &str)] = &[
         "an inline path parameter schema becomes one component schema per parameter name (GroupId), shared by every operation",
     ),
     (
+        "SHARED_SCHEMA_SPLIT_BY_DIRECTION",
+        "a schema that both requests and answers reach, and that the rules on answers would change, is copied for requests as <Name>Request with the spec's checks; the schema itself is then one only answers reach",
+    ),
+    (
         "ANSWER_PROPERTIES_OPTIONAL",
         "a schema that only answers reach (no request body, no parameter) requires no property: Atlas omits required ones; oneOf/anyOf variants and discriminated schemas keep theirs, which tell them apart",
     ),
@@ -120,6 +124,10 @@ pub const RULES: &[(&str, &str)] = &[
     (
         "UNICODE_PATTERN_UNCHECKED",
         "a pattern that needs Unicode semantics (\\p{L}) is not checked (typify compiles it without the u flag); listed in PATTERNS_NEEDING_UNICODE",
+    ),
+    (
+        "PATTERN_ESCAPED_TWICE_UNCHECKED",
+        "a pattern escaped twice (\\\\d for \\d, \\\\s, \\\\+), which asks for a literal backslash no value has, is not checked; listed in PATTERNS_ESCAPED_TWICE",
     ),
     (
         "OPEN_STRING_ENUM",
@@ -147,7 +155,43 @@ pub fn generate(spec_yaml: &str) -> Result<String, String> {
         .map_err(|_| "the generation thread panicked".to_owned())?
 }
 
-fn generate_on_this_thread(spec_yaml: &str) -> Result<String, String> {
+/// The spec as the document rules leave it, as JSON, and which way each
+/// of the cut's component schemas goes (`sent only`, `answered only`, `sent
+/// and answered`) before `SHARED_SCHEMA_SPLIT_BY_DIRECTION`: what `cargo
+/// xtask spec` compares to report the Rust type changes that come from the
+/// rules rather than from the spec's own text.
+#[allow(dead_code)] // for xtask's change report
+pub fn adapted_document(spec_yaml: &str) -> Result<Adapted, String> {
+    let adapted = adapt_document(spec_yaml)?;
+    Ok(Adapted {
+        document: serde_json::to_value(&adapted.spec)
+            .map_err(|e| format!("the adapted document does not serialize: {e}"))?,
+        directions: adapted.directions,
+        copies: adapted.copies,
+    })
+}
+
+/// What [`adapted_document`] gives.
+#[allow(dead_code)] // for xtask's change report
+pub struct Adapted {
+    pub document: serde_json::Value,
+    pub directions: BTreeMap<String, &'static str>,
+    /// The copies `SHARED_SCHEMA_SPLIT_BY_DIRECTION` made, by the schema
+    /// they copy.
+    pub copies: BTreeMap<String, String>,
+}
+
+struct AdaptedSpec {
+    spec: OpenAPI,
+    media_types: BTreeMap<String, String>,
+    #[allow(dead_code)] // read by xtask only
+    directions: BTreeMap<String, &'static str>,
+    #[allow(dead_code)] // read by xtask only
+    copies: BTreeMap<String, String>,
+}
+
+/// The rules on the document, in order, up to the direction rules.
+fn adapt_document(spec_yaml: &str) -> Result<AdaptedSpec, String> {
     let mut document: serde_json::Value =
         serde_norway::from_str(spec_yaml).map_err(|e| format!("{SPEC_PATH} is not YAML: {e}"))?;
     mark_code_blocks_as_text(&mut document);
@@ -159,10 +203,25 @@ fn generate_on_this_thread(spec_yaml: &str) -> Result<String, String> {
     name_path_parameter_schemas(&mut spec)?;
     let mut document = serde_json::to_value(&spec)
         .map_err(|e| format!("the adapted document does not serialize: {e}"))?;
-    direction::adapt(&mut document);
+    let directions = direction::directions(&document);
+    let copies = direction::adapt(&mut document);
     direction::nullable_as_optional(&mut document);
-    let mut spec: OpenAPI = serde_json::from_value(document)
+    let spec: OpenAPI = serde_json::from_value(document)
         .map_err(|e| format!("the adapted document does not read back: {e}"))?;
+    Ok(AdaptedSpec {
+        spec,
+        media_types,
+        directions,
+        copies,
+    })
+}
+
+fn generate_on_this_thread(spec_yaml: &str) -> Result<String, String> {
+    let AdaptedSpec {
+        mut spec,
+        media_types,
+        ..
+    } = adapt_document(spec_yaml)?;
     let unchecked_patterns = drop_unchecked_patterns(&mut spec);
     let open_enums = open_string_enums(&mut spec)?;
     let secrets = point_secrets_at_one_schema(&mut spec)?;
@@ -1155,12 +1214,14 @@ fn pattern_types(spec: &OpenAPI) -> Vec<(String, String)> {
 struct UncheckedPatterns {
     every_string: Vec<(String, String)>,
     unicode: Vec<(String, String)>,
+    escaped_twice: Vec<(String, String)>,
 }
 
 /// Rules `PATTERN_ACCEPTING_EVERY_STRING_UNCHECKED` and `UNICODE_PATTERN_UNCHECKED`:
 /// removes each string `pattern` that checks nothing
-/// ([`accepts_every_string`]) or that typify would check with another
-/// meaning than the spec's ([`needs_unicode_semantics`]), from every schema
+/// ([`accepts_every_string`]), that typify would check with another
+/// meaning than the spec's ([`needs_unicode_semantics`]) or that no value
+/// matches ([`escapes_twice`]), from every schema
 /// of the document (components, parameters, bodies and responses, and the
 /// schemas inside them), noting it in the schema's description.
 fn drop_unchecked_patterns(spec: &mut OpenAPI) -> UncheckedPatterns {
@@ -1179,6 +1240,12 @@ fn drop_unchecked_patterns(spec: &mut OpenAPI) -> UncheckedPatterns {
                 "needs the Unicode semantics of JSON Schema patterns, which the generated \
                  check would not have",
                 &mut dropped.unicode,
+            )
+        } else if escapes_twice(pattern) {
+            (
+                "asks for a literal backslash where the spec meant an escape (`\\\\d` for \
+                 `\\d`), which no value has",
+                &mut dropped.escaped_twice,
             )
         } else {
             return;
@@ -1203,6 +1270,34 @@ fn drop_unchecked_patterns(spec: &mut OpenAPI) -> UncheckedPatterns {
 /// when it compiles both ways and uses nothing whose meaning the flag
 /// changes: property escapes (`\p{L}` would be the letters `p{L}`),
 /// code-point escapes (`\u{…}`) and characters beyond the BMP.
+/// Rule `PATTERN_ESCAPED_TWICE_UNCHECKED`: whether, outside a character
+/// class, an escaped backslash (`\\`) stands before a letter of a regex
+/// escape or a metacharacter (`\\d`, `\\s`, `\\+`, `\\.`): the spec's
+/// text escaped the pattern once more than its regex wants, so the pattern
+/// asks for a literal backslash that no ID, name, date or phone number has,
+/// and would refuse every real value.
+fn escapes_twice(pattern: &str) -> bool {
+    let mut chars = pattern.chars().peekable();
+    let mut in_class = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                let escaped_backslash = chars.next() == Some('\\');
+                let before_escape = chars
+                    .peek()
+                    .is_some_and(|next| "dDsSwWbB.+*?()[]{}|".contains(*next));
+                if escaped_backslash && !in_class && before_escape {
+                    return true;
+                }
+            }
+            '[' => in_class = true,
+            ']' => in_class = false,
+            _ => {}
+        }
+    }
+    false
+}
+
 fn needs_unicode_semantics(pattern: &str) -> bool {
     if regress::Regex::new(pattern).is_err()
         || regress::Regex::with_flags(pattern, "u").is_err()
@@ -1481,6 +1576,8 @@ fn tables(
     let patterns = unchecked_patterns.every_string.iter().map(|(_, p)| p);
     let unicode_places = unchecked_patterns.unicode.iter().map(|(at, _)| at);
     let unicode_patterns = unchecked_patterns.unicode.iter().map(|(_, p)| p);
+    let twice_places = unchecked_patterns.escaped_twice.iter().map(|(at, _)| at);
+    let twice_patterns = unchecked_patterns.escaped_twice.iter().map(|(_, p)| p);
     let checked_types = pattern_types.iter().map(|(name, _)| name);
     let checked_patterns = pattern_types.iter().map(|(_, pattern)| pattern);
     quote! {
@@ -1500,6 +1597,11 @@ fn tables(
         /// typify would compile them without Unicode semantics (`\p{L}`,
         /// `\u{…}`), so with another meaning: (where, pattern).
         pub(crate) const PATTERNS_NEEDING_UNICODE: &[(&str, &str)] = &[#((#unicode_places, #unicode_patterns)),*];
+
+        /// The spec's patterns that the generated types do not check because
+        /// they were escaped twice (`\\d`, a literal backslash and `d`, for
+        /// `\d`), so no value matches them: (where, pattern).
+        pub(crate) const PATTERNS_ESCAPED_TWICE: &[(&str, &str)] = &[#((#twice_places, #twice_patterns)),*];
 
         /// The named types whose values are checked against a pattern:
         /// (type, pattern).
@@ -1543,7 +1645,7 @@ mod tests {
         }
     }
 
-    use super::{accepts_every_string, generate, needs_unicode_semantics};
+    use super::{accepts_every_string, escapes_twice, generate, needs_unicode_semantics};
 
     const SPEC: &str = include_str!("../../openapi/atlas-live-migration.yaml");
 
@@ -1741,8 +1843,9 @@ mod tests {
             assert!(!needs_unicode_semantics(pattern), "{pattern:?}");
         }
         // `Group` only answers reach here, so its name is not checked at all
-        // (`ANSWER_VALUES_UNCHECKED`); sent in a request body, it would be
-        // listed as needing Unicode.
+        // (`ANSWER_VALUES_UNCHECKED`); sent in a request body, its request
+        // form (`SHARED_SCHEMA_SPLIT_BY_DIRECTION`) is listed as needing
+        // Unicode.
         let code = generate(SPEC).unwrap();
         assert!(!code.contains(r#"Regex::new("^[\\p{L}"#), "{code}");
         let sent = SPEC.replacen(
@@ -1752,8 +1855,9 @@ mod tests {
         );
         let code = generate(&sent).unwrap_or_else(|e| panic!("{e}"));
         assert!(!code.contains(r#"Regex::new("^[\\p{L}"#), "{code}");
+        assert!(code.contains("pub struct GroupRequest {"), "{code}");
         assert!(
-            compact(&code).contains(r#"("GroupName","^[\\p{L}\\p{N}"#),
+            compact(&code).contains(r#"("GroupRequestName","^[\\p{L}\\p{N}"#),
             "{code}"
         );
     }
@@ -1813,6 +1917,24 @@ mod tests {
                     .collect();
                 assert!(regex.find(&text).is_some(), "{pattern} {text:?}");
             }
+        }
+    }
+
+    /// The official spec's phone number and date-time patterns, as its YAML
+    /// gives them, ask for backslashes; single escapes and a backslash in a
+    /// character class are what they say.
+    #[test]
+    fn patterns_escaped_twice_are_recognized() {
+        let phone = r"(?:(?:\\+?1\\s*(?:[.-]\\s*)?)?(?:(\\s*([2-9]1[02-9]|[2-9][02-8]1|[2-9][02-8][02-9])\\s*)|([2-9]1[02-9]|[2-9][02-8]1|[2-9][02-8][02-9]))\\s*(?:[.-]\\s*)?)([2-9]1[02-9]|[2-9][02-9]1|[2-9][02-9]{2})\\s*(?:[.-]\\s*)?([0-9]{4})$";
+        assert!(escapes_twice(phone));
+        let regex = regress::Regex::new(phone).unwrap();
+        assert!(
+            regex.find("+1 212-555-0123").is_none(),
+            "no phone number matches it"
+        );
+        assert!(escapes_twice(r"^[1-9]\\d{3}-\\d{2}$"));
+        for kept in [r"^([a-f0-9]{24})$", r"^[^\\/]+$", r"^a\.b\d+$", r"^C:\\$"] {
+            assert!(!escapes_twice(kept), "{kept}");
         }
     }
 

@@ -5195,6 +5195,10 @@ pub(crate) const PATTERNS_ACCEPTING_EVERY_STRING: &[(&str, &str)] = &[];
 /// typify would compile them without Unicode semantics (`\p{L}`,
 /// `\u{…}`), so with another meaning: (where, pattern).
 pub(crate) const PATTERNS_NEEDING_UNICODE: &[(&str, &str)] = &[];
+/// The spec's patterns that the generated types do not check because
+/// they were escaped twice (`\\d`, a literal backslash and `d`, for
+/// `\d`), so no value matches them: (where, pattern).
+pub(crate) const PATTERNS_ESCAPED_TWICE: &[(&str, &str)] = &[];
 /// The named types whose values are checked against a pattern:
 /// (type, pattern).
 pub(crate) const PATTERN_TYPES: &[(&str, &str)] = &[

@@ -198,7 +198,14 @@ fn run_spec(
         serde_norway::from_str(&committed).unwrap_or(serde_norway::Value::Null);
     let cut_doc: serde_norway::Value =
         serde_norway::from_str(&cut).map_err(|e| format!("the cut does not read back: {e}"))?;
-    let report = spec::report::compare(&committed_doc, &committed_kept, &cut_doc, &new_kept);
+    // What the rules make of both cuts: a committed cut that no longer
+    // adapts (an older layout) is reported on the spec's text alone.
+    let adapted_committed = codegen::adapted_document(&committed).ok();
+    let adapted_cut = codegen::adapted_document(&cut)?;
+    let report = spec::report::compare_with_rules(
+        (&committed_doc, &committed_kept, adapted_committed.as_ref()),
+        (&cut_doc, &new_kept, &adapted_cut),
+    );
     let from_name = committed_doc
         .get(spec::cut::SOURCE_KEY)
         .and_then(|r| r.get("file"))

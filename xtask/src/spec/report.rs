@@ -130,8 +130,48 @@ impl Report {
     }
 }
 
-/// Compares the committed cut (`old`, with its kept list) with a new one.
+/// Compares the committed cut (`old`, with its kept list) with a new one,
+/// on the spec's text alone.
+#[cfg(test)]
 pub fn compare(old: &Value, old_kept: &[Kept], new: &Value, new_kept: &[Kept]) -> Report {
+    compare_in(old, old_kept, new, new_kept, None)
+}
+
+/// [`compare`], with what the rules make of both cuts: a field's change is
+/// judged by its Rust type as the rules leave it (a required field of a
+/// schema only answers reach is already an `Option`), and the changes the
+/// rules make on their own are added ([`rule_changes`]). `old` is `None`
+/// for a first cut.
+pub fn compare_with_rules(
+    old: (&Value, &[Kept], Option<&crate::codegen::Adapted>),
+    new: (&Value, &[Kept], &crate::codegen::Adapted),
+) -> Report {
+    let yaml = |json: &serde_json::Value| serde_norway::to_value(json).unwrap_or(Value::Null);
+    let (old_doc, old_kept, old_adapted) = old;
+    let (new_doc, new_kept, new_adapted) = new;
+    let adapted = old_adapted.map(|a| (yaml(&a.document), yaml(&new_adapted.document)));
+    let mut report = compare_in(
+        old_doc,
+        old_kept,
+        new_doc,
+        new_kept,
+        adapted.as_ref().map(|(a, b)| (a, b)),
+    );
+    rule_changes(
+        &mut report,
+        old_adapted.map(|a| (old_doc, a)),
+        (new_doc, new_adapted),
+    );
+    report
+}
+
+fn compare_in(
+    old: &Value,
+    old_kept: &[Kept],
+    new: &Value,
+    new_kept: &[Kept],
+    adapted: Option<(&Value, &Value)>,
+) -> Report {
     let mut report = Report::default();
     let old_ops = operations(old);
     let new_ops = operations(new);
@@ -223,6 +263,7 @@ pub fn compare(old: &Value, old_kept: &[Kept], new: &Value, new_kept: &[Kept]) -
         let mut diff = Diff {
             old,
             new,
+            adapted,
             label,
             report: &mut report,
         };
@@ -251,6 +292,239 @@ pub fn compare(old: &Value, old_kept: &[Kept], new: &Value, new_kept: &[Kept]) -
     }
     report.descriptions = description_edits(old, new);
     report
+}
+
+/// Adds the Rust type changes that come from the rules rather than from the
+/// spec's text. The direction rules read a schema by which operations send
+/// and answer it (`SHARED_SCHEMA_SPLIT_BY_DIRECTION`,
+/// `ANSWER_PROPERTIES_OPTIONAL`, `ANSWER_VALUES_UNCHECKED`), so keeping or
+/// dropping an operation changes the type of a schema nobody edited; every
+/// other rule reads the schema's own text, whose changes the spec diff
+/// reports. `old` is `None` for a first cut.
+fn rule_changes(
+    report: &mut Report,
+    old: Option<(&Value, &crate::codegen::Adapted)>,
+    new: (&Value, &crate::codegen::Adapted),
+) {
+    let Some((old_raw, old)) = old else { return };
+    let (new_raw, new) = new;
+    let yaml = |json: &serde_json::Value| serde_norway::to_value(json).unwrap_or(Value::Null);
+    let (old_doc, new_doc) = (yaml(&old.document), yaml(&new.document));
+    let (old_users, new_users) = (users(&old_doc), users(&new_doc));
+    let raw = |doc: &Value, name: &str| {
+        doc.get("components")
+            .and_then(|c| c.get("schemas"))
+            .and_then(|s| s.get(name))
+            .cloned()
+    };
+    let names: BTreeSet<&String> = old.directions.keys().chain(new.directions.keys()).collect();
+    for name in names {
+        let (Some(was), Some(now)) = (old.directions.get(name), new.directions.get(name)) else {
+            // A schema new to the cut, or gone from it: the operations that
+            // use it are reported.
+            continue;
+        };
+        // Whoever used the schema or its copy, before or after.
+        let mut labels: Vec<String> = Vec::new();
+        for (users, copies) in [(&old_users, &old.copies), (&new_users, &new.copies)] {
+            for key in std::iter::once(name).chain(copies.get(name)) {
+                for label in users.get(key).into_iter().flatten() {
+                    if !labels.contains(label) {
+                        labels.push(label.clone());
+                    }
+                }
+            }
+        }
+        let push = |report: &mut Report, section: Section, text: String| {
+            for label in &labels {
+                report.push(section, label, text.clone());
+            }
+        };
+        let (old_copy, new_copy) = (old.copies.get(name), new.copies.get(name));
+        if was != now || old_copy != new_copy {
+            let (section, text) = match (old_copy, new_copy) {
+                (None, Some(copy)) if *was == "answered only" => (
+                    Section::Added,
+                    format!(
+                        "schema `{name}` is now {now} (was {was}): requests take the new type \
+                         `{copy}`, with the spec's checks (rule SHARED_SCHEMA_SPLIT_BY_DIRECTION); \
+                         `{name}` stays as it was"
+                    ),
+                ),
+                (None, Some(copy)) => (
+                    Section::Breaking,
+                    format!(
+                        "schema `{name}` is now {now} (was {was}): requests take the new type \
+                         `{copy}` (rule SHARED_SCHEMA_SPLIT_BY_DIRECTION), and `{name}` is read as \
+                         answers are, without required properties or value checks (rules \
+                         ANSWER_PROPERTIES_OPTIONAL, ANSWER_VALUES_UNCHECKED); code that builds \
+                         `{name}` for a request must build `{copy}`"
+                    ),
+                ),
+                (Some(copy), None) => (
+                    Section::Breaking,
+                    format!(
+                        "schema `{name}` is now {now} (was {was}): the type `{copy}` is gone \
+                         (rule SHARED_SCHEMA_SPLIT_BY_DIRECTION no longer applies){}",
+                        if *now == "sent only" {
+                            format!(
+                                "; `{name}` is what requests take, with the spec's required \
+                                 properties and checks"
+                            )
+                        } else {
+                            String::new()
+                        }
+                    ),
+                ),
+                (Some(a), Some(b)) if a != b => (
+                    Section::Breaking,
+                    format!(
+                        "schema `{name}`: the type requests take is renamed `{a}` -> `{b}` \
+                         (rule SHARED_SCHEMA_SPLIT_BY_DIRECTION; another schema took the name)"
+                    ),
+                ),
+                _ => (
+                    Section::Other,
+                    format!("schema `{name}` is now {now} (was {was})"),
+                ),
+            };
+            push(report, section, text);
+        }
+        // Field by field, where the schema's text is the same but its
+        // adapted form is not.
+        if raw(old_raw, name) == raw(new_raw, name) {
+            let adapted = |doc: &Value| raw(doc, name).unwrap_or(Value::Null);
+            if adapted(&old_doc) != adapted(&new_doc) {
+                let reference: Value =
+                    serde_norway::from_str(&format!("$ref: '#/components/schemas/{name}'"))
+                        .unwrap_or(Value::Null);
+                let old_shape = shape(&old_doc, &reference, &mut Vec::new());
+                let new_shape = shape(&new_doc, &reference, &mut Vec::new());
+                for label in &labels {
+                    let mut diff = Diff {
+                        old: &old_doc,
+                        new: &new_doc,
+                        adapted: None,
+                        label,
+                        report,
+                    };
+                    diff.shapes(
+                        &format!("schema `{name}`"),
+                        &old_shape,
+                        &new_shape,
+                        *now != "answered only",
+                    );
+                }
+                if checks(&adapted(&old_doc)) != checks(&adapted(&new_doc)) {
+                    push(
+                        report,
+                        Section::Breaking,
+                        format!(
+                            "schema `{name}`: its value checks (pattern, bounds, lengths) {} by \
+                             the rules, so a checked string's type is {}",
+                            if *now == "answered only" {
+                                "are dropped"
+                            } else {
+                                "come back"
+                            },
+                            if *now == "answered only" {
+                                "now `String`"
+                            } else {
+                                "a checked newtype again"
+                            }
+                        ),
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// The operations (by their Rust name) that reach each component schema.
+fn users(doc: &Value) -> BTreeMap<String, Vec<String>> {
+    let schemas = doc.get("components").and_then(|c| c.get("schemas"));
+    let mut users: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for operation in operations(doc) {
+        let Some(id) = operation.value.get("operationId").and_then(Value::as_str) else {
+            continue;
+        };
+        let mut pending = Vec::new();
+        collect_refs(operation.value, &mut pending);
+        let mut seen = BTreeSet::new();
+        while let Some(name) = pending.pop() {
+            if !seen.insert(name.clone()) {
+                continue;
+            }
+            if let Some(schema) = schemas.and_then(|m| m.get(name.as_str())) {
+                collect_refs(schema, &mut pending);
+                users.entry(name).or_default().push(id.to_owned());
+            }
+        }
+    }
+    users
+}
+
+fn collect_refs(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Mapping(map) => {
+            for (key, inner) in map {
+                match (key.as_str(), inner.as_str()) {
+                    (Some("$ref"), Some(target)) => {
+                        if let Some(name) = target.strip_prefix("#/components/schemas/") {
+                            out.push(name.to_owned());
+                        }
+                    }
+                    _ => collect_refs(inner, out),
+                }
+            }
+        }
+        Value::Sequence(items) => items.iter().for_each(|i| collect_refs(i, out)),
+        _ => {}
+    }
+}
+
+/// The value checks in a schema's own text, with where they are.
+fn checks(schema: &Value) -> BTreeSet<String> {
+    fn walk(value: &Value, at: &mut String, out: &mut BTreeSet<String>) {
+        match value {
+            Value::Mapping(map) => {
+                for (key, inner) in map {
+                    let Some(key) = key.as_str() else { continue };
+                    if [
+                        "pattern",
+                        "minimum",
+                        "maximum",
+                        "minLength",
+                        "maxLength",
+                        "minItems",
+                        "maxItems",
+                    ]
+                    .contains(&key)
+                    {
+                        out.insert(format!("{at}/{key}"));
+                    } else if key != "description" && key != "example" {
+                        let len = at.len();
+                        at.push('/');
+                        at.push_str(key);
+                        walk(inner, at, out);
+                        at.truncate(len);
+                    }
+                }
+            }
+            Value::Sequence(items) => {
+                for (index, item) in items.iter().enumerate() {
+                    let len = at.len();
+                    at.push_str(&format!("/{index}"));
+                    walk(item, at, out);
+                    at.truncate(len);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = BTreeSet::new();
+    walk(schema, &mut String::new(), &mut out);
+    out
 }
 
 /// The operationIds Atlas renamed, alone: the report of a spec that cannot
@@ -440,6 +714,9 @@ fn describe(shape: &Shape) -> String {
 struct Diff<'a> {
     old: &'a Value,
     new: &'a Value,
+    /// The same cuts as the rules leave them, where known: a field's Rust
+    /// type is read there.
+    adapted: Option<(&'a Value, &'a Value)>,
     label: &'a str,
     report: &'a mut Report,
 }
@@ -572,7 +849,29 @@ impl Diff<'_> {
                         Some((old_shape, was_required)) => {
                             let option_before = is_option(old_shape, *was_required);
                             let option_now = is_option(shape, *required);
-                            if option_before != option_now {
+                            // The Rust types, as the rules leave them.
+                            let rust = new.name.as_deref().zip(self.adapted).and_then(
+                                |(schema, (old_doc, new_doc))| {
+                                    Some((
+                                        rust_option(old_doc, schema, name)?,
+                                        rust_option(new_doc, schema, name)?,
+                                    ))
+                                },
+                            );
+                            if option_before != option_now
+                                && let Some((was, now)) = rust
+                                && was == now
+                            {
+                                self.other(format!(
+                                    "{field} is now {}; its Rust type stays {} under the rules",
+                                    if option_now {
+                                        "optional or nullable"
+                                    } else {
+                                        "required and not nullable"
+                                    },
+                                    if now { "an Option" } else { "as it was" }
+                                ));
+                            } else if option_before != option_now {
                                 self.breaking(format!(
                                     "{field} is now {}: its Rust type {} an Option",
                                     if option_now {
@@ -647,6 +946,19 @@ fn is_option(shape: &Shape, required: bool) -> bool {
         Kind::Array(_) => shape.nullable,
         _ => shape.nullable || !required,
     }
+}
+
+/// Whether a property of a component schema is an `Option` in Rust, as the
+/// rules leave the schema; `None` where the property is not the schema's
+/// own (inside an `allOf`).
+fn rust_option(adapted: &Value, schema: &str, property: &str) -> Option<bool> {
+    let schema = adapted.get("components")?.get("schemas")?.get(schema)?;
+    let own = schema.get("properties")?.get(property)?;
+    let required = schema
+        .get("required")
+        .and_then(Value::as_sequence)
+        .is_some_and(|r| r.iter().any(|n| n.as_str() == Some(property)));
+    Some(is_option(&shape(adapted, own, &mut Vec::new()), required))
 }
 
 /// `in name` -> (required, schema) for each parameter of an operation.
@@ -846,6 +1158,155 @@ mod tests {
             report.render("a", "b").contains("1 description edited"),
             "{}",
             report.render("a", "b")
+        );
+    }
+
+    /// The report of adding `operation` (YAML of a path item's method,
+    /// under `path`) to the kept list, with the rules' changes.
+    fn report_adding(base: &str, path: &str, method: &str, operation: &str) -> super::Report {
+        let new = base.replace(
+            "paths:\n",
+            &format!("paths:\n    {path}:\n        {method}:\n{operation}"),
+        );
+        let (old_cut, old_kept) = cut(base, &kept_of(base), "up", "a").unwrap();
+        let value: serde_norway::Value = serde_norway::from_str(&new).unwrap();
+        let all = operations(&value);
+        let mut kept = old_kept.clone();
+        kept.push(Kept::new(&value, kept::find(&all, "added", "up").unwrap()));
+        let (new_cut, new_kept) = cut(&new, &kept, "up", "b").unwrap();
+        with_rules(&old_cut, &old_kept, &new_cut, &new_kept)
+    }
+
+    fn with_rules(
+        old_cut: &str,
+        old_kept: &[Kept],
+        new_cut: &str,
+        new_kept: &[Kept],
+    ) -> super::Report {
+        let (old_doc, new_doc): (serde_norway::Value, serde_norway::Value) = (
+            serde_norway::from_str(old_cut).unwrap(),
+            serde_norway::from_str(new_cut).unwrap(),
+        );
+        let old_adapted = crate::codegen::adapted_document(old_cut).unwrap();
+        let new_adapted = crate::codegen::adapted_document(new_cut).unwrap();
+        super::compare_with_rules(
+            (&old_doc, old_kept, Some(&old_adapted)),
+            (&new_doc, new_kept, &new_adapted),
+        )
+    }
+
+    /// A required field of a schema only answers reach was an `Option`
+    /// already (`ANSWER_PROPERTIES_OPTIONAL`): its becoming optional breaks
+    /// nothing, and the report says so.
+    #[test]
+    fn a_field_judged_by_its_rust_type_as_the_rules_leave_it() {
+        let required = UPSTREAM.replace(
+            "                    type: array\n            type: object\n",
+            "                    type: array\n            required:\n                - _id\n            type: object\n",
+        );
+        assert_ne!(required, UPSTREAM);
+        let (old_cut, old_kept) = cut(&required, &kept_of(&required), "up", "a").unwrap();
+        let (new_cut, new_kept) = cut(UPSTREAM, &old_kept, "up", "b").unwrap();
+        let plain = compare(
+            &serde_norway::from_str(&old_cut).unwrap(),
+            &old_kept,
+            &serde_norway::from_str(&new_cut).unwrap(),
+            &new_kept,
+        );
+        assert!(
+            texts(plain.breaking())
+                .iter()
+                .any(|l| l.contains("field `_id` is now optional")),
+            "on the spec's text alone: {:?}",
+            texts(plain.breaking())
+        );
+        let report = with_rules(&old_cut, &old_kept, &new_cut, &new_kept);
+        assert!(
+            texts(report.breaking()).is_empty(),
+            "{:?}",
+            texts(report.breaking())
+        );
+        assert!(
+            texts(report.other()).iter().any(|l| l.contains(
+                "schema `Thing` field `_id` is now optional or nullable; its Rust type stays an Option under the rules"
+            )),
+            "{:?}",
+            texts(report.other())
+        );
+    }
+
+    #[test]
+    fn an_added_operation_that_sends_an_answered_schema_adds_a_type_and_changes_none() {
+        // A required property: the rules on answers change `Thing`.
+        let base = UPSTREAM.replace(
+            "                    type: array\n            type: object\n",
+            "                    type: array\n            required:\n                - parts\n            type: object\n",
+        );
+        let report = report_adding(
+            &base,
+            "/things/{thingId}/copy",
+            "put",
+            "            operationId: added
+            parameters:
+                - $ref: '#/components/parameters/thingId'
+            requestBody:
+                content:
+                    application/vnd.atlas.2023-01-01+json:
+                        schema:
+                            $ref: '#/components/schemas/Thing'
+            responses:
+                \"204\":
+                    description: No Content
+",
+        );
+        let added = texts(report.added());
+        // `ThingRequest` is taken, so the copy is the next free name.
+        assert!(
+            added.iter().any(|l| l
+                .contains("schema `Thing` is now sent and answered (was answered only)")
+                && l.contains("the new type `ThingRequest2`")
+                && l.contains("SHARED_SCHEMA_SPLIT_BY_DIRECTION")),
+            "{added:?}"
+        );
+        assert!(
+            texts(report.breaking()).is_empty(),
+            "{:?}",
+            texts(report.breaking())
+        );
+    }
+
+    #[test]
+    fn an_added_operation_that_answers_a_sent_schema_says_which_types_change() {
+        let report = report_adding(
+            UPSTREAM,
+            "/things/{thingId}/draft",
+            "get",
+            "            operationId: added
+            parameters:
+                - $ref: '#/components/parameters/thingId'
+            responses:
+                \"200\":
+                    content:
+                        application/vnd.atlas.2024-05-30+json:
+                            schema:
+                                $ref: '#/components/schemas/ThingRequest20240530'
+                    description: OK
+",
+        );
+        let breaking = texts(report.breaking());
+        assert!(
+            breaking.iter().any(|l| l.contains("`create_group_thing`")
+                && l.contains(
+                    "schema `ThingRequest20240530` is now sent and answered (was sent only)"
+                )
+                && l.contains("must build `ThingRequest20240530Request`")),
+            "{breaking:?}"
+        );
+        assert!(
+            breaking.iter().any(|l| l.contains(
+                "schema `ThingRequest20240530` field `name` is now optional or nullable"
+            )),
+            "{breaking:?}"
         );
     }
 
