@@ -203,6 +203,17 @@ fn closure(schemas: &Map<String, Value>, roots: Vec<&Value>) -> BTreeSet<String>
 /// What requests send: request bodies and parameters, of operations and
 /// of path items, and the shared ones.
 fn request_roots(document: &Value) -> Vec<&Value> {
+    roots(
+        document,
+        &["requestBody", "parameters"],
+        &["/components/parameters", "/components/requestBodies"],
+    )
+}
+
+/// The parts named `parts` of every operation (a path item's own
+/// `parameters` too, where `parts` has them), and the shared components at
+/// `shared`.
+fn roots<'a>(document: &'a Value, parts: &[&str], shared: &[&str]) -> Vec<&'a Value> {
     let mut roots = Vec::new();
     for item in document
         .get("paths")
@@ -212,16 +223,18 @@ fn request_roots(document: &Value) -> Vec<&Value> {
     {
         for (key, operation) in item.as_object().into_iter().flatten() {
             if key == "parameters" {
-                roots.push(operation);
+                if parts.contains(&"parameters") {
+                    roots.push(operation);
+                }
                 continue;
             }
-            for part in ["requestBody", "parameters"] {
-                roots.extend(operation.get(part));
+            for part in parts {
+                roots.extend(operation.get(*part));
             }
         }
     }
-    for shared in ["/components/parameters", "/components/requestBodies"] {
-        roots.extend(document.pointer(shared));
+    for pointer in shared {
+        roots.extend(document.pointer(pointer));
     }
     roots
 }
@@ -263,40 +276,12 @@ fn request_roots_mut(document: &mut Value) -> Vec<&mut Value> {
 
 /// The parameters, of operations, of path items, and the shared ones.
 fn parameter_roots(document: &Value) -> Vec<&Value> {
-    let mut roots = Vec::new();
-    for item in document
-        .get("paths")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flat_map(|paths| paths.values())
-    {
-        for (key, operation) in item.as_object().into_iter().flatten() {
-            if key == "parameters" {
-                roots.push(operation);
-            } else {
-                roots.extend(operation.get("parameters"));
-            }
-        }
-    }
-    roots.extend(document.pointer("/components/parameters"));
-    roots
+    roots(document, &["parameters"], &["/components/parameters"])
 }
 
 /// What answers carry: the responses of operations, and the shared ones.
 fn answer_roots(document: &Value) -> Vec<&Value> {
-    let mut roots = Vec::new();
-    for item in document
-        .get("paths")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flat_map(|paths| paths.values())
-    {
-        for (_, operation) in item.as_object().into_iter().flatten() {
-            roots.extend(operation.get("responses"));
-        }
-    }
-    roots.extend(document.pointer("/components/responses"));
-    roots
+    roots(document, &["responses"], &["/components/responses"])
 }
 
 /// The inline schemas of the operations' answers.

@@ -485,46 +485,56 @@ fn collect_refs(value: &Value, out: &mut Vec<String>) {
 
 /// The value checks in a schema's own text, with where they are.
 fn checks(schema: &Value) -> BTreeSet<String> {
-    fn walk(value: &Value, at: &mut String, out: &mut BTreeSet<String>) {
-        match value {
-            Value::Mapping(map) => {
-                for (key, inner) in map {
-                    let Some(key) = key.as_str() else { continue };
-                    if [
-                        "pattern",
-                        "minimum",
-                        "maximum",
-                        "minLength",
-                        "maxLength",
-                        "minItems",
-                        "maxItems",
-                    ]
-                    .contains(&key)
-                    {
-                        out.insert(format!("{at}/{key}"));
-                    } else if key != "description" && key != "example" {
-                        let len = at.len();
-                        at.push('/');
-                        at.push_str(key);
-                        walk(inner, at, out);
-                        at.truncate(len);
-                    }
-                }
-            }
-            Value::Sequence(items) => {
-                for (index, item) in items.iter().enumerate() {
-                    let len = at.len();
-                    at.push_str(&format!("/{index}"));
-                    walk(item, at, out);
-                    at.truncate(len);
-                }
-            }
-            _ => {}
-        }
-    }
+    const CHECKS: &[&str] = &[
+        "pattern",
+        "minimum",
+        "maximum",
+        "minLength",
+        "maxLength",
+        "minItems",
+        "maxItems",
+    ];
     let mut out = BTreeSet::new();
-    walk(schema, &mut String::new(), &mut out);
+    each_member(schema, &mut String::new(), &mut |at, key, _| {
+        if CHECKS.contains(&key) {
+            out.insert(at.to_owned());
+            false
+        } else {
+            key != "description" && key != "example"
+        }
+    });
     out
+}
+
+/// Visits every member of every mapping in `value`, with its place
+/// (`/key/0/key`), and goes into it when `visit` says so.
+fn each_member(value: &Value, at: &mut String, visit: &mut dyn FnMut(&str, &str, &Value) -> bool) {
+    match value {
+        Value::Mapping(map) => {
+            for (key, inner) in map {
+                let key = match key {
+                    Value::String(s) => s.clone(),
+                    other => serde_norway::to_string(other).unwrap_or_default(),
+                };
+                let len = at.len();
+                at.push('/');
+                at.push_str(&key);
+                if visit(at, &key, inner) {
+                    each_member(inner, at, visit);
+                }
+                at.truncate(len);
+            }
+        }
+        Value::Sequence(items) => {
+            for (index, item) in items.iter().enumerate() {
+                let len = at.len();
+                at.push_str(&format!("/{index}"));
+                each_member(item, at, visit);
+                at.truncate(len);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// The operationIds Atlas renamed, alone: the report of a spec that cannot
@@ -1025,41 +1035,22 @@ fn responses<'a>(
 
 /// How many `description` texts at the same place differ.
 fn description_edits(old: &Value, new: &Value) -> usize {
-    fn collect(value: &Value, at: &mut String, out: &mut BTreeMap<String, String>) {
-        match value {
-            Value::Mapping(map) => {
-                for (key, value) in map {
-                    let key = match key {
-                        Value::String(s) => s.clone(),
-                        other => serde_norway::to_string(other).unwrap_or_default(),
-                    };
-                    let len = at.len();
-                    at.push('/');
-                    at.push_str(&key);
-                    if key == "description"
-                        && let Some(text) = value.as_str()
-                    {
-                        out.insert(at.clone(), text.to_owned());
-                    } else {
-                        collect(value, at, out);
-                    }
-                    at.truncate(len);
+    let texts = |doc: &Value| {
+        let mut out = BTreeMap::new();
+        each_member(
+            doc,
+            &mut String::new(),
+            &mut |at, key, value| match (key, value.as_str()) {
+                ("description", Some(text)) => {
+                    out.insert(at.to_owned(), text.to_owned());
+                    false
                 }
-            }
-            Value::Sequence(items) => {
-                for (index, item) in items.iter().enumerate() {
-                    let len = at.len();
-                    at.push_str(&format!("/{index}"));
-                    collect(item, at, out);
-                    at.truncate(len);
-                }
-            }
-            _ => {}
-        }
-    }
-    let (mut a, mut b) = (BTreeMap::new(), BTreeMap::new());
-    collect(old, &mut String::new(), &mut a);
-    collect(new, &mut String::new(), &mut b);
+                _ => true,
+            },
+        );
+        out
+    };
+    let (a, b) = (texts(old), texts(new));
     a.iter()
         .filter(|(at, text)| b.get(*at).is_some_and(|other| other != *text))
         .count()
