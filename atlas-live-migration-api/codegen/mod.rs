@@ -36,6 +36,9 @@ pub const SPEC_PATH: &str = "openapi/atlas-live-migration.yaml";
 /// The committed snapshot, relative to the workspace root (used by xtask).
 #[allow(dead_code)]
 pub const SNAPSHOT_PATH: &str = "atlas-live-migration-api/src/generated.rs";
+/// The committed typed mock, relative to the workspace root (used by xtask).
+#[allow(dead_code)]
+pub const HTTPMOCK_PATH: &str = "httpmock/src/generated.rs";
 
 /// The runtime's types that replace schemas.
 const OPEN_ENUM: &str = "crate::Open";
@@ -216,7 +219,43 @@ fn adapt_document(spec_yaml: &str) -> Result<AdaptedSpec, String> {
     })
 }
 
-fn generate_on_this_thread(spec_yaml: &str) -> Result<String, String> {
+/// Generates the typed httpmock extension (progenitor's
+/// `Generator::httpmock`) for the client generated from the same text: the
+/// same rules and settings, so its types are the SDK's (`crate_path`).
+#[allow(dead_code)] // xtask writes it; the SDK's build script does not
+pub fn generate_httpmock(spec_yaml: &str, crate_path: &str) -> Result<String, String> {
+    let spec_yaml = spec_yaml.to_owned();
+    let crate_path = crate_path.to_owned();
+    std::thread::Builder::new()
+        .name("codegen".to_owned())
+        .stack_size(256 << 20)
+        .spawn(move || {
+            let prepared = prepare(&spec_yaml)?;
+            let mock = catching_panics(|| {
+                Generator::new(&prepared.settings).httpmock(&prepared.spec, &crate_path)
+            })
+            .map_err(|reason| {
+                format!(
+                    "progenitor 0.15.1 cannot generate the typed mock from {SPEC_PATH}: {reason}"
+                )
+            })?;
+            let file: syn::File = syn::parse2(mock)
+                .map_err(|e| format!("progenitor produced a mock that does not parse: {e}"))?;
+            Ok(format!("{HEADER}\n{}", prettyplease::unparse(&file)))
+        })
+        .map_err(|e| format!("cannot start the generation thread: {e}"))?
+        .join()
+        .map_err(|_| "the generation thread panicked".to_owned())?
+}
+
+/// The document as progenitor is given it, and progenitor's settings.
+struct Prepared {
+    spec: OpenAPI,
+    settings: GenerationSettings,
+    tables: TokenStream,
+}
+
+fn prepare(spec_yaml: &str) -> Result<Prepared, String> {
     let AdaptedSpec {
         mut spec,
         media_types,
@@ -245,12 +284,46 @@ fn generate_on_this_thread(spec_yaml: &str) -> Result<String, String> {
     if secrets > 0 {
         settings.with_replacement(SECRET_SCHEMA, SECRET, std::iter::empty());
     }
-    let client = generate_tokens(&settings, &spec)?;
-
     let tables = tables(&media_types, &unchecked_patterns, &pattern_types);
+    Ok(Prepared {
+        spec,
+        settings,
+        tables,
+    })
+}
+
+fn generate_on_this_thread(spec_yaml: &str) -> Result<String, String> {
+    let Prepared {
+        spec,
+        settings,
+        tables,
+    } = prepare(spec_yaml)?;
+    let client = generate_tokens(&settings, &spec)?;
     let file: syn::File = syn::parse2(quote!(#client #tables))
         .map_err(|e| format!("progenitor produced code that does not parse: {e}"))?;
     Ok(format!("{HEADER}\n{}", prettyplease::unparse(&file)))
+}
+
+/// Runs one of progenitor's generators, its panics (`assert!`s on shapes
+/// it cannot take) turned into errors.
+fn catching_panics(
+    generate: impl FnOnce() -> progenitor_impl::Result<TokenStream>,
+) -> Result<TokenStream, String> {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(generate));
+    std::panic::set_hook(previous);
+    match outcome {
+        Ok(generated) => generated.map_err(|e| e.to_string()),
+        Err(panic) => Err(panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+            .map_or_else(
+                || "progenitor panicked".to_owned(),
+                |m| format!("panic: {m}"),
+            )),
+    }
 }
 
 /// Rule `CODE_BLOCK_AS_TEXT`: every opening code fence without a language in a
@@ -299,23 +372,7 @@ fn tag_fences(text: &str) -> String {
 /// caused it is found by generating each operation alone, and named.
 fn generate_tokens(settings: &GenerationSettings, spec: &OpenAPI) -> Result<TokenStream, String> {
     let attempt = |spec: &OpenAPI| -> Result<TokenStream, String> {
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(|_| {}));
-        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            Generator::new(settings).generate_tokens(spec)
-        }));
-        std::panic::set_hook(previous);
-        match outcome {
-            Ok(generated) => generated.map_err(|e| e.to_string()),
-            Err(panic) => Err(panic
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-                .map_or_else(
-                    || "progenitor panicked".to_owned(),
-                    |m| format!("panic: {m}"),
-                )),
-        }
+        catching_panics(|| Generator::new(settings).generate_tokens(spec))
     };
     let whole = match attempt(spec) {
         Ok(tokens) => return Ok(tokens),

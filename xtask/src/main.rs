@@ -105,44 +105,48 @@ fn workspace_root() -> PathBuf {
 
 fn run_codegen(root: &Path, check: bool) -> Result<ExitCode, String> {
     let spec_path = root.join(codegen::SPEC_PATH);
-    let snapshot_path = root.join(codegen::SNAPSHOT_PATH);
     let spec = std::fs::read_to_string(&spec_path)
         .map_err(|e| format!("cannot read the spec {}: {e}", spec_path.display()))?;
-    let generated = codegen::generate(&spec)?;
-    // A missing snapshot is just a difference from the empty file.
-    let committed = std::fs::read_to_string(&snapshot_path).unwrap_or_default();
-
-    if generated == committed {
-        println!(
-            "{} is up to date with {}",
-            codegen::SNAPSHOT_PATH,
-            codegen::SPEC_PATH
-        );
-        return Ok(ExitCode::SUCCESS);
+    // Every generated surface of the one cut: the client, and the typed
+    // mock for dependents' tests.
+    let surfaces = [
+        (codegen::SNAPSHOT_PATH, codegen::generate(&spec)?),
+        (
+            codegen::HTTPMOCK_PATH,
+            codegen::generate_httpmock(&spec, "atlas_live_migration_api")?,
+        ),
+    ];
+    let mut stale = false;
+    for (path, generated) in &surfaces {
+        let target = root.join(path);
+        // A missing file is just a difference from the empty file.
+        let committed = std::fs::read_to_string(&target).unwrap_or_default();
+        if *generated == committed {
+            println!("{path} is up to date with {}", codegen::SPEC_PATH);
+        } else if check {
+            print_diff(
+                &committed,
+                generated,
+                path,
+                &format!("generated from {}", codegen::SPEC_PATH),
+            );
+            eprintln!(
+                "error: {path} does not match the spec {}. It is generated code: do not edit \
+                 it by hand; change the spec and run `cargo xtask codegen`, then commit both.",
+                codegen::SPEC_PATH
+            );
+            stale = true;
+        } else {
+            std::fs::write(&target, generated)
+                .map_err(|e| format!("cannot write {}: {e}", target.display()))?;
+            println!("regenerated {path} from {}", codegen::SPEC_PATH);
+        }
     }
-    if check {
-        print_diff(
-            &committed,
-            &generated,
-            codegen::SNAPSHOT_PATH,
-            &format!("generated from {}", codegen::SPEC_PATH),
-        );
-        eprintln!(
-            "error: {} does not match the spec {}. It is generated code: do not edit it by \
-             hand; change the spec and run `cargo xtask codegen`, then commit both.",
-            codegen::SNAPSHOT_PATH,
-            codegen::SPEC_PATH
-        );
-        return Ok(ExitCode::FAILURE);
-    }
-    std::fs::write(&snapshot_path, &generated)
-        .map_err(|e| format!("cannot write {}: {e}", snapshot_path.display()))?;
-    println!(
-        "regenerated {} from {}",
-        codegen::SNAPSHOT_PATH,
-        codegen::SPEC_PATH
-    );
-    Ok(ExitCode::SUCCESS)
+    Ok(if stale {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn run_spec(
