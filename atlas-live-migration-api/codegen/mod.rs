@@ -17,6 +17,10 @@
 //! An operation progenitor cannot take ends generation with an error that
 //! names it and the reason, rather than a panic from inside progenitor.
 
+#[allow(dead_code)] // read by xtask and the replay test's build script
+pub mod calls;
+#[allow(dead_code)] // xtask writes the CLI's commands; the SDK's build script does not
+mod cli;
 mod direction;
 mod shapes;
 
@@ -39,6 +43,10 @@ pub const SNAPSHOT_PATH: &str = "atlas-live-migration-api/src/generated.rs";
 /// The committed typed mock, relative to the workspace root (used by xtask).
 #[allow(dead_code)]
 pub const HTTPMOCK_PATH: &str = "httpmock/src/generated.rs";
+/// The committed `api` commands of the CLI, relative to the workspace root
+/// (used by xtask).
+#[allow(dead_code)]
+pub const CLI_PATH: &str = "cli/src/api/generated.rs";
 
 /// The runtime's types that replace schemas.
 const OPEN_ENUM: &str = "crate::Open";
@@ -246,6 +254,14 @@ pub fn generate_httpmock(spec_yaml: &str, crate_path: &str) -> Result<String, St
         .map_err(|e| format!("cannot start the generation thread: {e}"))?
         .join()
         .map_err(|_| "the generation thread panicked".to_owned())?
+}
+
+/// Generates the CLI's `api` commands (`cli.rs`) for the client
+/// `client_code` that [`generate`] made from the same text.
+#[allow(dead_code)] // xtask writes it; the SDK's build script does not
+pub fn generate_cli(spec_yaml: &str, client_code: &str) -> Result<String, String> {
+    let prepared = prepare(spec_yaml)?;
+    cli::generate(&prepared.spec, client_code)
 }
 
 /// The document as progenitor is given it, and progenitor's settings.

@@ -56,6 +56,18 @@ pub enum Command {
     Projects(ProjectsArgs),
     /// The whole lifecycle against a mock Atlas on 127.0.0.1; needs no account.
     Demo(DemoArgs),
+    /// Any kept operation, as `atlas api <tag> <operation>` calls it
+    /// (`api --help` lists them).
+    Api(ApiArgs),
+}
+
+/// `api`'s own arguments, read by the `api` module's generated commands.
+#[derive(Args, Debug)]
+#[command(disable_help_flag = true)]
+pub struct ApiArgs {
+    /// `<tag> <operation> [flags]`, or `--help`
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, num_args = 0..)]
+    pub args: Vec<std::ffi::OsString>,
 }
 
 #[derive(Subcommand, Debug)]

@@ -4,6 +4,7 @@
 // The doc comments of args.rs are clap's --help text, read in a terminal.
 #![allow(rustdoc::bare_urls)]
 
+mod api;
 mod args;
 mod commands;
 mod demo;
@@ -85,6 +86,7 @@ fn main() -> ExitCode {
             Command::Link(LinkCommand::Delete(args)) => commands::link_delete(args).await,
             Command::Projects(args) => commands::projects(args).await,
             Command::Demo(args) => demo::run(args).await,
+            Command::Api(args) => api::run(args.args).await,
         }
     });
     ExitCode::from(outcome.unwrap_or_else(|failure| {

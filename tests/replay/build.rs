@@ -31,83 +31,21 @@ fn main() {
 /// with every parameter `value` gives (by its Rust name), the body `body`
 /// gives, sent; its answer as JSON (`null` for none, a string for bytes).
 fn calls(code: &str) -> String {
-    let file = syn::parse_file(code).expect("the generated code parses");
-    let mut builders = std::collections::BTreeMap::new();
-    let mut methods = Vec::new();
-    for item in &file.items {
-        match item {
-            syn::Item::Mod(module) if module.ident == "builder" => {
-                let Some((_, items)) = &module.content else {
-                    continue;
-                };
-                for item in items {
-                    match item {
-                        syn::Item::Struct(builder) => {
-                            builders
-                                .entry(builder.ident.to_string())
-                                .or_insert((Vec::new(), false))
-                                .0 = builder_fields(builder);
-                        }
-                        syn::Item::Impl(block) => {
-                            let syn::Type::Path(path) = &*block.self_ty else {
-                                continue;
-                            };
-                            let name = path.path.segments.last().unwrap().ident.to_string();
-                            let bytes = block.items.iter().any(|item| match item {
-                                syn::ImplItem::Fn(f) if f.sig.ident == "send" => {
-                                    quote!(#f.sig.output).to_string().contains("ByteStream")
-                                }
-                                _ => false,
-                            });
-                            builders.entry(name).or_insert((Vec::new(), false)).1 = bytes;
-                        }
-                        _ => {}
-                    }
-                }
-            }
-            syn::Item::Impl(block) if block.trait_.is_none() => {
-                let syn::Type::Path(path) = &*block.self_ty else {
-                    continue;
-                };
-                if path.path.segments.last().unwrap().ident != "Client" {
-                    continue;
-                }
-                for item in &block.items {
-                    let syn::ImplItem::Fn(f) = item else { continue };
-                    let syn::ReturnType::Type(_, output) = &f.sig.output else {
-                        continue;
-                    };
-                    let syn::Type::Path(output) = &**output else {
-                        continue;
-                    };
-                    let segments: Vec<String> = output
-                        .path
-                        .segments
-                        .iter()
-                        .map(|s| s.ident.to_string())
-                        .collect();
-                    if segments.len() == 2 && segments[0] == "builder" {
-                        methods.push((f.sig.ident.clone(), segments[1].clone()));
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    let arms = methods.iter().map(|(method, builder)| {
-        let (fields, bytes) = &builders[builder];
+    let calls = codegen::calls::read(code).unwrap_or_else(|error| panic!("{error}"));
+    let arms = calls.iter().map(|call| {
+        let (method, fields) = (&call.method, &call.fields);
         let name = method.to_string();
         let setters = fields.iter().map(|(field, ty)| {
             let field_name = field.to_string();
             if field_name == "body" {
-                let body = body_type(ty);
+                let body = codegen::calls::body_type(ty).expect("a body field is a Result");
                 return quote! {
                     let body: #body = serde_json::from_value(body()?)
                         .map_err(|e| Failure::Harness(format!("the body built from the spec is no {}: {e}", stringify!(#body))))?;
                     let request = request.body(body);
                 };
             }
-            let inner = value_type(ty);
+            let inner = codegen::calls::value_type(ty).expect("a builder field is a Result");
             quote! {
                 let request = match value(#field_name) {
                     Some(text) => {
@@ -120,7 +58,7 @@ fn calls(code: &str) -> String {
                 };
             }
         });
-        let answer = if *bytes {
+        let answer = if call.answer == codegen::calls::Answer::Bytes {
             quote!(Ok(serde_json::Value::String("(bytes)".to_owned())))
         } else {
             quote!(Ok(serde_json::to_value(answer.into_inner()).expect("a decoded answer serializes")))
@@ -152,47 +90,4 @@ fn calls(code: &str) -> String {
         }
     };
     prettyplease::unparse(&syn::parse2(tokens).expect("the calls parse"))
-}
-
-fn builder_fields(builder: &syn::ItemStruct) -> Vec<(syn::Ident, syn::Type)> {
-    builder
-        .fields
-        .iter()
-        .filter_map(|f| Some((f.ident.clone()?, f.ty.clone())))
-        .filter(|(name, _)| name != "client")
-        .collect()
-}
-
-/// `Result<T, String>` -> `T`, `Result<Option<T>, String>` -> `T`.
-fn value_type(ty: &syn::Type) -> syn::Type {
-    let inner = first_argument(ty).expect("a builder field is a Result");
-    first_argument_of(&inner, "Option").unwrap_or(inner)
-}
-
-/// `Result<types::builder::T, String>` -> `types::T`.
-fn body_type(ty: &syn::Type) -> syn::Type {
-    let inner = first_argument(ty).expect("a body field is a Result");
-    let text = quote!(#inner).to_string().replace("builder ::", "");
-    syn::parse_str(&text).expect("the body type")
-}
-
-fn first_argument(ty: &syn::Type) -> Option<syn::Type> {
-    first_argument_of(ty, "Result")
-}
-
-fn first_argument_of(ty: &syn::Type, wrapper: &str) -> Option<syn::Type> {
-    let syn::Type::Path(path) = ty else {
-        return None;
-    };
-    let last = path.path.segments.last()?;
-    if last.ident != wrapper {
-        return None;
-    }
-    let syn::PathArguments::AngleBracketed(arguments) = &last.arguments else {
-        return None;
-    };
-    arguments.args.iter().find_map(|a| match a {
-        syn::GenericArgument::Type(t) => Some(t.clone()),
-        _ => None,
-    })
 }

@@ -107,14 +107,16 @@ fn run_codegen(root: &Path, check: bool) -> Result<ExitCode, String> {
     let spec_path = root.join(codegen::SPEC_PATH);
     let spec = std::fs::read_to_string(&spec_path)
         .map_err(|e| format!("cannot read the spec {}: {e}", spec_path.display()))?;
-    // Every generated surface of the one cut: the client, and the typed
-    // mock for dependents' tests.
+    // Every generated surface of the one cut: the client, the typed mock
+    // for dependents' tests and the CLI's `api` commands.
+    let client = codegen::generate(&spec)?;
     let surfaces = [
-        (codegen::SNAPSHOT_PATH, codegen::generate(&spec)?),
         (
             codegen::HTTPMOCK_PATH,
             codegen::generate_httpmock(&spec, "atlas_live_migration_api")?,
         ),
+        (codegen::CLI_PATH, codegen::generate_cli(&spec, &client)?),
+        (codegen::SNAPSHOT_PATH, client),
     ];
     let mut stale = false;
     for (path, generated) in &surfaces {

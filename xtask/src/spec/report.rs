@@ -137,7 +137,7 @@ pub fn compare(old: &Value, old_kept: &[Kept], new: &Value, new_kept: &[Kept]) -
     compare_in(old, old_kept, new, new_kept, None)
 }
 
-/// [`compare`], with what the rules make of both cuts: a field's change is
+/// `compare`, with what the rules make of both cuts: a field's change is
 /// judged by its Rust type as the rules leave it (a required field of a
 /// schema only answers reach is already an `Option`), and the changes the
 /// rules make on their own are added ([`rule_changes`]). `old` is `None`

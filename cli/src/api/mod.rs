@@ -1,0 +1,331 @@
+//! `atlas-live-migration api <tag> <operation> [flags]`: every kept
+//! operation, as the Atlas CLI's `atlas api` offers them. The operations,
+//! their flags and help texts, and one call per operation through the
+//! generated builders are `generated.rs` (`cargo xtask codegen` writes it
+//! from the cut); this module turns that table into commands, reads the
+//! flags and the body, and prints the answer.
+//!
+//! Spellings follow the Atlas CLI: the tag in lower camel case
+//! (`cloudMigrationService`), the operation by its
+//! `x-xgen-operation-id-override` where it has one, else its operationId,
+//! flags by the parameters' names (`--groupId`). The official operationId and
+//! the Rust name in camel case (`getPushMigration`) are aliases, with or
+//! without the tag; each flag's kebab-case form (`--group-id`) is an alias.
+
+use std::ffi::OsString;
+use std::io::{IsTerminal, Read, Write};
+
+use atlas_live_migration_api::{ApiVersion, ByteStream, Error};
+use clap::{Arg, ArgAction, ArgMatches, Command};
+use heck::ToKebabCase;
+
+use crate::Failure;
+use crate::args::Connection;
+
+/// `cargo xtask codegen` writes it; included rather than a module file, so
+/// that rustfmt leaves it as generated.
+#[allow(clippy::all)]
+mod generated {
+    include!("generated.rs");
+}
+
+/// A kept operation, as `generated.rs` lists it.
+pub(crate) struct Operation {
+    pub rust_name: &'static str,
+    pub tag: &'static str,
+    pub name: &'static str,
+    pub aliases: &'static [&'static str],
+    pub method: &'static str,
+    pub path: &'static str,
+    pub summary: &'static str,
+    pub description: &'static str,
+    pub parameters: &'static [Parameter],
+    /// The request body's type, if the operation takes one.
+    pub body: Option<&'static str>,
+    /// Whether the answer is bytes (a download).
+    pub download: bool,
+}
+
+/// A path, query or header parameter.
+pub(crate) struct Parameter {
+    pub name: &'static str,
+    pub location: &'static str,
+    pub required: bool,
+    /// A boolean: given as a bare flag.
+    pub flag: bool,
+    pub description: &'static str,
+}
+
+/// What an operation answered.
+pub(crate) enum Answer {
+    Json(serde_json::Value),
+    /// A download (none of the family; an operation added with `--add` may be one).
+    #[allow(dead_code)]
+    Bytes(ByteStream),
+    Empty,
+}
+
+/// Why a call was not made, or failed.
+pub(crate) enum CallError {
+    /// A value or body the generated types refuse: nothing was sent.
+    Invalid(String),
+    /// What the client reports.
+    Api(Error),
+}
+
+/// A flag's value as the parameter's generated type, checked as the client
+/// checks it (an ID against its pattern): JSON first (`true`, `12`), else
+/// the text as a JSON string.
+pub(crate) fn parse<T: serde::de::DeserializeOwned>(
+    name: &str,
+    text: &str,
+) -> Result<T, CallError> {
+    serde_json::from_str(text)
+        .or_else(|_| serde_json::from_value(serde_json::Value::String(text.to_owned())))
+        .map_err(|e| {
+            CallError::Invalid(format!(
+                "--{name} {text:?} is not valid: {e}; nothing was sent"
+            ))
+        })
+}
+
+/// The request body as the operation's generated type.
+pub(crate) fn body<T: serde::de::DeserializeOwned>(
+    type_name: &str,
+    body: Option<serde_json::Value>,
+) -> Result<T, CallError> {
+    let body = body.ok_or_else(|| {
+        CallError::Invalid(
+            "this operation takes a request body: give it with --file PATH or on standard input"
+                .to_owned(),
+        )
+    })?;
+    serde_json::from_value(body).map_err(|e| {
+        CallError::Invalid(format!(
+            "the request body is no {}: {e}; nothing was sent",
+            type_name.trim_start_matches("types::")
+        ))
+    })
+}
+
+/// A decoded answer as JSON.
+pub(crate) fn json<T: serde::Serialize>(value: T) -> serde_json::Value {
+    serde_json::to_value(value).unwrap_or(serde_json::Value::Null)
+}
+
+/// The `api` command tree.
+fn command() -> Command {
+    let mut api = Command::new("api")
+        .bin_name("atlas-live-migration api")
+        .about("Call any kept operation of the Atlas Admin API, as `atlas api` does")
+        .long_about(
+            "Call any kept operation of the Atlas Admin API, as `atlas api <tag> <operation>` \
+             does: path and query parameters as flags, the body from --file or standard input, \
+             the answer as JSON. The same credentials, base URL, retries and exit codes as the \
+             other commands.",
+        )
+        .subcommand_required(true)
+        .arg_required_else_help(true);
+    let mut tags: Vec<&str> = generated::OPERATIONS.iter().map(|o| o.tag).collect();
+    tags.dedup();
+    tags.sort_unstable();
+    tags.dedup();
+    for tag in tags {
+        let mut group = Command::new(tag)
+            .about(format!("Operations tagged {tag}"))
+            .subcommand_required(true)
+            .arg_required_else_help(true);
+        for operation in generated::OPERATIONS.iter().filter(|o| o.tag == tag) {
+            group = group.subcommand(operation_command(operation));
+        }
+        api = api.subcommand(group);
+    }
+    // Each operation without its tag too, by every name.
+    for operation in generated::OPERATIONS {
+        api = api.subcommand(operation_command(operation).hide(true));
+    }
+    api
+}
+
+fn operation_command(operation: &Operation) -> Command {
+    let mut command = Command::new(operation.name)
+        .visible_aliases(operation.aliases.iter().copied())
+        .about(operation.summary)
+        .long_about(format!(
+            "{}\n\n{}\n\n{} {}",
+            operation.summary, operation.description, operation.method, operation.path
+        ));
+    for parameter in operation.parameters {
+        let kebab = parameter.name.to_kebab_case();
+        let mut arg = Arg::new(parameter.name)
+            .long(parameter.name)
+            .help(first_paragraph(parameter.description))
+            .long_help(parameter.description)
+            .help_heading(match parameter.location {
+                "path" => "Path parameters",
+                "query" => "Query parameters",
+                _ => "Header parameters",
+            });
+        if kebab != parameter.name {
+            arg = arg.alias(kebab);
+        }
+        arg = if parameter.flag {
+            arg.action(ArgAction::SetTrue)
+        } else {
+            arg.value_name("VALUE").required(parameter.required)
+        };
+        command = command.arg(arg);
+    }
+    if operation.body.is_some() {
+        command = command.arg(
+            Arg::new("file")
+                .long("file")
+                .value_name("PATH")
+                .help("The request body as JSON; without it, standard input"),
+        );
+    }
+    if operation.download {
+        command = command.arg(
+            Arg::new("outputFile")
+                .long("outputFile")
+                .alias("output-file")
+                .value_name("PATH")
+                .help("Where to write the answer's bytes [default: standard output]"),
+        );
+    }
+    command
+        .arg(
+            Arg::new("version")
+                .long("version")
+                .alias("api-version")
+                .value_name("DATE")
+                .help("API version date sent in Accept, YYYY-MM-DD [default: the pinned one]"),
+        )
+        .arg(
+            Arg::new("base-url")
+                .long("base-url")
+                .value_name("URL")
+                .help("Atlas base URL [default: MONGODB_ATLAS_BASE_URL, else https://cloud.mongodb.com]"),
+        )
+        .arg(
+            Arg::new("output")
+                .short('o')
+                .long("output")
+                .value_name("FORMAT")
+                .value_parser(["json"])
+                .default_value("json")
+                .help("Output format"),
+        )
+}
+
+fn first_paragraph(text: &str) -> String {
+    text.split("\n\n").next().unwrap_or_default().to_owned()
+}
+
+/// Runs `api ARGS…`; usage errors and `--help` end the process as clap does.
+pub async fn run(args: Vec<OsString>) -> Result<u8, Failure> {
+    let matches = command()
+        .try_get_matches_from(std::iter::once(OsString::from("api")).chain(args))
+        .unwrap_or_else(|error| error.exit());
+    let (operation, matches) = chosen(&matches)
+        .ok_or_else(|| Failure::usage("name an operation: `api <tag> <operation>`".to_owned()))?;
+    let value = |name: &str| -> Option<String> {
+        let parameter = operation.parameters.iter().find(|p| p.name == name)?;
+        if parameter.flag {
+            matches.get_flag(name).then(|| "true".to_owned())
+        } else {
+            matches.get_one::<String>(name).cloned()
+        }
+    };
+    let request_body = match operation.body {
+        Some(_) => Some(read_body(matches.get_one::<String>("file"))?),
+        None => None,
+    };
+    let api_version = matches
+        .get_one::<String>("version")
+        .map(|v| v.parse::<ApiVersion>())
+        .transpose()
+        .map_err(|e| Failure::usage(format!("--version: {e}")))?;
+    let client = crate::client(Connection {
+        base_url: matches.get_one::<String>("base-url").cloned(),
+        api_version,
+    })?;
+    match generated::call(&client, operation.rust_name, &value, request_body).await {
+        Ok(Answer::Json(json)) => {
+            let text = serde_json::to_string_pretty(&json).unwrap_or_default();
+            println!("{text}");
+        }
+        Ok(Answer::Bytes(stream)) => {
+            write_bytes(stream, matches.get_one::<String>("outputFile")).await?;
+        }
+        Ok(Answer::Empty) => {}
+        Err(CallError::Invalid(message)) => return Err(Failure::usage(message)),
+        Err(CallError::Api(error)) => return Err(error.into()),
+    }
+    Ok(crate::exit::DONE)
+}
+
+/// The operation the matches name, and its own matches.
+fn chosen(matches: &ArgMatches) -> Option<(&'static Operation, &ArgMatches)> {
+    let (first, inner) = matches.subcommand()?;
+    let (name, inner) = match inner.subcommand() {
+        Some((name, operation)) => (name, operation),
+        None => (first, inner),
+    };
+    let operation = generated::OPERATIONS
+        .iter()
+        .find(|o| o.name == name || o.aliases.contains(&name))?;
+    Some((operation, inner))
+}
+
+/// The body from `--file PATH` (`-` for standard input) or standard input.
+fn read_body(file: Option<&String>) -> Result<serde_json::Value, Failure> {
+    let (text, from) = match file.map(String::as_str) {
+        Some("-") | None => {
+            if std::io::stdin().is_terminal() {
+                return Err(Failure::usage(
+                    "this operation takes a request body: give it with --file PATH or on \
+                     standard input; nothing was sent"
+                        .to_owned(),
+                ));
+            }
+            let mut text = String::new();
+            std::io::stdin()
+                .read_to_string(&mut text)
+                .map_err(|e| Failure::usage(format!("cannot read standard input: {e}")))?;
+            (text, "standard input".to_owned())
+        }
+        Some(path) => (
+            std::fs::read_to_string(path)
+                .map_err(|e| Failure::usage(format!("cannot read --file {path}: {e}")))?,
+            path.to_owned(),
+        ),
+    };
+    serde_json::from_str(&text).map_err(|e| {
+        Failure::usage(format!(
+            "the request body in {from} is not JSON: {e}; nothing was sent"
+        ))
+    })
+}
+
+async fn write_bytes(stream: ByteStream, path: Option<&String>) -> Result<(), Failure> {
+    let mut out: Box<dyn Write> = match path {
+        Some(path) => Box::new(
+            std::fs::File::create(path)
+                .map_err(|e| Failure::usage(format!("cannot write --outputFile {path}: {e}")))?,
+        ),
+        None => Box::new(std::io::stdout()),
+    };
+    let mut stream = stream.into_inner();
+    while let Some(chunk) =
+        std::future::poll_fn(|cx| futures_core::Stream::poll_next(stream.as_mut(), cx)).await
+    {
+        let chunk = chunk.map_err(|e| Failure {
+            code: crate::exit::API_ERROR,
+            message: format!("the answer's body broke off: {e}"),
+        })?;
+        out.write_all(&chunk)
+            .map_err(|e| Failure::usage(format!("cannot write the answer: {e}")))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,232 @@
+//! `atlas-live-migration api <tag> <operation>`: the commands generated from
+//! the cut for every kept operation, run through the binary against the
+//! mock Atlas (`mock/`), as the Atlas CLI's `atlas api` is used.
+
+use std::process::Output;
+use std::time::Duration;
+
+use atlas_live_migration_mock::{GROUP_ID, LIVE_MIGRATION_ID, MockAtlas, Scenario};
+use serde_json::Value;
+
+#[allow(dead_code)] // the helpers the other CLI tests use
+mod common;
+use common::cli;
+
+const V2024: &str = "application/vnd.atlas.2024-05-30+json";
+
+async fn run(atlas: &MockAtlas, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut command = cli();
+    command
+        .args(args)
+        .args(["--base-url", atlas.base_url()])
+        .timeout(Duration::from_secs(60));
+    if let Some(stdin) = stdin {
+        command.write_stdin(stdin.to_owned());
+    }
+    tokio::task::spawn_blocking(move || command.output().unwrap())
+        .await
+        .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A create request as a user writes it in a file.
+fn create_body() -> String {
+    serde_json::json!({
+        "destination": {
+            "clusterName": "atlas-cluster",
+            "groupId": GROUP_ID,
+            "hostnameSchemaType": "PUBLIC"
+        },
+        "migrationHosts": ["vm001.example.com"],
+        "source": {
+            "clusterName": "onprem-cluster",
+            "groupId": "6296fb4c7c7aa997cf94e9a0",
+            "managedAuthentication": false,
+            "ssl": true,
+            "username": "admin",
+            "password": "Pa55-word-of-the-source"
+        },
+        "dropDestinationData": true
+    })
+    .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_job_is_printed_by_tag_and_operation_and_by_every_alias() {
+    let job_path = format!("/api/atlas/v2/groups/{GROUP_ID}/liveMigrations/{LIVE_MIGRATION_ID}");
+    let atlas = MockAtlas::start(Scenario::default().job_exists())
+        .await
+        .unwrap();
+    for names in [
+        &["api", "cloudMigrationService", "getGroupLiveMigration"][..],
+        &["api", "getPushMigration"],
+        &["api", "cloudMigrationService", "getPushMigration"],
+        &["api", "getGroupLiveMigration"],
+    ] {
+        let output = run(
+            &atlas,
+            &[
+                names,
+                &[
+                    "--groupId",
+                    GROUP_ID,
+                    "--live-migration-id",
+                    LIVE_MIGRATION_ID,
+                ],
+            ]
+            .concat(),
+            None,
+        )
+        .await;
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{names:?}: {}",
+            text(&output.stderr)
+        );
+        let job: Value = serde_json::from_slice(&output.stdout).expect("the job as JSON");
+        assert_eq!(job["_id"], LIVE_MIGRATION_ID, "{names:?}");
+        assert!(job["status"].is_string(), "{job}");
+    }
+    let gets = atlas
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "GET" && r.path == job_path)
+        .count();
+    assert_eq!(gets, 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_create_from_a_file_is_sent_once_in_its_pinned_version() {
+    let atlas = MockAtlas::start(Scenario::default()).await.unwrap();
+    let dir = std::env::temp_dir().join(format!("atlas-api-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("body.json");
+    std::fs::write(&file, create_body()).unwrap();
+    let output = run(
+        &atlas,
+        &[
+            "api",
+            "cloudMigrationService",
+            "createGroupLiveMigration",
+            "--groupId",
+            GROUP_ID,
+            "--file",
+            file.to_str().unwrap(),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let job: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(job["_id"], LIVE_MIGRATION_ID);
+    let posts: Vec<_> = atlas
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST")
+        .collect();
+    assert_eq!(posts.len(), 1, "{posts:?}");
+    assert_eq!(posts[0].header("accept"), Some(V2024));
+    assert_eq!(posts[0].header("content-type"), Some(V2024));
+    let sent: Value = serde_json::from_str(&posts[0].body).unwrap();
+    assert_eq!(sent["source"]["username"], "admin");
+    assert_eq!(sent["dropDestinationData"], true);
+
+    // The same body on standard input.
+    let output = run(
+        &atlas,
+        &["api", "createGroupLiveMigration", "--groupId", GROUP_ID],
+        Some(&create_body()),
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invalid_id_or_body_exits_2_with_nothing_sent() {
+    let atlas = MockAtlas::start(Scenario::default().job_exists())
+        .await
+        .unwrap();
+    let output = run(
+        &atlas,
+        &[
+            "api",
+            "getPushMigration",
+            "--groupId",
+            "not-an-id",
+            "--liveMigrationId",
+            LIVE_MIGRATION_ID,
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("--groupId \"not-an-id\" is not valid")
+            && stderr.contains("nothing was sent"),
+        "{stderr}"
+    );
+    // A body the generated type refuses (no `destination`).
+    let output = run(
+        &atlas,
+        &["api", "createGroupLiveMigration", "--groupId", GROUP_ID],
+        Some(r#"{"migrationHosts": []}"#),
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stderr).contains("the request body is no LiveMigrationRequest20240530"),
+        "{}",
+        text(&output.stderr)
+    );
+    // Not JSON at all.
+    let output = run(
+        &atlas,
+        &["api", "createGroupLiveMigration", "--groupId", GROUP_ID],
+        Some("destination: x"),
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
+    assert!(atlas.requests().is_empty(), "{:?}", atlas.requests());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn help_shows_the_spec_s_summary_and_parameters() {
+    let atlas = MockAtlas::start(Scenario::default()).await.unwrap();
+    let output = run(
+        &atlas,
+        &[
+            "api",
+            "cloudMigrationService",
+            "getGroupLiveMigration",
+            "--help",
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let help = text(&output.stdout);
+    assert!(help.contains("Return One Migration Job"), "{help}");
+    assert!(help.contains("--groupId"), "{help}");
+    assert!(help.contains("--liveMigrationId"), "{help}");
+    assert!(
+        help.contains("Unique 24-hexadecimal digit string that identifies your project"),
+        "{help}"
+    );
+    // The tag's list shows the operations, with their aliases.
+    let output = run(&atlas, &["api", "cloudMigrationService", "--help"], None).await;
+    let help = text(&output.stdout);
+    assert!(
+        help.contains("getGroupLiveMigration") && help.contains("getPushMigration"),
+        "{help}"
+    );
+    // The list of tags.
+    let output = run(&atlas, &["api", "--help"], None).await;
+    let help = text(&output.stdout);
+    assert!(help.contains("cloudMigrationService"), "{help}");
+}
