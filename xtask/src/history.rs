@@ -219,34 +219,77 @@ fn a_revision_whose_api_error_fields_are_optional_builds_the_workspace() {
     required.retain(|field| !matches!(field.as_str(), Some("errorCode" | "error")));
     assert!(required.len() < before, "errorCode was required");
 
-    let scratch = root().join("target/scratch-spec-update");
-    let _ = std::fs::remove_dir_all(&scratch);
-    let files = std::process::Command::new("git")
-        .args(["ls-files", "-z"])
-        .current_dir(root())
-        .output()
-        .expect("git lists the repository's files");
-    assert!(files.status.success());
-    for name in String::from_utf8(files.stdout).unwrap().split('\0') {
-        let from = root().join(name);
-        if name.is_empty() || !from.is_file() {
-            continue;
-        }
-        let to = scratch.join(name);
-        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
-        std::fs::copy(&from, &to).unwrap();
-    }
-    let edited = scratch.join("edited-spec.yaml");
+    let scratch = Scratch::new();
+    let edited = scratch.dir.join("edited-spec.yaml");
     std::fs::write(&edited, serde_norway::to_string(&doc).unwrap()).unwrap();
+    let run = |args: &[&str]| scratch.cargo(args);
+    let report = run(&["xtask", "spec", "--from", "edited-spec.yaml"]);
+    assert!(
+        report.contains("Breaking Changes") && report.contains("errorCode"),
+        "the report says what changed:\n{report}"
+    );
+    run(&["xtask", "codegen"]);
+    let generated = std::fs::read_to_string(scratch.dir.join(codegen::SNAPSHOT_PATH)).unwrap();
+    let compact: String = generated.split_whitespace().collect();
+    assert!(
+        compact.contains(r#"rename="errorCode",default,skip_serializing_if="::std::option::Option::is_none")]puberror_code:::std::option::Option<"#)
+            || compact.contains("puberror_code:::std::option::Option<"),
+        "the generated ApiError follows the edited spec"
+    );
+    run(&["build", "--workspace", "--locked"]);
+}
 
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let run = |args: &[&str]| {
+/// A scratch copy of the repository's tracked files, in which a test runs
+/// cargo as a user would. One at a time, in one place with one target
+/// directory of its own (the outer build's binaries stay as they are while
+/// other tests run them), so the second build is incremental.
+struct Scratch {
+    dir: PathBuf,
+    _one_at_a_time: std::sync::MutexGuard<'static, ()>,
+}
+
+impl Scratch {
+    fn new() -> Self {
+        static ONE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        let guard = ONE.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let dir = root().join("target/scratch-spec-update");
+        // Everything but the target directory, copied afresh.
+        if let Ok(entries) = std::fs::read_dir(&dir) {
+            for entry in entries.flatten() {
+                if entry.file_name() != "target" {
+                    let path = entry.path();
+                    let _ = std::fs::remove_dir_all(&path).or_else(|_| std::fs::remove_file(&path));
+                }
+            }
+        }
+        let files = std::process::Command::new("git")
+            .args(["ls-files", "-z"])
+            .current_dir(root())
+            .output()
+            .expect("git lists the repository's files");
+        assert!(files.status.success());
+        for name in String::from_utf8(files.stdout).unwrap().split('\0') {
+            let from = root().join(name);
+            if name.is_empty() || !from.is_file() {
+                continue;
+            }
+            let to = dir.join(name);
+            std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+            std::fs::copy(&from, &to).unwrap();
+        }
+        Self {
+            dir,
+            _one_at_a_time: guard,
+        }
+    }
+
+    /// Runs cargo there; its output, which must be a success.
+    fn cargo(&self, args: &[&str]) -> String {
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
         let output = std::process::Command::new(&cargo)
             .args(args)
-            .current_dir(&scratch)
-            // Its own target directory: the outer build's binaries stay as
-            // they are while other tests run them.
-            .env("CARGO_TARGET_DIR", scratch.join("target"))
+            .current_dir(&self.dir)
+            .env("CARGO_TARGET_DIR", self.dir.join("target"))
             .env_remove("RUSTFLAGS")
             .output()
             .expect("cargo runs");
@@ -257,20 +300,95 @@ fn a_revision_whose_api_error_fields_are_optional_builds_the_workspace() {
         );
         assert!(output.status.success(), "cargo {args:?} failed:\n{text}");
         text
+    }
+}
+
+/// Issue 20's promise: an operation added with `cargo xtask spec --add` is
+/// an `api` command and a typed mock after `cargo xtask codegen`, with no
+/// code change. In a scratch copy: `getSystemStatus` (tag `Root`) is added,
+/// the CLI and the mock crate build, and the command answers from a
+/// loopback server.
+#[test]
+fn an_added_operation_is_an_api_command_and_a_typed_mock() {
+    let Some((official_path, _, _)) = official("atlas-admin-api-v2.yaml.gz") else {
+        return;
     };
-    let report = run(&["xtask", "spec", "--from", "edited-spec.yaml"]);
+    let scratch = Scratch::new();
+    let official_path = official_path.canonicalize().unwrap();
+    let official_path = official_path.to_str().unwrap();
+    let report = scratch.cargo(&[
+        "xtask",
+        "spec",
+        "--from",
+        official_path,
+        "--add",
+        "getSystemStatus",
+    ]);
+    assert!(report.contains("get_system_status"), "{report}");
+    scratch.cargo(&["xtask", "codegen"]);
+    let mock = std::fs::read_to_string(scratch.dir.join(codegen::HTTPMOCK_PATH)).unwrap();
     assert!(
-        report.contains("Breaking Changes") && report.contains("errorCode"),
-        "the report says what changed:\n{report}"
+        mock.contains("fn get_system_status<F>("),
+        "the typed mock has the operation"
     );
-    run(&["xtask", "codegen"]);
-    let generated = std::fs::read_to_string(scratch.join(codegen::SNAPSHOT_PATH)).unwrap();
-    let compact: String = generated.split_whitespace().collect();
-    assert!(
-        compact.contains(r#"rename="errorCode",default,skip_serializing_if="::std::option::Option::is_none")]puberror_code:::std::option::Option<"#)
-            || compact.contains("puberror_code:::std::option::Option<"),
-        "the generated ApiError follows the edited spec"
-    );
-    run(&["build", "--workspace", "--locked"]);
-    let _ = std::fs::remove_dir_all(&scratch);
+    scratch.cargo(&[
+        "build",
+        "--locked",
+        "-p",
+        "atlas-live-migration-cli",
+        "-p",
+        "atlas-live-migration-httpmock",
+    ]);
+
+    // A loopback Atlas that answers one request with a system status.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base_url = format!("http://{}", listener.local_addr().unwrap());
+    let server = std::thread::spawn(move || {
+        use std::io::{BufRead, BufReader, Write};
+        let mut requests = Vec::new();
+        for _ in 0..2 {
+            let (stream, _) = listener.accept().unwrap();
+            let mut reader = BufReader::new(stream);
+            let mut head = String::new();
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap() == 0 || line == "\r\n" {
+                    break;
+                }
+                head.push_str(&line);
+            }
+            requests.push(head);
+            let body = r#"{"appName":"MongoDB Atlas","build":"83be55e140f493c88e7f578aae96548dd881587b","throttling":false}"#;
+            let answer = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/vnd.atlas.2023-01-01+json;charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            reader.get_mut().write_all(answer.as_bytes()).unwrap();
+        }
+        requests
+    });
+    let binary = scratch.dir.join("target/debug/atlas-live-migration");
+    for names in [
+        &["api", "root", "getSystemStatus"][..],
+        &["api", "getSystemStatus"],
+    ] {
+        let output = std::process::Command::new(&binary)
+            .args(names)
+            .args(["--base-url", &base_url])
+            .env("MONGODB_ATLAS_PUBLIC_API_KEY", "public")
+            .env("MONGODB_ATLAS_PRIVATE_API_KEY", "private")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success(),
+            "{names:?}: {stdout}{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let printed: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+        assert_eq!(printed["appName"], "MongoDB Atlas");
+    }
+    for head in server.join().unwrap() {
+        assert!(head.starts_with("GET /api/atlas/v2 "), "{head}");
+    }
 }
