@@ -11,6 +11,8 @@
 #   codegen   atlas-live-migration-api with `features = ["codegen"]`
 #             (generation at build time, as in the workspace)
 #
+# Then the workspace's CLI and typed mock crate, clean, for their own figures.
+#
 # Prints one line per variant: seconds, and the ratio to the baseline.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -61,4 +63,16 @@ TOML
   [ "$variant" = reqwest ] && baseline_ms=$ms
   ratio=$(awk -v a="$ms" -v b="$baseline_ms" 'BEGIN { printf "%.2f", a / b }')
   printf '%-9s %d.%d s   ratio %s\n' "$variant" $((ms / 1000)) $((ms % 1000 / 100)) "$ratio"
+done
+
+# The workspace's own tools, clean, in the same run: the command-line tool
+# (with its generated `api` commands) and the typed mock crate. A dependent
+# of the SDK compiles neither.
+for package in atlas-live-migration-cli atlas-live-migration-httpmock; do
+  start=$(date +%s%N)
+  CARGO_TARGET_DIR="$work/$package" cargo build --quiet --locked --manifest-path "$root/Cargo.toml" -p "$package" >/dev/null 2>&1
+  end=$(date +%s%N)
+  ms=$(( (end - start) / 1000000 ))
+  ratio=$(awk -v a="$ms" -v b="$baseline_ms" 'BEGIN { printf "%.2f", a / b }')
+  printf '%-9s %d.%d s   ratio %s   (%s, clean)\n' "${package#atlas-live-migration-}" $((ms / 1000)) $((ms % 1000 / 100)) "$ratio" "$package"
 done

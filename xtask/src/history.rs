@@ -305,9 +305,10 @@ impl Scratch {
 
 /// Issue 20's promise: an operation added with `cargo xtask spec --add` is
 /// an `api` command and a typed mock after `cargo xtask codegen`, with no
-/// code change. In a scratch copy: `getSystemStatus` (tag `Root`) is added,
-/// the CLI and the mock crate build, and the command answers from a
-/// loopback server.
+/// code change. In a scratch copy: `getSystemStatus` (tag `Root`) and a
+/// download, `downloadGroupClusterLog`, are added, the CLI and the mock
+/// crate build, and the commands answer from a loopback server (the
+/// download into `--outputFile`).
 #[test]
 fn an_added_operation_is_an_api_command_and_a_typed_mock() {
     let Some((official_path, _, _)) = official("atlas-admin-api-v2.yaml.gz") else {
@@ -323,8 +324,11 @@ fn an_added_operation_is_an_api_command_and_a_typed_mock() {
         official_path,
         "--add",
         "getSystemStatus",
+        "--add",
+        "downloadGroupClusterLog",
     ]);
     assert!(report.contains("get_system_status"), "{report}");
+    assert!(report.contains("download_group_cluster_log"), "{report}");
     scratch.cargo(&["xtask", "codegen"]);
     let mock = std::fs::read_to_string(scratch.dir.join(codegen::HTTPMOCK_PATH)).unwrap();
     assert!(
@@ -340,13 +344,13 @@ fn an_added_operation_is_an_api_command_and_a_typed_mock() {
         "atlas-live-migration-httpmock",
     ]);
 
-    // A loopback Atlas that answers one request with a system status.
+    // A loopback Atlas: a system status, or a log's bytes.
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let base_url = format!("http://{}", listener.local_addr().unwrap());
     let server = std::thread::spawn(move || {
         use std::io::{BufRead, BufReader, Write};
         let mut requests = Vec::new();
-        for _ in 0..2 {
+        for _ in 0..3 {
             let (stream, _) = listener.accept().unwrap();
             let mut reader = BufReader::new(stream);
             let mut head = String::new();
@@ -357,16 +361,24 @@ fn an_added_operation_is_an_api_command_and_a_typed_mock() {
                 }
                 head.push_str(&line);
             }
+            let (media_type, body) = if head.contains("/logs/") {
+                ("application/vnd.atlas.2023-02-01+gzip", LOG)
+            } else {
+                (
+                    "application/vnd.atlas.2023-01-01+json;charset=utf-8",
+                    r#"{"appName":"MongoDB Atlas","build":"83be55e140f493c88e7f578aae96548dd881587b","throttling":false}"#,
+                )
+            };
             requests.push(head);
-            let body = r#"{"appName":"MongoDB Atlas","build":"83be55e140f493c88e7f578aae96548dd881587b","throttling":false}"#;
             let answer = format!(
-                "HTTP/1.1 200 OK\r\ncontent-type: application/vnd.atlas.2023-01-01+json;charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                "HTTP/1.1 200 OK\r\ncontent-type: {media_type}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
                 body.len()
             );
             reader.get_mut().write_all(answer.as_bytes()).unwrap();
         }
         requests
     });
+    const LOG: &str = "the log's bytes, as they come";
     let binary = scratch.dir.join("target/debug/atlas-live-migration");
     for names in [
         &["api", "root", "getSystemStatus"][..],
@@ -388,7 +400,49 @@ fn an_added_operation_is_an_api_command_and_a_typed_mock() {
         let printed: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
         assert_eq!(printed["appName"], "MongoDB Atlas");
     }
-    for head in server.join().unwrap() {
-        assert!(head.starts_with("GET /api/atlas/v2 "), "{head}");
-    }
+    let log = scratch.dir.join("mongodb.gz");
+    let output = std::process::Command::new(&binary)
+        .args([
+            "api",
+            "downloadClusterLog",
+            "--groupId",
+            "32b6e34b3d91647abb20e7b8",
+        ])
+        .args(["--hostName", "cluster0-shard-00-00.abcde.mongodb.net"])
+        .args([
+            "--logName",
+            "mongodb",
+            "--outputFile",
+            log.to_str().unwrap(),
+        ])
+        .args(["--base-url", &base_url])
+        .env("MONGODB_ATLAS_PUBLIC_API_KEY", "public")
+        .env("MONGODB_ATLAS_PRIVATE_API_KEY", "private")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(std::fs::read_to_string(&log).unwrap(), LOG);
+    let requests = server.join().unwrap();
+    assert!(
+        requests[0].starts_with("GET /api/atlas/v2 "),
+        "{}",
+        requests[0]
+    );
+    assert!(
+        requests[1].starts_with("GET /api/atlas/v2 "),
+        "{}",
+        requests[1]
+    );
+    let download = requests[2].to_ascii_lowercase();
+    assert!(
+        download.starts_with(
+            "get /api/atlas/v2/groups/32b6e34b3d91647abb20e7b8/clusters/\
+             cluster0-shard-00-00.abcde.mongodb.net/logs/mongodb.gz"
+        ) && download.contains("accept: application/vnd.atlas.2023-02-01+gzip"),
+        "{download}"
+    );
 }
