@@ -320,15 +320,35 @@ fn generate_on_this_thread(spec_yaml: &str) -> Result<String, String> {
     Ok(format!("{HEADER}\n{}", prettyplease::unparse(&file)))
 }
 
+thread_local! {
+    /// Whether this thread is inside [`catching_panics`], whose panics are
+    /// returned as errors rather than printed.
+    static CATCHING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 /// Runs one of progenitor's generators, its panics (`assert!`s on shapes
 /// it cannot take) turned into errors.
+///
+/// The panic hook is process-wide, so it is not swapped per call (two calls
+/// on two threads would restore each other's hook, and a silent one could
+/// stay). It is wrapped once: the wrapper stays quiet on a thread inside
+/// this function and hands every other panic to the hook that was there,
+/// so another thread's panic (a failing test's) is still printed.
 fn catching_panics(
     generate: impl FnOnce() -> progenitor_impl::Result<TokenStream>,
 ) -> Result<TokenStream, String> {
-    let previous = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
+    static WRAP_HOOK: std::sync::Once = std::sync::Once::new();
+    WRAP_HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !CATCHING.with(std::cell::Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+    let was = CATCHING.with(|c| c.replace(true));
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(generate));
-    std::panic::set_hook(previous);
+    CATCHING.with(|c| c.set(was));
     match outcome {
         Ok(generated) => generated.map_err(|e| e.to_string()),
         Err(panic) => Err(panic
@@ -1817,6 +1837,51 @@ mod tests {
             "{}",
             &error[..error.len().min(2000)]
         );
+    }
+
+    /// A panic caught from progenitor is not printed, and a panic on another
+    /// thread meanwhile (another test's) still is. Run in a child process of
+    /// this test binary, so that the process's panic hook is the default one
+    /// when the scenario starts, whatever other tests did.
+    #[test]
+    fn a_caught_panic_is_quiet_and_another_threads_panic_is_printed() {
+        const CHILD: &str = "CODEGEN_PANIC_HOOK_CHILD";
+        if std::env::var_os(CHILD).is_some() {
+            let (inside, outside) = (std::sync::mpsc::channel(), std::sync::mpsc::channel());
+            let (go_inside, wait_inside) = inside;
+            let (go_outside, wait_outside) = outside;
+            let caught = std::thread::spawn(move || {
+                super::catching_panics(|| {
+                    go_outside.send(()).unwrap();
+                    wait_inside.recv().unwrap();
+                    panic!("caught-from-progenitor")
+                })
+                .map(|tokens| tokens.to_string())
+            });
+            wait_outside.recv().unwrap();
+            // Panics while the other thread is inside `catching_panics`.
+            let other = std::thread::spawn(|| panic!("printed-from-another-thread")).join();
+            assert!(other.is_err());
+            go_inside.send(()).unwrap();
+            let error = caught.join().unwrap().unwrap_err();
+            assert!(error.contains("caught-from-progenitor"), "{error}");
+            return;
+        }
+        let name = "codegen::tests::a_caught_panic_is_quiet_and_another_threads_panic_is_printed";
+        let child = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", name, "--nocapture", "--test-threads", "1"])
+            .env(CHILD, "1")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&child.stdout);
+        let stderr = String::from_utf8_lossy(&child.stderr);
+        assert!(child.status.success(), "{stdout}\n{stderr}");
+        assert!(
+            stdout.contains("1 passed"),
+            "the child ran no test: {stdout}"
+        );
+        assert!(stderr.contains("printed-from-another-thread"), "{stderr}");
+        assert!(!stderr.contains("caught-from-progenitor"), "{stderr}");
     }
 
     /// Rule `MIXED_SUCCESS_AS_BYTES`: a 200 with a body beside a 204 without, which

@@ -126,10 +126,8 @@ fn command() -> Command {
         )
         .subcommand_required(true)
         .arg_required_else_help(true);
-    let mut tags: Vec<&str> = generated::OPERATIONS.iter().map(|o| o.tag).collect();
-    tags.dedup();
-    tags.sort_unstable();
-    tags.dedup();
+    let tags: std::collections::BTreeSet<&str> =
+        generated::OPERATIONS.iter().map(|o| o.tag).collect();
     for tag in tags {
         let mut group = Command::new(tag)
             .about(format!("Operations tagged {tag}"))

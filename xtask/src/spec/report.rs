@@ -157,11 +157,13 @@ pub fn compare_with_rules(
         new_kept,
         adapted.as_ref().map(|(a, b)| (a, b)),
     );
-    rule_changes(
-        &mut report,
-        old_adapted.map(|a| (old_doc, a)),
-        (new_doc, new_adapted),
-    );
+    if let (Some(old_adapted), Some((old_yaml, new_yaml))) = (old_adapted, &adapted) {
+        rule_changes(
+            &mut report,
+            (old_doc, old_adapted, old_yaml),
+            (new_doc, new_adapted, new_yaml),
+        );
+    }
     report
 }
 
@@ -300,17 +302,16 @@ fn compare_in(
 /// `ANSWER_PROPERTIES_OPTIONAL`, `ANSWER_VALUES_UNCHECKED`), so keeping or
 /// dropping an operation changes the type of a schema nobody edited; every
 /// other rule reads the schema's own text, whose changes the spec diff
-/// reports. `old` is `None` for a first cut.
+/// reports. Each side is the cut, what the rules made of it, and that
+/// adapted document as YAML.
 fn rule_changes(
     report: &mut Report,
-    old: Option<(&Value, &crate::codegen::Adapted)>,
-    new: (&Value, &crate::codegen::Adapted),
+    old: (&Value, &crate::codegen::Adapted, &Value),
+    new: (&Value, &crate::codegen::Adapted, &Value),
 ) {
-    let Some((old_raw, old)) = old else { return };
-    let (new_raw, new) = new;
-    let yaml = |json: &serde_json::Value| serde_norway::to_value(json).unwrap_or(Value::Null);
-    let (old_doc, new_doc) = (yaml(&old.document), yaml(&new.document));
-    let (old_users, new_users) = (users(&old_doc), users(&new_doc));
+    let (old_raw, old, old_doc) = old;
+    let (new_raw, new, new_doc) = new;
+    let (old_users, new_users) = (users(old_doc), users(new_doc));
     let raw = |doc: &Value, name: &str| {
         doc.get("components")
             .and_then(|c| c.get("schemas"))
@@ -394,16 +395,16 @@ fn rule_changes(
         // adapted form is not.
         if raw(old_raw, name) == raw(new_raw, name) {
             let adapted = |doc: &Value| raw(doc, name).unwrap_or(Value::Null);
-            if adapted(&old_doc) != adapted(&new_doc) {
+            if adapted(old_doc) != adapted(new_doc) {
                 let reference: Value =
                     serde_norway::from_str(&format!("$ref: '#/components/schemas/{name}'"))
                         .unwrap_or(Value::Null);
-                let old_shape = shape(&old_doc, &reference, &mut Vec::new());
-                let new_shape = shape(&new_doc, &reference, &mut Vec::new());
+                let old_shape = shape(old_doc, &reference, &mut Vec::new());
+                let new_shape = shape(new_doc, &reference, &mut Vec::new());
                 for label in &labels {
                     let mut diff = Diff {
-                        old: &old_doc,
-                        new: &new_doc,
+                        old: old_doc,
+                        new: new_doc,
                         adapted: None,
                         label,
                         report,
@@ -415,7 +416,7 @@ fn rule_changes(
                         *now != "answered only",
                     );
                 }
-                if checks(&adapted(&old_doc)) != checks(&adapted(&new_doc)) {
+                if checks(&adapted(old_doc)) != checks(&adapted(new_doc)) {
                     push(
                         report,
                         Section::Breaking,
