@@ -21,6 +21,7 @@ pub(crate) const OPERATIONS: &[Operation] = &[
                 location: "query",
                 required: false,
                 flag: true,
+                multiple: false,
                 description: "Flag that indicates whether Application wraps the response in an `envelope` JSON object. Some API clients cannot access the HTTP response headers or status code. To remediate this, set envelope=true in the query. Endpoints that return a list of results use the results object as an envelope. Application adds the status parameter to the response body.",
             },
             Parameter {
@@ -28,6 +29,7 @@ pub(crate) const OPERATIONS: &[Operation] = &[
                 location: "path",
                 required: true,
                 flag: false,
+                multiple: false,
                 description: "Unique 24-hexadecimal digit string that identifies your project. Use the [/groups](#tag/Projects/operation/listProjects) endpoint to retrieve all projects to which the authenticated user has access.\n\n**NOTE**: Groups and projects are synonymous terms. Your group id is the same as your project id. For existing groups, your group/project id remains the same. The resource and corresponding endpoints use the term groups.",
             },
             Parameter {
@@ -35,6 +37,7 @@ pub(crate) const OPERATIONS: &[Operation] = &[
                 location: "query",
                 required: false,
                 flag: true,
+                multiple: false,
                 description: "Flag that indicates whether the response body should be in the prettyprint format.",
             },
         ],
@@ -56,6 +59,7 @@ pub(crate) const OPERATIONS: &[Operation] = &[
                 location: "path",
                 required: true,
                 flag: false,
+                multiple: false,
                 description: "Unique 24-hexadecimal digit string that identifies your project. Use the [/groups](#tag/Projects/operation/listProjects) endpoint to retrieve all projects to which the authenticated user has access.\n\n**NOTE**: Groups and projects are synonymous terms. Your group id is the same as your project id. For existing groups, your group/project id remains the same. The resource and corresponding endpoints use the term groups.",
             },
             Parameter {
@@ -63,6 +67,7 @@ pub(crate) const OPERATIONS: &[Operation] = &[
                 location: "query",
                 required: false,
                 flag: true,
+                multiple: false,
                 description: "Flag that indicates whether Application wraps the response in an `envelope` JSON object. Some API clients cannot access the HTTP response headers or status code. To remediate this, set envelope=true in the query. Endpoints that return a list of results use the results object as an envelope. Application adds the status parameter to the response body.",
             },
             Parameter {
@@ -70,6 +75,7 @@ pub(crate) const OPERATIONS: &[Operation] = &[
                 location: "query",
                 required: false,
                 flag: true,
+                multiple: false,
                 description: "Flag that indicates whether the response body should be in the prettyprint format.",
             },
         ],
@@ -91,6 +97,7 @@ pub(crate) const OPERATIONS: &[Operation] = &[
                 location: "path",
                 required: true,
                 flag: false,
+                multiple: false,
                 description: "Unique 24-hexadecimal digit string that identifies your project. Use the [/groups](#tag/Projects/operation/listProjects) endpoint to retrieve all projects to which the authenticated user has access.\n\n**NOTE**: Groups and projects are synonymous terms. Your group id is the same as your project id. For existing groups, your group/project id remains the same. The resource and corresponding endpoints use the term groups.",
             },
             Parameter {
@@ -98,6 +105,7 @@ pub(crate) const OPERATIONS: &[Operation] = &[
                 location: "query",
                 required: false,
                 flag: true,
+                multiple: false,
                 description: "Flag that indicates whether Application wraps the response in an `envelope` JSON object. Some API clients cannot access the HTTP response headers or status code. To remediate this, set envelope=true in the query. Endpoints that return a list of results use the results object as an envelope. Application adds the status parameter to the response body.",
             },
             Parameter {
@@ -105,6 +113,7 @@ pub(crate) const OPERATIONS: &[Operation] = &[
                 location: "query",
                 required: false,
                 flag: true,
+                multiple: false,
                 description: "Flag that indicates whether the response body should be in the prettyprint format.",
             },
         ],
@@ -126,6 +135,7 @@ pub(crate) const OPERATIONS: &[Operation] = &[
                 location: "path",
                 required: true,
                 flag: false,
+                multiple: false,
                 description: "Unique 24-hexadecimal digit string that identifies your project. Use the [/groups](#tag/Projects/operation/listProjects) endpoint to retrieve all projects to which the authenticated user has access.\n\n**NOTE**: Groups and projects are synonymous terms. Your group id is the same as your project id. For existing groups, your group/project id remains the same. The resource and corresponding endpoints use the term groups.",
             },
             Parameter {
@@ -133,6 +143,7 @@ pub(crate) const OPERATIONS: &[Operation] = &[
                 location: "path",
                 required: true,
                 flag: false,
+                multiple: false,
                 description: "Unique 24-hexadecimal digit string that identifies the validation job.",
             },
             Parameter {
@@ -140,6 +151,7 @@ pub(crate) const OPERATIONS: &[Operation] = &[
                 location: "query",
                 required: false,
                 flag: true,
+                multiple: false,
                 description: "Flag that indicates whether Application wraps the response in an `envelope` JSON object. Some API clients cannot access the HTTP response headers or status code. To remediate this, set envelope=true in the query. Endpoints that return a list of results use the results object as an envelope. Application adds the status parameter to the response body.",
             },
         ],
@@ -161,6 +173,7 @@ pub(crate) const OPERATIONS: &[Operation] = &[
                 location: "path",
                 required: true,
                 flag: false,
+                multiple: false,
                 description: "Unique 24-hexadecimal digit string that identifies your project. Use the [/groups](#tag/Projects/operation/listProjects) endpoint to retrieve all projects to which the authenticated user has access.\n\n**NOTE**: Groups and projects are synonymous terms. Your group id is the same as your project id. For existing groups, your group/project id remains the same. The resource and corresponding endpoints use the term groups.",
             },
             Parameter {
@@ -168,6 +181,7 @@ pub(crate) const OPERATIONS: &[Operation] = &[
                 location: "path",
                 required: true,
                 flag: false,
+                multiple: false,
                 description: "Unique 24-hexadecimal digit string that identifies the migration.",
             },
             Parameter {
@@ -175,6 +189,7 @@ pub(crate) const OPERATIONS: &[Operation] = &[
                 location: "query",
                 required: false,
                 flag: true,
+                multiple: false,
                 description: "Flag that indicates whether Application wraps the response in an `envelope` JSON object. Some API clients cannot access the HTTP response headers or status code. To remediate this, set envelope=true in the query. Endpoints that return a list of results use the results object as an envelope. Application adds the status parameter to the response body.",
             },
             Parameter {
@@ -182,6 +197,7 @@ pub(crate) const OPERATIONS: &[Operation] = &[
                 location: "query",
                 required: false,
                 flag: true,
+                multiple: false,
                 description: "Flag that indicates whether the response body should be in the prettyprint format.",
             },
         ],
@@ -203,6 +219,7 @@ pub(crate) const OPERATIONS: &[Operation] = &[
                 location: "path",
                 required: true,
                 flag: false,
+                multiple: false,
                 description: "Unique 24-hexadecimal digit string that identifies your project. Use the [/groups](#tag/Projects/operation/listProjects) endpoint to retrieve all projects to which the authenticated user has access.\n\n**NOTE**: Groups and projects are synonymous terms. Your group id is the same as your project id. For existing groups, your group/project id remains the same. The resource and corresponding endpoints use the term groups.",
             },
             Parameter {
@@ -210,6 +227,7 @@ pub(crate) const OPERATIONS: &[Operation] = &[
                 location: "path",
                 required: true,
                 flag: false,
+                multiple: false,
                 description: "Unique 24-hexadecimal digit string that identifies the migration.",
             },
             Parameter {
@@ -217,6 +235,7 @@ pub(crate) const OPERATIONS: &[Operation] = &[
                 location: "query",
                 required: false,
                 flag: true,
+                multiple: false,
                 description: "Flag that indicates whether Application wraps the response in an `envelope` JSON object. Some API clients cannot access the HTTP response headers or status code. To remediate this, set envelope=true in the query. Endpoints that return a list of results use the results object as an envelope. Application adds the status parameter to the response body.",
             },
             Parameter {
@@ -224,6 +243,7 @@ pub(crate) const OPERATIONS: &[Operation] = &[
                 location: "query",
                 required: false,
                 flag: true,
+                multiple: false,
                 description: "Flag that indicates whether the response body should be in the prettyprint format.",
             },
         ],
@@ -245,6 +265,7 @@ pub(crate) const OPERATIONS: &[Operation] = &[
                 location: "path",
                 required: true,
                 flag: false,
+                multiple: false,
                 description: "Unique 24-hexadecimal digit string that identifies the organization that contains your projects. Use the [`/orgs`](#tag/Organizations/operation/listOrganizations) endpoint to retrieve all organizations to which the authenticated user has access.",
             },
             Parameter {
@@ -252,6 +273,7 @@ pub(crate) const OPERATIONS: &[Operation] = &[
                 location: "query",
                 required: false,
                 flag: true,
+                multiple: false,
                 description: "Flag that indicates whether Application wraps the response in an `envelope` JSON object. Some API clients cannot access the HTTP response headers or status code. To remediate this, set envelope=true in the query. Endpoints that return a list of results use the results object as an envelope. Application adds the status parameter to the response body.",
             },
             Parameter {
@@ -259,6 +281,7 @@ pub(crate) const OPERATIONS: &[Operation] = &[
                 location: "query",
                 required: false,
                 flag: true,
+                multiple: false,
                 description: "Flag that indicates whether the response body should be in the prettyprint format.",
             },
         ],
@@ -280,6 +303,7 @@ pub(crate) const OPERATIONS: &[Operation] = &[
                 location: "path",
                 required: true,
                 flag: false,
+                multiple: false,
                 description: "Unique 24-hexadecimal digit string that identifies the organization that contains your projects. Use the [`/orgs`](#tag/Organizations/operation/listOrganizations) endpoint to retrieve all organizations to which the authenticated user has access.",
             },
             Parameter {
@@ -287,6 +311,7 @@ pub(crate) const OPERATIONS: &[Operation] = &[
                 location: "query",
                 required: false,
                 flag: true,
+                multiple: false,
                 description: "Flag that indicates whether Application wraps the response in an `envelope` JSON object. Some API clients cannot access the HTTP response headers or status code. To remediate this, set envelope=true in the query. Endpoints that return a list of results use the results object as an envelope. Application adds the status parameter to the response body.",
             },
             Parameter {
@@ -294,6 +319,7 @@ pub(crate) const OPERATIONS: &[Operation] = &[
                 location: "query",
                 required: false,
                 flag: true,
+                multiple: false,
                 description: "Flag that indicates whether the response body should be in the prettyprint format.",
             },
         ],
@@ -315,6 +341,7 @@ pub(crate) const OPERATIONS: &[Operation] = &[
                 location: "path",
                 required: true,
                 flag: false,
+                multiple: false,
                 description: "Unique 24-hexadecimal digit string that identifies the organization that contains your projects. Use the [`/orgs`](#tag/Organizations/operation/listOrganizations) endpoint to retrieve all organizations to which the authenticated user has access.",
             },
             Parameter {
@@ -322,6 +349,7 @@ pub(crate) const OPERATIONS: &[Operation] = &[
                 location: "query",
                 required: false,
                 flag: true,
+                multiple: false,
                 description: "Flag that indicates whether Application wraps the response in an `envelope` JSON object. Some API clients cannot access the HTTP response headers or status code. To remediate this, set envelope=true in the query. Endpoints that return a list of results use the results object as an envelope. Application adds the status parameter to the response body.",
             },
         ],
@@ -331,216 +359,285 @@ pub(crate) const OPERATIONS: &[Operation] = &[
 ];
 /// Calls the operation `rust_name` with the parameters `value` gives
 /// (by their names in the spec) and the request body, if any.
-#[allow(unused_variables)]
-pub(crate) async fn call(
-    client: &Client,
+pub(crate) fn call<'a>(
+    client: &'a Client,
     rust_name: &str,
+    value: &'a dyn Fn(&str) -> Option<String>,
+    request_body: Option<serde_json::Value>,
+) -> std::pin::Pin<Box<dyn Future<Output = Result<Answer, CallError>> + 'a>> {
+    match rust_name {
+        "get_group" => Box::pin(call_get_group(client, value, request_body)),
+        "create_group_live_migration" => {
+            Box::pin(call_create_group_live_migration(client, value, request_body))
+        }
+        "validate_group_live_migrations" => {
+            Box::pin(call_validate_group_live_migrations(client, value, request_body))
+        }
+        "get_group_live_migration_validate_status" => {
+            Box::pin(
+                call_get_group_live_migration_validate_status(
+                    client,
+                    value,
+                    request_body,
+                ),
+            )
+        }
+        "get_push_migration" => {
+            Box::pin(call_get_push_migration(client, value, request_body))
+        }
+        "cutover_group_live_migration" => {
+            Box::pin(call_cutover_group_live_migration(client, value, request_body))
+        }
+        "list_org_live_migration_available_projects" => {
+            Box::pin(
+                call_list_org_live_migration_available_projects(
+                    client,
+                    value,
+                    request_body,
+                ),
+            )
+        }
+        "create_org_live_migration_link_token" => {
+            Box::pin(
+                call_create_org_live_migration_link_token(client, value, request_body),
+            )
+        }
+        "delete_org_live_migration_link_tokens" => {
+            Box::pin(
+                call_delete_org_live_migration_link_tokens(client, value, request_body),
+            )
+        }
+        other => {
+            let message = format!("no operation {other}");
+            Box::pin(async move { Err(CallError::Invalid(message)) })
+        }
+    }
+}
+#[allow(unused_variables)]
+async fn call_get_group(
+    client: &Client,
     value: &dyn Fn(&str) -> Option<String>,
     request_body: Option<serde_json::Value>,
 ) -> Result<Answer, CallError> {
-    match rust_name {
-        "get_group" => {
-            let request = client.get_group();
-            let request = match value("envelope") {
-                Some(text) => request.envelope(parse::<bool>("envelope", &text)?),
-                None => request,
-            };
-            let request = match value("groupId") {
-                Some(text) => {
-                    request.group_id(parse::<types::GroupId>("groupId", &text)?)
-                }
-                None => request,
-            };
-            let request = match value("pretty") {
-                Some(text) => request.pretty(parse::<bool>("pretty", &text)?),
-                None => request,
-            };
-            let answer = request.send().await.map_err(|e| CallError::Api(e.into()))?;
-            Ok(Answer::Json(json(answer.into_inner())))
+    let request = client.get_group();
+    let request = match value("envelope") {
+        Some(text) => request.envelope(parse::<bool>("envelope", &text)?),
+        None => request,
+    };
+    let request = match value("groupId") {
+        Some(text) => request.group_id(parse::<types::GroupId>("groupId", &text)?),
+        None => request,
+    };
+    let request = match value("pretty") {
+        Some(text) => request.pretty(parse::<bool>("pretty", &text)?),
+        None => request,
+    };
+    let answer = request.send().await.map_err(|e| CallError::Api(e.into()))?;
+    Ok(Answer::Json(json(answer.into_inner())))
+}
+#[allow(unused_variables)]
+async fn call_create_group_live_migration(
+    client: &Client,
+    value: &dyn Fn(&str) -> Option<String>,
+    request_body: Option<serde_json::Value>,
+) -> Result<Answer, CallError> {
+    let request = client.create_group_live_migration();
+    let request = match value("groupId") {
+        Some(text) => request.group_id(parse::<types::GroupId>("groupId", &text)?),
+        None => request,
+    };
+    let request = match value("envelope") {
+        Some(text) => request.envelope(parse::<bool>("envelope", &text)?),
+        None => request,
+    };
+    let request = match value("pretty") {
+        Some(text) => request.pretty(parse::<bool>("pretty", &text)?),
+        None => request,
+    };
+    let request = request
+        .body(
+            body::<
+                types::LiveMigrationRequest20240530,
+            >("types::LiveMigrationRequest20240530", request_body)?,
+        );
+    let answer = request.send().await.map_err(|e| CallError::Api(e.into()))?;
+    Ok(Answer::Json(json(answer.into_inner())))
+}
+#[allow(unused_variables)]
+async fn call_validate_group_live_migrations(
+    client: &Client,
+    value: &dyn Fn(&str) -> Option<String>,
+    request_body: Option<serde_json::Value>,
+) -> Result<Answer, CallError> {
+    let request = client.validate_group_live_migrations();
+    let request = match value("groupId") {
+        Some(text) => request.group_id(parse::<types::GroupId>("groupId", &text)?),
+        None => request,
+    };
+    let request = match value("envelope") {
+        Some(text) => request.envelope(parse::<bool>("envelope", &text)?),
+        None => request,
+    };
+    let request = match value("pretty") {
+        Some(text) => request.pretty(parse::<bool>("pretty", &text)?),
+        None => request,
+    };
+    let request = request
+        .body(
+            body::<
+                types::LiveMigrationRequest20240530,
+            >("types::LiveMigrationRequest20240530", request_body)?,
+        );
+    let answer = request.send().await.map_err(|e| CallError::Api(e.into()))?;
+    Ok(Answer::Json(json(answer.into_inner())))
+}
+#[allow(unused_variables)]
+async fn call_get_group_live_migration_validate_status(
+    client: &Client,
+    value: &dyn Fn(&str) -> Option<String>,
+    request_body: Option<serde_json::Value>,
+) -> Result<Answer, CallError> {
+    let request = client.get_group_live_migration_validate_status();
+    let request = match value("groupId") {
+        Some(text) => request.group_id(parse::<types::GroupId>("groupId", &text)?),
+        None => request,
+    };
+    let request = match value("validationId") {
+        Some(text) => {
+            request.validation_id(parse::<types::ValidationId>("validationId", &text)?)
         }
-        "create_group_live_migration" => {
-            let request = client.create_group_live_migration();
-            let request = match value("groupId") {
-                Some(text) => {
-                    request.group_id(parse::<types::GroupId>("groupId", &text)?)
-                }
-                None => request,
-            };
-            let request = match value("envelope") {
-                Some(text) => request.envelope(parse::<bool>("envelope", &text)?),
-                None => request,
-            };
-            let request = match value("pretty") {
-                Some(text) => request.pretty(parse::<bool>("pretty", &text)?),
-                None => request,
-            };
-            let request = request
-                .body(
-                    body::<
-                        types::LiveMigrationRequest20240530,
-                    >("types::LiveMigrationRequest20240530", request_body)?,
-                );
-            let answer = request.send().await.map_err(|e| CallError::Api(e.into()))?;
-            Ok(Answer::Json(json(answer.into_inner())))
+        None => request,
+    };
+    let request = match value("envelope") {
+        Some(text) => request.envelope(parse::<bool>("envelope", &text)?),
+        None => request,
+    };
+    let answer = request.send().await.map_err(|e| CallError::Api(e.into()))?;
+    Ok(Answer::Json(json(answer.into_inner())))
+}
+#[allow(unused_variables)]
+async fn call_get_push_migration(
+    client: &Client,
+    value: &dyn Fn(&str) -> Option<String>,
+    request_body: Option<serde_json::Value>,
+) -> Result<Answer, CallError> {
+    let request = client.get_push_migration();
+    let request = match value("groupId") {
+        Some(text) => request.group_id(parse::<types::GroupId>("groupId", &text)?),
+        None => request,
+    };
+    let request = match value("liveMigrationId") {
+        Some(text) => {
+            request
+                .live_migration_id(
+                    parse::<types::LiveMigrationId>("liveMigrationId", &text)?,
+                )
         }
-        "validate_group_live_migrations" => {
-            let request = client.validate_group_live_migrations();
-            let request = match value("groupId") {
-                Some(text) => {
-                    request.group_id(parse::<types::GroupId>("groupId", &text)?)
-                }
-                None => request,
-            };
-            let request = match value("envelope") {
-                Some(text) => request.envelope(parse::<bool>("envelope", &text)?),
-                None => request,
-            };
-            let request = match value("pretty") {
-                Some(text) => request.pretty(parse::<bool>("pretty", &text)?),
-                None => request,
-            };
-            let request = request
-                .body(
-                    body::<
-                        types::LiveMigrationRequest20240530,
-                    >("types::LiveMigrationRequest20240530", request_body)?,
-                );
-            let answer = request.send().await.map_err(|e| CallError::Api(e.into()))?;
-            Ok(Answer::Json(json(answer.into_inner())))
+        None => request,
+    };
+    let request = match value("envelope") {
+        Some(text) => request.envelope(parse::<bool>("envelope", &text)?),
+        None => request,
+    };
+    let request = match value("pretty") {
+        Some(text) => request.pretty(parse::<bool>("pretty", &text)?),
+        None => request,
+    };
+    let answer = request.send().await.map_err(|e| CallError::Api(e.into()))?;
+    Ok(Answer::Json(json(answer.into_inner())))
+}
+#[allow(unused_variables)]
+async fn call_cutover_group_live_migration(
+    client: &Client,
+    value: &dyn Fn(&str) -> Option<String>,
+    request_body: Option<serde_json::Value>,
+) -> Result<Answer, CallError> {
+    let request = client.cutover_group_live_migration();
+    let request = match value("groupId") {
+        Some(text) => request.group_id(parse::<types::GroupId>("groupId", &text)?),
+        None => request,
+    };
+    let request = match value("liveMigrationId") {
+        Some(text) => {
+            request
+                .live_migration_id(
+                    parse::<types::LiveMigrationId>("liveMigrationId", &text)?,
+                )
         }
-        "get_group_live_migration_validate_status" => {
-            let request = client.get_group_live_migration_validate_status();
-            let request = match value("groupId") {
-                Some(text) => {
-                    request.group_id(parse::<types::GroupId>("groupId", &text)?)
-                }
-                None => request,
-            };
-            let request = match value("validationId") {
-                Some(text) => {
-                    request
-                        .validation_id(
-                            parse::<types::ValidationId>("validationId", &text)?,
-                        )
-                }
-                None => request,
-            };
-            let request = match value("envelope") {
-                Some(text) => request.envelope(parse::<bool>("envelope", &text)?),
-                None => request,
-            };
-            let answer = request.send().await.map_err(|e| CallError::Api(e.into()))?;
-            Ok(Answer::Json(json(answer.into_inner())))
-        }
-        "get_push_migration" => {
-            let request = client.get_push_migration();
-            let request = match value("groupId") {
-                Some(text) => {
-                    request.group_id(parse::<types::GroupId>("groupId", &text)?)
-                }
-                None => request,
-            };
-            let request = match value("liveMigrationId") {
-                Some(text) => {
-                    request
-                        .live_migration_id(
-                            parse::<types::LiveMigrationId>("liveMigrationId", &text)?,
-                        )
-                }
-                None => request,
-            };
-            let request = match value("envelope") {
-                Some(text) => request.envelope(parse::<bool>("envelope", &text)?),
-                None => request,
-            };
-            let request = match value("pretty") {
-                Some(text) => request.pretty(parse::<bool>("pretty", &text)?),
-                None => request,
-            };
-            let answer = request.send().await.map_err(|e| CallError::Api(e.into()))?;
-            Ok(Answer::Json(json(answer.into_inner())))
-        }
-        "cutover_group_live_migration" => {
-            let request = client.cutover_group_live_migration();
-            let request = match value("groupId") {
-                Some(text) => {
-                    request.group_id(parse::<types::GroupId>("groupId", &text)?)
-                }
-                None => request,
-            };
-            let request = match value("liveMigrationId") {
-                Some(text) => {
-                    request
-                        .live_migration_id(
-                            parse::<types::LiveMigrationId>("liveMigrationId", &text)?,
-                        )
-                }
-                None => request,
-            };
-            let request = match value("envelope") {
-                Some(text) => request.envelope(parse::<bool>("envelope", &text)?),
-                None => request,
-            };
-            let request = match value("pretty") {
-                Some(text) => request.pretty(parse::<bool>("pretty", &text)?),
-                None => request,
-            };
-            let answer = request.send().await.map_err(|e| CallError::Api(e.into()))?;
-            Ok(Answer::Empty)
-        }
-        "list_org_live_migration_available_projects" => {
-            let request = client.list_org_live_migration_available_projects();
-            let request = match value("orgId") {
-                Some(text) => request.org_id(parse::<types::OrgId>("orgId", &text)?),
-                None => request,
-            };
-            let request = match value("envelope") {
-                Some(text) => request.envelope(parse::<bool>("envelope", &text)?),
-                None => request,
-            };
-            let request = match value("pretty") {
-                Some(text) => request.pretty(parse::<bool>("pretty", &text)?),
-                None => request,
-            };
-            let answer = request.send().await.map_err(|e| CallError::Api(e.into()))?;
-            Ok(Answer::Json(json(answer.into_inner())))
-        }
-        "create_org_live_migration_link_token" => {
-            let request = client.create_org_live_migration_link_token();
-            let request = match value("orgId") {
-                Some(text) => request.org_id(parse::<types::OrgId>("orgId", &text)?),
-                None => request,
-            };
-            let request = match value("envelope") {
-                Some(text) => request.envelope(parse::<bool>("envelope", &text)?),
-                None => request,
-            };
-            let request = match value("pretty") {
-                Some(text) => request.pretty(parse::<bool>("pretty", &text)?),
-                None => request,
-            };
-            let request = request
-                .body(
-                    body::<
-                        types::TargetOrgRequest,
-                    >("types::TargetOrgRequest", request_body)?,
-                );
-            let answer = request.send().await.map_err(|e| CallError::Api(e.into()))?;
-            Ok(Answer::Json(json(answer.into_inner())))
-        }
-        "delete_org_live_migration_link_tokens" => {
-            let request = client.delete_org_live_migration_link_tokens();
-            let request = match value("orgId") {
-                Some(text) => request.org_id(parse::<types::OrgId>("orgId", &text)?),
-                None => request,
-            };
-            let request = match value("envelope") {
-                Some(text) => request.envelope(parse::<bool>("envelope", &text)?),
-                None => request,
-            };
-            let answer = request.send().await.map_err(|e| CallError::Api(e.into()))?;
-            Ok(Answer::Empty)
-        }
-        other => Err(CallError::Invalid(format!("no operation {other}"))),
-    }
+        None => request,
+    };
+    let request = match value("envelope") {
+        Some(text) => request.envelope(parse::<bool>("envelope", &text)?),
+        None => request,
+    };
+    let request = match value("pretty") {
+        Some(text) => request.pretty(parse::<bool>("pretty", &text)?),
+        None => request,
+    };
+    let answer = request.send().await.map_err(|e| CallError::Api(e.into()))?;
+    Ok(Answer::Empty)
+}
+#[allow(unused_variables)]
+async fn call_list_org_live_migration_available_projects(
+    client: &Client,
+    value: &dyn Fn(&str) -> Option<String>,
+    request_body: Option<serde_json::Value>,
+) -> Result<Answer, CallError> {
+    let request = client.list_org_live_migration_available_projects();
+    let request = match value("orgId") {
+        Some(text) => request.org_id(parse::<types::OrgId>("orgId", &text)?),
+        None => request,
+    };
+    let request = match value("envelope") {
+        Some(text) => request.envelope(parse::<bool>("envelope", &text)?),
+        None => request,
+    };
+    let request = match value("pretty") {
+        Some(text) => request.pretty(parse::<bool>("pretty", &text)?),
+        None => request,
+    };
+    let answer = request.send().await.map_err(|e| CallError::Api(e.into()))?;
+    Ok(Answer::Json(json(answer.into_inner())))
+}
+#[allow(unused_variables)]
+async fn call_create_org_live_migration_link_token(
+    client: &Client,
+    value: &dyn Fn(&str) -> Option<String>,
+    request_body: Option<serde_json::Value>,
+) -> Result<Answer, CallError> {
+    let request = client.create_org_live_migration_link_token();
+    let request = match value("orgId") {
+        Some(text) => request.org_id(parse::<types::OrgId>("orgId", &text)?),
+        None => request,
+    };
+    let request = match value("envelope") {
+        Some(text) => request.envelope(parse::<bool>("envelope", &text)?),
+        None => request,
+    };
+    let request = match value("pretty") {
+        Some(text) => request.pretty(parse::<bool>("pretty", &text)?),
+        None => request,
+    };
+    let request = request
+        .body(body::<types::TargetOrgRequest>("types::TargetOrgRequest", request_body)?);
+    let answer = request.send().await.map_err(|e| CallError::Api(e.into()))?;
+    Ok(Answer::Json(json(answer.into_inner())))
+}
+#[allow(unused_variables)]
+async fn call_delete_org_live_migration_link_tokens(
+    client: &Client,
+    value: &dyn Fn(&str) -> Option<String>,
+    request_body: Option<serde_json::Value>,
+) -> Result<Answer, CallError> {
+    let request = client.delete_org_live_migration_link_tokens();
+    let request = match value("orgId") {
+        Some(text) => request.org_id(parse::<types::OrgId>("orgId", &text)?),
+        None => request,
+    };
+    let request = match value("envelope") {
+        Some(text) => request.envelope(parse::<bool>("envelope", &text)?),
+        None => request,
+    };
+    let answer = request.send().await.map_err(|e| CallError::Api(e.into()))?;
+    Ok(Answer::Empty)
 }

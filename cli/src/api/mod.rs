@@ -53,6 +53,9 @@ pub(crate) struct Parameter {
     pub required: bool,
     /// A boolean: given as a bare flag.
     pub flag: bool,
+    /// A list: the flag is repeated, one value each (`--m A --m B`), or
+    /// given once as a JSON array.
+    pub multiple: bool,
     pub description: &'static str,
 }
 
@@ -169,6 +172,10 @@ fn operation_command(operation: &Operation) -> Command {
         }
         arg = if parameter.flag {
             arg.action(ArgAction::SetTrue)
+        } else if parameter.multiple {
+            arg.value_name("VALUE")
+                .action(ArgAction::Append)
+                .required(parameter.required)
         } else {
             arg.value_name("VALUE").required(parameter.required)
         };
@@ -231,6 +238,8 @@ pub async fn run(args: Vec<OsString>) -> Result<u8, Failure> {
         let parameter = operation.parameters.iter().find(|p| p.name == name)?;
         if parameter.flag {
             matches.get_flag(name).then(|| "true".to_owned())
+        } else if parameter.multiple {
+            matches.get_many::<String>(name).map(list)
         } else {
             matches.get_one::<String>(name).cloned()
         }
@@ -261,6 +270,21 @@ pub async fn run(args: Vec<OsString>) -> Result<u8, Failure> {
         Err(CallError::Api(error)) => return Err(error.into()),
     }
     Ok(crate::exit::DONE)
+}
+
+/// A repeated flag's values as one JSON array, for [`parse`]: each value
+/// as the JSON it is (`3`, `true`), else as a string; one value that is
+/// already a JSON array is the list itself.
+fn list<'a>(values: impl Iterator<Item = &'a String>) -> String {
+    let values: Vec<serde_json::Value> = values
+        .map(|text| {
+            serde_json::from_str(text).unwrap_or_else(|_| serde_json::Value::String(text.clone()))
+        })
+        .collect();
+    match values.as_slice() {
+        [serde_json::Value::Array(_)] => values[0].to_string(),
+        _ => serde_json::Value::Array(values).to_string(),
+    }
 }
 
 /// The operation the matches name, and its own matches.

@@ -1,0 +1,239 @@
+//! The rules for the typed mock alone (`generate_httpmock`): what
+//! progenitor's `Generator::httpmock` writes code for that does not
+//! compile, or that never matches what the client sends. They apply to the
+//! document the mock is generated from, after every other rule, and change
+//! no type of the client: the mock names the client's types
+//! (`atlas_live_migration_api::types::…`), and leaves out of its own methods
+//! what it cannot type. What is left out is still matched through
+//! `into_inner()`, httpmock's own `When` and `Then`.
+
+use serde_json::{Map, Value};
+
+const OPERATION_KEYS: &[&str] = &[
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+/// Applies this module's rules to the document the mock is generated from.
+pub(super) fn adapt(spec: &openapiv3::OpenAPI) -> Result<openapiv3::OpenAPI, String> {
+    let mut doc = serde_json::to_value(spec).map_err(|e| e.to_string())?;
+    let components = doc.get("components").cloned().unwrap_or(Value::Null);
+    if let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) {
+        for item in paths.values_mut().filter_map(Value::as_object_mut) {
+            leave_out_unprintable_parameters(item, &components);
+            for key in OPERATION_KEYS {
+                if let Some(operation) = item.get_mut(*key).and_then(Value::as_object_mut) {
+                    leave_out_unprintable_parameters(operation, &components);
+                    scalar_bodies_as_json(operation);
+                }
+            }
+        }
+    }
+    serde_json::from_value(doc).map_err(|e| e.to_string())
+}
+
+/// Rule `MOCK_UNPRINTABLE_PARAMETER_LEFT_OUT`: progenitor's mock matches a
+/// query or header parameter on its `Display` text. A parameter whose type
+/// has none (an array, an object, a composition) would not compile, and a
+/// date-time's (`2024-01-01 00:00:00 UTC`) is not the RFC 3339 text the
+/// client sends, so it would never match. Such parameters are left out of
+/// the typed mock's `when` methods; path parameters, strings, numbers,
+/// booleans, dates and enums stay.
+fn leave_out_unprintable_parameters(holder: &mut Map<String, Value>, components: &Value) {
+    let Some(parameters) = holder.get_mut("parameters").and_then(Value::as_array_mut) else {
+        return;
+    };
+    parameters.retain(|parameter| {
+        let parameter = resolve(parameter, components);
+        let location = parameter.get("in").and_then(Value::as_str);
+        if !matches!(location, Some("query" | "header")) {
+            return true;
+        }
+        parameter
+            .get("schema")
+            .is_some_and(|schema| printable(resolve(schema, components), components))
+    });
+}
+
+/// Whether a value of this schema's Rust type prints as the client sends it.
+fn printable(schema: &Value, components: &Value) -> bool {
+    if schema.get("enum").is_some() {
+        return true;
+    }
+    match schema.get("type").and_then(Value::as_str) {
+        Some("string") => schema.get("format").and_then(Value::as_str) != Some("date-time"),
+        Some("integer" | "number" | "boolean") => true,
+        _ => {
+            // A one-member allOf is the member's type.
+            match schema.get("allOf").and_then(Value::as_array) {
+                Some(members) if members.len() == 1 => {
+                    printable(resolve(&members[0], components), components)
+                }
+                _ => false,
+            }
+        }
+    }
+}
+
+/// Rule `MOCK_SCALAR_BODY_AS_JSON`: progenitor's mock hands a body or
+/// answer to httpmock's `json_body_obj(&T)`, but passes a scalar (`bool`,
+/// an integer, a number) by value and a string as `&str`, which does not
+/// compile. A JSON request body or answer whose schema is an inline scalar
+/// is any JSON (`&serde_json::Value`) in the typed mock.
+fn scalar_bodies_as_json(operation: &mut Map<String, Value>) {
+    if let Some(content) = operation
+        .get_mut("requestBody")
+        .and_then(|b| b.get_mut("content"))
+    {
+        scalar_schemas_as_json(content);
+    }
+    if let Some(responses) = operation
+        .get_mut("responses")
+        .and_then(Value::as_object_mut)
+    {
+        for content in responses.values_mut().filter_map(|r| r.get_mut("content")) {
+            scalar_schemas_as_json(content);
+        }
+    }
+}
+
+/// `MOCK_SCALAR_BODY_AS_JSON` on one `content` map (media type → entry).
+fn scalar_schemas_as_json(content: &mut Value) {
+    let Some(media) = content.as_object_mut() else {
+        return;
+    };
+    for (media_type, entry) in media.iter_mut() {
+        if !media_type.contains("json") {
+            continue;
+        }
+        if let Some(schema) = entry.get_mut("schema")
+            && schema.get("$ref").is_none()
+            && matches!(
+                schema.get("type").and_then(Value::as_str),
+                Some("boolean" | "integer" | "number" | "string")
+            )
+        {
+            *schema = Value::Object(Map::new());
+        }
+    }
+}
+
+/// The value a local `$ref` points at (followed until it is no reference),
+/// else the value itself.
+fn resolve<'a>(value: &'a Value, components: &'a Value) -> &'a Value {
+    let mut value = value;
+    for _ in 0..16 {
+        let Some(reference) = value.get("$ref").and_then(Value::as_str) else {
+            return value;
+        };
+        let target = reference.strip_prefix("#/components/").and_then(|path| {
+            let (kind, name) = path.split_once('/')?;
+            components.get(kind)?.get(name)
+        });
+        match target {
+            Some(target) => value = target,
+            None => return value,
+        }
+    }
+    value
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    fn adapted(doc: serde_json::Value) -> serde_json::Value {
+        let spec: openapiv3::OpenAPI = serde_json::from_value(doc).unwrap();
+        serde_json::to_value(super::adapt(&spec).unwrap()).unwrap()
+    }
+
+    fn document(parameters: serde_json::Value, answer: serde_json::Value) -> serde_json::Value {
+        json!({
+            "openapi": "3.0.1",
+            "info": {"title": "t", "version": "1"},
+            "paths": {"/things/{id}": {"get": {
+                "operationId": "getThing",
+                "parameters": parameters,
+                "responses": {"2XX": {"description": "ok", "content": {
+                    "application/json": {"schema": answer}}}}
+            }}},
+            "components": {
+                "parameters": {"pretty": {"name": "pretty", "in": "query",
+                    "schema": {"type": "boolean"}}},
+                "schemas": {
+                    "Since": {"type": "string", "format": "date-time"},
+                    "Thing": {"type": "object"}
+                }
+            }
+        })
+    }
+
+    #[test]
+    fn unprintable_query_and_header_parameters_are_left_out() {
+        let parameters = json!([
+            {"name": "id", "in": "path", "required": true, "schema": {"type": "array"}},
+            {"$ref": "#/components/parameters/pretty"},
+            {"name": "names", "in": "query", "schema": {"type": "array", "items": {"type": "string"}}},
+            {"name": "since", "in": "query", "schema": {"$ref": "#/components/schemas/Since"}},
+            {"name": "until", "in": "query", "schema": {"type": "string", "format": "date-time"}},
+            {"name": "filter", "in": "query", "schema": {"$ref": "#/components/schemas/Thing"}},
+            {"name": "day", "in": "query", "schema": {"type": "string", "format": "date"}},
+            {"name": "status", "in": "query", "schema": {"type": "string", "enum": ["A"]}},
+            {"name": "X-Count", "in": "header", "schema": {"type": "integer"}},
+            {"name": "X-List", "in": "header", "schema": {"type": "array", "items": {"type": "integer"}}},
+        ]);
+        let doc = adapted(document(
+            parameters,
+            json!({"$ref": "#/components/schemas/Thing"}),
+        ));
+        let kept: Vec<String> = doc["paths"]["/things/{id}"]["get"]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                p.get("name")
+                    .or_else(|| p.get("$ref"))
+                    .unwrap()
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect();
+        assert_eq!(
+            kept,
+            [
+                "id",
+                "#/components/parameters/pretty",
+                "day",
+                "status",
+                "X-Count"
+            ]
+        );
+    }
+
+    #[test]
+    fn inline_scalar_answers_and_bodies_are_any_json_and_references_stay() {
+        for (schema, expected) in [
+            (json!({"type": "boolean"}), json!({})),
+            (json!({"type": "integer", "format": "int64"}), json!({})),
+            (json!({"type": "string"}), json!({})),
+            (
+                json!({"type": "array", "items": {"type": "string"}}),
+                json!({"type": "array", "items": {"type": "string"}}),
+            ),
+            (
+                json!({"$ref": "#/components/schemas/Since"}),
+                json!({"$ref": "#/components/schemas/Since"}),
+            ),
+        ] {
+            let mut doc = document(json!([]), schema.clone());
+            doc["paths"]["/things/{id}"]["get"]["requestBody"] =
+                json!({"content": {"application/json": {"schema": schema.clone()}}});
+            let doc = adapted(doc);
+            let operation = &doc["paths"]["/things/{id}"]["get"];
+            let answer = &operation["responses"]["2XX"]["content"]["application/json"]["schema"];
+            let body = &operation["requestBody"]["content"]["application/json"]["schema"];
+            assert_eq!(answer, &expected, "{schema}");
+            assert_eq!(body, &expected, "{schema}");
+        }
+    }
+}
