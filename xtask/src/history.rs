@@ -404,12 +404,10 @@ fn an_added_operation_is_an_api_command_and_a_typed_mock() {
     });
     const LOG: &str = "the log's bytes, as they come";
     let binary = scratch.dir.join("target/debug/atlas-live-migration");
-    for names in [
-        &["api", "root", "getSystemStatus"][..],
-        &["api", "getSystemStatus"],
-    ] {
+    // The CLI with these arguments against the loopback Atlas: the JSON it printed.
+    let printed = |args: &[&str]| -> serde_json::Value {
         let output = std::process::Command::new(&binary)
-            .args(names)
+            .args(args)
             .args(["--base-url", &base_url])
             .env("MONGODB_ATLAS_PUBLIC_API_KEY", "public")
             .env("MONGODB_ATLAS_PRIVATE_API_KEY", "private")
@@ -418,11 +416,16 @@ fn an_added_operation_is_an_api_command_and_a_typed_mock() {
         let stdout = String::from_utf8_lossy(&output.stdout);
         assert!(
             output.status.success(),
-            "{names:?}: {stdout}{}",
+            "{args:?}: {stdout}{}",
             String::from_utf8_lossy(&output.stderr)
         );
-        let printed: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
-        assert_eq!(printed["appName"], "MongoDB Atlas");
+        serde_json::from_str(&stdout).expect("JSON")
+    };
+    for names in [
+        &["api", "root", "getSystemStatus"][..],
+        &["api", "getSystemStatus"],
+    ] {
+        assert_eq!(printed(names)["appName"], "MongoDB Atlas");
     }
     let log = scratch.dir.join("mongodb.gz");
     let output = std::process::Command::new(&binary)
@@ -451,30 +454,26 @@ fn an_added_operation_is_an_api_command_and_a_typed_mock() {
     );
     assert_eq!(std::fs::read_to_string(&log).unwrap(), LOG);
     // A list parameter, as the Atlas CLI takes it: the flag repeated.
-    let output = std::process::Command::new(&binary)
-        .args(["api", "monitoringAndLogs", "getDatabaseMeasurements"])
-        .args(["--groupId", "32b6e34b3d91647abb20e7b8"])
-        .args([
-            "--processId",
-            "mongodb.example.com:27017",
-            "--databaseName",
-            "admin",
-        ])
-        .args(["--m", "DATABASE_DATA_SIZE", "--m", "DATABASE_INDEX_COUNT"])
-        .args(["--granularity", "PT1M", "--period", "P1D"])
-        .args(["--base-url", &base_url])
-        .env("MONGODB_ATLAS_PUBLIC_API_KEY", "public")
-        .env("MONGODB_ATLAS_PRIVATE_API_KEY", "private")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let printed: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
-    assert_eq!(printed["databaseName"], "admin");
+    let answer = printed(&[
+        "api",
+        "monitoringAndLogs",
+        "getDatabaseMeasurements",
+        "--groupId",
+        "32b6e34b3d91647abb20e7b8",
+        "--processId",
+        "mongodb.example.com:27017",
+        "--databaseName",
+        "admin",
+        "--m",
+        "DATABASE_DATA_SIZE",
+        "--m",
+        "DATABASE_INDEX_COUNT",
+        "--granularity",
+        "PT1M",
+        "--period",
+        "P1D",
+    ]);
+    assert_eq!(answer["databaseName"], "admin");
     let requests = server.join().unwrap();
     let measurements = requests[3].lines().next().unwrap_or_default();
     assert!(
