@@ -152,7 +152,8 @@ pub fn body_type(ty: &syn::Type) -> Option<syn::Type> {
     syn::parse_str(&text).ok()
 }
 
-fn first_argument_of(ty: &syn::Type, wrapper: &str) -> Option<syn::Type> {
+/// `Wrapper<T, …>` -> `T`, for the type whose last path segment is `wrapper`.
+pub fn first_argument_of(ty: &syn::Type, wrapper: &str) -> Option<syn::Type> {
     let syn::Type::Path(path) = ty else {
         return None;
     };

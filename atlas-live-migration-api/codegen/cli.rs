@@ -25,7 +25,7 @@ const HEADER: &str = "\
 ";
 
 /// The `api` commands' source: `OPERATIONS` and `call`, for the CLI's
-/// hand-written `api` module (its `Operation`, `Parameter`, `Answer`,
+/// hand-written `api` module (its `Operation`, `Parameter`, `Kind`, `Answer`,
 /// `CallError`, `parse` and `body`).
 pub fn generate(spec: &OpenAPI, client_code: &str) -> Result<String, String> {
     let calls = calls::read(client_code)?;
@@ -91,10 +91,13 @@ pub fn generate(spec: &OpenAPI, client_code: &str) -> Result<String, String> {
             };
             let value_type = calls::value_type(ty)
                 .ok_or_else(|| format!("the builder field {rust_name}.{setter} is no Result"))?;
-            let shown_type = quote!(#value_type).to_string().replace(' ', "");
-            let is_flag = shown_type == "bool";
-            let is_list =
-                shown_type.starts_with("Vec<") || shown_type.starts_with("::std::vec::Vec<");
+            let kind = if quote!(#value_type).to_string() == "bool" {
+                quote!(Kind::Flag)
+            } else if calls::first_argument_of(&value_type, "Vec").is_some() {
+                quote!(Kind::List)
+            } else {
+                quote!(Kind::Value)
+            };
             let api_name = &data.name;
             let required = data.required;
             let help = data.description.clone().unwrap_or_default();
@@ -103,8 +106,7 @@ pub fn generate(spec: &OpenAPI, client_code: &str) -> Result<String, String> {
                     name: #api_name,
                     location: #location,
                     required: #required,
-                    flag: #is_flag,
-                    multiple: #is_list,
+                    kind: #kind,
                     description: #help,
                 }
             });
@@ -154,8 +156,8 @@ pub fn generate(spec: &OpenAPI, client_code: &str) -> Result<String, String> {
         // One function per operation, and the dispatch boxes its future: a
         // single `async fn` with an arm per operation is one state machine
         // that rustc compiles in memory that grows with the operations
-        // (over 20 GB for the 540 of the official spec).
-        // Prefixed, so that no operation's name meets the helpers' (`body`, `json`, …).
+        // (over 20 GB for the 540 of the official spec). The name is
+        // prefixed, so that no operation's meets a helper's (`body`, `json`).
         let function = format_ident!("call_{}", rust_name);
         functions.push(quote! {
             async fn #function(
@@ -176,7 +178,7 @@ pub fn generate(spec: &OpenAPI, client_code: &str) -> Result<String, String> {
     let tokens: TokenStream = quote! {
         use atlas_live_migration_api::{types, Client};
 
-        use super::{body, json, parse, Answer, CallError, Operation, Parameter};
+        use super::{body, json, parse, Answer, CallError, Kind, Operation, Parameter};
 
         /// Every kept operation, in the cut's order.
         pub(crate) const OPERATIONS: &[Operation] = &[#(#entries),*];

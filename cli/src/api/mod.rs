@@ -51,12 +51,22 @@ pub(crate) struct Parameter {
     pub name: &'static str,
     pub location: &'static str,
     pub required: bool,
-    /// A boolean: given as a bare flag.
-    pub flag: bool,
-    /// A list: the flag is repeated, one value each (`--m A --m B`), or
-    /// given once as a JSON array.
-    pub multiple: bool,
+    pub kind: Kind,
     pub description: &'static str,
+}
+
+/// How a parameter's value is given on the command line.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// A boolean: a bare flag.
+    Flag,
+    /// A list: the flag repeated, one value each (`--m A --m B`), or given
+    /// once as a JSON array. None of the family has one; an operation added
+    /// with `--add` may.
+    #[allow(dead_code)]
+    List,
+    /// One value.
+    Value,
 }
 
 /// What an operation answered.
@@ -170,14 +180,13 @@ fn operation_command(operation: &Operation) -> Command {
         if kebab != parameter.name {
             arg = arg.alias(kebab);
         }
-        arg = if parameter.flag {
-            arg.action(ArgAction::SetTrue)
-        } else if parameter.multiple {
-            arg.value_name("VALUE")
-                .action(ArgAction::Append)
+        arg = match parameter.kind {
+            Kind::Flag => arg.action(ArgAction::SetTrue),
+            Kind::List => arg
+                .value_name("VALUE")
                 .required(parameter.required)
-        } else {
-            arg.value_name("VALUE").required(parameter.required)
+                .action(ArgAction::Append),
+            Kind::Value => arg.value_name("VALUE").required(parameter.required),
         };
         command = command.arg(arg);
     }
@@ -236,12 +245,10 @@ pub async fn run(args: Vec<OsString>) -> Result<u8, Failure> {
         .ok_or_else(|| Failure::usage("name an operation: `api <tag> <operation>`".to_owned()))?;
     let value = |name: &str| -> Option<String> {
         let parameter = operation.parameters.iter().find(|p| p.name == name)?;
-        if parameter.flag {
-            matches.get_flag(name).then(|| "true".to_owned())
-        } else if parameter.multiple {
-            matches.get_many::<String>(name).map(list)
-        } else {
-            matches.get_one::<String>(name).cloned()
+        match parameter.kind {
+            Kind::Flag => matches.get_flag(name).then(|| "true".to_owned()),
+            Kind::List => matches.get_many::<String>(name).map(list),
+            Kind::Value => matches.get_one::<String>(name).cloned(),
         }
     };
     let request_body = match operation.body {
