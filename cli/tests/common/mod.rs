@@ -1,27 +1,13 @@
 //! The CLI binary for the tests that run it.
 
-use std::path::PathBuf;
-use std::sync::OnceLock;
+use std::path::Path;
 
 use assert_cmd::Command;
 
-/// The binary, built once with the `cli` feature.
-pub fn binary() -> &'static PathBuf {
-    static BINARY: OnceLock<PathBuf> = OnceLock::new();
-    BINARY.get_or_init(|| {
-        let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../Cargo.toml");
-        escargot::CargoBuild::new()
-            .manifest_path(manifest)
-            .package("atlas-live-migration-cli")
-            .bin("atlas-live-migration")
-            .arg("--locked")
-            .current_release()
-            .current_target()
-            .run()
-            .expect("the CLI builds")
-            .path()
-            .to_path_buf()
-    })
+/// The binary, which cargo builds for this package's tests, with the
+/// features the test build resolves (so no second build of its graph).
+pub fn binary() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_atlas-live-migration"))
 }
 
 /// The CLI with API-key credentials and no other Atlas variables.
