@@ -150,6 +150,10 @@ pub const RULES: &[(&str, &str)] = &[
         "a string marked format: password, or named ...password, ...secret, ...token, becomes crate::Secret (never shown in Debug)",
     ),
     (
+        "TEXT_SUCCESS_AS_TEXT",
+        "an operation whose success is a bare string (a PEM certificate, an XML document) is listed in TEXT_SUCCESS_OPERATIONS; for those the runtime hands a success body labelled JSON that is no JSON (Atlas sends the text itself) to the generated decode as the JSON string of that text",
+    ),
+    (
         "MOCK_UNPRINTABLE_PARAMETER_LEFT_OUT",
         "typed mock only: a query or header parameter whose Rust type has no Display (array, object) or prints otherwise than the client sends it (date-time) has no `when` method; match it with into_inner()",
     ),
@@ -291,6 +295,7 @@ fn prepare(spec_yaml: &str) -> Result<Prepared, String> {
     let open_enums = open_string_enums(&mut spec)?;
     let secrets = point_secrets_at_one_schema(&mut spec)?;
     let pattern_types = pattern_types(&spec);
+    let text_successes = text_success_operations(&spec);
 
     let mut settings = GenerationSettings::new();
     settings
@@ -310,7 +315,12 @@ fn prepare(spec_yaml: &str) -> Result<Prepared, String> {
     if secrets > 0 {
         settings.with_replacement(SECRET_SCHEMA, SECRET, std::iter::empty());
     }
-    let tables = tables(&media_types, &unchecked_patterns, &pattern_types);
+    let tables = tables(
+        &media_types,
+        &unchecked_patterns,
+        &pattern_types,
+        &text_successes,
+    );
     Ok(Prepared {
         spec,
         settings,
@@ -1293,6 +1303,77 @@ fn point_secrets_at_one_schema(spec: &mut OpenAPI) -> Result<usize, String> {
     Ok(count)
 }
 
+/// Rule `TEXT_SUCCESS_AS_TEXT`. The operations (as `OperationInfo::operation_id`
+/// names them) whose success answer is a bare string under a JSON media
+/// type, a `$ref` followed: progenitor decodes it as a JSON string, and
+/// Atlas sends the text itself (a PEM certificate, an XML document) with a
+/// JSON `Content-Type`. The runtime reads such a body as the text
+/// (`response/text.rs`); a binary string (`format: binary`) is a download
+/// and stays bytes.
+fn text_success_operations(spec: &OpenAPI) -> BTreeSet<String> {
+    fn resolve<'a>(
+        mut schema: &'a ReferenceOr<Schema>,
+        schemas: Option<&'a openapiv3::Components>,
+    ) -> Option<&'a Schema> {
+        // A chain of references, bounded: a cycle is no string.
+        for _ in 0..16 {
+            match schema {
+                ReferenceOr::Item(item) => return Some(item),
+                ReferenceOr::Reference { reference } => {
+                    let name = reference.strip_prefix("#/components/schemas/")?;
+                    schema = schemas?.schemas.get(name)?;
+                }
+            }
+        }
+        None
+    }
+    let is_text = |schema: &Schema| match &schema.schema_kind {
+        SchemaKind::Type(Type::String(string)) => !matches!(
+            string.format,
+            openapiv3::VariantOrUnknownOrEmpty::Item(openapiv3::StringFormat::Binary)
+        ),
+        _ => false,
+    };
+    let mut operations = BTreeSet::new();
+    for item in spec.paths.paths.values() {
+        let ReferenceOr::Item(item) = item else {
+            continue;
+        };
+        for (_, operation) in item.iter() {
+            let Some(id) = &operation.operation_id else {
+                continue;
+            };
+            let mut success = operation.responses.responses.iter().filter(|(status, _)| {
+                matches!(status, openapiv3::StatusCode::Code(code) if (200..300).contains(code))
+                    || matches!(status, openapiv3::StatusCode::Range(2))
+            });
+            let text = success.any(|(_, response)| {
+                let ReferenceOr::Item(response) = response else {
+                    return false;
+                };
+                response.content.iter().any(|(media, content)| {
+                    is_json_media(media)
+                        && content
+                            .schema
+                            .as_ref()
+                            .and_then(|schema| resolve(schema, spec.components.as_ref()))
+                            .is_some_and(is_text)
+                })
+            });
+            if text {
+                operations.insert(id.to_snake_case());
+            }
+        }
+    }
+    operations
+}
+
+/// Whether a media type is JSON (`application/json`, `…+json`).
+fn is_json_media(media: &str) -> bool {
+    let media = media.split(';').next().unwrap_or_default().trim();
+    media.eq_ignore_ascii_case("application/json") || media.ends_with("+json")
+}
+
 /// Named string schemas with a pattern (typify's checked newtypes): (type, pattern).
 fn pattern_types(spec: &OpenAPI) -> Vec<(String, String)> {
     let Some(components) = &spec.components else {
@@ -1667,7 +1748,9 @@ fn tables(
     media_types: &BTreeMap<String, String>,
     unchecked_patterns: &UncheckedPatterns,
     pattern_types: &[(String, String)],
+    text_successes: &BTreeSet<String>,
 ) -> TokenStream {
+    let text_successes = text_successes.iter();
     let newest = media_types
         .values()
         .filter_map(|m| atlas_version_date(m))
@@ -1691,6 +1774,11 @@ fn tables(
         /// versioned media type it is generated for: sent as `Accept`, and as
         /// `Content-Type` with a body. Sorted by operation.
         pub(crate) const OPERATION_MEDIA_TYPES: &[(&str, &str)] = &[#((#operations, #media)),*];
+
+        /// The operations whose success is a bare string (rule
+        /// `TEXT_SUCCESS_AS_TEXT`): a success body labelled JSON that is no
+        /// JSON is their text. Sorted.
+        pub(crate) const TEXT_SUCCESS_OPERATIONS: &[&str] = &[#(#text_successes),*];
 
         /// The spec's patterns that match every string, which the generated
         /// types therefore do not check: (schema, pattern).
@@ -1747,6 +1835,77 @@ mod tests {
                 assert!(names.contains(name), "{name} is not in RULES");
             }
         }
+    }
+
+    /// Rule `TEXT_SUCCESS_AS_TEXT`'s table: a bare string answer, directly
+    /// or through a `$ref`, under a JSON media type; not a binary one, not
+    /// an object, not an error's.
+    #[test]
+    fn bare_string_successes_are_listed_as_text() {
+        let string = |format: Option<&str>| {
+            let mut schema = serde_json::json!({"type": "string"});
+            if let Some(format) = format {
+                schema["format"] = format.into();
+            }
+            schema
+        };
+        let answer = |status: &str, media: &str, schema: serde_json::Value| {
+            serde_json::json!({"responses": {status: {
+                "description": "",
+                "content": {media: {"schema": schema}}
+            }}})
+        };
+        let mut paths = serde_json::Map::new();
+        for (id, operation) in [
+            (
+                "pemCert",
+                answer("201", "application/vnd.atlas.2023-01-01+json", string(None)),
+            ),
+            (
+                "metadataXml",
+                answer(
+                    "2XX",
+                    "application/json",
+                    serde_json::json!({"$ref": "#/components/schemas/Xml"}),
+                ),
+            ),
+            (
+                "download",
+                answer("200", "application/json", string(Some("binary"))),
+            ),
+            (
+                "gzipText",
+                answer("200", "application/vnd.atlas.2023-02-01+gzip", string(None)),
+            ),
+            (
+                "object",
+                answer(
+                    "200",
+                    "application/json",
+                    serde_json::json!({"type": "object"}),
+                ),
+            ),
+            ("errorText", answer("404", "application/json", string(None))),
+        ] {
+            let mut operation = operation;
+            operation["operationId"] = id.into();
+            paths.insert(format!("/{id}"), serde_json::json!({"get": operation}));
+        }
+        let spec: openapiv3::OpenAPI = serde_json::from_value(serde_json::json!({
+            "openapi": "3.0.1",
+            "info": {"title": "t", "version": "1"},
+            "paths": paths,
+            "components": {"schemas": {"Xml": {"type": "string"}}},
+        }))
+        .unwrap();
+        let listed: Vec<String> = super::text_success_operations(&spec).into_iter().collect();
+        assert_eq!(listed, ["metadata_xml", "pem_cert"]);
+        // The family has none: its table is empty.
+        let code = compact(&generate(SPEC).unwrap());
+        assert!(
+            code.contains("constTEXT_SUCCESS_OPERATIONS:&[&str]=&[];"),
+            "{code}"
+        );
     }
 
     use super::{accepts_every_string, escapes_twice, generate, needs_unicode_semantics};

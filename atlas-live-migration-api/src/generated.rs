@@ -5188,6 +5188,10 @@ pub(crate) const OPERATION_MEDIA_TYPES: &[(&str, &str)] = &[
     ),
     ("validate_group_live_migrations", "application/vnd.atlas.2024-05-30+json"),
 ];
+/// The operations whose success is a bare string (rule
+/// `TEXT_SUCCESS_AS_TEXT`): a success body labelled JSON that is no
+/// JSON is their text. Sorted.
+pub(crate) const TEXT_SUCCESS_OPERATIONS: &[&str] = &[];
 /// The spec's patterns that match every string, which the generated
 /// types therefore do not check: (schema, pattern).
 pub(crate) const PATTERNS_ACCEPTING_EVERY_STRING: &[(&str, &str)] = &[];

@@ -211,14 +211,17 @@ struct Updated {
 }
 
 /// The operations the update adds: a system status (tag `Root`), a download,
-/// a bare boolean answer (`MOCK_SCALAR_BODY_AS_JSON`), and array and
-/// date-time query parameters (`MOCK_UNPRINTABLE_PARAMETER_LEFT_OUT`):
-/// progenitor's mock of the last two does not compile as it is.
-const ADDED: [&str; 4] = [
+/// a bare boolean answer (`MOCK_SCALAR_BODY_AS_JSON`), array and date-time
+/// query parameters (`MOCK_UNPRINTABLE_PARAMETER_LEFT_OUT`): progenitor's
+/// mock of these two does not compile as it is; and a bare string answer,
+/// which Atlas sends as the text itself under a JSON media type
+/// (`TEXT_SUCCESS_AS_TEXT`).
+const ADDED: [&str; 5] = [
     "getSystemStatus",
     "downloadGroupClusterLog",
     "getGroupManagedSlowMs",
     "getGroupProcessDatabaseMeasurements",
+    "createGroupDatabaseUserCert",
 ];
 
 /// The scratch copy after the update; the first test to ask builds it, the
@@ -316,11 +319,10 @@ fn a_revision_whose_api_error_fields_are_optional_builds_the_workspace() {
 }
 
 /// A scratch copy of the repository's tracked files, in which a test runs
-/// cargo as a user would, with a target directory of its own (the outer
-/// build's binaries stay as they are while other tests run them) and the
-/// outer build's intermediate files (`build.build-dir`): dependencies the
-/// outer build compiled with the same features are not compiled again, and
-/// the workspace's own crates, at other paths, get files of their own.
+/// cargo as a user would, with a target directory of its own. Not the outer
+/// build's (nor its `build.build-dir`): cargo names a workspace crate's
+/// files by its path relative to the workspace root, so the copy's crates
+/// would take the outer build's file names and overwrite them.
 struct Scratch {
     dir: PathBuf,
 }
@@ -366,9 +368,6 @@ impl Scratch {
             .current_dir(&self.dir)
             .env("CARGO_TARGET_DIR", self.dir.join("target"))
             .env_remove("RUSTFLAGS");
-        if let Some(build_dir) = outer_build_dir() {
-            command.env("CARGO_BUILD_BUILD_DIR", build_dir);
-        }
         let output = command.output().map_err(|e| format!("cargo runs: {e}"))?;
         let text = format!(
             "{}{}",
@@ -383,25 +382,13 @@ impl Scratch {
     }
 }
 
-/// The build directory this test binary was built in
-/// (`BUILD_DIR/debug/deps/xtask-…`), where the outer build left its
-/// dependencies; `None` for another layout (a `--target` build), where the
-/// scratch build then compiles everything itself.
-fn outer_build_dir() -> Option<PathBuf> {
-    let exe = std::env::current_exe().ok()?;
-    let deps = exe.parent()?;
-    let profile = deps.parent()?;
-    (deps.file_name()? == "deps" && profile.file_name()? == "debug")
-        .then(|| profile.parent().map(Path::to_path_buf))
-        .flatten()
-}
-
 /// Issue 20's promise: an operation added with `cargo xtask spec --add` is
 /// an `api` command and a typed mock after `cargo xtask codegen`, with no
 /// code change. In the scratch copy (`updated`): `getSystemStatus` (tag
 /// `Root`) and a download, `downloadGroupClusterLog`, among the added
 /// operations, the CLI and the mock crate built, and the commands answer
-/// from a loopback server (the download into `--outputFile`).
+/// from a loopback server (the download into `--outputFile`; a certificate,
+/// sent as the PEM itself under a JSON media type, printed as its text).
 #[test]
 #[cfg_attr(
     not(feature = "slow-tests"),
@@ -433,7 +420,7 @@ fn an_added_operation_is_an_api_command_and_a_typed_mock() {
     let server = std::thread::spawn(move || {
         use std::io::{BufRead, BufReader, Write};
         let mut requests = Vec::new();
-        for _ in 0..4 {
+        for _ in 0..5 {
             let (stream, _) = listener.accept().unwrap();
             let mut reader = BufReader::new(stream);
             let mut head = String::new();
@@ -444,8 +431,24 @@ fn an_added_operation_is_an_api_command_and_a_typed_mock() {
                 }
                 head.push_str(&line);
             }
+            // The request's body, read so that closing sends no reset.
+            let length = head
+                .lines()
+                .find_map(|line| {
+                    let (name, value) = line.split_once(':')?;
+                    name.eq_ignore_ascii_case("content-length")
+                        .then(|| value.trim().parse::<usize>().ok())
+                        .flatten()
+                })
+                .unwrap_or(0);
+            let mut body = vec![0; length];
+            std::io::Read::read_exact(&mut reader, &mut body).unwrap();
+            head.push_str(&String::from_utf8_lossy(&body));
             let (media_type, body) = if head.contains("/logs/") {
                 ("application/vnd.atlas.2023-02-01+gzip", LOG)
+            } else if head.contains("/certs") {
+                // As Atlas sends a certificate: the PEM itself, labelled JSON.
+                ("application/vnd.atlas.2023-01-01+json;charset=utf-8", PEM)
             } else if head.contains("/measurements") {
                 (
                     "application/vnd.atlas.2023-01-01+json",
@@ -467,6 +470,8 @@ fn an_added_operation_is_an_api_command_and_a_typed_mock() {
         requests
     });
     const LOG: &str = "the log's bytes, as they come";
+    const PEM: &str =
+        "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU\n-----END CERTIFICATE-----\n";
     let binary = updated.dir.join("target/debug/atlas-live-migration");
     // The CLI with these arguments against the loopback Atlas: the JSON it printed.
     let printed = |args: &[&str]| -> serde_json::Value {
@@ -538,7 +543,29 @@ fn an_added_operation_is_an_api_command_and_a_typed_mock() {
         "P1D",
     ]);
     assert_eq!(answer["databaseName"], "admin");
+    // A bare string answer, sent as the text itself under a JSON media
+    // type: the text, as it came.
+    let months = updated.dir.join("cert-request.json");
+    std::fs::write(&months, r#"{"monthsUntilExpiration":3}"#).unwrap();
+    let answer = printed(&[
+        "api",
+        "createDatabaseUserCert",
+        "--groupId",
+        "32b6e34b3d91647abb20e7b8",
+        "--username",
+        "user389",
+        "--file",
+        months.to_str().unwrap(),
+    ]);
+    assert_eq!(answer, serde_json::Value::String(PEM.to_owned()));
     let requests = server.join().unwrap();
+    assert!(
+        requests[4].starts_with(
+            "POST /api/atlas/v2/groups/32b6e34b3d91647abb20e7b8/databaseUsers/user389/certs "
+        ) && requests[4].contains(r#""monthsUntilExpiration":3"#),
+        "{}",
+        requests[4]
+    );
     let measurements = requests[3].lines().next().unwrap_or_default();
     assert!(
         measurements.starts_with("GET /api/atlas/v2/groups/32b6e34b3d91647abb20e7b8/processes/")

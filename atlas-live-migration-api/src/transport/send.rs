@@ -14,7 +14,7 @@ use crate::auth::Auth;
 use crate::auth::oauth::{TokenFailure, Via};
 use crate::client::runtime::ClientRuntime;
 use crate::response::failure::{Endpoint, Failure, ReadResponse};
-use crate::response::{envelope, legacy, nulls};
+use crate::response::{envelope, legacy, nulls, text};
 use crate::transport::resend::KeptRequest;
 use crate::transport::retry;
 
@@ -124,7 +124,10 @@ impl ClientRuntime {
             .filter(|span| !span.is_disabled());
         let work = async {
             match self.authorized_send(http, request).await {
-                Ok(response) => self.read_answer(response, request.url()).await,
+                Ok(response) => {
+                    self.read_answer(response, request.url(), operation_id)
+                        .await
+                }
                 Err(TokenFailure::Refused(failure)) => Ok(Answer::Failure(failure)),
                 Err(TokenFailure::Transport(error)) => Err(error),
             }
@@ -215,12 +218,15 @@ impl ClientRuntime {
 
     /// Successes that are no JSON (downloads) pass untouched; JSON
     /// successes pass without their `null` members (`NULL_AS_ABSENT`),
-    /// whatever their size; the rest are read: a success brought to the v2
-    /// shape, anything else a [`Failure`].
+    /// whatever their size, or, for an operation whose success is a bare
+    /// string, as the JSON string of a text that is no JSON
+    /// (`TEXT_SUCCESS_AS_TEXT`); the rest are read: a success brought to the
+    /// v2 shape, anything else a [`Failure`].
     async fn read_answer(
         &self,
         response: reqwest::Response,
         url: &reqwest::Url,
+        operation_id: &str,
     ) -> reqwest::Result<Answer> {
         let wrapped = envelope::requested(url);
         let legacy = self.shared.legacy_v1;
@@ -230,7 +236,11 @@ impl ClientRuntime {
                 return Ok(Answer::Success(response));
             }
             let mut read = Box::pin(ReadResponse::read_whole(response)).await?;
-            read.body = nulls::without_null_members(read.body);
+            read.body = if text::is_text_success(operation_id) {
+                text::as_json_text(read.body)
+            } else {
+                nulls::without_null_members(read.body)
+            };
             return Ok(Answer::Success(read.into_response()));
         }
         // Boxed: this path (errors, envelopes) would otherwise size every
