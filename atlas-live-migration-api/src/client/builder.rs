@@ -12,9 +12,8 @@ use crate::auth::digest::DigestAuth;
 use crate::auth::oauth::TokenSource;
 use crate::client::credentials::{Credentials, Kind};
 use crate::client::runtime::{ClientRuntime, Shared};
-use crate::client::versioning::ApiVersion;
+use crate::client::versioning::{ApiVersion, PinnedVersion};
 use crate::error::Error;
-use crate::transport::headers::PinnedVersion;
 use crate::transport::retry::RetryPolicy;
 
 use super::{DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};

@@ -7,8 +7,7 @@ use std::time::Duration;
 
 use crate::auth::Auth;
 use crate::client::rate_limit::RateLimit;
-use crate::client::versioning::DeprecationNotice;
-use crate::transport::headers::PinnedVersion;
+use crate::client::versioning::{DeprecationNotice, PinnedVersion};
 use crate::transport::retry::RetryPolicy;
 
 /// Per-client runtime state: authentication (with its token cache or Digest

@@ -87,6 +87,22 @@ impl fmt::Display for ApiVersion {
     }
 }
 
+/// A pinned version and its `Accept` value, built once.
+#[derive(Clone, Debug)]
+pub(crate) struct PinnedVersion {
+    pub(crate) version: ApiVersion,
+    pub(crate) accept: HeaderValue,
+}
+
+impl PinnedVersion {
+    pub(crate) fn new(version: ApiVersion) -> Self {
+        Self {
+            version,
+            accept: version.accept_header(),
+        }
+    }
+}
+
 /// Atlas marks a deprecated API version with `Deprecation` (and `Sunset`,
 /// the date it stops answering) response headers. The client logs a warning
 /// the first time and keeps the latest notice

@@ -11,7 +11,7 @@ use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderName, HeaderValue};
 
 use crate::OPERATION_MEDIA_TYPES;
 use crate::client::runtime::ClientRuntime;
-use crate::client::versioning::ApiVersion;
+use crate::client::versioning::{ApiVersion, PinnedVersion};
 use crate::response::legacy;
 
 static API_VERSION: HeaderName = HeaderName::from_static("api-version");
@@ -36,22 +36,6 @@ pub(crate) enum Requested<'a> {
     /// The spec's newest version, for an operation missing from the table
     /// (every generated operation is in it).
     Spec,
-}
-
-/// A pinned version and its `Accept` value, built once.
-#[derive(Clone, Debug)]
-pub(crate) struct PinnedVersion {
-    pub(crate) version: ApiVersion,
-    pub(crate) accept: HeaderValue,
-}
-
-impl PinnedVersion {
-    pub(crate) fn new(version: ApiVersion) -> Self {
-        Self {
-            version,
-            accept: version.accept_header(),
-        }
-    }
 }
 
 impl Requested<'_> {
