@@ -1304,10 +1304,10 @@ fn point_secrets_at_one_schema(spec: &mut OpenAPI) -> Result<usize, String> {
 }
 
 /// Rule `TEXT_SUCCESS_AS_TEXT`. The operations (as `OperationInfo::operation_id`
-/// names them) whose success answer is a bare string under a JSON media
-/// type, a `$ref` followed: progenitor decodes it as a JSON string, and
-/// Atlas sends the text itself (a PEM certificate, an XML document) with a
-/// JSON `Content-Type`. The runtime reads such a body as the text
+/// names them) whose success answer is a bare string as JSON, a `$ref`
+/// followed, in the document `ONE_VERSION_PER_OPERATION` leaves: progenitor
+/// decodes it as a JSON string, and Atlas sends the text itself (a PEM
+/// certificate, an XML document) with a JSON `Content-Type`. The runtime reads such a body as the text
 /// (`response/text.rs`); a binary string (`format: binary`) is a download
 /// and stays bytes.
 fn text_success_operations(spec: &OpenAPI) -> BTreeSet<String> {
@@ -1343,35 +1343,23 @@ fn text_success_operations(spec: &OpenAPI) -> BTreeSet<String> {
             let Some(id) = &operation.operation_id else {
                 continue;
             };
-            let mut success = operation.responses.responses.iter().filter(|(status, _)| {
-                matches!(status, openapiv3::StatusCode::Code(code) if (200..300).contains(code))
-                    || matches!(status, openapiv3::StatusCode::Range(2))
-            });
-            let text = success.any(|(_, response)| {
-                let ReferenceOr::Item(response) = response else {
-                    return false;
-                };
-                response.content.iter().any(|(media, content)| {
-                    is_json_media(media)
-                        && content
-                            .schema
-                            .as_ref()
-                            .and_then(|schema| resolve(schema, spec.components.as_ref()))
-                            .is_some_and(is_text)
-                })
-            });
+            // JSON contents are `application/json` here, as
+            // `ONE_VERSION_PER_OPERATION` leaves them for progenitor.
+            let text = operation
+                .responses
+                .responses
+                .iter()
+                .filter(|(status, _)| is_success(status))
+                .filter_map(|(_, response)| response.as_item())
+                .filter_map(|response| response.content.get("application/json"))
+                .filter_map(|content| content.schema.as_ref())
+                .any(|schema| resolve(schema, spec.components.as_ref()).is_some_and(is_text));
             if text {
                 operations.insert(id.to_snake_case());
             }
         }
     }
     operations
-}
-
-/// Whether a media type is JSON (`application/json`, `…+json`).
-fn is_json_media(media: &str) -> bool {
-    let media = media.split(';').next().unwrap_or_default().trim();
-    media.eq_ignore_ascii_case("application/json") || media.ends_with("+json")
 }
 
 /// Named string schemas with a pattern (typify's checked newtypes): (type, pattern).
@@ -1837,9 +1825,10 @@ mod tests {
         }
     }
 
-    /// Rule `TEXT_SUCCESS_AS_TEXT`'s table: a bare string answer, directly
-    /// or through a `$ref`, under a JSON media type; not a binary one, not
-    /// an object, not an error's.
+    /// Rule `TEXT_SUCCESS_AS_TEXT`'s table, on a document as
+    /// `ONE_VERSION_PER_OPERATION` leaves it (JSON as `application/json`): a
+    /// bare string answer, directly or through a `$ref`; not a binary one,
+    /// not a download's, not an object, not an error's.
     #[test]
     fn bare_string_successes_are_listed_as_text() {
         let string = |format: Option<&str>| {
@@ -1857,10 +1846,7 @@ mod tests {
         };
         let mut paths = serde_json::Map::new();
         for (id, operation) in [
-            (
-                "pemCert",
-                answer("201", "application/vnd.atlas.2023-01-01+json", string(None)),
-            ),
+            ("pemCert", answer("201", "application/json", string(None))),
             (
                 "metadataXml",
                 answer(

@@ -160,6 +160,17 @@ fn every_operation_of_the_official_spec_generates() {
     let (cut, updated) = spec::cut::cut(&text, &kept, &path.to_string_lossy(), &digest).unwrap();
     let code = codegen::generate(&cut).unwrap();
     generated_methods(&code, &updated);
+    // `TEXT_SUCCESS_AS_TEXT` finds the spec's bare string answers (a PEM
+    // certificate, an XML document) as the rules leave the document.
+    let compact: String = code.split_whitespace().collect();
+    assert!(
+        compact.contains(
+            r#"TEXT_SUCCESS_OPERATIONS:&[&str]=&["create_group_database_user_cert","get_federation_setting_identity_provider_metadata",]"#
+        ) || compact.contains(
+            r#"TEXT_SUCCESS_OPERATIONS:&[&str]=&["create_group_database_user_cert","get_federation_setting_identity_provider_metadata"]"#
+        ),
+        "the table lists the two bare string answers"
+    );
 }
 
 /// A mix of the family and operations whose `groupId` checks another
