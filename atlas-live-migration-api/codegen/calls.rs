@@ -17,6 +17,9 @@ pub struct Call {
     pub fields: Vec<(syn::Ident, syn::Type)>,
     /// What `send` answers.
     pub answer: Answer,
+    /// The type a decoded answer has (`T` of `ResponseValue<T>`), for
+    /// [`Answer::Value`].
+    pub answer_type: Option<syn::Type>,
 }
 
 /// What a call's `send` answers.
@@ -47,7 +50,7 @@ pub fn read(code: &str) -> Result<Vec<Call>, String> {
                         syn::Item::Struct(builder) => {
                             builders
                                 .entry(builder.ident.to_string())
-                                .or_insert((Vec::new(), Answer::Value))
+                                .or_insert((Vec::new(), Answer::Value, None))
                                 .0 = builder_fields(builder);
                         }
                         syn::Item::Impl(block) => {
@@ -70,10 +73,13 @@ pub fn read(code: &str) -> Result<Vec<Call>, String> {
                                     } else {
                                         Answer::Value
                                     };
-                                    builders
-                                        .entry(name.ident.to_string())
-                                        .or_insert((Vec::new(), Answer::Value))
-                                        .1 = answer;
+                                    let entry = builders.entry(name.ident.to_string()).or_insert((
+                                        Vec::new(),
+                                        Answer::Value,
+                                        None,
+                                    ));
+                                    entry.1 = answer;
+                                    entry.2 = answer_type(output_type(&f.sig.output));
                                 }
                             }
                         }
@@ -118,13 +124,14 @@ pub fn read(code: &str) -> Result<Vec<Call>, String> {
     methods
         .into_iter()
         .map(|(method, builder)| {
-            let (fields, answer) = builders.remove(&builder).ok_or_else(|| {
+            let (fields, answer, answer_type) = builders.remove(&builder).ok_or_else(|| {
                 format!("the generated client has no builder {builder} for {method}")
             })?;
             Ok(Call {
                 method,
                 fields,
                 answer,
+                answer_type: answer_type.filter(|_| answer == Answer::Value),
             })
         })
         .collect()
@@ -137,6 +144,20 @@ fn builder_fields(builder: &syn::ItemStruct) -> Vec<(syn::Ident, syn::Type)> {
         .filter_map(|f| Some((f.ident.clone()?, f.ty.clone())))
         .filter(|(name, _)| name != "client")
         .collect()
+}
+
+/// The type after `->`, if any.
+fn output_type(output: &syn::ReturnType) -> Option<&syn::Type> {
+    match output {
+        syn::ReturnType::Type(_, ty) => Some(ty),
+        syn::ReturnType::Default => None,
+    }
+}
+
+/// `Result<ResponseValue<T>, …>` -> `T`.
+fn answer_type(output: Option<&syn::Type>) -> Option<syn::Type> {
+    let value = first_argument_of(output?, "Result")?;
+    first_argument_of(&value, "ResponseValue")
 }
 
 /// `Result<T, String>` -> `T`, `Result<Option<T>, String>` -> `T`.

@@ -33,7 +33,8 @@ const VALUE_CHECKS: &[&str] = &[
     "uniqueItems",
 ];
 
-/// Rules `ANSWER_PROPERTIES_OPTIONAL` and `ANSWER_VALUES_UNCHECKED`, on
+/// Rules `ANSWER_PROPERTIES_OPTIONAL`, `ANSWER_VALUES_UNCHECKED` and
+/// `ANSWER_VARIANTS_CATCH_ALL`, on
 /// the document as JSON, after `SHARED_SCHEMA_SPLIT_BY_DIRECTION`. Gives
 /// the copies that rule made, by the schema they copy.
 pub fn adapt(document: &mut Value) -> BTreeMap<String, String> {
@@ -56,7 +57,276 @@ pub fn adapt(document: &mut Value) -> BTreeMap<String, String> {
     for schema in answer_schemas(document) {
         loosen(schema, true);
     }
+    close_variant_tags(document, &sent);
     copies
+}
+
+/// The extension that marks an inline string enum as one that tells the
+/// variants of a `oneOf` apart (`ANSWER_VARIANT_TAGS_CLOSED`):
+/// `OPEN_STRING_ENUM` leaves it closed.
+pub const VARIANT_TAG: &str = "x-variant-tag";
+
+/// Rule `ANSWER_VARIANT_TAGS_CLOSED`: in a `oneOf`/`anyOf` that only answers
+/// reach, what tells the variants apart keeps its list of values closed in
+/// them: the discriminator's property, with the values its mapping gives
+/// each variant, and a property that the variants give different lists of
+/// values (an `eventTypeName`, a `type`: an inline enum, a `$ref` to one,
+/// or a `oneOf` of those). Such a property becomes, in the variant, an
+/// inline enum of its own values, marked [`VARIANT_TAG`] so that
+/// `OPEN_STRING_ENUM` leaves it closed. serde tries the variants in order
+/// and takes the first that reads; with every list open the first variant
+/// reads every value and drops the members of the others. Closed, a value
+/// goes to the variant whose list has it, and a value no list has goes to
+/// the last variant (`ANSWER_VARIANTS_CATCH_ALL`), kept whole. Only
+/// variants that nothing else refers to are changed: where a variant is
+/// also used on its own, its lists stay open. A variant that requests
+/// reach too (the same schema in a request's `oneOf`) gets the same tag.
+fn close_variant_tags(document: &mut Value, sent: &BTreeSet<String>) {
+    let schemas = component_schemas(document);
+    let mut lists = Vec::new();
+    for (name, schema) in &schemas {
+        if !sent.contains(name) {
+            variant_lists(schema, &mut lists);
+        }
+    }
+    let mut uses = BTreeMap::new();
+    count_plain_uses(document, false, &mut uses);
+    // A variant that requests send as well (one no other rule changes, so
+    // not split) gets the same closed tag: what a request of that variant
+    // sends there is its own value too.
+    let changeable = |name: &String| !uses.contains_key(name);
+    // (variant, property) -> the values that variant's tag takes.
+    let mut tags: BTreeMap<(String, String), Vec<Value>> = BTreeMap::new();
+    for list in lists {
+        if let Some((property, mapping)) = &list.discriminator {
+            for name in list.variants.iter().filter(|n| changeable(n)) {
+                let values: Vec<Value> = match mapping {
+                    Some(mapping) => mapping
+                        .iter()
+                        .filter(|(_, target)| {
+                            target
+                                .as_str()
+                                .and_then(|t| t.strip_prefix("#/components/schemas/"))
+                                == Some(name.as_str())
+                        })
+                        .map(|(key, _)| Value::String(key.clone()))
+                        .collect(),
+                    None => vec![Value::String(name.clone())],
+                };
+                if !values.is_empty() {
+                    tags.insert((name.clone(), property.clone()), values);
+                }
+            }
+            continue;
+        }
+        let variants: Vec<(&String, BTreeMap<String, Vec<Value>>)> = list
+            .variants
+            .iter()
+            .filter_map(|name| Some((name, enum_properties(schemas.get(name)?, &schemas))))
+            .collect();
+        let mut lists_by_property: BTreeMap<&String, Vec<&Vec<Value>>> = BTreeMap::new();
+        for (_, properties) in &variants {
+            for (property, values) in properties {
+                lists_by_property.entry(property).or_default().push(values);
+            }
+        }
+        for (property, value_lists) in lists_by_property {
+            let differ = value_lists.windows(2).any(|pair| pair[0] != pair[1]);
+            if value_lists.len() < 2 || !differ {
+                continue;
+            }
+            for (name, properties) in &variants {
+                if let Some(values) = properties.get(property)
+                    && changeable(name)
+                {
+                    tags.insert(((*name).clone(), property.clone()), values.clone());
+                }
+            }
+        }
+    }
+    let Some(Value::Object(components)) = document.pointer_mut("/components/schemas") else {
+        return;
+    };
+    for ((name, property), values) in tags {
+        if let Some(schema) = components.get_mut(&name) {
+            mark_tag(schema, &property, values);
+        }
+    }
+}
+
+/// A `oneOf`/`anyOf`'s variants that are `$ref`s, and its discriminator's
+/// property and mapping.
+struct VariantList {
+    variants: Vec<String>,
+    discriminator: Option<(String, Option<Map<String, Value>>)>,
+}
+
+/// Every `oneOf`/`anyOf` in `schema`.
+fn variant_lists(schema: &Value, out: &mut Vec<VariantList>) {
+    match schema {
+        Value::Object(map) => {
+            for key in ["oneOf", "anyOf"] {
+                if let Some(Value::Array(variants)) = map.get(key) {
+                    let discriminator = map.get("discriminator").and_then(|d| {
+                        let property = d.get("propertyName")?.as_str()?.to_owned();
+                        Some((
+                            property,
+                            d.get("mapping").and_then(Value::as_object).cloned(),
+                        ))
+                    });
+                    out.push(VariantList {
+                        variants: variants
+                            .iter()
+                            .filter_map(|v| {
+                                v.get("$ref")?
+                                    .as_str()?
+                                    .strip_prefix("#/components/schemas/")
+                            })
+                            .map(str::to_owned)
+                            .collect(),
+                        discriminator,
+                    });
+                }
+            }
+            map.values().for_each(|v| variant_lists(v, out));
+        }
+        Value::Array(items) => items.iter().for_each(|i| variant_lists(i, out)),
+        _ => {}
+    }
+}
+
+/// The string values a schema lists: an inline enum, a `$ref` to one, or a
+/// `oneOf`/`anyOf` of those (sorted); `None` for any other schema.
+fn enum_values(schema: &Value, schemas: &Map<String, Value>, depth: usize) -> Option<Vec<Value>> {
+    if depth > 4 {
+        return None;
+    }
+    if let Some(target) = schema.get("$ref").and_then(Value::as_str) {
+        let name = target.strip_prefix("#/components/schemas/")?;
+        return enum_values(schemas.get(name)?, schemas, depth + 1);
+    }
+    if let Some(Value::Array(values)) = schema.get("enum") {
+        let strings = schema.get("type").and_then(Value::as_str) == Some("string")
+            || values.iter().all(Value::is_string);
+        let mut values = values.clone();
+        values.sort_by_key(Value::to_string);
+        return strings.then_some(values);
+    }
+    for key in ["oneOf", "anyOf"] {
+        if let Some(Value::Array(parts)) = schema.get(key) {
+            let mut all = Vec::new();
+            for part in parts.iter().filter(|p| !is_any_value(p)) {
+                for value in enum_values(part, schemas, depth + 1)? {
+                    if !all.contains(&value) {
+                        all.push(value);
+                    }
+                }
+            }
+            all.sort_by_key(Value::to_string);
+            return Some(all);
+        }
+    }
+    None
+}
+
+/// The properties of a variant that list string values, its `allOf`
+/// parts' included (a part that refers to another schema is read through
+/// it), with those values.
+fn enum_properties(schema: &Value, schemas: &Map<String, Value>) -> BTreeMap<String, Vec<Value>> {
+    let mut out = BTreeMap::new();
+    let mut parts = vec![schema];
+    if let Some(Value::Array(all_of)) = schema.get("allOf") {
+        for part in all_of {
+            match part.get("$ref").and_then(Value::as_str) {
+                Some(target) => parts.extend(
+                    target
+                        .strip_prefix("#/components/schemas/")
+                        .and_then(|name| schemas.get(name)),
+                ),
+                None => parts.push(part),
+            }
+        }
+    }
+    for part in parts {
+        for (property, value) in part
+            .get("properties")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            if let Some(values) = enum_values(value, schemas, 0) {
+                out.entry(property.clone())
+                    .and_modify(|known: &mut Vec<Value>| known.retain(|v| values.contains(v)))
+                    .or_insert(values);
+            }
+        }
+    }
+    out
+}
+
+/// How often each component schema is referred to other than as a variant
+/// of a `oneOf`/`anyOf` (or in a discriminator's mapping).
+fn count_plain_uses(value: &Value, as_variant: bool, uses: &mut BTreeMap<String, usize>) {
+    match value {
+        Value::Object(map) => {
+            for (key, inner) in map {
+                match (key.as_str(), inner) {
+                    ("$ref", Value::String(target)) if !as_variant => {
+                        if let Some(name) = target.strip_prefix("#/components/schemas/") {
+                            *uses.entry(name.to_owned()).or_default() += 1;
+                        }
+                    }
+                    ("discriminator", _) => {}
+                    ("oneOf" | "anyOf", Value::Array(variants)) => {
+                        for variant in variants {
+                            count_plain_uses(variant, true, uses);
+                        }
+                    }
+                    _ => count_plain_uses(inner, false, uses),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|i| count_plain_uses(i, false, uses)),
+        _ => {}
+    }
+}
+
+/// `property` in the variant `schema` becomes an inline closed enum of
+/// `values` (its docs kept): in its own properties and in each inline
+/// `allOf` part that has it; in its own properties too when no part has.
+fn mark_tag(schema: &mut Value, property: &str, values: Vec<Value>) {
+    let tag = |old: Option<&Value>| {
+        let mut tag = Map::new();
+        if let Some(description) = old.and_then(|o| o.get("description")) {
+            tag.insert("description".to_owned(), description.clone());
+        }
+        tag.insert("type".to_owned(), Value::String("string".to_owned()));
+        tag.insert("enum".to_owned(), Value::Array(values.clone()));
+        tag.insert(VARIANT_TAG.to_owned(), Value::Bool(true));
+        Value::Object(tag)
+    };
+    let mut placed = false;
+    if let Some(Value::Array(parts)) = schema.get_mut("allOf") {
+        for part in parts.iter_mut() {
+            if let Some(Value::Object(properties)) = part.get_mut("properties")
+                && let Some(old) = properties.get(property)
+            {
+                let new = tag(Some(old));
+                properties.insert(property.to_owned(), new);
+                placed = true;
+            }
+        }
+    }
+    let Value::Object(map) = schema else { return };
+    let own = map.get("properties").and_then(|p| p.get(property)).cloned();
+    if own.is_some() || !placed {
+        let properties = map
+            .entry("properties")
+            .or_insert_with(|| Value::Object(Map::new()));
+        if let Value::Object(properties) = properties {
+            properties.insert(property.to_owned(), tag(own.as_ref()));
+        }
+    }
 }
 
 /// Which way each component schema goes, as the rules here decide it: a
@@ -171,6 +441,16 @@ fn split_by_direction(document: &mut Value) -> BTreeMap<String, String> {
     }
     for root in request_roots_mut(document) {
         retarget(root, &copies);
+    }
+    // Schemas that only requests reach refer to the copies too: else a
+    // split schema would still be sent through them, and keep its checks
+    // in the answers as well.
+    if let Some(Value::Object(components)) = document.pointer_mut("/components/schemas") {
+        for (name, schema) in components.iter_mut() {
+            if sent.contains(name) && !answered.contains(name) {
+                retarget(schema, &copies);
+            }
+        }
     }
     copies
 }
@@ -442,8 +722,9 @@ fn collect_variants(value: &Value, out: &mut BTreeSet<String>) {
 }
 
 /// A schema only Atlas sends: no value checks, and (unless it is a variant)
-/// no required properties; its inline subschemas likewise, not what it
-/// refers to (a referred schema is decided on its own).
+/// no required properties; its `oneOf`/`anyOf` with a last variant that
+/// takes any value; its inline subschemas likewise, not what it refers to
+/// (a referred schema is decided on its own).
 fn loosen(schema: &mut Value, drop_required: bool) {
     let Value::Object(map) = schema else { return };
     if map.contains_key("$ref") {
@@ -453,10 +734,77 @@ fn loosen(schema: &mut Value, drop_required: bool) {
         map.remove(*key);
     }
     let is_variant_list = map.contains_key("oneOf") || map.contains_key("anyOf");
-    if drop_required && !map.contains_key("discriminator") {
+    if drop_required && !is_variant_list {
         map.remove("required");
     }
     each_subschema(map, |sub| loosen(sub, drop_required && !is_variant_list));
+    variants_catch_all(schema);
+}
+
+/// Rule `ANSWER_VARIANTS_CATCH_ALL`: a `oneOf`/`anyOf` that only answers
+/// reach gains a last variant that takes any JSON value (`{}`, typify's
+/// `serde_json::Value`). The variants keep their required properties and
+/// their values' lists: they are what tells them apart, tried in the
+/// spec's order. A value none of them reads (a kind Atlas added later, a
+/// variant without a member it requires, a value its list lacks) is then
+/// kept whole, as JSON, instead of refusing the answer it is in. Requests
+/// keep the spec's variants (`SHARED_SCHEMA_SPLIT_BY_DIRECTION` copies a
+/// schema both reach).
+///
+/// typify merges a schema's own members (properties, required ones, a
+/// polymorphic base's, `POLYMORPHIC_BASE_INLINED_IN_ALLOF`) into each of
+/// its variants, the last one too; such a schema becomes `oneOf: [the
+/// schema, {}]`, so that the last variant takes any value still.
+fn variants_catch_all(schema: &mut Value) {
+    let Value::Object(map) = schema else { return };
+    let Some(key) = ["oneOf", "anyOf"]
+        .into_iter()
+        .find(|k| map.contains_key(*k))
+    else {
+        return;
+    };
+    if map[key]
+        .as_array()
+        .is_some_and(|v| v.iter().any(is_any_value))
+    {
+        return;
+    }
+    let own_members = ["properties", "required", "allOf", "additionalProperties"]
+        .iter()
+        .any(|k| map.contains_key(*k));
+    if !own_members {
+        if let Some(Value::Array(variants)) = map.get_mut(key) {
+            variants.push(Value::Object(Map::new()));
+        }
+        return;
+    }
+    // The title names a type in typify: the outer schema's, not the inner
+    // one's (that is `<Name>Variant0`).
+    let mut outer = Map::new();
+    if let Some(text) = map.get("description") {
+        outer.insert("description".to_owned(), text.clone());
+    }
+    if let Some(title) = map.remove("title") {
+        outer.insert("title".to_owned(), title);
+    }
+    let inner = std::mem::take(map);
+    outer.insert(
+        "oneOf".to_owned(),
+        Value::Array(vec![Value::Object(inner), Value::Object(Map::new())]),
+    );
+    *map = outer;
+}
+
+/// Whether a schema takes any value: no keyword but documentation.
+fn is_any_value(schema: &Value) -> bool {
+    schema.as_object().is_some_and(|map| {
+        map.keys().all(|key| {
+            matches!(
+                key.as_str(),
+                "description" | "title" | "example" | "examples"
+            )
+        })
+    })
 }
 
 /// A schema a request reaches: its `readOnly` properties (only Atlas sends

@@ -119,11 +119,19 @@ pub const RULES: &[(&str, &str)] = &[
     ),
     (
         "ANSWER_PROPERTIES_OPTIONAL",
-        "a schema that only answers reach (no request body, no parameter) requires no property: Atlas omits required ones; oneOf/anyOf variants and discriminated schemas keep theirs, which tell them apart",
+        "a schema that only answers reach (no request body, no parameter) requires no property: Atlas omits required ones; oneOf/anyOf variants keep theirs, which tell them apart",
     ),
     (
         "ANSWER_VALUES_UNCHECKED",
         "a schema that only answers reach, and a readOnly property anywhere, loses pattern, bounds and lengths: Atlas sends values outside them; what the caller sends is still checked",
+    ),
+    (
+        "ANSWER_VARIANTS_CATCH_ALL",
+        "a oneOf/anyOf that only answers reach gains a last variant of any JSON value: what none of the spec's variants reads (a new kind, a variant missing a member it requires, an unlisted value in one) is kept whole instead of refused",
+    ),
+    (
+        "ANSWER_VARIANT_TAGS_CLOSED",
+        "in a oneOf/anyOf that only answers reach, a property whose inline values differ from variant to variant (eventTypeName, type) tells them apart and keeps its list closed there (OPEN_STRING_ENUM leaves it), so a value reads as the variant whose list has it; nothing else refers to those variants",
     ),
     (
         "NULLABLE_AS_OPTIONAL",
@@ -1145,6 +1153,36 @@ fn walk_schema(
                 }
             }
         }
+        // A schema with keywords of several kinds (`type: object` beside
+        // `allOf`, as a subtype of a polymorphic base is written): typify
+        // reads each, and so does the walk.
+        SchemaKind::Any(any) => {
+            let required = any.required.clone();
+            for (name, property) in any.properties.iter_mut() {
+                let inner = format!("{type_name}{}", name.to_upper_camel_case());
+                visit(property, &inner, Some((name, required.contains(name))))?;
+                if let ReferenceOr::Item(property) = property {
+                    walk_schema(property, &inner, visit)?;
+                }
+            }
+            if let Some(items) = &mut any.items {
+                let inner = format!("{type_name}Item");
+                visit(items, &inner, None)?;
+                if let ReferenceOr::Item(items) = items {
+                    walk_schema(items, &inner, visit)?;
+                }
+            }
+            for part in any
+                .all_of
+                .iter_mut()
+                .chain(any.one_of.iter_mut())
+                .chain(any.any_of.iter_mut())
+            {
+                if let ReferenceOr::Item(part) = part {
+                    walk_schema(part, type_name, visit)?;
+                }
+            }
+        }
         _ => {}
     }
     Ok(())
@@ -1204,7 +1242,13 @@ fn open_string_enums(spec: &mut OpenAPI) -> Result<Vec<String>, String> {
     let mut hoisted: Vec<(String, Schema)> = Vec::new();
     walk_component_schemas(spec, &mut |slot, inline_name, property| {
         match slot {
-            ReferenceOr::Item(schema) if is_string_enum(schema) => {
+            ReferenceOr::Item(schema)
+                if is_string_enum(schema)
+                    && !schema
+                        .schema_data
+                        .extensions
+                        .contains_key(direction::VARIANT_TAG) =>
+            {
                 let use_ = reference_keeping_docs(
                     &format!("{inline_name}{OPEN_SUFFIX}"),
                     &schema.schema_data,
@@ -1230,7 +1274,19 @@ fn open_string_enums(spec: &mut OpenAPI) -> Result<Vec<String>, String> {
     })?;
     let schemas = &mut spec.components.get_or_insert_with(Default::default).schemas;
     let mut names: Vec<String> = named.into_iter().collect();
+    // One name from two places: the same property in two parts of an
+    // `allOf` (a polymorphic base's `type` and its subtype's), which typify
+    // merges into one type of the values both allow.
+    let mut merged: BTreeMap<String, Schema> = BTreeMap::new();
     for (name, schema) in hoisted {
+        match merged.get_mut(&name) {
+            Some(first) => intersect_string_enums(first, &schema),
+            None => {
+                merged.insert(name, schema);
+            }
+        }
+    }
+    for (name, schema) in merged {
         if schemas.contains_key(&name) {
             return Err(format!(
                 "{SPEC_PATH}: the inline enum {name} would replace the schema of that name"
@@ -1259,6 +1315,31 @@ fn open_string_enums(spec: &mut OpenAPI) -> Result<Vec<String>, String> {
     }
     names.sort();
     Ok(names)
+}
+
+/// `first` keeps the values that `other` allows too; both lists whole when
+/// they share none (the type is open either way).
+fn intersect_string_enums(first: &mut Schema, other: &Schema) {
+    let (SchemaKind::Type(Type::String(first)), SchemaKind::Type(Type::String(other))) =
+        (&mut first.schema_kind, &other.schema_kind)
+    else {
+        return;
+    };
+    let common: Vec<Option<String>> = first
+        .enumeration
+        .iter()
+        .filter(|value| other.enumeration.contains(value))
+        .cloned()
+        .collect();
+    if common.is_empty() {
+        for value in &other.enumeration {
+            if !first.enumeration.contains(value) {
+                first.enumeration.push(value.clone());
+            }
+        }
+    } else {
+        first.enumeration = common;
+    }
 }
 
 /// Rule `SECRET_STRING`. Returns how many properties now point at the secret schema.

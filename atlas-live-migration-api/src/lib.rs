@@ -32,6 +32,10 @@ pub use client::{DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
 pub use error::{ApiFailure, Checked, Error, FieldViolation};
 pub use generated::*;
 pub use model::{MigrationStatus, Open, Secret, ValidationStatus};
+/// Not public API: the runtime's pass over a JSON success before the
+/// generated decode, for the whole-spec tolerance test.
+#[doc(hidden)]
+pub use response::success_body as __success_body;
 pub use transport::retry::RetryPolicy;
 pub use wait::{
     CutoverOutcome, LifecycleEvent, Observation, ValidationOutcome, WaitEvent, WaitOptions,

@@ -14,7 +14,7 @@ use crate::auth::Auth;
 use crate::auth::oauth::{TokenFailure, Via};
 use crate::client::runtime::ClientRuntime;
 use crate::response::failure::{Endpoint, Failure, ReadResponse};
-use crate::response::{envelope, legacy, nulls, text};
+use crate::response::{self, envelope, legacy, nulls};
 use crate::transport::resend::KeptRequest;
 use crate::transport::retry;
 
@@ -236,11 +236,7 @@ impl ClientRuntime {
                 return Ok(Answer::Success(response));
             }
             let mut read = Box::pin(ReadResponse::read_whole(response)).await?;
-            read.body = if text::is_text_success(operation_id) {
-                text::as_json_text(read.body)
-            } else {
-                nulls::without_null_members(read.body)
-            };
+            read.body = response::success_body(operation_id, read.body);
             return Ok(Answer::Success(read.into_response()));
         }
         // Boxed: this path (errors, envelopes) would otherwise size every
@@ -261,7 +257,7 @@ impl ClientRuntime {
         if legacy {
             read.body = legacy::normalize_body(read.body);
         }
-        read.body = nulls::without_null_members(read.body);
+        read.body = response::success_body(operation_id, read.body);
         Ok(Answer::Success(read.into_response()))
     }
 }
