@@ -86,7 +86,12 @@ fn close_variant_tags(document: &mut Value, sent: &BTreeSet<String>) {
     let mut lists = Vec::new();
     for (name, schema) in &schemas {
         if !sent.contains(name) {
-            variant_lists(schema, &mut lists);
+            let escaped = name.replace('~', "~0").replace('/', "~1");
+            variant_lists(
+                schema,
+                &format!("/components/schemas/{escaped}"),
+                &mut lists,
+            );
         }
     }
     let mut uses = BTreeMap::new();
@@ -97,7 +102,12 @@ fn close_variant_tags(document: &mut Value, sent: &BTreeSet<String>) {
     let changeable = |name: &String| !uses.contains_key(name);
     // (variant, property) -> the values that variant's tag takes.
     let mut tags: BTreeMap<(String, String), Vec<Value>> = BTreeMap::new();
+    // (owner, property): typify merges an owner's own properties into each
+    // variant, so the owner's list of the tag (all values, or fewer) would
+    // narrow every variant's; the variants carry it instead.
+    let mut owners: BTreeSet<(String, String)> = BTreeSet::new();
     for list in lists {
+        let before = tags.len();
         if let Some((property, mapping)) = &list.discriminator {
             for name in list.variants.iter().filter(|n| changeable(n)) {
                 let values: Vec<Value> = match mapping {
@@ -116,6 +126,9 @@ fn close_variant_tags(document: &mut Value, sent: &BTreeSet<String>) {
                 if !values.is_empty() {
                     tags.insert((name.clone(), property.clone()), values);
                 }
+            }
+            if tags.len() > before {
+                owners.insert((list.owner.clone(), property.clone()));
             }
             continue;
         }
@@ -140,7 +153,18 @@ fn close_variant_tags(document: &mut Value, sent: &BTreeSet<String>) {
                     && changeable(name)
                 {
                     tags.insert(((*name).clone(), property.clone()), values.clone());
+                    owners.insert((list.owner.clone(), property.clone()));
                 }
+            }
+        }
+    }
+    for (owner, property) in owners {
+        if let Some(Value::Object(map)) = document.pointer_mut(&owner) {
+            if let Some(Value::Object(properties)) = map.get_mut("properties") {
+                properties.remove(&property);
+            }
+            if let Some(Value::Array(required)) = map.get_mut("required") {
+                required.retain(|r| r.as_str() != Some(property.as_str()));
             }
         }
     }
@@ -157,12 +181,14 @@ fn close_variant_tags(document: &mut Value, sent: &BTreeSet<String>) {
 /// A `oneOf`/`anyOf`'s variants that are `$ref`s, and its discriminator's
 /// property and mapping.
 struct VariantList {
+    /// Where the `oneOf`/`anyOf` is: a JSON pointer in the document.
+    owner: String,
     variants: Vec<String>,
     discriminator: Option<(String, Option<Map<String, Value>>)>,
 }
 
-/// Every `oneOf`/`anyOf` in `schema`.
-fn variant_lists(schema: &Value, out: &mut Vec<VariantList>) {
+/// Every `oneOf`/`anyOf` in `schema`, which is at `pointer`.
+fn variant_lists(schema: &Value, pointer: &str, out: &mut Vec<VariantList>) {
     match schema {
         Value::Object(map) => {
             for key in ["oneOf", "anyOf"] {
@@ -175,6 +201,7 @@ fn variant_lists(schema: &Value, out: &mut Vec<VariantList>) {
                         ))
                     });
                     out.push(VariantList {
+                        owner: pointer.to_owned(),
                         variants: variants
                             .iter()
                             .filter_map(|v| {
@@ -188,9 +215,16 @@ fn variant_lists(schema: &Value, out: &mut Vec<VariantList>) {
                     });
                 }
             }
-            map.values().for_each(|v| variant_lists(v, out));
+            for (key, inner) in map {
+                let escaped = key.replace('~', "~0").replace('/', "~1");
+                variant_lists(inner, &format!("{pointer}/{escaped}"), out);
+            }
         }
-        Value::Array(items) => items.iter().for_each(|i| variant_lists(i, out)),
+        Value::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                variant_lists(item, &format!("{pointer}/{index}"), out);
+            }
+        }
         _ => {}
     }
 }
@@ -942,5 +976,100 @@ mod tests {
         assert_eq!(directions["Thing"], "sent and answered");
         assert_eq!(directions["ThingId"], "sent and answered");
         assert!(!directions.contains_key("ThingRequest"));
+    }
+
+    /// An answer's `oneOf` of kinds told apart by a discriminator (one kind
+    /// inherits the tag from its base) and of kinds told apart by their
+    /// lists of an `eventTypeName`; a variant also used on its own.
+    fn variants_document() -> serde_json::Value {
+        let answer = |schema: &str| json!({"get": {"responses": {"200": {"content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}}}}});
+        json!({
+            "paths": {"/a": answer("Connection"), "/b": answer("Event"), "/c": answer("Plain")},
+            "components": {"schemas": {
+                "Connection": {
+                    "type": "object",
+                    "properties": {"type": {"type": "string", "enum": ["Kafka", "Sample"]}, "id": {"type": "string"}},
+                    "discriminator": {"propertyName": "type", "mapping": {
+                        "Kafka": "#/components/schemas/Kafka", "Sample": "#/components/schemas/Sample"
+                    }},
+                    "oneOf": [{"$ref": "#/components/schemas/Kafka"}, {"$ref": "#/components/schemas/Sample"}]
+                },
+                "Kafka": {"type": "object", "allOf": [
+                    {"type": "object", "properties": {"type": {"type": "string", "enum": ["Kafka", "Sample"]}}},
+                    {"type": "object", "properties": {"brokers": {"type": "string"}}}
+                ]},
+                "Sample": {"type": "object", "allOf": [
+                    {"type": "object", "properties": {"type": {"type": "string", "enum": ["Kafka", "Sample"]}}}
+                ]},
+                "Event": {"oneOf": [{"$ref": "#/components/schemas/Audit"}, {"$ref": "#/components/schemas/Plain"}, {"$ref": "#/components/schemas/Host"}]},
+                "Audit": {"type": "object", "required": ["eventTypeName"], "properties": {
+                    "eventTypeName": {"oneOf": [{"type": "string", "enum": ["A1"]}, {"type": "string", "enum": ["A2"]}]}
+                }},
+                "Plain": {"type": "object", "properties": {"eventTypeName": {"type": "string", "enum": ["P"]}}},
+                "Host": {"type": "object", "required": ["eventTypeName"], "properties": {
+                    "eventTypeName": {"$ref": "#/components/schemas/HostType"}, "hostname": {"type": "string"}
+                }},
+                "HostType": {"type": "string", "enum": ["H"]}
+            }}
+        })
+    }
+
+    /// Rule `ANSWER_VARIANTS_CATCH_ALL`.
+    #[test]
+    fn an_answer_one_of_gains_a_last_variant_of_any_value() {
+        let mut document = variants_document();
+        super::adapt(&mut document);
+        let schemas = &document["components"]["schemas"];
+        // Without members of its own: `{}` at the end of its own list.
+        let event = schemas["Event"]["oneOf"].as_array().unwrap();
+        assert_eq!(event.len(), 4);
+        assert_eq!(event[3], json!({}));
+        // With members of its own (typify merges them into every variant):
+        // wrapped, so that the last variant still takes any value.
+        let connection = schemas["Connection"]["oneOf"].as_array().unwrap();
+        assert_eq!(connection.len(), 2);
+        assert_eq!(connection[1], json!({}));
+        assert_eq!(connection[0]["oneOf"].as_array().unwrap().len(), 2);
+        assert!(connection[0]["discriminator"].is_object());
+        // Variants keep what tells them apart.
+        assert_eq!(schemas["Audit"]["required"], json!(["eventTypeName"]));
+    }
+
+    /// Rule `ANSWER_VARIANT_TAGS_CLOSED`.
+    #[test]
+    fn what_tells_answer_variants_apart_stays_closed_in_them() {
+        let mut document = variants_document();
+        super::adapt(&mut document);
+        let schemas = &document["components"]["schemas"];
+        let tag = |values: serde_json::Value| json!({"type": "string", "enum": values, super::VARIANT_TAG: true});
+        // The discriminator's values, from its mapping, in the base's part.
+        assert_eq!(
+            schemas["Kafka"]["allOf"][0]["properties"]["type"],
+            tag(json!(["Kafka"]))
+        );
+        assert_eq!(
+            schemas["Sample"]["allOf"][0]["properties"]["type"],
+            tag(json!(["Sample"]))
+        );
+        // The owner's own list of the tag would narrow every variant's.
+        assert!(
+            schemas["Connection"]["oneOf"][0]["properties"]
+                .get("type")
+                .is_none()
+        );
+        // Lists that differ from variant to variant, however written.
+        assert_eq!(
+            schemas["Audit"]["properties"]["eventTypeName"],
+            tag(json!(["A1", "A2"]))
+        );
+        assert_eq!(
+            schemas["Host"]["properties"]["eventTypeName"],
+            tag(json!(["H"]))
+        );
+        // A variant also used on its own keeps its list open.
+        assert_eq!(
+            schemas["Plain"]["properties"]["eventTypeName"],
+            json!({"type": "string", "enum": ["P"]})
+        );
     }
 }

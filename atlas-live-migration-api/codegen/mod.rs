@@ -151,7 +151,7 @@ pub const RULES: &[(&str, &str)] = &[
     ),
     (
         "OPEN_STRING_ENUM",
-        "every string enum is typify's enum used as crate::Open<Enum>, which keeps a value Atlas adds later",
+        "every string enum is typify's enum used as crate::Open<Enum>, which keeps a value Atlas adds later; a variant tag (ANSWER_VARIANT_TAGS_CLOSED) excepted",
     ),
     (
         "SECRET_STRING",
