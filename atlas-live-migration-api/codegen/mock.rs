@@ -13,6 +13,15 @@ const OPERATION_KEYS: &[&str] = &[
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];
 
+/// The operation extension in which `SUCCESS_AS_ANY_2XX` leaves the
+/// success statuses the spec documents.
+pub(super) const DOCUMENTED_SUCCESS: &str = "x-documented-success";
+/// The schema every error answer of the mock's document takes, replaced by
+/// [`ERROR_TYPE`] (`MOCK_ERROR_AS_ATLAS_SENDS_IT`).
+pub(super) const ERROR_SCHEMA: &str = "MockAtlasErrorBody";
+/// The typed mock's own error body, in the mock crate.
+pub(super) const ERROR_TYPE: &str = "crate::AtlasError";
+
 /// Applies this module's rules to the document the mock is generated from.
 pub(super) fn adapt(spec: &openapiv3::OpenAPI) -> Result<openapiv3::OpenAPI, String> {
     let mut doc = serde_json::to_value(spec).map_err(|e| e.to_string())?;
@@ -24,11 +33,75 @@ pub(super) fn adapt(spec: &openapiv3::OpenAPI) -> Result<openapiv3::OpenAPI, Str
                 if let Some(operation) = item.get_mut(*key).and_then(Value::as_object_mut) {
                     leave_out_unprintable_parameters(operation, &components);
                     scalar_bodies_as_json(operation);
+                    documented_success_by_name(operation);
+                    errors_as_atlas_sends_them(operation);
                 }
             }
         }
     }
+    let schemas = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+        .ok_or("the mock's document has no component schemas")?;
+    if schemas.contains_key(ERROR_SCHEMA) {
+        return Err(format!(
+            "the spec has a schema {ERROR_SCHEMA}, the name the typed mock gives its error body"
+        ));
+    }
+    schemas.insert(
+        ERROR_SCHEMA.to_owned(),
+        serde_json::json!({"type": "object"}),
+    );
     serde_json::from_value(doc).map_err(|e| e.to_string())
+}
+
+/// Rule `MOCK_DOCUMENTED_SUCCESS_BY_NAME`: the client reads every 2xx as
+/// the success (`SUCCESS_AS_ANY_2XX`), and so progenitor's mock has only
+/// `success(status, &value)`. Each success status the spec documents is
+/// added back beside the `2XX` answer, with its content, so that the mock
+/// answers it by progenitor's name for it (`ok`, `created`, `accepted`,
+/// `no_content`); `success` stays for the statuses Atlas sends beside them
+/// (the real `201` for a documented `200`).
+fn documented_success_by_name(operation: &mut Map<String, Value>) {
+    let Some(Value::Array(codes)) = operation.get(DOCUMENTED_SUCCESS).cloned() else {
+        return;
+    };
+    let Some(Value::Object(responses)) = operation.get_mut("responses") else {
+        return;
+    };
+    let Some(any) = responses.get("2XX").cloned() else {
+        return;
+    };
+    for code in codes.iter().filter_map(Value::as_u64) {
+        responses.insert(code.to_string(), any.clone());
+    }
+}
+
+/// Rule `MOCK_ERROR_AS_ATLAS_SENDS_IT`: the spec's error body (`ApiError`,
+/// after `ONE_ERROR_SHAPE`) is not what the real Atlas sends: its
+/// `parameters` are strings, its `errorCode` may be `null`. Every error
+/// answer of the mock's document takes [`ERROR_SCHEMA`], which the mock's
+/// generation replaces by the mock crate's own [`ERROR_TYPE`], so a test
+/// answers an error as Atlas does.
+fn errors_as_atlas_sends_them(operation: &mut Map<String, Value>) {
+    let Some(Value::Object(responses)) = operation.get_mut("responses") else {
+        return;
+    };
+    for (status, response) in responses.iter_mut() {
+        if status.starts_with('2') || status == "default" {
+            continue;
+        }
+        let description = response
+            .get("description")
+            .cloned()
+            .unwrap_or_else(|| Value::String(format!("{status} error")));
+        *response = serde_json::json!({
+            "description": description,
+            "content": {"application/json": {"schema": {
+                "$ref": format!("#/components/schemas/{ERROR_SCHEMA}")
+            }}}
+        });
+    }
 }
 
 /// Rule `MOCK_UNPRINTABLE_PARAMETER_LEFT_OUT`: progenitor's mock matches a
@@ -235,5 +308,30 @@ mod tests {
             assert_eq!(answer, &expected, "{schema}");
             assert_eq!(body, &expected, "{schema}");
         }
+    }
+
+    /// Rules `MOCK_DOCUMENTED_SUCCESS_BY_NAME` and `MOCK_ERROR_AS_ATLAS_SENDS_IT`.
+    #[test]
+    fn documented_statuses_come_back_and_errors_take_the_real_body() {
+        let mut doc = document(json!([]), json!({"$ref": "#/components/schemas/Thing"}));
+        let operation = &mut doc["paths"]["/things/{id}"]["get"];
+        operation[super::DOCUMENTED_SUCCESS] = json!([201]);
+        operation["responses"]["404"] = json!({"description": "gone", "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}}});
+        let doc = adapted(doc);
+        let responses = &doc["paths"]["/things/{id}"]["get"]["responses"];
+        // The documented 201 beside the 2XX, with the same answer.
+        assert_eq!(responses["201"], responses["2XX"]);
+        assert_eq!(
+            responses["201"]["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/Thing"
+        );
+        // The error takes the mock's own body, which is in the document.
+        assert_eq!(
+            responses["404"]["content"]["application/json"]["schema"]["$ref"],
+            format!("#/components/schemas/{}", super::ERROR_SCHEMA)
+        );
+        assert_eq!(responses["404"]["description"], "gone");
+        assert!(doc["components"]["schemas"][super::ERROR_SCHEMA].is_object());
     }
 }

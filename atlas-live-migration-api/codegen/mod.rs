@@ -166,6 +166,14 @@ pub const RULES: &[(&str, &str)] = &[
         "typed mock only: a query or header parameter whose Rust type has no Display (array, object) or prints otherwise than the client sends it (date-time) has no `when` method; match it with into_inner()",
     ),
     (
+        "MOCK_DOCUMENTED_SUCCESS_BY_NAME",
+        "typed mock only: each documented success status is answered by its name as well (then.ok(&v), then.created(&v), then.no_content()), beside success(status, &v) for the others Atlas sends (SUCCESS_AS_ANY_2XX)",
+    ),
+    (
+        "MOCK_ERROR_AS_ATLAS_SENDS_IT",
+        "typed mock only: every error answer takes the body the real Atlas sends (AtlasError: string parameters, an errorCode that may be null), not the spec's ApiError",
+    ),
+    (
         "MOCK_SCALAR_BODY_AS_JSON",
         "typed mock only: an inline scalar JSON body or answer (boolean, integer, number, string) is any JSON (&serde_json::Value): progenitor's mock passes scalars by value to httpmock's json_body_obj(&T)",
     ),
@@ -259,8 +267,13 @@ pub fn generate_httpmock(spec_yaml: &str, crate_path: &str) -> Result<String, St
         .name("codegen".to_owned())
         .stack_size(256 << 20)
         .spawn(move || {
-            let prepared = prepare(&spec_yaml)?;
+            let mut prepared = prepare(&spec_yaml)?;
             let spec = mock::adapt(&prepared.spec)?;
+            prepared.settings.with_replacement(
+                mock::ERROR_SCHEMA,
+                mock::ERROR_TYPE,
+                std::iter::empty(),
+            );
             let mock = catching_panics(|| {
                 Generator::new(&prepared.settings).httpmock(&spec, &crate_path)
             })
@@ -828,6 +841,23 @@ fn success_as_any_2xx(operation: &mut Operation) {
         })
         .map(|(_, response)| response.clone());
     let Some(first) = first else { return };
+    // The typed mock answers each documented status by its name too
+    // (`MOCK_DOCUMENTED_SUCCESS_BY_NAME`).
+    let documented: Vec<serde_json::Value> = responses
+        .keys()
+        .filter_map(|status| match status {
+            openapiv3::StatusCode::Code(code) if (200..300).contains(code) => {
+                Some(serde_json::Value::from(*code))
+            }
+            _ => None,
+        })
+        .collect();
+    if !documented.is_empty() {
+        operation
+            .extensions
+            .insert(mock::DOCUMENTED_SUCCESS.to_owned(), documented.into());
+    }
+    let responses = &mut operation.responses.responses;
     let others = std::mem::take(responses)
         .into_iter()
         .filter(|(status, _)| !is_success(status));

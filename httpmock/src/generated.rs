@@ -57,6 +57,15 @@ pub mod operations {
         pub fn into_inner(self) -> ::httpmock::Then {
             self.0
         }
+        pub fn ok(self, value: &types::Group) -> Self {
+            Self(
+                self
+                    .0
+                    .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn success(self, status: u16, value: &types::Group) -> Self {
             assert_eq!(status / 100u16, 2u16);
             Self(
@@ -67,7 +76,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        pub fn bad_request(self, value: &types::ApiError) -> Self {
+        pub fn bad_request(self, value: &crate::AtlasError) -> Self {
             Self(
                 self
                     .0
@@ -76,7 +85,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        pub fn unauthorized(self, value: &types::ApiError) -> Self {
+        pub fn unauthorized(self, value: &crate::AtlasError) -> Self {
             Self(
                 self
                     .0
@@ -85,7 +94,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        pub fn forbidden(self, value: &types::ApiError) -> Self {
+        pub fn forbidden(self, value: &crate::AtlasError) -> Self {
             Self(
                 self
                     .0
@@ -94,7 +103,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        pub fn not_found(self, value: &types::ApiError) -> Self {
+        pub fn not_found(self, value: &crate::AtlasError) -> Self {
             Self(
                 self
                     .0
@@ -103,7 +112,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        pub fn too_many_requests(self, value: &types::ApiError) -> Self {
+        pub fn too_many_requests(self, value: &crate::AtlasError) -> Self {
             Self(
                 self
                     .0
@@ -112,7 +121,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        pub fn internal_server_error(self, value: &types::ApiError) -> Self {
+        pub fn internal_server_error(self, value: &crate::AtlasError) -> Self {
             Self(
                 self
                     .0
@@ -178,6 +187,15 @@ pub mod operations {
         pub fn into_inner(self) -> ::httpmock::Then {
             self.0
         }
+        pub fn created(self, value: &types::LiveMigrationResponse) -> Self {
+            Self(
+                self
+                    .0
+                    .status(201u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn success(self, status: u16, value: &types::LiveMigrationResponse) -> Self {
             assert_eq!(status / 100u16, 2u16);
             Self(
@@ -188,7 +206,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        pub fn bad_request(self, value: &types::ApiError) -> Self {
+        pub fn bad_request(self, value: &crate::AtlasError) -> Self {
             Self(
                 self
                     .0
@@ -197,7 +215,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        pub fn unauthorized(self, value: &types::ApiError) -> Self {
+        pub fn unauthorized(self, value: &crate::AtlasError) -> Self {
             Self(
                 self
                     .0
@@ -206,7 +224,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        pub fn forbidden(self, value: &types::ApiError) -> Self {
+        pub fn forbidden(self, value: &crate::AtlasError) -> Self {
             Self(
                 self
                     .0
@@ -215,7 +233,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        pub fn not_found(self, value: &types::ApiError) -> Self {
+        pub fn not_found(self, value: &crate::AtlasError) -> Self {
             Self(
                 self
                     .0
@@ -224,7 +242,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        pub fn too_many_requests(self, value: &types::ApiError) -> Self {
+        pub fn too_many_requests(self, value: &crate::AtlasError) -> Self {
             Self(
                 self
                     .0
@@ -233,7 +251,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        pub fn internal_server_error(self, value: &types::ApiError) -> Self {
+        pub fn internal_server_error(self, value: &crate::AtlasError) -> Self {
             Self(
                 self
                     .0
@@ -302,6 +320,15 @@ pub mod operations {
         pub fn into_inner(self) -> ::httpmock::Then {
             self.0
         }
+        pub fn ok(self, value: &types::LiveImportValidation) -> Self {
+            Self(
+                self
+                    .0
+                    .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn success(self, status: u16, value: &types::LiveImportValidation) -> Self {
             assert_eq!(status / 100u16, 2u16);
             Self(
@@ -312,7 +339,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        pub fn bad_request(self, value: &types::ApiError) -> Self {
+        pub fn bad_request(self, value: &crate::AtlasError) -> Self {
             Self(
                 self
                     .0
@@ -321,7 +348,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        pub fn unauthorized(self, value: &types::ApiError) -> Self {
+        pub fn unauthorized(self, value: &crate::AtlasError) -> Self {
             Self(
                 self
                     .0
@@ -330,7 +357,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        pub fn forbidden(self, value: &types::ApiError) -> Self {
+        pub fn forbidden(self, value: &crate::AtlasError) -> Self {
             Self(
                 self
                     .0
@@ -339,7 +366,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        pub fn not_found(self, value: &types::ApiError) -> Self {
+        pub fn not_found(self, value: &crate::AtlasError) -> Self {
             Self(
                 self
                     .0
@@ -348,7 +375,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        pub fn too_many_requests(self, value: &types::ApiError) -> Self {
+        pub fn too_many_requests(self, value: &crate::AtlasError) -> Self {
             Self(
                 self
                     .0
@@ -357,7 +384,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        pub fn internal_server_error(self, value: &types::ApiError) -> Self {
+        pub fn internal_server_error(self, value: &crate::AtlasError) -> Self {
             Self(
                 self
                     .0
@@ -423,6 +450,15 @@ pub mod operations {
         pub fn into_inner(self) -> ::httpmock::Then {
             self.0
         }
+        pub fn ok(self, value: &types::LiveImportValidation) -> Self {
+            Self(
+                self
+                    .0
+                    .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn success(self, status: u16, value: &types::LiveImportValidation) -> Self {
             assert_eq!(status / 100u16, 2u16);
             Self(
@@ -433,7 +469,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        pub fn bad_request(self, value: &types::ApiError) -> Self {
+        pub fn bad_request(self, value: &crate::AtlasError) -> Self {
             Self(
                 self
                     .0
@@ -442,7 +478,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        pub fn unauthorized(self, value: &types::ApiError) -> Self {
+        pub fn unauthorized(self, value: &crate::AtlasError) -> Self {
             Self(
                 self
                     .0
@@ -451,7 +487,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        pub fn forbidden(self, value: &types::ApiError) -> Self {
+        pub fn forbidden(self, value: &crate::AtlasError) -> Self {
             Self(
                 self
                     .0
@@ -460,7 +496,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        pub fn not_found(self, value: &types::ApiError) -> Self {
+        pub fn not_found(self, value: &crate::AtlasError) -> Self {
             Self(
                 self
                     .0
@@ -469,7 +505,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        pub fn too_many_requests(self, value: &types::ApiError) -> Self {
+        pub fn too_many_requests(self, value: &crate::AtlasError) -> Self {
             Self(
                 self
                     .0
@@ -478,7 +514,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        pub fn internal_server_error(self, value: &types::ApiError) -> Self {
+        pub fn internal_server_error(self, value: &crate::AtlasError) -> Self {
             Self(
                 self
                     .0
@@ -552,6 +588,15 @@ pub mod operations {
         pub fn into_inner(self) -> ::httpmock::Then {
             self.0
         }
+        pub fn ok(self, value: &types::LiveMigrationResponse) -> Self {
+            Self(
+                self
+                    .0
+                    .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn success(self, status: u16, value: &types::LiveMigrationResponse) -> Self {
             assert_eq!(status / 100u16, 2u16);
             Self(
@@ -562,7 +607,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        pub fn unauthorized(self, value: &types::ApiError) -> Self {
+        pub fn unauthorized(self, value: &crate::AtlasError) -> Self {
             Self(
                 self
                     .0
@@ -571,7 +616,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        pub fn forbidden(self, value: &types::ApiError) -> Self {
+        pub fn forbidden(self, value: &crate::AtlasError) -> Self {
             Self(
                 self
                     .0
@@ -580,7 +625,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        pub fn not_found(self, value: &types::ApiError) -> Self {
+        pub fn not_found(self, value: &crate::AtlasError) -> Self {
             Self(
                 self
                     .0
@@ -589,7 +634,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        pub fn too_many_requests(self, value: &types::ApiError) -> Self {
+        pub fn too_many_requests(self, value: &crate::AtlasError) -> Self {
             Self(
                 self
                     .0
@@ -598,7 +643,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        pub fn internal_server_error(self, value: &types::ApiError) -> Self {
+        pub fn internal_server_error(self, value: &crate::AtlasError) -> Self {
             Self(
                 self
                     .0
@@ -674,11 +719,14 @@ pub mod operations {
         pub fn into_inner(self) -> ::httpmock::Then {
             self.0
         }
+        pub fn accepted(self) -> Self {
+            Self(self.0.status(202u16))
+        }
         pub fn success(self, status: u16) -> Self {
             assert_eq!(status / 100u16, 2u16);
             Self(self.0.status(status))
         }
-        pub fn bad_request(self, value: &types::ApiError) -> Self {
+        pub fn bad_request(self, value: &crate::AtlasError) -> Self {
             Self(
                 self
                     .0
@@ -687,7 +735,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        pub fn unauthorized(self, value: &types::ApiError) -> Self {
+        pub fn unauthorized(self, value: &crate::AtlasError) -> Self {
             Self(
                 self
                     .0
@@ -696,7 +744,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        pub fn forbidden(self, value: &types::ApiError) -> Self {
+        pub fn forbidden(self, value: &crate::AtlasError) -> Self {
             Self(
                 self
                     .0
@@ -705,7 +753,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        pub fn not_found(self, value: &types::ApiError) -> Self {
+        pub fn not_found(self, value: &crate::AtlasError) -> Self {
             Self(
                 self
                     .0
@@ -714,7 +762,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        pub fn too_many_requests(self, value: &types::ApiError) -> Self {
+        pub fn too_many_requests(self, value: &crate::AtlasError) -> Self {
             Self(
                 self
                     .0
@@ -723,7 +771,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        pub fn internal_server_error(self, value: &types::ApiError) -> Self {
+        pub fn internal_server_error(self, value: &crate::AtlasError) -> Self {
             Self(
                 self
                     .0
@@ -789,6 +837,18 @@ pub mod operations {
         pub fn into_inner(self) -> ::httpmock::Then {
             self.0
         }
+        pub fn ok(
+            self,
+            value: &::std::vec::Vec<types::LiveImportAvailableProject>,
+        ) -> Self {
+            Self(
+                self
+                    .0
+                    .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn success(
             self,
             status: u16,
@@ -803,7 +863,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        pub fn bad_request(self, value: &types::ApiError) -> Self {
+        pub fn bad_request(self, value: &crate::AtlasError) -> Self {
             Self(
                 self
                     .0
@@ -812,7 +872,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        pub fn unauthorized(self, value: &types::ApiError) -> Self {
+        pub fn unauthorized(self, value: &crate::AtlasError) -> Self {
             Self(
                 self
                     .0
@@ -821,7 +881,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        pub fn forbidden(self, value: &types::ApiError) -> Self {
+        pub fn forbidden(self, value: &crate::AtlasError) -> Self {
             Self(
                 self
                     .0
@@ -830,7 +890,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        pub fn not_found(self, value: &types::ApiError) -> Self {
+        pub fn not_found(self, value: &crate::AtlasError) -> Self {
             Self(
                 self
                     .0
@@ -839,7 +899,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        pub fn too_many_requests(self, value: &types::ApiError) -> Self {
+        pub fn too_many_requests(self, value: &crate::AtlasError) -> Self {
             Self(
                 self
                     .0
@@ -848,7 +908,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        pub fn internal_server_error(self, value: &types::ApiError) -> Self {
+        pub fn internal_server_error(self, value: &crate::AtlasError) -> Self {
             Self(
                 self
                     .0
@@ -917,6 +977,15 @@ pub mod operations {
         pub fn into_inner(self) -> ::httpmock::Then {
             self.0
         }
+        pub fn ok(self, value: &types::TargetOrg) -> Self {
+            Self(
+                self
+                    .0
+                    .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn success(self, status: u16, value: &types::TargetOrg) -> Self {
             assert_eq!(status / 100u16, 2u16);
             Self(
@@ -927,7 +996,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        pub fn bad_request(self, value: &types::ApiError) -> Self {
+        pub fn bad_request(self, value: &crate::AtlasError) -> Self {
             Self(
                 self
                     .0
@@ -936,7 +1005,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        pub fn unauthorized(self, value: &types::ApiError) -> Self {
+        pub fn unauthorized(self, value: &crate::AtlasError) -> Self {
             Self(
                 self
                     .0
@@ -945,7 +1014,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        pub fn forbidden(self, value: &types::ApiError) -> Self {
+        pub fn forbidden(self, value: &crate::AtlasError) -> Self {
             Self(
                 self
                     .0
@@ -954,7 +1023,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        pub fn not_found(self, value: &types::ApiError) -> Self {
+        pub fn not_found(self, value: &crate::AtlasError) -> Self {
             Self(
                 self
                     .0
@@ -963,7 +1032,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        pub fn too_many_requests(self, value: &types::ApiError) -> Self {
+        pub fn too_many_requests(self, value: &crate::AtlasError) -> Self {
             Self(
                 self
                     .0
@@ -972,7 +1041,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        pub fn internal_server_error(self, value: &types::ApiError) -> Self {
+        pub fn internal_server_error(self, value: &crate::AtlasError) -> Self {
             Self(
                 self
                     .0
@@ -1028,11 +1097,14 @@ pub mod operations {
         pub fn into_inner(self) -> ::httpmock::Then {
             self.0
         }
+        pub fn no_content(self) -> Self {
+            Self(self.0.status(204u16))
+        }
         pub fn success(self, status: u16) -> Self {
             assert_eq!(status / 100u16, 2u16);
             Self(self.0.status(status))
         }
-        pub fn bad_request(self, value: &types::ApiError) -> Self {
+        pub fn bad_request(self, value: &crate::AtlasError) -> Self {
             Self(
                 self
                     .0
@@ -1041,7 +1113,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        pub fn unauthorized(self, value: &types::ApiError) -> Self {
+        pub fn unauthorized(self, value: &crate::AtlasError) -> Self {
             Self(
                 self
                     .0
@@ -1050,7 +1122,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        pub fn forbidden(self, value: &types::ApiError) -> Self {
+        pub fn forbidden(self, value: &crate::AtlasError) -> Self {
             Self(
                 self
                     .0
@@ -1059,7 +1131,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        pub fn not_found(self, value: &types::ApiError) -> Self {
+        pub fn not_found(self, value: &crate::AtlasError) -> Self {
             Self(
                 self
                     .0
@@ -1068,7 +1140,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        pub fn too_many_requests(self, value: &types::ApiError) -> Self {
+        pub fn too_many_requests(self, value: &crate::AtlasError) -> Self {
             Self(
                 self
                     .0
@@ -1077,7 +1149,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        pub fn internal_server_error(self, value: &types::ApiError) -> Self {
+        pub fn internal_server_error(self, value: &crate::AtlasError) -> Self {
             Self(
                 self
                     .0

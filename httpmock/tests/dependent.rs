@@ -1,9 +1,11 @@
 //! A dependent's test, written as the crate docs show: the code under test
 //! calls the client; the mock answers with the SDK's own types.
 
-use atlas_live_migration_api::types::{GroupId, LiveMigrationId, LiveMigrationResponse};
+use atlas_live_migration_api::types::{
+    GroupId, LiveMigrationId, LiveMigrationResponse, TargetOrg, TargetOrgRequest,
+};
 use atlas_live_migration_api::{Client, Credentials, Error};
-use atlas_live_migration_httpmock::MockServerExt;
+use atlas_live_migration_httpmock::{AtlasError, MockServerExt};
 
 const GROUP: &str = "5e2211c17a3e5a48f5497de3";
 const JOB: &str = "6f1e2a3b4c5d6e7f8a9b0c1d";
@@ -46,8 +48,8 @@ async fn the_typed_mock_answers_the_operation_it_is_for() {
     let (group, id): (GroupId, LiveMigrationId) = (GROUP.parse().unwrap(), JOB.parse().unwrap());
     let mock = server.get_push_migration(|when, then| {
         when.group_id(&group).live_migration_id(&id);
-        // Atlas answers any 2xx; the type is the documented one.
-        then.success(200, &job(true));
+        // The documented status, by its name.
+        then.ok(&job(true));
     });
     assert!(
         ready_for_cutover(&client(&server), &group, &id)
@@ -65,7 +67,7 @@ async fn a_call_for_another_job_does_not_match() {
     let mock = server.get_push_migration(|when, then| {
         when.group_id(&group)
             .live_migration_id(&JOB.parse::<LiveMigrationId>().unwrap());
-        then.success(200, &job(true));
+        then.ok(&job(true));
     });
     // httpmock answers an unmatched request with 404 and no Atlas body.
     let error = ready_for_cutover(&client(&server), &group, &other)
@@ -73,4 +75,69 @@ async fn a_call_for_another_job_does_not_match() {
         .unwrap_err();
     assert_eq!(error.status().map(|s| s.as_u16()), Some(404), "{error}");
     mock.assert_calls(0);
+}
+
+/// The real Atlas answers `201` where the spec documents `200` (a link
+/// token): `success` answers any 2xx, and the client reads it.
+#[tokio::test]
+async fn a_status_beside_the_documented_one_stays_reachable() {
+    let server = httpmock::MockServer::start_async().await;
+    let org = "4888442a3354817a7320eb61".parse().unwrap();
+    let mock = server.create_org_live_migration_link_token(|when, then| {
+        when.org_id(&org);
+        then.success(
+            201,
+            &TargetOrg {
+                link_token: Some("a-link-token".to_owned().into()),
+            },
+        );
+    });
+    let answer = client(&server)
+        .create_org_live_migration_link_token()
+        .org_id(org.clone())
+        .body(TargetOrgRequest::default())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status().as_u16(), 201);
+    mock.assert();
+}
+
+/// An error answered as the real Atlas sends it (string `parameters`, an
+/// `errorCode` that may be `null`) reaches the caller as `Error::Api`.
+#[tokio::test]
+async fn an_error_is_answered_in_the_real_atlas_shape() {
+    let server = httpmock::MockServer::start_async().await;
+    let (group, id): (GroupId, LiveMigrationId) = (GROUP.parse().unwrap(), JOB.parse().unwrap());
+    let mut mock = server.get_push_migration(|when, then| {
+        when.group_id(&group).live_migration_id(&id);
+        then.not_found(
+            &AtlasError::new(404, "MIGRATION_NOT_FOUND", &format!("No migration {JOB}."))
+                .parameters([JOB]),
+        );
+    });
+    let error = ready_for_cutover(&client(&server), &group, &id)
+        .await
+        .unwrap_err();
+    let Error::Api(failure) = &error else {
+        panic!("not an Atlas error: {error}")
+    };
+    assert_eq!(failure.status.as_u16(), 404);
+    assert_eq!(failure.error_code.as_deref(), Some("MIGRATION_NOT_FOUND"));
+    assert_eq!(failure.parameters, vec![serde_json::json!(JOB)]);
+    mock.assert();
+    mock.delete();
+    let mock = server.get_push_migration(|when, then| {
+        when.group_id(&group).live_migration_id(&id);
+        then.internal_server_error(&AtlasError::new(500, "UNEXPECTED_ERROR", "x").without_code());
+    });
+    let error = ready_for_cutover(&client(&server), &group, &id)
+        .await
+        .unwrap_err();
+    let Error::Api(failure) = &error else {
+        panic!("not an Atlas error: {error}")
+    };
+    assert_eq!(failure.status.as_u16(), 500);
+    assert_eq!(failure.error_code, None, "{error}");
+    mock.assert_calls(1);
 }
