@@ -111,10 +111,9 @@ pub fn generate(spec: &OpenAPI, client_code: &str) -> Result<String, String> {
                 }
             });
             setters.push(quote! {
-                let request = match value(#api_name) {
-                    Some(text) => request.#setter(parse::<#value_type>(#api_name, &text)?),
-                    None => request,
-                };
+                if let Some(text) = value(#api_name) {
+                    parse::<#value_type>(#api_name, &text)?;
+                }
             });
         }
         let body = call.fields.iter().find(|(f, _)| f == "body");
@@ -124,19 +123,13 @@ pub fn generate(spec: &OpenAPI, client_code: &str) -> Result<String, String> {
                     .ok_or_else(|| format!("the body of {rust_name} is no Result"))?;
                 let shown = quote!(#body_type).to_string().replace(' ', "");
                 setters.push(quote! {
-                    let request = request.body(body::<#body_type>(#shown, request_body)?);
+                    body::<#body_type>(#shown, request_body.cloned())?;
                 });
                 quote!(Some(#shown))
             }
             None => quote!(None),
         };
         let download = call.answer == Answer::Bytes;
-        let method_ident = format_ident!("{}", rust_name);
-        let answer = match call.answer {
-            Answer::Value => quote!(Ok(Answer::Json(json(answer.into_inner())))),
-            Answer::Bytes => quote!(Ok(Answer::Bytes(answer.into_inner()))),
-            Answer::Empty => quote!(Ok(Answer::Empty)),
-        };
         let http_method = method.to_ascii_uppercase();
         entries.push(quote! {
             Operation {
@@ -153,50 +146,43 @@ pub fn generate(spec: &OpenAPI, client_code: &str) -> Result<String, String> {
                 download: #download,
             }
         });
-        // One function per operation, and the dispatch boxes its future: a
-        // single `async fn` with an arm per operation is one state machine
-        // that rustc compiles in memory that grows with the operations
-        // (over 20 GB for the 540 of the official spec). The name is
-        // prefixed, so that no operation's meets a helper's (`body`, `json`).
-        let function = format_ident!("call_{}", rust_name);
+        // One function per operation: the checks of its parameters' and its
+        // body's generated types, made before the client is built (so that an
+        // invalid ID is reported as such, with or without credentials). The
+        // name is prefixed, so that no operation's meets a helper's (`body`).
+        let function = format_ident!("check_{}", rust_name);
         functions.push(quote! {
-            async fn #function(
-                client: &Client,
+            fn #function(
                 value: &dyn Fn(&str) -> Option<String>,
-                request_body: Option<serde_json::Value>,
-            ) -> Result<Answer, CallError> {
-                let request = client.#method_ident();
+                request_body: Option<&serde_json::Value>,
+            ) -> Result<(), CallError> {
                 #(#setters)*
-                let answer = request.send().await.map_err(|e| CallError::Api(e.into()))?;
-                #answer
+                Ok(())
             }
         });
         arms.push(quote! {
-            #rust_name => Box::pin(#function(client, value, request_body)),
+            #rust_name => #function(value, request_body),
         });
     }
     let tokens: TokenStream = quote! {
-        use atlas_live_migration_api::{types, Client};
+        use atlas_live_migration_api::types;
 
-        use super::{body, json, parse, Answer, CallError, Kind, Operation, Parameter};
+        use super::{body, parse, CallError, Kind, Operation, Parameter};
 
         /// Every kept operation, in the cut's order.
         pub(crate) const OPERATIONS: &[Operation] = &[#(#entries),*];
 
-        /// Calls the operation `rust_name` with the parameters `value` gives
-        /// (by their names in the spec) and the request body, if any.
-        pub(crate) fn call<'a>(
-            client: &'a Client,
+        /// Checks the parameters `value` gives (by their names in the spec)
+        /// and the request body of the operation `rust_name` as its
+        /// generated types do, as the client would before sending them.
+        pub(crate) fn check(
             rust_name: &str,
-            value: &'a dyn Fn(&str) -> Option<String>,
-            request_body: Option<serde_json::Value>,
-        ) -> std::pin::Pin<Box<dyn Future<Output = Result<Answer, CallError>> + 'a>> {
+            value: &dyn Fn(&str) -> Option<String>,
+            request_body: Option<&serde_json::Value>,
+        ) -> Result<(), CallError> {
             match rust_name {
                 #(#arms)*
-                other => {
-                    let message = format!("no operation {other}");
-                    Box::pin(async move { Err(CallError::Invalid(message)) })
-                }
+                other => Err(CallError::Invalid(format!("no operation {other}"))),
             }
         }
 

@@ -36,6 +36,7 @@ pub use model::{MigrationStatus, Open, Secret, ValidationStatus};
 /// generated decode, for the whole-spec tolerance test.
 #[doc(hidden)]
 pub use response::success_body as __success_body;
+pub use transport::raw::RawAnswer;
 pub use transport::retry::RetryPolicy;
 pub use wait::{
     CutoverOutcome, LifecycleEvent, Observation, ValidationOutcome, WaitEvent, WaitOptions,

@@ -195,6 +195,119 @@ async fn an_invalid_id_or_body_exits_2_with_nothing_sent() {
     assert!(atlas.requests().is_empty(), "{:?}", atlas.requests());
 }
 
+/// `api` prints Atlas's answer as Atlas sent it, as `atlas api` does: a
+/// member the pinned schema lacks and a `null` included, in Atlas's order;
+/// `--outputFile` writes the bytes as they came.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_answer_is_printed_as_atlas_sent_it() {
+    let unlisted = serde_json::json!({"phase": "INITIAL_SYNC", "percent": 42});
+    let atlas = MockAtlas::start(
+        Scenario::default()
+            .job_exists()
+            .job_member_unlisted("progressAddedLater", unlisted.clone()),
+    )
+    .await
+    .unwrap();
+    let args = [
+        "api",
+        "getGroupLiveMigration",
+        "--groupId",
+        GROUP_ID,
+        "--liveMigrationId",
+        LIVE_MIGRATION_ID,
+    ];
+    let output = run(&atlas, &args, None).await;
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let printed = text(&output.stdout);
+    let job: Value = serde_json::from_str(&printed).expect("the job as JSON");
+    assert_eq!(job["progressAddedLater"], unlisted, "{printed}");
+    // The `null` Atlas sent is printed, not dropped.
+    assert!(
+        job.as_object().unwrap().get("lagTimeSeconds") == Some(&Value::Null),
+        "{printed}"
+    );
+    // Pretty-printed, with the members in the order they came.
+    assert!(printed.contains("\n  \"_id\""), "{printed}");
+    let order: Vec<usize> = [
+        "\"_id\"",
+        "\"lagTimeSeconds\"",
+        "\"migrationHosts\"",
+        "\"progressAddedLater\"",
+    ]
+    .iter()
+    .map(|key| printed.find(key).unwrap())
+    .collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{printed}");
+
+    // The bytes as they came.
+    let dir = std::env::temp_dir().join(format!("atlas-api-raw-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("job.json");
+    let output = run(
+        &atlas,
+        &[&args[..], &["--outputFile", file.to_str().unwrap()]].concat(),
+        None,
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert!(output.stdout.is_empty(), "{}", text(&output.stdout));
+    let written = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        !written.contains('\n'),
+        "not the compact bytes Atlas sent: {written}"
+    );
+    // The job moved on a poll; what the spec lacks is there as it came.
+    let read: Value = serde_json::from_str(&written).unwrap();
+    assert_eq!(read["progressAddedLater"], unlisted, "{written}");
+    assert_eq!(read["_id"], job["_id"]);
+    std::fs::remove_dir_all(dir).ok();
+}
+
+/// An invalid ID is reported as such before the credentials are looked
+/// for: with them and without them, exit 2 naming the flag, nothing sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invalid_id_is_named_with_or_without_credentials() {
+    let atlas = MockAtlas::start(Scenario::default().job_exists())
+        .await
+        .unwrap();
+    for with_credentials in [true, false] {
+        let mut command = cli();
+        if !with_credentials {
+            command
+                .env_remove("MONGODB_ATLAS_PUBLIC_API_KEY")
+                .env_remove("MONGODB_ATLAS_PRIVATE_API_KEY");
+        }
+        command
+            .args([
+                "api",
+                "getGroupLiveMigration",
+                "--groupId",
+                "not-an-id",
+                "--liveMigrationId",
+                LIVE_MIGRATION_ID,
+                "--base-url",
+                atlas.base_url(),
+            ])
+            .timeout(Duration::from_secs(60));
+        let output = tokio::task::spawn_blocking(move || command.output().unwrap())
+            .await
+            .unwrap();
+        let stderr = text(&output.stderr);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "credentials {with_credentials}: {stderr}"
+        );
+        assert!(
+            stderr.contains("--groupId \"not-an-id\" is not valid")
+                && stderr.contains("nothing was sent"),
+            "credentials {with_credentials}: {stderr}"
+        );
+        assert!(!stderr.to_lowercase().contains("credential"), "{stderr}");
+    }
+    assert!(atlas.requests().is_empty(), "{:?}", atlas.requests());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn help_shows_the_spec_s_summary_and_parameters() {
     let atlas = MockAtlas::start(Scenario::default()).await.unwrap();

@@ -38,6 +38,9 @@ pub struct Scenario {
     pub service_account: Option<(&'static str, &'static str)>,
     /// The migration exists from the start (no create needed).
     pub job_exists: bool,
+    /// A member the spec's job lacks, sent in every answer with the job, as
+    /// Atlas adds members before its spec lists them.
+    pub job_member_unlisted: Option<(&'static str, serde_json::Value)>,
 }
 
 impl Default for Scenario {
@@ -59,6 +62,7 @@ impl Default for Scenario {
             fail_create: None,
             service_account: None,
             job_exists: false,
+            job_member_unlisted: None,
         }
     }
 }
@@ -86,6 +90,13 @@ impl Scenario {
     /// The migration exists from the start, as if created earlier.
     pub fn job_exists(mut self) -> Self {
         self.job_exists = true;
+        self
+    }
+
+    /// Every answer with the job has the member `name` with `value`, which
+    /// the spec's job does not have.
+    pub fn job_member_unlisted(mut self, name: &'static str, value: serde_json::Value) -> Self {
+        self.job_member_unlisted = Some((name, value));
         self
     }
 
@@ -377,7 +388,7 @@ fn answer(state: &mut State, request: &RecordedRequest) -> Answer {
                 return error(status, "UNEXPECTED_ERROR", "The mock was told to fail.");
             }
             state.created = true;
-            (201, job("NEW", None, false))
+            (201, job(&state.scenario, "NEW", None, false))
         }
         ("GET", p) if p == job_path && state.created => (200, poll_job(state)),
         ("PUT", p) if p == format!("{job_path}/cutover") && state.created => {
@@ -512,15 +523,18 @@ fn validation(status: &str) -> String {
     .to_string()
 }
 
-fn job(status: &str, lag: Option<u32>, ready: bool) -> String {
-    json!({
+fn job(scenario: &Scenario, status: &str, lag: Option<u32>, ready: bool) -> String {
+    let mut job = json!({
         "_id": LIVE_MIGRATION_ID,
         "lagTimeSeconds": lag,
         "migrationHosts": ["vm001.example.com"],
         "readyForCutover": ready,
         "status": status,
-    })
-    .to_string()
+    });
+    if let Some((name, value)) = &scenario.job_member_unlisted {
+        job[*name] = value.clone();
+    }
+    job.to_string()
 }
 
 /// The job as the next poll sees it (without advancing).
@@ -540,7 +554,7 @@ fn current_job(state: &State) -> (&'static str, Option<u32>, bool) {
 fn poll_job(state: &mut State) -> String {
     state.job_polls += 1;
     let (status, lag, ready) = current_job(state);
-    job(status, lag, ready)
+    job(&state.scenario, status, lag, ready)
 }
 
 fn available_projects() -> String {

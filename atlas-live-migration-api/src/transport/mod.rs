@@ -1,9 +1,11 @@
 //! One request on its way: the `ClientHooks` impl (the one place the
 //! runtime touches requests), headers, the send-and-retry loop with its
-//! policy, the parts kept to send again, and TLS.
+//! policy, the parts kept to send again, TLS, and the request built by
+//! a tool that prints the answer as Atlas sent it.
 
 pub(crate) mod headers;
 pub(crate) mod hooks;
+pub(crate) mod raw;
 pub(crate) mod resend;
 pub(crate) mod retry;
 pub(crate) mod send;

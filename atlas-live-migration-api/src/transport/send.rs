@@ -32,6 +32,18 @@ impl ClientRuntime {
         request: reqwest::Request,
         operation_id: &'static str,
     ) -> reqwest::Result<reqwest::Response> {
+        self.execute_with(http, request, operation_id, false).await
+    }
+
+    /// [`execute`](Self::execute), with the success untouched when
+    /// `as_sent` (a request built by [`crate::Client::send_as_sent`]).
+    pub(crate) async fn execute_with(
+        &self,
+        http: &reqwest::Client,
+        request: reqwest::Request,
+        operation_id: &'static str,
+        as_sent: bool,
+    ) -> reqwest::Result<reqwest::Response> {
         let policy = self.shared.retry;
         let started = Instant::now();
         let resendable = retry::Resendable::of(request.method());
@@ -42,7 +54,7 @@ impl ClientRuntime {
             // in the future's state while it sleeps.
             let delay = {
                 let outcome = self
-                    .attempt(http, &mut request, operation_id, attempt)
+                    .attempt(http, &mut request, operation_id, attempt, as_sent)
                     .await;
                 let retry_after = match &outcome {
                     Ok(Answer::Failure(failure)) if resendable.after_status(failure.status) => {
@@ -106,6 +118,7 @@ impl ClientRuntime {
         request: &mut KeptRequest,
         operation_id: &'static str,
         attempt: u32,
+        as_sent: bool,
     ) -> reqwest::Result<Answer> {
         // The span is built only when a subscriber may want it: even a
         // disabled one costs on every call.
@@ -125,7 +138,7 @@ impl ClientRuntime {
         let work = async {
             match self.authorized_send(http, request).await {
                 Ok(response) => {
-                    self.read_answer(response, request.url(), operation_id)
+                    self.read_answer(response, request.url(), operation_id, as_sent)
                         .await
                 }
                 Err(TokenFailure::Refused(failure)) => Ok(Answer::Failure(failure)),
@@ -216,7 +229,9 @@ impl ClientRuntime {
         http.execute(request)
     }
 
-    /// Successes that are no JSON (downloads) pass untouched; JSON
+    /// Successes that are no JSON (downloads), and every success of a
+    /// request that wants the answer as Atlas sent it (`as_sent`), pass
+    /// untouched; JSON
     /// successes pass without their `null` members (`NULL_AS_ABSENT`),
     /// whatever their size, or, for an operation whose success is a bare
     /// string, as the JSON string of a text that is no JSON
@@ -227,7 +242,11 @@ impl ClientRuntime {
         response: reqwest::Response,
         url: &reqwest::Url,
         operation_id: &str,
+        as_sent: bool,
     ) -> reqwest::Result<Answer> {
+        if as_sent && response.status().is_success() {
+            return Ok(Answer::Success(response));
+        }
         let wrapped = envelope::requested(url);
         let legacy = self.shared.legacy_v1;
         if response.status().is_success() && !wrapped && !legacy {

@@ -2,8 +2,8 @@
 // client progenitor 0.15.1 generated from it: the `api` commands.
 // Do not edit by hand: change the spec and run `cargo xtask codegen`.
 
-use atlas_live_migration_api::{types, Client};
-use super::{body, json, parse, Answer, CallError, Kind, Operation, Parameter};
+use atlas_live_migration_api::types;
+use super::{body, parse, CallError, Kind, Operation, Parameter};
 /// Every kept operation, in the cut's order.
 pub(crate) const OPERATIONS: &[Operation] = &[
     Operation {
@@ -329,287 +329,192 @@ pub(crate) const OPERATIONS: &[Operation] = &[
         download: false,
     },
 ];
-/// Calls the operation `rust_name` with the parameters `value` gives
-/// (by their names in the spec) and the request body, if any.
-pub(crate) fn call<'a>(
-    client: &'a Client,
+/// Checks the parameters `value` gives (by their names in the spec)
+/// and the request body of the operation `rust_name` as its
+/// generated types do, as the client would before sending them.
+pub(crate) fn check(
     rust_name: &str,
-    value: &'a dyn Fn(&str) -> Option<String>,
-    request_body: Option<serde_json::Value>,
-) -> std::pin::Pin<Box<dyn Future<Output = Result<Answer, CallError>> + 'a>> {
+    value: &dyn Fn(&str) -> Option<String>,
+    request_body: Option<&serde_json::Value>,
+) -> Result<(), CallError> {
     match rust_name {
-        "get_group" => Box::pin(call_get_group(client, value, request_body)),
+        "get_group" => check_get_group(value, request_body),
         "create_group_live_migration" => {
-            Box::pin(call_create_group_live_migration(client, value, request_body))
+            check_create_group_live_migration(value, request_body)
         }
         "validate_group_live_migrations" => {
-            Box::pin(call_validate_group_live_migrations(client, value, request_body))
+            check_validate_group_live_migrations(value, request_body)
         }
         "get_group_live_migration_validate_status" => {
-            Box::pin(
-                call_get_group_live_migration_validate_status(
-                    client,
-                    value,
-                    request_body,
-                ),
-            )
+            check_get_group_live_migration_validate_status(value, request_body)
         }
-        "get_push_migration" => {
-            Box::pin(call_get_push_migration(client, value, request_body))
-        }
+        "get_push_migration" => check_get_push_migration(value, request_body),
         "cutover_group_live_migration" => {
-            Box::pin(call_cutover_group_live_migration(client, value, request_body))
+            check_cutover_group_live_migration(value, request_body)
         }
         "list_org_live_migration_available_projects" => {
-            Box::pin(
-                call_list_org_live_migration_available_projects(
-                    client,
-                    value,
-                    request_body,
-                ),
-            )
+            check_list_org_live_migration_available_projects(value, request_body)
         }
         "create_org_live_migration_link_token" => {
-            Box::pin(
-                call_create_org_live_migration_link_token(client, value, request_body),
-            )
+            check_create_org_live_migration_link_token(value, request_body)
         }
         "delete_org_live_migration_link_tokens" => {
-            Box::pin(
-                call_delete_org_live_migration_link_tokens(client, value, request_body),
-            )
+            check_delete_org_live_migration_link_tokens(value, request_body)
         }
-        other => {
-            let message = format!("no operation {other}");
-            Box::pin(async move { Err(CallError::Invalid(message)) })
-        }
+        other => Err(CallError::Invalid(format!("no operation {other}"))),
     }
 }
 #[allow(unused_variables)]
-async fn call_get_group(
-    client: &Client,
+fn check_get_group(
     value: &dyn Fn(&str) -> Option<String>,
-    request_body: Option<serde_json::Value>,
-) -> Result<Answer, CallError> {
-    let request = client.get_group();
-    let request = match value("envelope") {
-        Some(text) => request.envelope(parse::<bool>("envelope", &text)?),
-        None => request,
-    };
-    let request = match value("groupId") {
-        Some(text) => request.group_id(parse::<types::GroupId>("groupId", &text)?),
-        None => request,
-    };
-    let request = match value("pretty") {
-        Some(text) => request.pretty(parse::<bool>("pretty", &text)?),
-        None => request,
-    };
-    let answer = request.send().await.map_err(|e| CallError::Api(e.into()))?;
-    Ok(Answer::Json(json(answer.into_inner())))
+    request_body: Option<&serde_json::Value>,
+) -> Result<(), CallError> {
+    if let Some(text) = value("envelope") {
+        parse::<bool>("envelope", &text)?;
+    }
+    if let Some(text) = value("groupId") {
+        parse::<types::GroupId>("groupId", &text)?;
+    }
+    if let Some(text) = value("pretty") {
+        parse::<bool>("pretty", &text)?;
+    }
+    Ok(())
 }
 #[allow(unused_variables)]
-async fn call_create_group_live_migration(
-    client: &Client,
+fn check_create_group_live_migration(
     value: &dyn Fn(&str) -> Option<String>,
-    request_body: Option<serde_json::Value>,
-) -> Result<Answer, CallError> {
-    let request = client.create_group_live_migration();
-    let request = match value("groupId") {
-        Some(text) => request.group_id(parse::<types::GroupId>("groupId", &text)?),
-        None => request,
-    };
-    let request = match value("envelope") {
-        Some(text) => request.envelope(parse::<bool>("envelope", &text)?),
-        None => request,
-    };
-    let request = match value("pretty") {
-        Some(text) => request.pretty(parse::<bool>("pretty", &text)?),
-        None => request,
-    };
-    let request = request
-        .body(
-            body::<
-                types::LiveMigrationRequest20240530,
-            >("types::LiveMigrationRequest20240530", request_body)?,
-        );
-    let answer = request.send().await.map_err(|e| CallError::Api(e.into()))?;
-    Ok(Answer::Json(json(answer.into_inner())))
+    request_body: Option<&serde_json::Value>,
+) -> Result<(), CallError> {
+    if let Some(text) = value("groupId") {
+        parse::<types::GroupId>("groupId", &text)?;
+    }
+    if let Some(text) = value("envelope") {
+        parse::<bool>("envelope", &text)?;
+    }
+    if let Some(text) = value("pretty") {
+        parse::<bool>("pretty", &text)?;
+    }
+    body::<
+        types::LiveMigrationRequest20240530,
+    >("types::LiveMigrationRequest20240530", request_body.cloned())?;
+    Ok(())
 }
 #[allow(unused_variables)]
-async fn call_validate_group_live_migrations(
-    client: &Client,
+fn check_validate_group_live_migrations(
     value: &dyn Fn(&str) -> Option<String>,
-    request_body: Option<serde_json::Value>,
-) -> Result<Answer, CallError> {
-    let request = client.validate_group_live_migrations();
-    let request = match value("groupId") {
-        Some(text) => request.group_id(parse::<types::GroupId>("groupId", &text)?),
-        None => request,
-    };
-    let request = match value("envelope") {
-        Some(text) => request.envelope(parse::<bool>("envelope", &text)?),
-        None => request,
-    };
-    let request = match value("pretty") {
-        Some(text) => request.pretty(parse::<bool>("pretty", &text)?),
-        None => request,
-    };
-    let request = request
-        .body(
-            body::<
-                types::LiveMigrationRequest20240530,
-            >("types::LiveMigrationRequest20240530", request_body)?,
-        );
-    let answer = request.send().await.map_err(|e| CallError::Api(e.into()))?;
-    Ok(Answer::Json(json(answer.into_inner())))
+    request_body: Option<&serde_json::Value>,
+) -> Result<(), CallError> {
+    if let Some(text) = value("groupId") {
+        parse::<types::GroupId>("groupId", &text)?;
+    }
+    if let Some(text) = value("envelope") {
+        parse::<bool>("envelope", &text)?;
+    }
+    if let Some(text) = value("pretty") {
+        parse::<bool>("pretty", &text)?;
+    }
+    body::<
+        types::LiveMigrationRequest20240530,
+    >("types::LiveMigrationRequest20240530", request_body.cloned())?;
+    Ok(())
 }
 #[allow(unused_variables)]
-async fn call_get_group_live_migration_validate_status(
-    client: &Client,
+fn check_get_group_live_migration_validate_status(
     value: &dyn Fn(&str) -> Option<String>,
-    request_body: Option<serde_json::Value>,
-) -> Result<Answer, CallError> {
-    let request = client.get_group_live_migration_validate_status();
-    let request = match value("groupId") {
-        Some(text) => request.group_id(parse::<types::GroupId>("groupId", &text)?),
-        None => request,
-    };
-    let request = match value("validationId") {
-        Some(text) => {
-            request.validation_id(parse::<types::ValidationId>("validationId", &text)?)
-        }
-        None => request,
-    };
-    let request = match value("envelope") {
-        Some(text) => request.envelope(parse::<bool>("envelope", &text)?),
-        None => request,
-    };
-    let answer = request.send().await.map_err(|e| CallError::Api(e.into()))?;
-    Ok(Answer::Json(json(answer.into_inner())))
+    request_body: Option<&serde_json::Value>,
+) -> Result<(), CallError> {
+    if let Some(text) = value("groupId") {
+        parse::<types::GroupId>("groupId", &text)?;
+    }
+    if let Some(text) = value("validationId") {
+        parse::<types::ValidationId>("validationId", &text)?;
+    }
+    if let Some(text) = value("envelope") {
+        parse::<bool>("envelope", &text)?;
+    }
+    Ok(())
 }
 #[allow(unused_variables)]
-async fn call_get_push_migration(
-    client: &Client,
+fn check_get_push_migration(
     value: &dyn Fn(&str) -> Option<String>,
-    request_body: Option<serde_json::Value>,
-) -> Result<Answer, CallError> {
-    let request = client.get_push_migration();
-    let request = match value("groupId") {
-        Some(text) => request.group_id(parse::<types::GroupId>("groupId", &text)?),
-        None => request,
-    };
-    let request = match value("liveMigrationId") {
-        Some(text) => {
-            request
-                .live_migration_id(
-                    parse::<types::LiveMigrationId>("liveMigrationId", &text)?,
-                )
-        }
-        None => request,
-    };
-    let request = match value("envelope") {
-        Some(text) => request.envelope(parse::<bool>("envelope", &text)?),
-        None => request,
-    };
-    let request = match value("pretty") {
-        Some(text) => request.pretty(parse::<bool>("pretty", &text)?),
-        None => request,
-    };
-    let answer = request.send().await.map_err(|e| CallError::Api(e.into()))?;
-    Ok(Answer::Json(json(answer.into_inner())))
+    request_body: Option<&serde_json::Value>,
+) -> Result<(), CallError> {
+    if let Some(text) = value("groupId") {
+        parse::<types::GroupId>("groupId", &text)?;
+    }
+    if let Some(text) = value("liveMigrationId") {
+        parse::<types::LiveMigrationId>("liveMigrationId", &text)?;
+    }
+    if let Some(text) = value("envelope") {
+        parse::<bool>("envelope", &text)?;
+    }
+    if let Some(text) = value("pretty") {
+        parse::<bool>("pretty", &text)?;
+    }
+    Ok(())
 }
 #[allow(unused_variables)]
-async fn call_cutover_group_live_migration(
-    client: &Client,
+fn check_cutover_group_live_migration(
     value: &dyn Fn(&str) -> Option<String>,
-    request_body: Option<serde_json::Value>,
-) -> Result<Answer, CallError> {
-    let request = client.cutover_group_live_migration();
-    let request = match value("groupId") {
-        Some(text) => request.group_id(parse::<types::GroupId>("groupId", &text)?),
-        None => request,
-    };
-    let request = match value("liveMigrationId") {
-        Some(text) => {
-            request
-                .live_migration_id(
-                    parse::<types::LiveMigrationId>("liveMigrationId", &text)?,
-                )
-        }
-        None => request,
-    };
-    let request = match value("envelope") {
-        Some(text) => request.envelope(parse::<bool>("envelope", &text)?),
-        None => request,
-    };
-    let request = match value("pretty") {
-        Some(text) => request.pretty(parse::<bool>("pretty", &text)?),
-        None => request,
-    };
-    let answer = request.send().await.map_err(|e| CallError::Api(e.into()))?;
-    Ok(Answer::Empty)
+    request_body: Option<&serde_json::Value>,
+) -> Result<(), CallError> {
+    if let Some(text) = value("groupId") {
+        parse::<types::GroupId>("groupId", &text)?;
+    }
+    if let Some(text) = value("liveMigrationId") {
+        parse::<types::LiveMigrationId>("liveMigrationId", &text)?;
+    }
+    if let Some(text) = value("envelope") {
+        parse::<bool>("envelope", &text)?;
+    }
+    if let Some(text) = value("pretty") {
+        parse::<bool>("pretty", &text)?;
+    }
+    Ok(())
 }
 #[allow(unused_variables)]
-async fn call_list_org_live_migration_available_projects(
-    client: &Client,
+fn check_list_org_live_migration_available_projects(
     value: &dyn Fn(&str) -> Option<String>,
-    request_body: Option<serde_json::Value>,
-) -> Result<Answer, CallError> {
-    let request = client.list_org_live_migration_available_projects();
-    let request = match value("orgId") {
-        Some(text) => request.org_id(parse::<types::OrgId>("orgId", &text)?),
-        None => request,
-    };
-    let request = match value("envelope") {
-        Some(text) => request.envelope(parse::<bool>("envelope", &text)?),
-        None => request,
-    };
-    let request = match value("pretty") {
-        Some(text) => request.pretty(parse::<bool>("pretty", &text)?),
-        None => request,
-    };
-    let answer = request.send().await.map_err(|e| CallError::Api(e.into()))?;
-    Ok(Answer::Json(json(answer.into_inner())))
+    request_body: Option<&serde_json::Value>,
+) -> Result<(), CallError> {
+    if let Some(text) = value("orgId") {
+        parse::<types::OrgId>("orgId", &text)?;
+    }
+    if let Some(text) = value("envelope") {
+        parse::<bool>("envelope", &text)?;
+    }
+    if let Some(text) = value("pretty") {
+        parse::<bool>("pretty", &text)?;
+    }
+    Ok(())
 }
 #[allow(unused_variables)]
-async fn call_create_org_live_migration_link_token(
-    client: &Client,
+fn check_create_org_live_migration_link_token(
     value: &dyn Fn(&str) -> Option<String>,
-    request_body: Option<serde_json::Value>,
-) -> Result<Answer, CallError> {
-    let request = client.create_org_live_migration_link_token();
-    let request = match value("orgId") {
-        Some(text) => request.org_id(parse::<types::OrgId>("orgId", &text)?),
-        None => request,
-    };
-    let request = match value("envelope") {
-        Some(text) => request.envelope(parse::<bool>("envelope", &text)?),
-        None => request,
-    };
-    let request = match value("pretty") {
-        Some(text) => request.pretty(parse::<bool>("pretty", &text)?),
-        None => request,
-    };
-    let request = request
-        .body(body::<types::TargetOrgRequest>("types::TargetOrgRequest", request_body)?);
-    let answer = request.send().await.map_err(|e| CallError::Api(e.into()))?;
-    Ok(Answer::Json(json(answer.into_inner())))
+    request_body: Option<&serde_json::Value>,
+) -> Result<(), CallError> {
+    if let Some(text) = value("orgId") {
+        parse::<types::OrgId>("orgId", &text)?;
+    }
+    if let Some(text) = value("envelope") {
+        parse::<bool>("envelope", &text)?;
+    }
+    if let Some(text) = value("pretty") {
+        parse::<bool>("pretty", &text)?;
+    }
+    body::<types::TargetOrgRequest>("types::TargetOrgRequest", request_body.cloned())?;
+    Ok(())
 }
 #[allow(unused_variables)]
-async fn call_delete_org_live_migration_link_tokens(
-    client: &Client,
+fn check_delete_org_live_migration_link_tokens(
     value: &dyn Fn(&str) -> Option<String>,
-    request_body: Option<serde_json::Value>,
-) -> Result<Answer, CallError> {
-    let request = client.delete_org_live_migration_link_tokens();
-    let request = match value("orgId") {
-        Some(text) => request.org_id(parse::<types::OrgId>("orgId", &text)?),
-        None => request,
-    };
-    let request = match value("envelope") {
-        Some(text) => request.envelope(parse::<bool>("envelope", &text)?),
-        None => request,
-    };
-    let answer = request.send().await.map_err(|e| CallError::Api(e.into()))?;
-    Ok(Answer::Empty)
+    request_body: Option<&serde_json::Value>,
+) -> Result<(), CallError> {
+    if let Some(text) = value("orgId") {
+        parse::<types::OrgId>("orgId", &text)?;
+    }
+    if let Some(text) = value("envelope") {
+        parse::<bool>("envelope", &text)?;
+    }
+    Ok(())
 }

@@ -15,7 +15,7 @@
 use std::ffi::OsString;
 use std::io::{IsTerminal, Read, Write};
 
-use atlas_live_migration_api::{ApiVersion, ByteStream, Error};
+use atlas_live_migration_api::{ApiVersion, RawAnswer};
 use clap::{Arg, ArgAction, ArgMatches, Command};
 use heck::ToKebabCase;
 
@@ -69,21 +69,10 @@ pub(crate) enum Kind {
     Value,
 }
 
-/// What an operation answered.
-pub(crate) enum Answer {
-    Json(serde_json::Value),
-    /// A download (none of the family; an operation added with `--add` may be one).
-    #[allow(dead_code)]
-    Bytes(ByteStream),
-    Empty,
-}
-
-/// Why a call was not made, or failed.
+/// Why a call was not made.
 pub(crate) enum CallError {
     /// A value or body the generated types refuse: nothing was sent.
     Invalid(String),
-    /// What the client reports.
-    Api(Error),
 }
 
 /// A flag's value as the parameter's generated type, checked as the client
@@ -119,11 +108,6 @@ pub(crate) fn body<T: serde::de::DeserializeOwned>(
             type_name.trim_start_matches("types::")
         ))
     })
-}
-
-/// A decoded answer as JSON.
-pub(crate) fn json<T: serde::Serialize>(value: T) -> serde_json::Value {
-    serde_json::to_value(value).unwrap_or(serde_json::Value::Null)
 }
 
 /// The `api` command tree.
@@ -198,16 +182,14 @@ fn operation_command(operation: &Operation) -> Command {
                 .help("The request body as JSON; without it, standard input"),
         );
     }
-    if operation.download {
-        command = command.arg(
+    command
+        .arg(
             Arg::new("outputFile")
                 .long("outputFile")
                 .alias("output-file")
                 .value_name("PATH")
-                .help("Where to write the answer's bytes [default: standard output]"),
-        );
-    }
-    command
+                .help("Write the answer's bytes as they came to this file [default: standard output, JSON pretty-printed]"),
+        )
         .arg(
             Arg::new("version")
                 .long("version")
@@ -255,6 +237,10 @@ pub async fn run(args: Vec<OsString>) -> Result<u8, Failure> {
         Some(_) => Some(read_body(matches.get_one::<String>("file"))?),
         None => None,
     };
+    // What the client would check before sending, before it is built: an
+    // invalid ID is reported as such, with or without credentials.
+    generated::check(operation.rust_name, &value, request_body.as_ref())
+        .map_err(|CallError::Invalid(message)| Failure::usage(message))?;
     let api_version = matches
         .get_one::<String>("version")
         .map(|v| v.parse::<ApiVersion>())
@@ -264,19 +250,77 @@ pub async fn run(args: Vec<OsString>) -> Result<u8, Failure> {
         base_url: matches.get_one::<String>("base-url").cloned(),
         api_version,
     })?;
-    match generated::call(&client, operation.rust_name, &value, request_body).await {
-        Ok(Answer::Json(json)) => {
-            let text = serde_json::to_string_pretty(&json).unwrap_or_default();
-            println!("{text}");
+    let mut path = Vec::new();
+    let mut query = Vec::new();
+    for parameter in operation.parameters {
+        let Some(text) = value(parameter.name) else {
+            continue;
+        };
+        match (parameter.location, parameter.kind) {
+            ("path", _) => path.push((parameter.name, text)),
+            ("query", Kind::List) => {
+                let items: Vec<serde_json::Value> = serde_json::from_str(&text).unwrap_or_default();
+                for item in items {
+                    query.push((parameter.name, scalar_text(item)));
+                }
+            }
+            ("query", _) => query.push((parameter.name, text)),
+            _ => {}
         }
-        Ok(Answer::Bytes(stream)) => {
-            write_bytes(stream, matches.get_one::<String>("outputFile")).await?;
-        }
-        Ok(Answer::Empty) => {}
-        Err(CallError::Invalid(message)) => return Err(Failure::usage(message)),
-        Err(CallError::Api(error)) => return Err(error.into()),
     }
+    let body = request_body.map(|body| serde_json::to_vec(&body).unwrap_or_default());
+    let answer = client
+        .send_as_sent(
+            operation.rust_name,
+            operation.method,
+            operation.path,
+            &path,
+            &query,
+            body,
+        )
+        .await?;
+    write_answer(
+        &answer,
+        operation.download,
+        matches.get_one::<String>("outputFile"),
+    )?;
     Ok(crate::exit::DONE)
+}
+
+/// A JSON scalar as a query parameter's text (a string without quotes).
+fn scalar_text(value: serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(text) => text,
+        other => other.to_string(),
+    }
+}
+
+/// Atlas's answer as it came: to `--outputFile` byte for byte; on standard
+/// output JSON pretty-printed with its members in Atlas's order (`null`s
+/// and members the pinned schema lacks included), a download or anything
+/// else as it is.
+fn write_answer(answer: &RawAnswer, download: bool, path: Option<&String>) -> Result<(), Failure> {
+    if let Some(path) = path {
+        return std::fs::write(path, &answer.body)
+            .map_err(|e| Failure::usage(format!("cannot write --outputFile {path}: {e}")));
+    }
+    if answer.body.is_empty() {
+        return Ok(());
+    }
+    let mut out = std::io::stdout().lock();
+    let mut pretty = Vec::new();
+    let transcoded = !download && {
+        let mut from = serde_json::Deserializer::from_slice(&answer.body);
+        let mut to = serde_json::Serializer::pretty(&mut pretty);
+        serde_transcode::transcode(&mut from, &mut to).is_ok() && from.end().is_ok()
+    };
+    let written = if transcoded {
+        pretty.push(b'\n');
+        out.write_all(&pretty)
+    } else {
+        out.write_all(&answer.body)
+    };
+    written.map_err(|e| Failure::usage(format!("cannot write the answer: {e}")))
 }
 
 /// A repeated flag's values as one JSON array, for [`parse`]: each value
@@ -335,26 +379,4 @@ fn read_body(file: Option<&String>) -> Result<serde_json::Value, Failure> {
             "the request body in {from} is not JSON: {e}; nothing was sent"
         ))
     })
-}
-
-async fn write_bytes(stream: ByteStream, path: Option<&String>) -> Result<(), Failure> {
-    let mut out: Box<dyn Write> = match path {
-        Some(path) => Box::new(
-            std::fs::File::create(path)
-                .map_err(|e| Failure::usage(format!("cannot write --outputFile {path}: {e}")))?,
-        ),
-        None => Box::new(std::io::stdout()),
-    };
-    let mut stream = stream.into_inner();
-    while let Some(chunk) =
-        std::future::poll_fn(|cx| futures_core::Stream::poll_next(stream.as_mut(), cx)).await
-    {
-        let chunk = chunk.map_err(|e| Failure {
-            code: crate::exit::API_ERROR,
-            message: format!("the answer's body broke off: {e}"),
-        })?;
-        out.write_all(&chunk)
-            .map_err(|e| Failure::usage(format!("cannot write the answer: {e}")))?;
-    }
-    Ok(())
 }

@@ -1,0 +1,117 @@
+//! A request of a kept operation that the caller built (method, URL, JSON
+//! body) and whose success comes back as Atlas sent it: for tools that
+//! print Atlas's answer, such as the CLI's `api`. It goes through the same
+//! `ClientHooks` as the generated builders: `pre` (the pinned version's
+//! headers), the runtime's send with credentials and retries (the `exec`
+//! hook's, told to leave the success as it came: no `NULL_AS_ABSENT`, no
+//! envelope or legacy shape), and `post` (a failure as the one error).
+
+use bytes::Bytes;
+use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
+use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderValue};
+use reqwest::{Method, StatusCode};
+
+use crate::Error;
+
+/// A success as Atlas sent it.
+#[derive(Debug)]
+pub struct RawAnswer {
+    /// The status Atlas answered with (a `201` where the spec says `200`).
+    pub status: StatusCode,
+    /// Atlas's headers.
+    pub headers: HeaderMap,
+    /// The body, byte for byte.
+    pub body: Bytes,
+}
+
+impl crate::Client {
+    /// Sends one request of the kept operation `operation_id` (its Rust
+    /// name, as in [`OPERATION_MEDIA_TYPES`](crate::OPERATION_MEDIA_TYPES)),
+    /// built by the caller, and gives the success as Atlas sent it: every
+    /// member, `null`s included, whatever the pinned schema has.
+    ///
+    /// It passes the same hooks as the generated builders: the operation's
+    /// pinned version in `Accept` and `Content-Type`, the credentials,
+    /// retries (a `POST` still never re-sent unless Atlas certainly did not
+    /// act), and a failure as the one [`Error`]. Code that reads answers
+    /// uses the builders, which check what they send and decode what comes
+    /// back; this is for tools that print Atlas's answer.
+    ///
+    /// The request: `method` (`GET`), the operation's path template
+    /// (`/api/atlas/v2/groups/{groupId}`) with `path` values for its
+    /// parameters (each percent-encoded as the builders encode them), the
+    /// `query` pairs, and a JSON `body`.
+    ///
+    /// ```no_run
+    /// # async fn run(client: atlas_live_migration_api::Client) -> Result<(), atlas_live_migration_api::Error> {
+    /// let answer = client
+    ///     .send_as_sent(
+    ///         "get_group",
+    ///         "GET",
+    ///         "/api/atlas/v2/groups/{groupId}",
+    ///         &[("groupId", "5e2211c17a3e5a48f5497de3".to_owned())],
+    ///         &[],
+    ///         None,
+    ///     )
+    ///     .await?;
+    /// println!("{}", String::from_utf8_lossy(&answer.body));
+    /// # Ok(()) }
+    /// ```
+    pub async fn send_as_sent(
+        &self,
+        operation_id: &'static str,
+        method: &str,
+        path_template: &str,
+        path: &[(&str, String)],
+        query: &[(&str, String)],
+        body: Option<Vec<u8>>,
+    ) -> Result<RawAnswer, Error> {
+        type Generated = progenitor_client::Error<crate::types::ApiError>;
+        let method = Method::from_bytes(method.as_bytes()).map_err(|_| {
+            Error::from(Generated::InvalidRequest(format!(
+                "no HTTP method {method}"
+            )))
+        })?;
+        let mut url = format!("{}{path_template}", self.baseurl);
+        for (name, value) in path {
+            url = url.replace(
+                &format!("{{{name}}}"),
+                &progenitor_client::encode_path(value),
+            );
+        }
+        let mut builder = self
+            .client
+            .request(method, url)
+            .query(query)
+            .header(ACCEPT, HeaderValue::from_static("application/json"))
+            .header("api-version", Self::api_version());
+        if let Some(body) = body {
+            builder = builder
+                .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+                .body(body);
+        }
+        let mut request = builder
+            .build()
+            .map_err(|e| Error::from(Generated::from(e)))?;
+        let info = OperationInfo { operation_id };
+        self.pre::<crate::types::ApiError>(&mut request, &info)
+            .await?;
+        let result = self
+            .inner
+            .execute_with(&self.client, request, operation_id, true)
+            .await;
+        self.post::<crate::types::ApiError>(&result, &info).await?;
+        let response = result.map_err(|e| Error::from(Generated::from(e)))?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| Error::from(Generated::from(e)))?;
+        Ok(RawAnswer {
+            status,
+            headers,
+            body,
+        })
+    }
+}
