@@ -15,15 +15,15 @@ const OPERATION_KEYS: &[&str] = &[
 
 /// The operation extension in which `SUCCESS_AS_ANY_2XX` leaves the
 /// success statuses the spec documents.
-pub(super) const DOCUMENTED_SUCCESS: &str = "x-documented-success";
+pub(crate) const DOCUMENTED_SUCCESS: &str = "x-documented-success";
 /// The schema every error answer of the mock's document takes, replaced by
 /// [`ERROR_TYPE`] (`MOCK_ERROR_AS_ATLAS_SENDS_IT`).
-pub(super) const ERROR_SCHEMA: &str = "MockAtlasErrorBody";
+pub(crate) const ERROR_SCHEMA: &str = "MockAtlasErrorBody";
 /// The typed mock's own error body, in the mock crate.
-pub(super) const ERROR_TYPE: &str = "crate::AtlasError";
+pub(crate) const ERROR_TYPE: &str = "crate::AtlasError";
 
 /// Applies this module's rules to the document the mock is generated from.
-pub(super) fn adapt(spec: &openapiv3::OpenAPI) -> Result<openapiv3::OpenAPI, String> {
+pub(crate) fn adapt(spec: &openapiv3::OpenAPI) -> Result<openapiv3::OpenAPI, String> {
     let mut doc = serde_json::to_value(spec).map_err(|e| e.to_string())?;
     let components = doc.get("components").cloned().unwrap_or(Value::Null);
     if let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) {

@@ -1,0 +1,23 @@
+//! The rules, a file per concern, each rule a function whose docs begin
+//! with ``Rule `NAME` `` (the table is [`super::RULES`]); `super` (the
+//! generation function) applies them in that table's order.
+//!
+//! | file | rules |
+//! | --- | --- |
+//! | `docs.rs` | `CODE_BLOCK_AS_TEXT` |
+//! | `shapes.rs` | `POLYMORPHIC_BASE_INLINED_IN_ALLOF`, `INTEGER_ENUM_AS_INTEGER`, `UNNAMEABLE_ENUM_AS_STRING` |
+//! | `versions.rs` | `KEPT_OPERATION_NAMES`, `ONE_VERSION_PER_OPERATION`, `NO_SCHEMA_AS_NO_CONTENT`, `MIXED_SUCCESS_AS_BYTES`, `SUCCESS_AS_ANY_2XX`, `ONE_ERROR_SHAPE`, `TEXT_SUCCESS_AS_TEXT` |
+//! | `parameters.rs` | `PATH_PARAMETER_AS_SHARED_TYPE` |
+//! | `answers.rs` | `SHARED_SCHEMA_SPLIT_BY_DIRECTION`, `ANSWER_PROPERTIES_OPTIONAL`, `ANSWER_VALUES_UNCHECKED`, `ANSWER_VARIANTS_CATCH_ALL`, `ANSWER_VARIANT_TAGS_CLOSED`, `NULLABLE_AS_OPTIONAL` |
+//! | `patterns.rs` | `PATTERN_ACCEPTING_EVERY_STRING_UNCHECKED`, `UNICODE_PATTERN_UNCHECKED`, `PATTERN_ESCAPED_TWICE_UNCHECKED` |
+//! | `enums.rs` | `OPEN_STRING_ENUM`, `SECRET_STRING` |
+//! | `mock.rs` | `MOCK_UNPRINTABLE_PARAMETER_LEFT_OUT`, `MOCK_SCALAR_BODY_AS_JSON`, `MOCK_DOCUMENTED_SUCCESS_BY_NAME`, `MOCK_ERROR_AS_ATLAS_SENDS_IT` |
+
+pub(crate) mod answers;
+pub(crate) mod docs;
+pub(crate) mod enums;
+pub(crate) mod mock;
+pub(crate) mod parameters;
+pub(crate) mod patterns;
+pub(crate) mod shapes;
+pub(crate) mod versions;
