@@ -26,8 +26,8 @@ pub struct RawAnswer {
 
 impl crate::Client {
     /// Sends one request of the kept operation `operation_id` (its Rust
-    /// name, as in [`OPERATION_MEDIA_TYPES`](crate::OPERATION_MEDIA_TYPES)),
-    /// built by the caller, and gives the success as Atlas sent it: every
+    /// name: the `Client` method's, such as `get_push_migration`), built by
+    /// the caller, and gives the success as Atlas sent it: every
     /// member, `null`s included, whatever the pinned schema has.
     ///
     /// It passes the same hooks as the generated builders: the operation's
