@@ -484,8 +484,8 @@ fn an_added_operation_is_an_api_command_and_a_typed_mock() {
     const PEM: &str =
         "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU\n-----END CERTIFICATE-----\n";
     let binary = updated.dir.join("target/debug/atlas-live-migration");
-    // The CLI with these arguments against the loopback Atlas: the JSON it printed.
-    let printed = |args: &[&str]| -> serde_json::Value {
+    // The CLI with these arguments against the loopback Atlas: what it printed.
+    let stdout_of = |args: &[&str]| -> String {
         let output = std::process::Command::new(&binary)
             .args(args)
             .args(["--base-url", &base_url])
@@ -499,7 +499,11 @@ fn an_added_operation_is_an_api_command_and_a_typed_mock() {
             "{args:?}: {stdout}{}",
             String::from_utf8_lossy(&output.stderr)
         );
-        serde_json::from_str(&stdout).expect("JSON")
+        stdout.into_owned()
+    };
+    // The CLI with these arguments against the loopback Atlas: the JSON it printed.
+    let printed = |args: &[&str]| -> serde_json::Value {
+        serde_json::from_str(&stdout_of(args)).expect("JSON")
     };
     for names in [
         &["api", "root", "getSystemStatus"][..],
@@ -555,10 +559,10 @@ fn an_added_operation_is_an_api_command_and_a_typed_mock() {
     ]);
     assert_eq!(answer["databaseName"], "admin");
     // A bare string answer, sent as the text itself under a JSON media
-    // type: the text, as it came.
+    // type: the text, as it came (`api` prints Atlas's answer as sent).
     let months = updated.dir.join("cert-request.json");
     std::fs::write(&months, r#"{"monthsUntilExpiration":3}"#).unwrap();
-    let answer = printed(&[
+    let answer = stdout_of(&[
         "api",
         "createDatabaseUserCert",
         "--groupId",
@@ -568,7 +572,7 @@ fn an_added_operation_is_an_api_command_and_a_typed_mock() {
         "--file",
         months.to_str().unwrap(),
     ]);
-    assert_eq!(answer, serde_json::Value::String(PEM.to_owned()));
+    assert_eq!(answer, PEM);
     let requests = server.join().unwrap();
     assert!(
         requests[4].starts_with(
