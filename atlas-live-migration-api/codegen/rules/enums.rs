@@ -20,64 +20,75 @@ pub(crate) fn walk_schema(
 ) -> Result<(), String> {
     match &mut schema.schema_kind {
         SchemaKind::Type(Type::Object(object)) => {
-            let required = object.required.clone();
-            for (name, property) in object.properties.iter_mut() {
-                let inner = format!("{type_name}{}", name.to_upper_camel_case());
-                visit(property, &inner, Some((name, required.contains(name))))?;
-                if let ReferenceOr::Item(property) = property {
-                    walk_schema(property, &inner, visit)?;
-                }
-            }
+            walk_properties(
+                object.properties.iter_mut(),
+                &object.required,
+                type_name,
+                visit,
+            )?;
         }
-        SchemaKind::Type(Type::Array(array)) => {
-            if let Some(items) = &mut array.items {
-                let inner = format!("{type_name}Item");
-                visit(items, &inner, None)?;
-                if let ReferenceOr::Item(items) = items {
-                    walk_schema(items, &inner, visit)?;
-                }
-            }
-        }
+        SchemaKind::Type(Type::Array(array)) => walk_items(&mut array.items, type_name, visit)?,
         SchemaKind::AllOf { all_of: parts }
         | SchemaKind::OneOf { one_of: parts }
-        | SchemaKind::AnyOf { any_of: parts } => {
-            for part in parts.iter_mut() {
-                if let ReferenceOr::Item(part) = part {
-                    walk_schema(part, type_name, visit)?;
-                }
-            }
-        }
+        | SchemaKind::AnyOf { any_of: parts } => walk_parts(parts, type_name, visit)?,
         // A schema with keywords of several kinds (`type: object` beside
         // `allOf`, as a subtype of a polymorphic base is written): typify
         // reads each, and so does the walk.
         SchemaKind::Any(any) => {
-            let required = any.required.clone();
-            for (name, property) in any.properties.iter_mut() {
-                let inner = format!("{type_name}{}", name.to_upper_camel_case());
-                visit(property, &inner, Some((name, required.contains(name))))?;
-                if let ReferenceOr::Item(property) = property {
-                    walk_schema(property, &inner, visit)?;
-                }
-            }
-            if let Some(items) = &mut any.items {
-                let inner = format!("{type_name}Item");
-                visit(items, &inner, None)?;
-                if let ReferenceOr::Item(items) = items {
-                    walk_schema(items, &inner, visit)?;
-                }
-            }
-            for part in any
-                .all_of
-                .iter_mut()
-                .chain(any.one_of.iter_mut())
-                .chain(any.any_of.iter_mut())
-            {
-                if let ReferenceOr::Item(part) = part {
-                    walk_schema(part, type_name, visit)?;
-                }
-            }
+            walk_properties(any.properties.iter_mut(), &any.required, type_name, visit)?;
+            walk_items(&mut any.items, type_name, visit)?;
+            walk_parts(&mut any.all_of, type_name, visit)?;
+            walk_parts(&mut any.one_of, type_name, visit)?;
+            walk_parts(&mut any.any_of, type_name, visit)?;
         }
         _ => {}
+    }
+    Ok(())
+}
+
+/// Each property, as typify names its inline type (`<Type><Property>`).
+fn walk_properties<'s>(
+    properties: impl Iterator<Item = (&'s String, &'s mut ReferenceOr<Box<Schema>>)>,
+    required: &[String],
+    type_name: &str,
+    visit: &mut SlotVisitor<'_>,
+) -> Result<(), String> {
+    for (name, property) in properties {
+        let inner = format!("{type_name}{}", name.to_upper_camel_case());
+        visit(property, &inner, Some((name, required.contains(name))))?;
+        if let ReferenceOr::Item(property) = property {
+            walk_schema(property, &inner, visit)?;
+        }
+    }
+    Ok(())
+}
+
+/// An array's items (`<Type>Item`).
+fn walk_items(
+    items: &mut Option<ReferenceOr<Box<Schema>>>,
+    type_name: &str,
+    visit: &mut SlotVisitor<'_>,
+) -> Result<(), String> {
+    if let Some(items) = items {
+        let inner = format!("{type_name}Item");
+        visit(items, &inner, None)?;
+        if let ReferenceOr::Item(items) = items {
+            walk_schema(items, &inner, visit)?;
+        }
+    }
+    Ok(())
+}
+
+/// The parts of a composition, each under the composed type's name.
+fn walk_parts(
+    parts: &mut [ReferenceOr<Schema>],
+    type_name: &str,
+    visit: &mut SlotVisitor<'_>,
+) -> Result<(), String> {
+    for part in parts.iter_mut() {
+        if let ReferenceOr::Item(part) = part {
+            walk_schema(part, type_name, visit)?;
+        }
     }
     Ok(())
 }
