@@ -7,7 +7,7 @@
 //! envelope or legacy shape), and `post` (a failure as the one error).
 
 use bytes::Bytes;
-use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
+use progenitor_client::{ClientHooks, OperationInfo};
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderValue};
 use reqwest::{Method, StatusCode};
 
@@ -31,7 +31,8 @@ impl crate::Client {
     /// member, `null`s included, whatever the pinned schema has.
     ///
     /// It passes the same hooks as the generated builders: the operation's
-    /// pinned version in `Accept` and `Content-Type`, the credentials,
+    /// pinned version in `Accept` and `Content-Type` (the `pre` hook sets
+    /// them over the `application/json` given here), the credentials,
     /// retries (a `POST` still never re-sent unless Atlas certainly did not
     /// act), and a failure as the one [`Error`]. Code that reads answers
     /// uses the builders, which check what they send and decode what comes
@@ -67,6 +68,7 @@ impl crate::Client {
         body: Option<Vec<u8>>,
     ) -> Result<RawAnswer, Error> {
         type Generated = progenitor_client::Error<crate::types::ApiError>;
+        let transport = |e: reqwest::Error| Error::from(Generated::from(e));
         let method = Method::from_bytes(method.as_bytes()).map_err(|_| {
             Error::from(Generated::InvalidRequest(format!(
                 "no HTTP method {method}"
@@ -83,16 +85,13 @@ impl crate::Client {
             .client
             .request(method, url)
             .query(query)
-            .header(ACCEPT, HeaderValue::from_static("application/json"))
-            .header("api-version", Self::api_version());
+            .header(ACCEPT, HeaderValue::from_static("application/json"));
         if let Some(body) = body {
             builder = builder
                 .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
                 .body(body);
         }
-        let mut request = builder
-            .build()
-            .map_err(|e| Error::from(Generated::from(e)))?;
+        let mut request = builder.build().map_err(transport)?;
         let info = OperationInfo { operation_id };
         self.pre::<crate::types::ApiError>(&mut request, &info)
             .await?;
@@ -101,13 +100,10 @@ impl crate::Client {
             .execute_with(&self.client, request, operation_id, true)
             .await;
         self.post::<crate::types::ApiError>(&result, &info).await?;
-        let response = result.map_err(|e| Error::from(Generated::from(e)))?;
+        let response = result.map_err(transport)?;
         let status = response.status();
         let headers = response.headers().clone();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| Error::from(Generated::from(e)))?;
+        let body = response.bytes().await.map_err(transport)?;
         Ok(RawAnswer {
             status,
             headers,

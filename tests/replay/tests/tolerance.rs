@@ -87,19 +87,21 @@ impl Deviation {
 
 /// How a value's choices are made: each `oneOf`/`anyOf` site (its place in
 /// the value) takes a variant.
-enum Choose {
-    /// The first variant not yet taken at that site (recorded).
-    Cover(BTreeMap<String, usize>),
+enum Choose<'a> {
+    /// The first variant not yet `taken` at that site (over every build of
+    /// one schema), recorded in `chosen`.
+    Cover {
+        taken: &'a mut BTreeSet<(String, usize)>,
+        chosen: BTreeMap<String, usize>,
+    },
     /// The variants recorded by a `Cover` build.
-    Fixed(BTreeMap<String, usize>),
+    Fixed(&'a BTreeMap<String, usize>),
 }
 
 struct Builder<'a> {
     cut: &'a Yaml,
     deviation: Deviation,
-    /// (site, variant) taken so far, over every build of one schema.
-    taken: &'a mut BTreeSet<(String, usize)>,
-    choose: Choose,
+    choose: Choose<'a>,
     /// Places deviated (counted) and places whose value the types need not
     /// keep (extra members).
     deviated: usize,
@@ -131,7 +133,24 @@ fn resolve<'s>(cut: &'s Yaml, schema: &'s Yaml) -> (&'s Yaml, Option<String>) {
     }
 }
 
-impl Builder<'_> {
+impl<'a> Builder<'a> {
+    fn new(
+        cut: &'a Yaml,
+        ids: &'a BTreeMap<String, String>,
+        deviation: Deviation,
+        choose: Choose<'a>,
+    ) -> Self {
+        Self {
+            cut,
+            deviation,
+            choose,
+            deviated: 0,
+            not_kept: Vec::new(),
+            ids,
+            ids_kept: 0,
+        }
+    }
+
     /// A value of `schema` at `path`; `None` where none is built (a schema
     /// inside itself, too deep).
     fn value(&mut self, schema: &Yaml, path: &str, stack: &mut Vec<String>) -> Option<J> {
@@ -225,7 +244,7 @@ impl Builder<'_> {
                 let item = self.value(&schema["items"], &format!("{path}/0"), stack);
                 Some(J::Array(item.into_iter().collect()))
             }
-            Some("string") => Some(self.string(schema, path)),
+            Some("string") => Some(self.string(schema)),
             Some("integer" | "number") => Some(self.number(schema)),
             Some("boolean") => Some(J::Bool(true)),
             _ => Some(if schema["example"].is_null() {
@@ -239,11 +258,11 @@ impl Builder<'_> {
     fn choice(&mut self, site: &str, count: usize) -> usize {
         match &mut self.choose {
             Choose::Fixed(chosen) => chosen.get(site).copied().unwrap_or(0).min(count - 1),
-            Choose::Cover(chosen) => {
+            Choose::Cover { taken, chosen } => {
                 let index = (0..count)
-                    .find(|i| !self.taken.contains(&(site.to_owned(), *i)))
+                    .find(|i| !taken.contains(&(site.to_owned(), *i)))
                     .unwrap_or(0);
-                self.taken.insert((site.to_owned(), index));
+                taken.insert((site.to_owned(), index));
                 chosen.insert(site.to_owned(), index);
                 index
             }
@@ -319,7 +338,7 @@ impl Builder<'_> {
         Some(J::Object(map))
     }
 
-    fn string(&mut self, schema: &Yaml, _path: &str) -> J {
+    fn string(&mut self, schema: &Yaml) -> J {
         if let Some(values) = schema["enum"].as_sequence() {
             if self.deviation == Deviation::UnlistedEnumValue {
                 self.deviated += 1;
@@ -571,33 +590,18 @@ fn every_success_answer_of_the_official_spec_decodes_with_atlas_deviations() {
             let mut taken = BTreeSet::new();
             for _ in 0..MAX_VALUES {
                 let before = taken.len();
-                let mut cover = Builder {
-                    cut: &cut,
-                    deviation: Deviation::AsSpecified,
+                let choose = Choose::Cover {
                     taken: &mut taken,
-                    choose: Choose::Cover(BTreeMap::new()),
-                    deviated: 0,
-                    not_kept: Vec::new(),
-                    ids: &ids,
-                    ids_kept: 0,
+                    chosen: BTreeMap::new(),
                 };
+                let mut cover = Builder::new(&cut, &ids, Deviation::AsSpecified, choose);
                 cover.value(schema, "", &mut Vec::new());
-                let Choose::Cover(chosen) = cover.choose else {
+                let Choose::Cover { chosen, .. } = cover.choose else {
                     unreachable!()
                 };
                 let new_choice = taken.len() > before;
                 for &deviation in DEVIATIONS {
-                    let mut no_choice = BTreeSet::new();
-                    let mut builder = Builder {
-                        cut: &cut,
-                        deviation,
-                        taken: &mut no_choice,
-                        choose: Choose::Fixed(chosen.clone()),
-                        deviated: 0,
-                        not_kept: Vec::new(),
-                        ids: &ids,
-                        ids_kept: 0,
-                    };
+                    let mut builder = Builder::new(&cut, &ids, deviation, Choose::Fixed(&chosen));
                     let Some(sent) = builder.value(schema, "", &mut Vec::new()) else {
                         continue;
                     };
