@@ -279,6 +279,56 @@ impl crate::Client {
         })
     }
 
+    /// Polls a job whose cutover was started until it is `COMPLETE` (or
+    /// `FAILED`, `EXPIRED`), or `options.timeout` passes: the second half
+    /// of [`cutover_when_ready`](Self::cutover_when_ready), for a cutover
+    /// started earlier (by another process, or before a crash). Readiness
+    /// does not end it: a job being cut over still reports it.
+    ///
+    /// ```no_run
+    /// # async fn run(client: atlas_live_migration_api::Client) -> Result<(), atlas_live_migration_api::Error> {
+    /// use atlas_live_migration_api::types::{GroupId, LiveMigrationId};
+    /// use atlas_live_migration_api::{CutoverOutcome, WaitOptions};
+    /// let group_id: GroupId = "32b6e34b3d91647abb20e7b8".parse().expect("a valid ID");
+    /// let job_id: LiveMigrationId = "6296fb4c7c7aa997cf94e9a8".parse().expect("a valid ID");
+    /// let outcome = client
+    ///     .wait_for_completion(&group_id, &job_id, WaitOptions::default(), |_| {})
+    ///     .await?;
+    /// assert!(matches!(outcome, CutoverOutcome::Complete(_)));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn wait_for_completion(
+        &self,
+        group_id: &GroupId,
+        live_migration_id: &LiveMigrationId,
+        options: WaitOptions,
+        on_event: impl FnMut(WaitEvent<'_>),
+    ) -> Result<CutoverOutcome, Error> {
+        let started = Instant::now();
+        let deadline = options.timeout.map(|limit| started + limit);
+        let polled = poll_until(
+            &options,
+            started,
+            deadline,
+            || self.fetch_job(group_id, live_migration_id),
+            |job| CutoverOutcome::of(job, true).is_some(),
+            on_event,
+        )
+        .await?;
+        Ok(match polled {
+            Polled::Ended(observed) => {
+                let outcome = CutoverOutcome::of(&observed.job, true).expect("ended on an outcome");
+                outcome(observed)
+            }
+            Polled::TimedOut(last) => CutoverOutcome::TimedOut {
+                last,
+                waited: started.elapsed(),
+                cutover_started: true,
+            },
+        })
+    }
+
     /// Polls a validation until it is `SUCCESS` or `FAILED`, or
     /// `options.timeout` passes; like [`wait_for_cutover`](Self::wait_for_cutover)
     /// otherwise.

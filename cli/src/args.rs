@@ -13,9 +13,11 @@ Exit codes:
        or COMPLETE (describe: the job was read)
   1    an API, network or authentication error
   2    a usage error or invalid input (nothing was sent)
-  3    the migration or the validation FAILED
+  3    the migration or the validation FAILED (fleet apply: one of them)
   4    the migration EXPIRED (the cutover timer ran out)
   5    the --timeout passed first
+fleet apply: 0 every migration reached its target, 1 one needs a person (or
+  an error stopped it), 3 one FAILED, 5 one timed out, 2 a bad plan (nothing sent)
   130  interrupted (Ctrl-C)
 
 Credentials come from MONGODB_ATLAS_CLIENT_ID and MONGODB_ATLAS_CLIENT_SECRET (a
@@ -54,11 +56,118 @@ pub enum Command {
     Link(LinkCommand),
     /// The projects and deployments that can be migrated to an organization.
     Projects(ProjectsArgs),
+    /// Many migrations from one plan file: plan, apply, and the state's repairs.
+    #[command(subcommand)]
+    Fleet(FleetCommand),
     /// The whole lifecycle against a mock Atlas on 127.0.0.1; needs no account.
     Demo(DemoArgs),
     /// Any kept operation, as `atlas api <tag> <operation>` calls it
     /// (`api --help` lists them).
     Api(ApiArgs),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum FleetCommand {
+    /// Check the plan and print what `apply` would do next for each
+    /// migration (from the state, when there is one). Sends nothing.
+    Plan(FleetPlanArgs),
+    /// For every migration of the plan: validate, create, wait until ready
+    /// for cutover, and with --cutover cut over and follow it to COMPLETE;
+    /// many at a time, all inside Atlas's rate limit. Resumes from the state.
+    Apply(FleetApplyArgs),
+    /// Record the job found in Atlas for a migration whose create answer was
+    /// lost, so that the next apply goes on with it.
+    Record(FleetRecordArgs),
+    /// Forget a migration's entry in the state: the next apply validates and
+    /// creates it anew. Only when Atlas has no job for it.
+    Forget(FleetForgetArgs),
+}
+
+/// The plan file and the state.
+#[derive(Args, Debug)]
+pub struct FleetFiles {
+    /// The plan: YAML whose keys are create's flags (README: "The plan file")
+    #[arg(value_name = "FILE")]
+    pub file: std::path::PathBuf,
+
+    /// The state file: what was done, per migration (written as it happens)
+    #[arg(long, value_name = "PATH")]
+    pub state: Option<std::path::PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct FleetPlanArgs {
+    #[command(flatten)]
+    pub files: FleetFiles,
+
+    /// Say what apply --cutover would do
+    #[arg(long)]
+    pub cutover: bool,
+
+    #[arg(short = 'o', long, value_enum, default_value_t = Output::Table)]
+    pub output: Output,
+}
+
+#[derive(Args, Debug)]
+pub struct FleetApplyArgs {
+    #[command(flatten)]
+    pub files: FleetFiles,
+
+    /// Cut over each migration once it is ready, and follow it to COMPLETE
+    #[arg(long)]
+    pub cutover: bool,
+
+    /// With --cutover: do not ask for confirmation (needed without a terminal)
+    #[arg(long, requires = "cutover")]
+    pub force: bool,
+
+    /// Migrations worked on at a time
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..))]
+    pub concurrency: u16,
+
+    #[command(flatten)]
+    pub polling: Polling,
+
+    /// Requests of each rate-limit bucket left to other tools
+    #[arg(long = "rate-limit-reserve", value_name = "N", default_value_t = 0)]
+    pub rate_limit_reserve: u64,
+
+    #[command(flatten)]
+    pub connection: Connection,
+
+    /// Print the outcome of every migration at the end as JSON, or a table
+    #[arg(short = 'o', long, value_enum, default_value_t = Output::Table)]
+    pub output: Output,
+}
+
+#[derive(Args, Debug)]
+pub struct FleetRecordArgs {
+    /// The state file apply wrote
+    #[arg(long, value_name = "PATH")]
+    pub state: std::path::PathBuf,
+
+    /// The migration's name in the plan
+    #[arg(long, value_name = "NAME")]
+    pub name: String,
+
+    /// The job Atlas has for it (the project's Migration page shows it)
+    #[arg(long = "live-migration-id", visible_alias = "liveMigrationId", value_name = "ID", value_parser = parse_id::<LiveMigrationId>)]
+    pub live_migration_id: LiveMigrationId,
+}
+
+#[derive(Args, Debug)]
+pub struct FleetForgetArgs {
+    /// The state file apply wrote
+    #[arg(long, value_name = "PATH")]
+    pub state: std::path::PathBuf,
+
+    /// The migration's name in the plan
+    #[arg(long, value_name = "NAME")]
+    pub name: String,
+
+    /// Do not ask for confirmation (needed without a terminal)
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// `api`'s own arguments, read by the `api` module's generated commands.

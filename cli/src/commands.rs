@@ -287,14 +287,9 @@ pub async fn create(args: CreateArgs) -> Result<u8, Failure> {
 /// A create that failed after Atlas may have acted on it says so: the client
 /// never sends it twice, and neither should the user without looking.
 fn create_failure(error: Error) -> Failure {
-    let refused_before_acting = match &error {
-        Error::InvalidRequest { .. } | Error::Config(_) | Error::TokenRequest { .. } => true,
-        // No connection was made: nothing reached Atlas.
-        Error::Transport { source } => source.is_connect(),
-        other => other.status().is_some_and(|s| s.is_client_error()),
-    };
+    let refused = refused_before_acting(&error);
     let mut failure = Failure::from(error);
-    if !refused_before_acting {
+    if !refused {
         failure.message.push_str(
             "\nAtlas may have created the migration although this call failed; it was not sent \
              again. Before you run create again, check the project's live migrations in the \
@@ -303,6 +298,18 @@ fn create_failure(error: Error) -> Failure {
         );
     }
     failure
+}
+
+/// Whether a POST that failed with `error` certainly did nothing in Atlas:
+/// it was refused before it was sent, never reached Atlas, or Atlas
+/// answered that it refused it (4xx).
+pub fn refused_before_acting(error: &Error) -> bool {
+    match error {
+        Error::InvalidRequest { .. } | Error::Config(_) | Error::TokenRequest { .. } => true,
+        // No connection was made: nothing reached Atlas.
+        Error::Transport { source } => source.is_connect(),
+        other => other.status().is_some_and(|s| s.is_client_error()),
+    }
 }
 
 pub async fn describe(args: DescribeArgs) -> Result<u8, Failure> {

@@ -9,6 +9,7 @@ mod args;
 mod commands;
 mod demo;
 mod display;
+mod fleet;
 mod output;
 mod prompt;
 
@@ -85,6 +86,7 @@ fn main() -> ExitCode {
             Command::Link(LinkCommand::Create(args)) => commands::link_create(args).await,
             Command::Link(LinkCommand::Delete(args)) => commands::link_delete(args).await,
             Command::Projects(args) => commands::projects(args).await,
+            Command::Fleet(command) => fleet::run(command).await,
             Command::Demo(args) => demo::run(args).await,
             Command::Api(args) => api::run(args.args).await,
         }
@@ -111,6 +113,13 @@ fn init_logging(verbose: u8) {
 
 /// A client from the environment and the connection flags.
 pub fn client(connection: Connection) -> Result<Client, Failure> {
+    Ok(client_builder(connection)?.build()?)
+}
+
+/// [`client`]'s settings, for a command that adds its own.
+pub fn client_builder(
+    connection: Connection,
+) -> Result<atlas_live_migration_api::ClientBuilder, Failure> {
     let mut builder = Client::builder().env()?;
     if let Some(base_url) = connection.base_url {
         builder = builder.base_url(base_url);
@@ -118,5 +127,5 @@ pub fn client(connection: Connection) -> Result<Client, Failure> {
     if let Some(version) = connection.api_version {
         builder = builder.api_version(version);
     }
-    Ok(builder.build()?)
+    Ok(builder)
 }

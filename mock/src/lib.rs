@@ -1,19 +1,23 @@
 //! A stand-in for the Atlas live-migration API on 127.0.0.1: the
 //! command-line tool's `demo` and the tests run against it.
 //!
-//! It plays one migration through its lifecycle (a validation that passes
-//! or fails, a create, replication with shrinking lag, ready for cutover, a
-//! cutover, complete), answers as the real Atlas does, not as its spec says
-//! (201 for a link token, `;charset=utf-8` media types, `RateLimit-*`
-//! headers on every answer, Atlas errors with `parameters` as strings or
-//! `null` and an `X-Error-Code` header, `envelope=true`, the
-//! service-account token exchange), decodes
+//! It plays migrations through their lifecycle, as many at once as are
+//! created (a validation that passes or fails, a create, replication with
+//! shrinking lag, ready for cutover, a cutover, complete), answers as the
+//! real Atlas does, not as its spec says (201 for a link token,
+//! `;charset=utf-8` media types, Atlas's rate limit as token buckets per
+//! project and organization with `RateLimit-*` headers on every answer and
+//! `429` with `Retry-After` when one is empty, Atlas errors with
+//! `parameters` as strings or `null` and an `X-Error-Code` header,
+//! `envelope=true`, the service-account token exchange), decodes
 //! each request body into the generated types, and records every request so
 //! that a test can check what went on the wire.
 
 #![forbid(unsafe_code)]
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -41,6 +45,15 @@ pub struct Scenario {
     /// A member the spec's job lacks, sent in every answer with the job, as
     /// Atlas adds members before its spec lists them.
     pub job_member_unlisted: Option<(&'static str, serde_json::Value)>,
+    /// The rate limit: each scope's bucket holds this many requests and
+    /// refills as many in this time. `None`: Atlas's documented buckets
+    /// for the family (1200 a project, refilled 500 a minute; 500 an
+    /// organization, refilled 250 a minute).
+    pub rate_limit: Option<(u32, Duration)>,
+    /// The create of this destination cluster is carried out, but its
+    /// answer never sent: the connection is closed, as when a network
+    /// cuts it.
+    pub lose_create_answer: Option<&'static str>,
 }
 
 impl Default for Scenario {
@@ -63,6 +76,8 @@ impl Default for Scenario {
             service_account: None,
             job_exists: false,
             job_member_unlisted: None,
+            rate_limit: None,
+            lose_create_answer: None,
         }
     }
 }
@@ -97,6 +112,19 @@ impl Scenario {
     /// the spec's job does not have.
     pub fn job_member_unlisted(mut self, name: &'static str, value: serde_json::Value) -> Self {
         self.job_member_unlisted = Some((name, value));
+        self
+    }
+
+    /// Each scope's bucket holds `capacity` requests and refills
+    /// `capacity` every `per`.
+    pub fn rate_limit(mut self, capacity: u32, per: Duration) -> Self {
+        self.rate_limit = Some((capacity, per));
+        self
+    }
+
+    /// The create of `cluster_name` is carried out and its answer lost.
+    pub fn lose_create_answer(mut self, cluster_name: &'static str) -> Self {
+        self.lose_create_answer = Some(cluster_name);
         self
     }
 
@@ -144,10 +172,26 @@ impl RecordedRequest {
 
 /// The IDs the mock answers with.
 pub const GROUP_ID: &str = "32b6e34b3d91647abb20e7b8";
-/// The migration the create POST creates.
+/// The migration the first create POST creates (the next ones count up
+/// from it: [`live_migration_id`]).
 pub const LIVE_MIGRATION_ID: &str = "6296fb4c7c7aa997cf94e9a8";
-/// The validation the validate POST starts.
+/// The validation the first validate POST starts ([`validation_id`]).
 pub const VALIDATION_ID: &str = "507f1f77bcf86cd799439011";
+
+/// The ID of the `n`th migration created (0 is [`LIVE_MIGRATION_ID`]).
+pub fn live_migration_id(n: usize) -> String {
+    nth_id(LIVE_MIGRATION_ID, n)
+}
+
+/// The ID of the `n`th validation started (0 is [`VALIDATION_ID`]).
+pub fn validation_id(n: usize) -> String {
+    nth_id(VALIDATION_ID, n)
+}
+
+fn nth_id(first: &str, n: usize) -> String {
+    let first = u128::from_str_radix(first, 16).unwrap_or_default();
+    format!("{:024x}", first + n as u128)
+}
 /// The organization of the link-token and available-projects calls.
 pub const ORG_ID: &str = "4888442a3354817a7320eb61";
 /// The link token the mock issues.
@@ -165,12 +209,47 @@ pub struct MockAtlas {
 struct State {
     scenario: Scenario,
     requests: Vec<RecordedRequest>,
-    validation_polls: usize,
-    job_polls: usize,
-    created: bool,
+    /// Per validation started: the polls it has had.
+    validations: Vec<usize>,
+    jobs: Vec<Job>,
     /// A link token was created and not deleted since.
     linked: bool,
+    /// Per scope (`groups/<id>`, `orgs/<id>`).
+    buckets: HashMap<String, Bucket>,
+    rate_limited: usize,
+}
+
+#[derive(Default)]
+struct Job {
+    /// The destination cluster its create named.
+    cluster: Option<String>,
+    polls: usize,
     cutover_at_poll: Option<usize>,
+}
+
+/// A token bucket as Atlas's: a request takes one, and it refills at a
+/// steady rate up to its capacity.
+struct Bucket {
+    capacity: f64,
+    per_second: f64,
+    tokens: f64,
+    at: Instant,
+}
+
+impl Bucket {
+    /// Takes a token: `Ok(left)`, or `Err(seconds until one is there)`.
+    fn take(&mut self) -> Result<u64, u64> {
+        let now = Instant::now();
+        let refilled = now.duration_since(self.at).as_secs_f64() * self.per_second;
+        self.tokens = (self.tokens + refilled).min(self.capacity);
+        self.at = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            Ok(self.tokens as u64)
+        } else {
+            Err(((1.0 - self.tokens) / self.per_second).ceil().max(1.0) as u64)
+        }
+    }
 }
 
 impl MockAtlas {
@@ -178,8 +257,13 @@ impl MockAtlas {
     pub async fn start(scenario: Scenario) -> std::io::Result<Self> {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let base_url = format!("http://{}", listener.local_addr()?);
+        let jobs = if scenario.job_exists {
+            vec![Job::default()]
+        } else {
+            Vec::new()
+        };
         let state = Arc::new(Mutex::new(State {
-            created: scenario.job_exists,
+            jobs,
             scenario,
             ..State::default()
         }));
@@ -204,6 +288,25 @@ impl MockAtlas {
     /// Every request received so far, in order.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.lock().requests.clone()
+    }
+
+    /// How many requests were answered `429` (their bucket was empty).
+    pub fn rate_limited(&self) -> usize {
+        self.lock().rate_limited
+    }
+
+    /// How many migrations were created.
+    pub fn created(&self) -> usize {
+        self.lock().jobs.len()
+    }
+
+    /// The migrations created, in order: each one's ID and the destination
+    /// cluster its create named.
+    pub fn jobs(&self) -> Vec<(String, Option<String>)> {
+        let state = self.lock();
+        (state.jobs.iter().enumerate())
+            .map(|(n, job)| (live_migration_id(n), job.cluster.clone()))
+            .collect()
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -254,11 +357,29 @@ async fn serve(mut stream: TcpStream, state: Arc<Mutex<State>>) {
             headers,
             body,
         };
-        let (status, content_type, body) = {
+        let ((status, content_type, body), bucket) = {
             let mut state = state.lock().unwrap_or_else(|p| p.into_inner());
             state.requests.push(request.clone());
-            answer(&mut state, &request)
+            match take_token(&mut state, &request.path) {
+                Some((limit, Err(retry_after))) => {
+                    state.rate_limited += 1;
+                    let refused = error(
+                        429,
+                        "RATE_LIMITED_TOKEN_BUCKET",
+                        "You have exceeded the rate limit. Please wait and try again.",
+                    );
+                    (refused, Some((limit, 0, Some(retry_after))))
+                }
+                Some((limit, Ok(left))) => {
+                    (answer(&mut state, &request), Some((limit, left, None)))
+                }
+                None => (answer(&mut state, &request), None),
+            }
         };
+        // A lost answer: the request was carried out, the connection cut.
+        if status == 0 {
+            return;
+        }
         let reason = http::StatusCode::from_u16(status)
             .ok()
             .and_then(|s| s.canonical_reason())
@@ -271,11 +392,13 @@ async fn serve(mut stream: TcpStream, state: Arc<Mutex<State>>) {
             ""
         };
         let mut extra = String::new();
-        if request.path.starts_with("/api/atlas/") {
-            let (limit, remaining) = rate_limit(&request.path, &state);
+        if let Some((limit, remaining, retry_after)) = bucket {
             extra.push_str(&format!(
                 "ratelimit-limit: {limit}\r\nratelimit-remaining: {remaining}\r\n"
             ));
+            if let Some(seconds) = retry_after {
+                extra.push_str(&format!("retry-after: {seconds}\r\n"));
+            }
         }
         if status >= 400
             && let Ok(Value::Object(error)) = serde_json::from_str::<Value>(&body)
@@ -308,18 +431,28 @@ async fn read_head(stream: &mut TcpStream, buffer: &mut Vec<u8>) -> Option<usize
 
 type Answer = (u16, &'static str, String);
 
-/// The bucket Atlas reports: the live-migration family's group operations
-/// share 1200 a minute, its organization operations 500. Each API request
-/// takes one.
-fn rate_limit(path: &str, state: &Mutex<State>) -> (usize, usize) {
-    let limit = if path.contains("/orgs/") { 500 } else { 1200 };
-    let state = state.lock().unwrap_or_else(|p| p.into_inner());
-    let used = state
-        .requests
-        .iter()
-        .filter(|r| r.path.contains("/orgs/") == path.contains("/orgs/"))
-        .count();
-    (limit, limit.saturating_sub(used))
+/// An API request takes a token from its scope's bucket: the bucket's
+/// capacity and `Ok(tokens left)` or `Err(seconds until one refills)`;
+/// `None` outside the API.
+fn take_token(state: &mut State, path: &str) -> Option<(u64, Result<u64, u64>)> {
+    let rest = path.strip_prefix("/api/atlas/")?;
+    let mut segments = rest.split('/').skip(1);
+    let scope = match (segments.next(), segments.next()) {
+        (Some(kind @ ("groups" | "orgs")), Some(id)) => format!("{kind}/{id}"),
+        _ => "user".to_owned(),
+    };
+    let (capacity, per) = match state.scenario.rate_limit {
+        Some((capacity, per)) => (f64::from(capacity), capacity as f64 / per.as_secs_f64()),
+        None if scope.starts_with("orgs/") => (500.0, 250.0 / 60.0),
+        None => (1200.0, 500.0 / 60.0),
+    };
+    let bucket = state.buckets.entry(scope).or_insert_with(|| Bucket {
+        capacity,
+        per_second: per,
+        tokens: capacity,
+        at: Instant::now(),
+    });
+    Some((capacity as u64, bucket.take()))
 }
 
 /// An Atlas error as the real Atlas sends it: `parameters` is a list of
@@ -368,34 +501,66 @@ fn answer(state: &mut State, request: &RecordedRequest) -> Answer {
     };
     let group = format!("/api/atlas/v2/groups/{GROUP_ID}/liveMigrations");
     let org = format!("/api/atlas/v2/orgs/{ORG_ID}/liveMigrations");
-    let job_path = format!("{group}/{LIVE_MIGRATION_ID}");
+    let in_group = path.strip_prefix(&format!("{group}/")).unwrap_or_default();
+    // The first validation can be read before any was started, as one
+    // started by an earlier run.
+    let validation_n = in_group
+        .strip_prefix("validate/")
+        .and_then(|id| (0..state.validations.len().max(1)).find(|n| validation_id(*n) == id));
+    if validation_n == Some(0) && state.validations.is_empty() {
+        state.validations.push(0);
+    }
+    let (job_id, cutover) = match in_group.strip_suffix("/cutover") {
+        Some(id) => (id, true),
+        None => (in_group, false),
+    };
+    let job_n = (0..state.jobs.len()).find(|n| live_migration_id(*n) == job_id);
     let (status, body) = match (method, path) {
         ("POST", p) if p == format!("{group}/validate") => match migration_request(request) {
-            Ok(_) => (200, validation("PENDING")),
+            Ok(_) => {
+                state.validations.push(0);
+                let id = validation_id(state.validations.len() - 1);
+                (200, validation(&id, "PENDING"))
+            }
             Err(refused) => return refused,
         },
-        ("GET", p) if p == format!("{group}/validate/{VALIDATION_ID}") => {
+        ("GET", _) if validation_n.is_some() => {
+            let n = validation_n.unwrap_or_default();
             let script = &state.scenario.validation;
-            let status = script[state.validation_polls.min(script.len() - 1)];
-            state.validation_polls += 1;
-            (200, validation(status))
+            let status = script[state.validations[n].min(script.len() - 1)];
+            state.validations[n] += 1;
+            (200, validation(&validation_id(n), status))
         }
         ("POST", p) if p == group => {
-            if let Err(refused) = migration_request(request) {
-                return refused;
-            }
+            let body = match migration_request(request) {
+                Ok(body) => body,
+                Err(refused) => return refused,
+            };
             if let Some(status) = state.scenario.fail_create {
                 return error(status, "UNEXPECTED_ERROR", "The mock was told to fail.");
             }
-            state.created = true;
-            (201, job(&state.scenario, "NEW", None, false))
+            let cluster = body
+                .pointer("/destination/clusterName")
+                .and_then(Value::as_str);
+            state.jobs.push(Job {
+                cluster: cluster.map(str::to_owned),
+                ..Job::default()
+            });
+            let id = live_migration_id(state.jobs.len() - 1);
+            if cluster.is_some() && cluster == state.scenario.lose_create_answer {
+                return (0, "", String::new());
+            }
+            (201, job(&state.scenario, &id, "NEW", None, false))
         }
-        ("GET", p) if p == job_path && state.created => (200, poll_job(state)),
-        ("PUT", p) if p == format!("{job_path}/cutover") && state.created => {
-            if state.cutover_at_poll.is_some() {
+        ("GET", _) if job_n.is_some() && !cutover => {
+            (200, poll_job(state, job_n.unwrap_or_default()))
+        }
+        ("PUT", _) if job_n.is_some() && cutover => {
+            let n = job_n.unwrap_or_default();
+            if state.jobs[n].cutover_at_poll.is_some() {
                 (202, String::new())
-            } else if current_job(state).2 {
-                state.cutover_at_poll = Some(state.job_polls);
+            } else if current_job(state, n).2 {
+                state.jobs[n].cutover_at_poll = Some(state.jobs[n].polls);
                 (202, String::new())
             } else {
                 return error(
@@ -443,7 +608,7 @@ fn answer(state: &mut State, request: &RecordedRequest) -> Answer {
             return error(
                 404,
                 "RESOURCE_NOT_FOUND",
-                "The mock knows one project, one organization and the migration it created.",
+                "The mock knows one project, one organization and the migrations it created.",
             );
         }
     };
@@ -481,8 +646,8 @@ fn refuse_unauthorized(state: &State, request: &RecordedRequest) -> Option<Answe
 }
 
 /// The body of a validate or create POST, decoded as the version its
-/// `Content-Type` names.
-fn migration_request(request: &RecordedRequest) -> Result<(), Answer> {
+/// `Content-Type` names, and read as JSON.
+fn migration_request(request: &RecordedRequest) -> Result<Value, Answer> {
     let decoded = match request.header("content-type") {
         Some("application/vnd.atlas.2024-05-30+json") => serde_json::from_str::<
             atlas_live_migration_api::types::LiveMigrationRequest20240530,
@@ -507,14 +672,15 @@ fn migration_request(request: &RecordedRequest) -> Result<(), Answer> {
             ));
         }
     };
-    decoded.map_err(|e| error(400, "INVALID_JSON", &e.to_string()))
+    decoded.map_err(|e| error(400, "INVALID_JSON", &e.to_string()))?;
+    Ok(serde_json::from_str(&request.body).unwrap_or(Value::Null))
 }
 
-fn validation(status: &str) -> String {
+fn validation(id: &str, status: &str) -> String {
     let error_message =
         (status == "FAILED").then_some("Source cluster is not reachable from the migration host.");
     json!({
-        "_id": VALIDATION_ID,
+        "_id": id,
         "groupId": GROUP_ID,
         "sourceGroupId": "6296fb4c7c7aa997cf94e9a0",
         "status": status,
@@ -523,9 +689,9 @@ fn validation(status: &str) -> String {
     .to_string()
 }
 
-fn job(scenario: &Scenario, status: &str, lag: Option<u32>, ready: bool) -> String {
+fn job(scenario: &Scenario, id: &str, status: &str, lag: Option<u32>, ready: bool) -> String {
     let mut job = json!({
-        "_id": LIVE_MIGRATION_ID,
+        "_id": id,
         "lagTimeSeconds": lag,
         "migrationHosts": ["vm001.example.com"],
         "readyForCutover": ready,
@@ -537,10 +703,11 @@ fn job(scenario: &Scenario, status: &str, lag: Option<u32>, ready: bool) -> Stri
     job.to_string()
 }
 
-/// The job as the next poll sees it (without advancing).
-fn current_job(state: &State) -> (&'static str, Option<u32>, bool) {
-    if let Some(at) = state.cutover_at_poll {
-        return if state.job_polls >= at + state.scenario.polls_to_complete {
+/// The `n`th job as the next poll sees it (without advancing).
+fn current_job(state: &State, n: usize) -> (&'static str, Option<u32>, bool) {
+    let job = &state.jobs[n];
+    if let Some(at) = job.cutover_at_poll {
+        return if job.polls >= at + state.scenario.polls_to_complete {
             ("COMPLETE", None, false)
         } else {
             ("WORKING", Some(0), true)
@@ -548,13 +715,13 @@ fn current_job(state: &State) -> (&'static str, Option<u32>, bool) {
     }
     let script = &state.scenario.replication;
     // The poll count before this poll: the job last reported.
-    script[state.job_polls.saturating_sub(1).min(script.len() - 1)]
+    script[job.polls.saturating_sub(1).min(script.len() - 1)]
 }
 
-fn poll_job(state: &mut State) -> String {
-    state.job_polls += 1;
-    let (status, lag, ready) = current_job(state);
-    job(&state.scenario, status, lag, ready)
+fn poll_job(state: &mut State, n: usize) -> String {
+    state.jobs[n].polls += 1;
+    let (status, lag, ready) = current_job(state, n);
+    job(&state.scenario, &live_migration_id(n), status, lag, ready)
 }
 
 fn available_projects() -> String {

@@ -14,6 +14,7 @@ use crate::client::credentials::{Credentials, Kind};
 use crate::client::runtime::{ClientRuntime, Shared};
 use crate::client::versioning::{ApiVersion, PinnedVersion};
 use crate::error::Error;
+use crate::transport::pace::Pace;
 use crate::transport::retry::RetryPolicy;
 
 use super::{DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
@@ -45,6 +46,8 @@ pub struct ClientBuilder {
     http_client: Option<reqwest::Client>,
     allow_plain_http: bool,
     legacy_v1: bool,
+    /// `Some(reserve)`, or `None` for no pacing; unset: a reserve of 0.
+    pacing: Option<Option<u64>>,
 }
 
 impl crate::Client {
@@ -134,6 +137,32 @@ impl ClientBuilder {
     /// redirects, so credentials never go to another host.
     pub fn reqwest_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
+        self
+    }
+
+    /// Keep `reserve` requests of each rate-limit bucket for other tools:
+    /// a request waits while Atlas's budget for it (`RateLimit-Remaining`,
+    /// less the requests in flight, plus what refilled since) is at or
+    /// below `reserve`. Every clone of the client shares the pace. The
+    /// default reserve is 0: the client spends the budget, and no more.
+    ///
+    /// ```
+    /// use atlas_live_migration_api::Client;
+    ///
+    /// // Leave 100 requests a bucket to the Atlas CLI and Terraform.
+    /// let client = Client::builder().rate_limit_reserve(100).build()?;
+    /// # Ok::<(), atlas_live_migration_api::Error>(())
+    /// ```
+    pub fn rate_limit_reserve(mut self, reserve: u64) -> Self {
+        self.pacing = Some(Some(reserve));
+        self
+    }
+
+    /// `false`: send every request at once, whatever the budget left (a
+    /// `429` is still waited out and retried, per the [`RetryPolicy`]).
+    /// On by default, with [`rate_limit_reserve`](Self::rate_limit_reserve) 0.
+    pub fn pacing(mut self, on: bool) -> Self {
+        self.pacing = Some(on.then(|| self.pacing.flatten().unwrap_or(0)));
         self
     }
 
@@ -277,6 +306,7 @@ impl ClientBuilder {
                 legacy_v1: self.legacy_v1,
                 deprecation: Mutex::new(None),
                 rate_limit: Mutex::new(None),
+                pace: Pace::new(self.pacing.unwrap_or(Some(0))),
             }),
             pinned: self.api_version.map(PinnedVersion::new),
         };

@@ -8,6 +8,7 @@ use std::time::Duration;
 use crate::auth::Auth;
 use crate::client::rate_limit::RateLimit;
 use crate::client::versioning::{DeprecationNotice, PinnedVersion};
+use crate::transport::pace::Pace;
 use crate::transport::retry::RetryPolicy;
 
 /// Per-client runtime state: authentication (with its token cache or Digest
@@ -37,6 +38,8 @@ pub(crate) struct Shared {
     pub(crate) deprecation: Mutex<Option<DeprecationNotice>>,
     /// The rate-limit headers of the last answer that had them.
     pub(crate) rate_limit: Mutex<Option<RateLimit>>,
+    /// The rate-limit budget every clone's requests wait for.
+    pub(crate) pace: Pace,
 }
 
 impl ClientRuntime {
@@ -104,6 +107,7 @@ impl fmt::Debug for ClientRuntime {
             .field("retry", &shared.retry)
             .field("request_timeout", &shared.request_timeout)
             .field("legacy_v1", &shared.legacy_v1)
+            .field("pace", &shared.pace)
             .finish()
     }
 }

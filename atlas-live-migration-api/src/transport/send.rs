@@ -53,9 +53,19 @@ impl ClientRuntime {
             // A block, so that the outcome of a failed attempt is not kept
             // in the future's state while it sleeps.
             let delay = {
+                let ticket = self.shared.pace.admit(request.url(), operation_id).await;
                 let outcome = self
                     .attempt(http, &mut request, operation_id, attempt, as_sent)
                     .await;
+                match &outcome {
+                    Ok(Answer::Success(response)) => {
+                        ticket.answered(response.status(), response.headers(), None)
+                    }
+                    Ok(Answer::Failure(failure)) if failure.endpoint == Endpoint::Api => {
+                        ticket.answered(failure.status, &failure.headers, failure.retry_after)
+                    }
+                    _ => drop(ticket),
+                }
                 let retry_after = match &outcome {
                     Ok(Answer::Failure(failure)) if resendable.after_status(failure.status) => {
                         failure.retry_after

@@ -25,6 +25,7 @@ pub fn cli() -> Command {
 }
 
 /// Sends Ctrl-C (SIGINT) to the running CLI and waits for it to end.
+#[allow(dead_code, reason = "not every test file interrupts the CLI")]
 pub async fn interrupt(child: std::process::Child) -> std::process::Output {
     let interrupted = std::process::Command::new("kill")
         .args(["-INT", &child.id().to_string()])

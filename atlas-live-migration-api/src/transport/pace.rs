@@ -1,0 +1,572 @@
+//! Pacing: a request waits for Atlas's rate-limit budget instead of
+//! spending it, so that a client working inside its budget gets no `429`.
+//!
+//! Atlas counts requests in token buckets, one per set of endpoints and per
+//! scope: the project (`/groups/{groupId}/…`), the organization
+//! (`/orgs/{orgId}/…`) or the user (everything else). Nearly every answer
+//! says how full the bucket it drew on is (`RateLimit-Limit`, its capacity,
+//! and `RateLimit-Remaining`); no header says how fast it refills.
+//!
+//! So every clone of a client shares one [`Pace`], which keeps, per scope
+//! and capacity (the operations of one scope that report one capacity are
+//! taken to share a bucket, as the family's group operations do):
+//!
+//! - the budget left: the last `RateLimit-Remaining`, less the requests
+//!   still in flight, plus what the bucket refilled since;
+//! - the refill rate, learned from successive answers at least 2 s apart
+//!   (how much more was left than the requests answered in between
+//!   explain), each new measure weighed against the last. Until it is
+//!   learned it is taken as the capacity per 150 s (below the 0.4–0.5 of
+//!   the capacity a minute that Atlas documents for its buckets), and at
+//!   least one request a second;
+//! - after a `429`, a barrier until its `Retry-After` for the whole scope,
+//!   and a refill rate taken down by a fifth.
+//!
+//! Before each attempt a request waits while the budget is at or below the
+//! reserve ([`ClientBuilder::rate_limit_reserve`](crate::ClientBuilder::rate_limit_reserve)).
+//! An operation not yet answered draws on the scope's smallest known
+//! bucket; in a scope of which nothing is known yet, one request goes
+//! first and the others wait for its answer, so that a fleet's first
+//! requests do not all go at once. An operation whose answer carried no
+//! headers is not held back, except by a barrier: without them there is
+//! nothing to pace by, and the retry loop still waits out a `429`.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+
+use crate::client::rate_limit::RateLimit;
+
+/// A refill rate until one is learned: the capacity per this many seconds.
+const DEFAULT_REFILL_PERIOD_SECS: f64 = 150.0;
+/// Two answers closer than this tell nothing reliable about the refill:
+/// the requests in flight blur what was spent between them.
+const MIN_SAMPLE_GAP: Duration = Duration::from_secs(2);
+/// The longest a waiting request sleeps before it looks again.
+const MAX_NAP: Duration = Duration::from_secs(30);
+/// How often a request waiting for a scope's first answer looks again.
+const PROBE_NAP: Duration = Duration::from_millis(10);
+
+/// The shared pace of one client and its clones.
+#[derive(Debug)]
+pub(crate) struct Pace {
+    /// `None`: pacing is off.
+    reserve: Option<u64>,
+    state: Mutex<State>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    buckets: HashMap<(String, u64), Bucket>,
+    /// The capacity each operation's answers last reported: its bucket.
+    capacity_of: HashMap<&'static str, u64>,
+    /// Per scope: no request before this instant (a `429`'s `Retry-After`).
+    barriers: HashMap<String, Instant>,
+    /// Scopes whose first request is out, its answer awaited.
+    probing: HashSet<String>,
+    /// Operations whose answers carry no rate-limit headers.
+    unmetered: HashSet<&'static str>,
+}
+
+#[derive(Debug)]
+struct Bucket {
+    capacity: u64,
+    /// The budget estimated at `at`.
+    tokens: f64,
+    at: Instant,
+    /// Tokens a second.
+    refill: f64,
+    learned: bool,
+    in_flight: u64,
+    /// Requests let through so far; each ticket keeps its number.
+    admitted: u64,
+    /// Answers read so far; each ticket keeps the count when it went.
+    reads: u64,
+    /// The answer the refill is next measured from: (when, remaining,
+    /// the request's number).
+    sample: Option<(Instant, f64, u64)>,
+}
+
+/// The refill rate taken until one is learned, in tokens a second.
+fn default_refill(capacity: u64) -> f64 {
+    (capacity as f64 / DEFAULT_REFILL_PERIOD_SECS).max(1.0)
+}
+
+impl Bucket {
+    fn new(capacity: u64, now: Instant) -> Self {
+        Self {
+            capacity,
+            tokens: capacity as f64,
+            at: now,
+            refill: default_refill(capacity),
+            learned: false,
+            in_flight: 0,
+            admitted: 0,
+            reads: 0,
+            sample: None,
+        }
+    }
+
+    fn refill_to(&mut self, now: Instant) {
+        let elapsed = now.saturating_duration_since(self.at).as_secs_f64();
+        self.tokens = (self.tokens + elapsed * self.refill).min(self.capacity as f64);
+        self.at = now;
+    }
+
+    /// Reads the headers of the answer to a request that drew on this
+    /// bucket: its number (`sequence`) and the answers read before it went
+    /// (`reads_then`), or `None` for one that did not (the scope's first).
+    ///
+    /// Answers do not come in the order Atlas counted their requests, so
+    /// the budget is what the answer says, less every request that Atlas
+    /// may not have counted in it: those still in flight, and those
+    /// answered since this one went (Atlas may have taken them after it).
+    /// Counting some twice errs on the side of waiting.
+    fn observe(&mut self, remaining: u64, drew: Option<(u64, u64)>, now: Instant) {
+        self.reads += 1;
+        let remaining = remaining as f64;
+        let uncounted = match drew {
+            Some((_, reads_then)) => self.in_flight + (self.reads - 1 - reads_then),
+            None => self.in_flight,
+        };
+        self.tokens = (remaining - uncounted as f64).max(0.0);
+        self.at = now;
+        let Some((sequence, _)) = drew else {
+            return;
+        };
+        let full = self.capacity as f64;
+        match self.sample {
+            Some((at, before, then)) if now.duration_since(at) >= MIN_SAMPLE_GAP => {
+                // A full bucket hides its refill: only two answers below
+                // the capacity measure it, by the requests let through
+                // between them (Atlas takes them in about that order).
+                if before < full && remaining < full && sequence > then {
+                    let spent = (sequence - then) as f64;
+                    let rate = (remaining - before + spent) / now.duration_since(at).as_secs_f64();
+                    // A measure across a wait that filled the bucket comes
+                    // out low, one blurred by answers out of order high:
+                    // each moves the rate at most halfway, and to at most
+                    // twice what it was.
+                    if rate > 0.0 {
+                        let rate = rate.min(self.refill * 2.0);
+                        self.refill = if self.learned {
+                            (self.refill + rate) / 2.0
+                        } else {
+                            rate
+                        };
+                        self.learned = true;
+                    }
+                }
+                self.sample = Some((now, remaining, sequence));
+            }
+            Some(_) => {}
+            None => self.sample = Some((now, remaining, sequence)),
+        }
+    }
+}
+
+/// A request let through: it holds its place in the bucket's requests in
+/// flight until its answer is read (or it is dropped).
+pub(crate) struct Ticket<'a> {
+    pace: &'a Pace,
+    scope: Option<String>,
+    bucket: Option<(String, u64)>,
+    /// This request is its scope's first.
+    probe: bool,
+    /// Its number in its bucket (`Bucket::admitted`), and the bucket's
+    /// answers read when it went (`Bucket::reads`).
+    sequence: (u64, u64),
+    /// The bucket it drew on, once its answer is read.
+    bucket_read: Option<(String, u64)>,
+    operation_id: &'static str,
+}
+
+impl Pace {
+    pub(crate) fn new(reserve: Option<u64>) -> Self {
+        Self {
+            reserve,
+            state: Mutex::new(State::default()),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Waits until the request to `url` may go.
+    pub(crate) async fn admit(&self, url: &reqwest::Url, operation_id: &'static str) -> Ticket<'_> {
+        let scope = self.reserve.and_then(|_| scope_of(url.path()));
+        let mut ticket = Ticket {
+            pace: self,
+            scope,
+            bucket: None,
+            probe: false,
+            sequence: (0, 0),
+            bucket_read: None,
+            operation_id,
+        };
+        let (Some(reserve), Some(scope)) = (self.reserve, ticket.scope.clone()) else {
+            return ticket;
+        };
+        loop {
+            let nap = {
+                let mut state = self.lock();
+                let now = Instant::now();
+                match state.barriers.get(&scope) {
+                    Some(until) if *until > now => Some(*until - now),
+                    _ if state.unmetered.contains(operation_id) => None,
+                    _ => {
+                        // The operation's own bucket, else the scope's
+                        // smallest known one.
+                        let key = match state.capacity_of.get(operation_id) {
+                            Some(capacity) => Some((scope.clone(), *capacity)),
+                            None => state
+                                .buckets
+                                .keys()
+                                .filter(|(s, _)| *s == scope)
+                                .min_by_key(|(_, capacity)| *capacity)
+                                .cloned(),
+                        };
+                        let state = &mut *state;
+                        match key.as_ref().and_then(|k| state.buckets.get_mut(k)) {
+                            None if state.probing.contains(&scope) => Some(PROBE_NAP),
+                            None => {
+                                state.probing.insert(scope.clone());
+                                ticket.probe = true;
+                                None
+                            }
+                            Some(bucket) => {
+                                bucket.refill_to(now);
+                                let needed = reserve as f64 + 1.0;
+                                if bucket.tokens >= needed {
+                                    bucket.tokens -= 1.0;
+                                    bucket.in_flight += 1;
+                                    bucket.admitted += 1;
+                                    ticket.sequence = (bucket.admitted, bucket.reads);
+                                    ticket.bucket = key;
+                                    None
+                                } else {
+                                    let seconds = (needed - bucket.tokens) / bucket.refill;
+                                    Some(Duration::from_secs_f64(seconds.min(1e6)))
+                                }
+                            }
+                        }
+                    }
+                }
+            };
+            match nap {
+                None => return ticket,
+                Some(nap) => {
+                    tracing::debug!(
+                        operation_id,
+                        wait_ms = nap.as_millis() as u64,
+                        "waiting for Atlas's rate-limit budget"
+                    );
+                    tokio::time::sleep(nap.min(MAX_NAP)).await;
+                }
+            }
+        }
+    }
+}
+
+impl Ticket<'_> {
+    /// Reads an attempt's answer: its rate-limit headers, and a `429`.
+    pub(crate) fn answered(
+        mut self,
+        status: StatusCode,
+        headers: &HeaderMap,
+        retry_after: Option<Duration>,
+    ) {
+        let Some(scope) = self.scope.take() else {
+            return;
+        };
+        let mut state = self.pace.lock();
+        let now = Instant::now();
+        if let Some(key) = self.bucket.take()
+            && let Some(bucket) = state.buckets.get_mut(&key)
+        {
+            bucket.in_flight = bucket.in_flight.saturating_sub(1);
+            self.bucket_read = Some(key);
+        }
+        if std::mem::take(&mut self.probe) {
+            state.probing.remove(&scope);
+        }
+        let reported = RateLimit::of(headers);
+        if reported.is_none() && status != StatusCode::TOO_MANY_REQUESTS {
+            state.unmetered.insert(self.operation_id);
+        }
+        let mut refill = None;
+        if let Some(RateLimit { limit, remaining }) = reported {
+            state.capacity_of.insert(self.operation_id, limit);
+            let bucket = state
+                .buckets
+                .entry((scope.clone(), limit))
+                .or_insert_with(|| Bucket::new(limit, now));
+            // The request's numbers count only in the bucket it drew on.
+            let drew = match &self.bucket_read {
+                Some(key) if *key == (scope.clone(), limit) => Some(self.sequence),
+                _ => None,
+            };
+            bucket.observe(remaining, drew, now);
+            refill = Some(bucket.refill);
+        }
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            if let Some(limit) = reported.map(|r| r.limit)
+                && let Some(bucket) = state.buckets.get_mut(&(scope.clone(), limit))
+            {
+                bucket.refill *= 0.8;
+                bucket.tokens = 0.0;
+            }
+            // Without `Retry-After`, the time one request takes to refill.
+            let wait = retry_after
+                .or_else(|| refill.map(|r| Duration::from_secs_f64((1.0 / r).min(60.0))))
+                .unwrap_or(Duration::from_secs(1));
+            let until = now + wait;
+            let barrier = state.barriers.entry(scope).or_insert(until);
+            *barrier = (*barrier).max(until);
+        }
+    }
+}
+
+impl Drop for Ticket<'_> {
+    /// A request that got no answer (a transport error, or the call was
+    /// dropped) gives its place back.
+    fn drop(&mut self) {
+        if self.bucket.is_none() && !self.probe {
+            return;
+        }
+        let mut state = self.pace.lock();
+        if let Some(key) = self.bucket.take()
+            && let Some(bucket) = state.buckets.get_mut(&key)
+        {
+            bucket.in_flight = bucket.in_flight.saturating_sub(1);
+        }
+        if self.probe
+            && let Some(scope) = &self.scope
+        {
+            state.probing.remove(scope);
+        }
+    }
+}
+
+/// The scope of Atlas's bucket a path draws on: `groups/{id}`,
+/// `orgs/{id}`, or `user`; `None` outside the API (the token endpoint).
+fn scope_of(path: &str) -> Option<String> {
+    let rest = path.strip_prefix("/api/atlas/")?;
+    let mut segments = rest.split('/').skip(1);
+    Some(match (segments.next(), segments.next()) {
+        (Some(kind @ ("groups" | "orgs")), Some(id)) if !id.is_empty() => format!("{kind}/{id}"),
+        _ => "user".to_owned(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    fn headers(limit: u64, remaining: u64) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert("ratelimit-limit", HeaderValue::from(limit));
+        headers.insert("ratelimit-remaining", HeaderValue::from(remaining));
+        headers
+    }
+
+    fn url(path: &str) -> reqwest::Url {
+        reqwest::Url::parse(&format!("https://cloud.mongodb.com{path}")).unwrap()
+    }
+
+    #[test]
+    fn scopes_are_project_organization_or_user() {
+        assert_eq!(
+            scope_of("/api/atlas/v2/groups/32b6e34b3d91647abb20e7b8/liveMigrations").as_deref(),
+            Some("groups/32b6e34b3d91647abb20e7b8")
+        );
+        assert_eq!(
+            scope_of("/api/atlas/v2/orgs/4888442a3354817a7320eb61/liveMigrations/linkTokens")
+                .as_deref(),
+            Some("orgs/4888442a3354817a7320eb61")
+        );
+        assert_eq!(
+            scope_of("/api/atlas/v2/rateLimits").as_deref(),
+            Some("user")
+        );
+        assert_eq!(scope_of("/api/oauth/token"), None);
+    }
+
+    #[test]
+    fn the_refill_is_learned_from_what_was_left_and_what_was_spent() {
+        let start = Instant::now();
+        let mut bucket = Bucket::new(100, start);
+        bucket.admitted = 10;
+        bucket.observe(50, Some((1, 0)), start);
+        // Requests 2 to 4 spent 3 in 2 s, and 1 more is left: 2 refilled
+        // a second.
+        bucket.observe(50, Some((2, 1)), start + Duration::from_millis(500));
+        bucket.observe(51, Some((4, 2)), start + Duration::from_secs(2));
+        assert!((bucket.refill - 2.0).abs() < 1e-9, "{}", bucket.refill);
+        assert!(bucket.learned);
+        // Requests 5 to 8 left 4 more in 2 s: 4 a second, and the rate
+        // moves halfway there.
+        bucket.observe(55, Some((8, 3)), start + Duration::from_secs(4));
+        assert!((bucket.refill - 3.0).abs() < 1e-9, "{}", bucket.refill);
+    }
+
+    #[test]
+    fn answers_read_since_a_request_went_may_be_uncounted_in_its_answer() {
+        let start = Instant::now();
+        let mut bucket = Bucket::new(100, start);
+        bucket.in_flight = 2;
+        // Request 7 went when 3 answers were read; 2 more were read since,
+        // and 2 requests are in flight: 4 that its 10 may not count.
+        bucket.reads = 5;
+        bucket.observe(10, Some((7, 3)), start);
+        assert_eq!(bucket.tokens, 6.0);
+    }
+
+    #[test]
+    fn a_full_bucket_teaches_nothing() {
+        let start = Instant::now();
+        let mut bucket = Bucket::new(100, start);
+        bucket.observe(100, Some((1, 0)), start);
+        bucket.observe(100, Some((2, 1)), start + Duration::from_secs(5));
+        assert!(!bucket.learned);
+        assert_eq!(bucket.refill, 1.0);
+        assert_eq!(default_refill(1200), 8.0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn requests_wait_at_the_reserve_and_go_as_the_bucket_refills() {
+        let pace = Pace::new(Some(2));
+        let job = url("/api/atlas/v2/groups/32b6e34b3d91647abb20e7b8/liveMigrations/x");
+        // Nothing known yet: the first request goes.
+        let ticket = pace.admit(&job, "op").await;
+        ticket.answered(StatusCode::OK, &headers(150, 4), None);
+        // 4 left, a reserve of 2: two go at once, the third waits one
+        // token's refill (150 per 150 s: one a second).
+        let started = tokio::time::Instant::now();
+        for _ in 0..2 {
+            drop(pace.admit(&job, "op").await);
+        }
+        assert_eq!(started.elapsed(), Duration::ZERO);
+        drop(pace.admit(&job, "op").await);
+        let waited = started.elapsed();
+        assert!(
+            waited >= Duration::from_millis(900) && waited <= Duration::from_millis(1100),
+            "{waited:?}"
+        );
+        // Another scope is not held back.
+        let other = url("/api/atlas/v2/orgs/4888442a3354817a7320eb61/liveMigrations/linkTokens");
+        let before = tokio::time::Instant::now();
+        drop(pace.admit(&other, "op").await);
+        assert_eq!(before.elapsed(), Duration::ZERO);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_429_holds_the_whole_scope_until_retry_after() {
+        let pace = Pace::new(Some(0));
+        let job = url("/api/atlas/v2/groups/32b6e34b3d91647abb20e7b8/liveMigrations/x");
+        let ticket = pace.admit(&job, "get").await;
+        ticket.answered(
+            StatusCode::TOO_MANY_REQUESTS,
+            &HeaderMap::new(),
+            Some(Duration::from_secs(7)),
+        );
+        let started = tokio::time::Instant::now();
+        // Another operation of the scope, whose bucket is unknown, waits too.
+        drop(pace.admit(&job, "other").await);
+        assert!(started.elapsed() >= Duration::from_secs(7));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_first_request_of_a_scope_goes_alone_and_teaches_the_others() {
+        let pace = Pace::new(Some(0));
+        let job = url("/api/atlas/v2/groups/32b6e34b3d91647abb20e7b8/liveMigrations/x");
+        let first = pace.admit(&job, "get").await;
+        // A second request, of another operation, waits for the answer.
+        let second = pace.admit(&job, "validate");
+        tokio::pin!(second);
+        assert!(
+            tokio::time::timeout(Duration::from_secs(1), &mut second)
+                .await
+                .is_err()
+        );
+        first.answered(StatusCode::OK, &headers(100, 1), None);
+        let second = second.await;
+        // It drew on the one bucket known: none left for a third now.
+        assert_eq!(
+            second.bucket,
+            Some(("groups/32b6e34b3d91647abb20e7b8".into(), 100))
+        );
+        drop(second);
+        let started = tokio::time::Instant::now();
+        drop(pace.admit(&job, "validate").await);
+        assert!(started.elapsed() >= Duration::from_millis(900));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn answers_without_the_headers_leave_the_operation_unpaced() {
+        let pace = Pace::new(Some(0));
+        let job = url("/api/atlas/v2/groups/32b6e34b3d91647abb20e7b8/liveMigrations/x");
+        pace.admit(&job, "get")
+            .await
+            .answered(StatusCode::OK, &HeaderMap::new(), None);
+        let started = tokio::time::Instant::now();
+        let (one, two) = tokio::join!(pace.admit(&job, "get"), pace.admit(&job, "get"));
+        assert_eq!(started.elapsed(), Duration::ZERO);
+        drop((one, two));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_older_request_answered_later_tells_an_older_budget() {
+        let pace = Pace::new(Some(0));
+        let job = url("/api/atlas/v2/groups/32b6e34b3d91647abb20e7b8/liveMigrations/x");
+        pace.admit(&job, "op")
+            .await
+            .answered(StatusCode::OK, &headers(150, 3), None);
+        let older = pace.admit(&job, "op").await;
+        let newer = pace.admit(&job, "op").await;
+        newer.answered(StatusCode::OK, &headers(150, 0), None);
+        // Atlas counted both when it answered the newer; the older's
+        // answer, read later, says 1 was left before the newer came.
+        older.answered(StatusCode::OK, &headers(150, 1), None);
+        let started = tokio::time::Instant::now();
+        drop(pace.admit(&job, "op").await);
+        assert!(started.elapsed() >= Duration::from_millis(900));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn pacing_off_never_waits() {
+        let pace = Pace::new(None);
+        let job = url("/api/atlas/v2/groups/32b6e34b3d91647abb20e7b8/liveMigrations/x");
+        let ticket = pace.admit(&job, "op").await;
+        ticket.answered(StatusCode::OK, &headers(100, 0), None);
+        let started = tokio::time::Instant::now();
+        drop(pace.admit(&job, "op").await);
+        assert_eq!(started.elapsed(), Duration::ZERO);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn requests_in_flight_count_against_the_budget() {
+        let pace = Pace::new(Some(0));
+        let job = url("/api/atlas/v2/groups/32b6e34b3d91647abb20e7b8/liveMigrations/x");
+        pace.admit(&job, "op")
+            .await
+            .answered(StatusCode::OK, &headers(150, 3), None);
+        let first = pace.admit(&job, "op").await;
+        let second = pace.admit(&job, "op").await;
+        // One answered with 2 left; the other is still in flight: 1 left.
+        first.answered(StatusCode::OK, &headers(150, 2), None);
+        let started = tokio::time::Instant::now();
+        drop(pace.admit(&job, "op").await);
+        assert_eq!(started.elapsed(), Duration::ZERO);
+        drop(pace.admit(&job, "op").await);
+        assert!(started.elapsed() >= Duration::from_millis(900));
+        drop(second);
+    }
+}

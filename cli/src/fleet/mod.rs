@@ -1,0 +1,310 @@
+//! `fleet`: many migrations from one plan file, driven through one paced
+//! client, with a state file that lets `apply` go on where it stopped.
+//!
+//! - `plan.rs`: the plan file, read and checked before anything is sent;
+//! - `state.rs`: the state file, written whole on every change;
+//! - `run.rs`: one migration from its state to its target;
+//! - `report.rs`: what is shown while it works.
+
+mod plan;
+mod report;
+mod run;
+mod state;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use atlas_live_migration_api::WaitOptions;
+
+use crate::args::{
+    FleetApplyArgs, FleetCommand, FleetForgetArgs, FleetPlanArgs, FleetRecordArgs, Output,
+};
+use crate::{Failure, exit, prompt};
+use plan::Migration;
+use run::{End, Outcome, Run};
+use state::{Entry, Store};
+
+pub async fn run(command: FleetCommand) -> Result<u8, Failure> {
+    match command {
+        FleetCommand::Plan(args) => plan(args),
+        FleetCommand::Apply(args) => apply(args).await,
+        FleetCommand::Record(args) => record(args),
+        FleetCommand::Forget(args) => forget(args),
+    }
+}
+
+fn read_plan(path: &Path) -> Result<Vec<Migration>, Failure> {
+    plan::read(path).map_err(Failure::usage)
+}
+
+/// Entries of the state that the plan does not name: left as they are.
+fn unplanned(store: &Store, migrations: &[Migration]) -> Vec<String> {
+    store
+        .names()
+        .into_iter()
+        .filter(|name| !migrations.iter().any(|m| &m.name == name))
+        .collect()
+}
+
+/// What `apply` does next for a migration in `entry`'s state.
+fn next_step(entry: &Entry, cutover: bool) -> String {
+    let then = if cutover {
+        ", cut over, follow it to COMPLETE"
+    } else {
+        ""
+    };
+    if let Some(why) = &entry.needs_person {
+        return format!("nothing until a person looks: {why}");
+    }
+    match (entry.status.as_deref(), &entry.live_migration_id) {
+        (Some("COMPLETE"), _) => return "nothing: COMPLETE".to_owned(),
+        (Some(status @ ("FAILED" | "EXPIRED")), _) => {
+            return format!("nothing: the job is {status} (fleet forget starts it anew)");
+        }
+        (_, Some(id)) if entry.cutover_started => {
+            return format!("follow the cutover of {id} to COMPLETE");
+        }
+        (_, Some(id)) if entry.cutover_sent_at.is_some() => {
+            return format!(
+                "send the cutover of {id} again (its answer was lost), follow it to COMPLETE"
+            );
+        }
+        (_, Some(id)) => return format!("wait for {id} to be ready for cutover{then}"),
+        _ => {}
+    }
+    if let Some(sent_at) = &entry.create_sent_at {
+        return format!(
+            "nothing until a person looks: a create was sent at {sent_at} and its answer never \
+             came (apply says what to check)"
+        );
+    }
+    match (entry.validation_status.as_deref(), &entry.validation_id) {
+        (Some("SUCCESS"), _) => format!("create, wait until ready for cutover{then}"),
+        (Some("FAILED"), _) | (_, None) => {
+            format!("validate, create, wait until ready for cutover{then}")
+        }
+        (_, Some(id)) => format!("wait for validation {id}, create, wait until ready{then}"),
+    }
+}
+
+fn plan(args: FleetPlanArgs) -> Result<u8, Failure> {
+    let migrations = read_plan(&args.files.file)?;
+    let store = match &args.files.state {
+        Some(path) => Some(Store::read(path).map_err(Failure::usage)?),
+        None => None,
+    };
+    let rows: Vec<(String, String, String)> = migrations
+        .iter()
+        .map(|m| {
+            let entry = store.as_ref().map(|s| s.get(&m.name)).unwrap_or_default();
+            (
+                m.name.clone(),
+                format!("{} <- {}", m.cluster_name, m.source_cluster_name),
+                next_step(&entry, args.cutover),
+            )
+        })
+        .collect();
+    match args.output {
+        Output::Json => {
+            let rows: Vec<_> = rows
+                .iter()
+                .map(|(name, _, next)| serde_json::json!({ "name": name, "next": next }))
+                .collect();
+            println!("{}", crate::output::json(&rows));
+        }
+        Output::Table => {
+            let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(4).max(4);
+            let clusters = rows.iter().map(|r| r.1.len()).max().unwrap_or(7).max(7);
+            println!("{:<width$}   {:<clusters$}   NEXT", "NAME", "CLUSTER");
+            for (name, cluster, next) in &rows {
+                println!("{name:<width$}   {cluster:<clusters$}   {next}");
+            }
+        }
+    }
+    if let Some(store) = &store {
+        for name in unplanned(store, &migrations) {
+            eprintln!("the state has {name}, which the plan does not: apply leaves it as it is");
+        }
+    }
+    Ok(exit::DONE)
+}
+
+async fn apply(args: FleetApplyArgs) -> Result<u8, Failure> {
+    let migrations = read_plan(&args.files.file)?;
+    let Some(state_path) = args.files.state.clone() else {
+        return Err(Failure::usage(
+            "fleet apply needs --state PATH: the file that records what was done, so that a \
+             create is never sent twice"
+                .to_owned(),
+        ));
+    };
+    if args.cutover && !args.force {
+        let question = format!(
+            "Cut over each of the {} migrations as soon as it is ready? Atlas then stops \
+             replicating from its source; point its applications at the Atlas cluster",
+            migrations.len()
+        );
+        if !prompt::confirm(&question, false)? {
+            eprintln!("nothing was sent");
+            return Ok(exit::USAGE);
+        }
+    }
+    let store = Store::open_exclusive(&state_path).map_err(Failure::usage)?;
+    for name in unplanned(&store, &migrations) {
+        eprintln!("the state has {name}, which the plan does not: left as it is");
+    }
+    let client = crate::client_builder(args.connection)?
+        .rate_limit_reserve(args.rate_limit_reserve)
+        .build()?;
+    let options = WaitOptions {
+        interval: args
+            .polling
+            .interval
+            .unwrap_or(WaitOptions::default().interval),
+        timeout: args.polling.timeout,
+        ..WaitOptions::default()
+    };
+    let names: Vec<String> = migrations.iter().map(|m| m.name.clone()).collect();
+    let run = Arc::new(Run {
+        client,
+        store,
+        options,
+        cutover: args.cutover,
+        report: report::Report::for_stderr(&names),
+    });
+    let slots = Arc::new(tokio::sync::Semaphore::new(usize::from(args.concurrency)));
+    let mut tasks = tokio::task::JoinSet::new();
+    for (index, migration) in migrations.into_iter().enumerate() {
+        let (run, slots) = (run.clone(), slots.clone());
+        tasks.spawn(async move {
+            let _slot = slots
+                .acquire_owned()
+                .await
+                .expect("the semaphore stays open");
+            (index, run.migration(migration).await)
+        });
+    }
+    let mut outcomes: Vec<Option<Outcome>> = (0..names.len()).map(|_| None).collect();
+    let all = async {
+        while let Some(joined) = tasks.join_next().await {
+            match joined {
+                Ok((index, outcome)) => outcomes[index] = Some(outcome),
+                Err(error) => eprintln!("a migration's task ended: {error}"),
+            }
+        }
+    };
+    let interrupted = tokio::select! {
+        () = all => false,
+        _ = tokio::signal::ctrl_c() => true,
+    };
+    run.report.finish();
+    if interrupted {
+        eprintln!(
+            "interrupted; the state {} has every step so far, and what was started goes on in \
+             Atlas: apply again to go on",
+            state_path.display()
+        );
+        return Ok(exit::INTERRUPTED);
+    }
+    let outcomes: Vec<Outcome> = outcomes.into_iter().flatten().collect();
+    print_outcomes(args.output, &outcomes);
+    Ok(exit_code(&outcomes))
+}
+
+/// A person first, then a failure, then a time limit: the code says what
+/// most needs doing.
+fn exit_code(outcomes: &[Outcome]) -> u8 {
+    let any = |ends: &[End]| outcomes.iter().any(|o| ends.contains(&o.result));
+    if any(&[End::NeedsPerson]) {
+        exit::API_ERROR
+    } else if any(&[End::Failed, End::ValidationFailed]) {
+        exit::FAILED
+    } else if any(&[End::TimedOut]) {
+        exit::TIMED_OUT
+    } else {
+        exit::DONE
+    }
+}
+
+fn print_outcomes(output: Output, outcomes: &[Outcome]) {
+    match output {
+        Output::Json => println!("{}", crate::output::json(&outcomes)),
+        Output::Table => {
+            let width = outcomes
+                .iter()
+                .map(|o| o.name.len())
+                .max()
+                .unwrap_or(4)
+                .max(4);
+            println!(
+                "{:<width$}   {:<17}   {:<24}   {:<9}   DETAIL",
+                "NAME", "RESULT", "LIVE MIGRATION ID", "STATUS"
+            );
+            for o in outcomes {
+                println!(
+                    "{:<width$}   {:<17}   {:<24}   {:<9}   {}",
+                    o.name,
+                    o.result.label(),
+                    o.live_migration_id.as_deref().unwrap_or("-"),
+                    o.status.as_deref().unwrap_or("-"),
+                    o.detail.as_deref().unwrap_or("")
+                );
+            }
+        }
+    }
+}
+
+fn record(args: FleetRecordArgs) -> Result<u8, Failure> {
+    let store = Store::open_exclusive(&args.state).map_err(Failure::usage)?;
+    let entry = store.get(&args.name);
+    let id = args.live_migration_id.as_str();
+    if let Some(known) = entry.live_migration_id.as_deref().filter(|k| *k != id) {
+        return Err(Failure::usage(format!(
+            "{} already has live migration {known} in the state; `fleet forget` it first if \
+             that one is wrong",
+            args.name
+        )));
+    }
+    if entry.create_sent_at.is_none() && entry.live_migration_id.is_none() {
+        return Err(Failure::usage(format!(
+            "the state {} has no create sent for {}: nothing to record (apply creates it)",
+            args.state.display(),
+            args.name
+        )));
+    }
+    store
+        .update(&args.name, |e| {
+            e.live_migration_id = Some(id.to_owned());
+            e.needs_person = None;
+            e.error = None;
+        })
+        .map_err(Failure::usage)?;
+    println!(
+        "recorded live migration {id} for {}; the next apply goes on with it",
+        args.name
+    );
+    Ok(exit::DONE)
+}
+
+fn forget(args: FleetForgetArgs) -> Result<u8, Failure> {
+    let store = Store::open_exclusive(&args.state).map_err(Failure::usage)?;
+    if !store.names().contains(&args.name) {
+        return Err(Failure::usage(format!(
+            "the state {} has no entry {}",
+            args.state.display(),
+            args.name
+        )));
+    }
+    let question = format!(
+        "Forget {}? The next apply validates and creates it anew: do this only when Atlas has \
+         no migration for it",
+        args.name
+    );
+    if !prompt::confirm(&question, args.force)? {
+        eprintln!("not forgotten");
+        return Ok(exit::USAGE);
+    }
+    store.forget(&args.name).map_err(Failure::usage)?;
+    println!("forgot {}; the next apply starts it anew", args.name);
+    Ok(exit::DONE)
+}

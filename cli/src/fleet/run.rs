@@ -1,0 +1,380 @@
+//! One migration of `fleet apply`, from where its state says it stopped to
+//! its target: validated, created once, ready for cutover, and with
+//! `--cutover` cut over once and `COMPLETE`. Each step is recorded in the
+//! state as it happens; a create is recorded before it is sent.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use atlas_live_migration_api::types::{LiveMigrationId, LiveMigrationResponse, ValidationId};
+use atlas_live_migration_api::{
+    Checked, Client, CutoverOutcome, Error, ValidationOutcome, WaitEvent, WaitOptions,
+};
+use serde::Serialize;
+
+use super::plan::Migration;
+use super::report::Report;
+use super::state::{Entry, Store};
+use crate::commands::refused_before_acting;
+
+/// What `apply` does for every migration.
+pub struct Run {
+    pub client: Client,
+    pub store: Store,
+    pub options: WaitOptions,
+    pub cutover: bool,
+    pub report: Report,
+}
+
+/// How one migration ended this apply.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum End {
+    /// Ready for cutover (the target without `--cutover`).
+    Ready,
+    Complete,
+    /// The job `FAILED` or `EXPIRED`.
+    Failed,
+    ValidationFailed,
+    /// A person must look (a create whose answer never came, an error).
+    NeedsPerson,
+    TimedOut,
+}
+
+/// One migration's outcome, as `-o json` prints it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Outcome {
+    pub name: String,
+    pub result: End,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub live_migration_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+/// Why a migration stopped before its target.
+struct Stop(End, String);
+
+impl From<String> for Stop {
+    /// The state could not be written: nothing more may be sent.
+    fn from(problem: String) -> Self {
+        Stop(End::NeedsPerson, problem)
+    }
+}
+
+fn now() -> String {
+    humantime::format_rfc3339_seconds(SystemTime::now()).to_string()
+}
+
+/// What a person is told about a create whose answer never came.
+pub fn lost_create(sent_at: &str, cause: &str, name: &str, cluster: &str, state: &Path) -> String {
+    let state = state.display();
+    format!(
+        "the create was sent at {sent_at} and its answer never came ({cause}); Atlas may have \
+         created the migration, so it is not sent again. Look in the Atlas UI (the project's \
+         Migration page) for a migration to cluster {cluster}; then run `atlas-live-migration \
+         fleet record --state {state} --name {name} --liveMigrationId ID` with its ID, or, if \
+         there is none, `atlas-live-migration fleet forget --state {state} --name {name}`"
+    )
+}
+
+impl Run {
+    /// Drives `migration` to its target; never fails, the outcome says how
+    /// it ended.
+    pub async fn migration(self: Arc<Self>, migration: Migration) -> Outcome {
+        let stopped = self.drive(&migration).await;
+        let entry = self.store.get(&migration.name);
+        let (result, detail) = match stopped {
+            Ok(result) => (result, None),
+            Err(Stop(result, detail)) => (result, Some(detail)),
+        };
+        self.report.done(&migration.name, result, detail.as_deref());
+        Outcome {
+            name: migration.name,
+            result,
+            live_migration_id: entry.live_migration_id,
+            status: entry.status,
+            detail,
+        }
+    }
+
+    async fn drive(&self, migration: &Migration) -> Result<End, Stop> {
+        let name = &migration.name;
+        let entry = self.store.get(name);
+        if let Some(why) = entry.needs_person {
+            return Err(Stop(End::NeedsPerson, why));
+        }
+        if let Some(ended) = ended(&entry) {
+            return ended;
+        }
+        let job_id = match entry.live_migration_id.as_deref() {
+            Some(id) => id.parse::<LiveMigrationId>().map_err(|_| {
+                Stop(
+                    End::NeedsPerson,
+                    format!("the state's liveMigrationId {id:?} is not an ID; fix or forget it"),
+                )
+            })?,
+            None => {
+                if let Some(sent_at) = &entry.create_sent_at {
+                    let why = lost_create(
+                        sent_at,
+                        "an earlier apply stopped before it",
+                        name,
+                        &migration.cluster_name,
+                        self.store.path(),
+                    );
+                    self.store
+                        .update(name, |e| e.needs_person = Some(why.clone()))?;
+                    return Err(Stop(End::NeedsPerson, why));
+                }
+                self.validate(migration, &entry).await?;
+                self.create(migration).await?
+            }
+        };
+        let mut entry = self.store.get(name);
+        if !entry.cutover_started {
+            let options = self.options;
+            let group = &migration.group_id;
+            let outcome = self
+                .client
+                .wait_for_cutover(group, &job_id, options, |event| {
+                    self.observed(name, event);
+                })
+                .await
+                .map_err(|e| self.error(name, &e))?;
+            match outcome {
+                CutoverOutcome::ReadyForCutover(_) if !self.cutover => return Ok(End::Ready),
+                CutoverOutcome::ReadyForCutover(_) => {}
+                CutoverOutcome::TimedOut { .. } => {
+                    return Err(Stop(End::TimedOut, "not ready before --timeout".into()));
+                }
+                other => return ended_job(&other),
+            }
+            // Recorded before it is sent. A cutover is a PUT: should its
+            // answer be lost, sending it again asks Atlas for the same.
+            self.store.update(name, |e| {
+                e.cutover_sent_at.get_or_insert_with(now);
+            })?;
+            self.client
+                .cutover_group_live_migration()
+                .group_id(group.clone())
+                .live_migration_id(job_id.clone())
+                .send()
+                .checked()
+                .await
+                .map_err(|e| self.error(name, &e))?;
+            entry = self.store.update(name, |e| e.cutover_started = true)?;
+            self.report.line(name, "cutover started");
+        }
+        debug_assert!(entry.cutover_started);
+        let outcome = self
+            .client
+            .wait_for_completion(&migration.group_id, &job_id, self.options, |event| {
+                self.observed(name, event);
+            })
+            .await
+            .map_err(|e| self.error(name, &e))?;
+        match outcome {
+            CutoverOutcome::TimedOut { .. } => Err(Stop(
+                End::TimedOut,
+                "the cutover goes on in Atlas; not COMPLETE before --timeout".into(),
+            )),
+            other => ended_job(&other),
+        }
+    }
+
+    /// A validation that has `SUCCESS`, started (or picked up) and waited for.
+    async fn validate(&self, migration: &Migration, entry: &Entry) -> Result<(), Stop> {
+        let name = &migration.name;
+        if entry.validation_status.as_deref() == Some("SUCCESS") {
+            return Ok(());
+        }
+        // A validation that failed is run again: the plan or the source may
+        // have been fixed since. One still going on is picked up.
+        let known = entry
+            .validation_id
+            .as_deref()
+            .filter(|_| entry.validation_status.as_deref() != Some("FAILED"))
+            .and_then(|id| id.parse::<ValidationId>().ok());
+        let validation_id = match known {
+            Some(id) => id,
+            None => {
+                let validation = self
+                    .client
+                    .validate_group_live_migrations()
+                    .group_id(migration.group_id.clone())
+                    .body(migration.body.clone())
+                    .send()
+                    .checked()
+                    .await
+                    .map_err(|e| self.error(name, &e))?
+                    .into_inner();
+                let id = validation.validation_id().ok_or_else(|| {
+                    Stop(
+                        End::NeedsPerson,
+                        "Atlas answered the validation without an _id".into(),
+                    )
+                })?;
+                let status = validation.status.as_ref().map(ToString::to_string);
+                self.store.update(name, |e| {
+                    e.validation_id = Some(id.as_str().to_owned());
+                    e.validation_status = status;
+                })?;
+                self.report
+                    .line(name, &format!("validation {} started", id.as_str()));
+                id
+            }
+        };
+        let outcome = self
+            .client
+            .wait_for_validation(&migration.group_id, &validation_id, self.options, |event| {
+                if let WaitEvent::Observed(seen) = event {
+                    let status = seen.job.status.as_ref().map(ToString::to_string);
+                    if let Ok(entry) = self.store.update(name, |e| e.validation_status = status)
+                        && let Some(status) = entry.validation_status
+                    {
+                        self.report.status(name, &format!("validation {status}"));
+                    }
+                }
+            })
+            .await
+            .map_err(|e| self.error(name, &e))?;
+        match outcome {
+            ValidationOutcome::Success(_) => Ok(()),
+            ValidationOutcome::Failed(validation) => {
+                self.store
+                    .update(name, |e| e.validation_status = Some("FAILED".into()))?;
+                Err(Stop(
+                    End::ValidationFailed,
+                    validation
+                        .error_message
+                        .unwrap_or_else(|| "the validation FAILED".into()),
+                ))
+            }
+            _ => Err(Stop(
+                End::TimedOut,
+                "the validation did not finish before --timeout".into(),
+            )),
+        }
+    }
+
+    /// The create, sent once: recorded as sent first, then its job.
+    async fn create(&self, migration: &Migration) -> Result<LiveMigrationId, Stop> {
+        let name = &migration.name;
+        let sent_at = now();
+        self.store
+            .update(name, |e| e.create_sent_at = Some(sent_at.clone()))?;
+        let created = self
+            .client
+            .create_group_live_migration()
+            .group_id(migration.group_id.clone())
+            .body(migration.body.clone())
+            .send()
+            .checked()
+            .await;
+        let job = match created {
+            Ok(job) => job.into_inner(),
+            Err(error) if refused_before_acting(&error) => {
+                // Atlas did nothing: the next apply may create it.
+                let why = format!("Atlas refused the create: {error}");
+                self.store.update(name, |e| {
+                    e.create_sent_at = None;
+                    e.error = Some(why.clone());
+                })?;
+                return Err(Stop(End::NeedsPerson, why));
+            }
+            Err(error) => {
+                let why = lost_create(
+                    &sent_at,
+                    &error.to_string(),
+                    name,
+                    &migration.cluster_name,
+                    self.store.path(),
+                );
+                self.store
+                    .update(name, |e| e.needs_person = Some(why.clone()))?;
+                return Err(Stop(End::NeedsPerson, why));
+            }
+        };
+        let Some(id) = job.live_migration_id() else {
+            let why = lost_create(
+                &sent_at,
+                "Atlas answered without the job's _id",
+                name,
+                &migration.cluster_name,
+                self.store.path(),
+            );
+            self.store
+                .update(name, |e| e.needs_person = Some(why.clone()))?;
+            return Err(Stop(End::NeedsPerson, why));
+        };
+        self.store.update(name, |e| {
+            e.live_migration_id = Some(id.as_str().to_owned());
+            e.error = None;
+            record(e, &job);
+        })?;
+        self.report
+            .line(name, &format!("created live migration {}", id.as_str()));
+        Ok(id)
+    }
+
+    fn observed(&self, name: &str, event: WaitEvent<'_>) {
+        match event {
+            WaitEvent::Observed(seen) => {
+                let before = self.store.get(name);
+                // A state that cannot be written shows on the next step.
+                if let Ok(after) = self.store.update(name, |e| record(e, &seen.job))
+                    && (after.status != before.status
+                        || after.ready_for_cutover != before.ready_for_cutover)
+                {
+                    self.report.status(name, &crate::output::state(&seen.job));
+                }
+            }
+            WaitEvent::PollFailed { error, .. } => {
+                self.report
+                    .line(name, &format!("poll failed, still waiting: {error}"));
+            }
+            _ => {}
+        }
+    }
+
+    /// An error that stopped the migration: recorded, and a person's.
+    fn error(&self, name: &str, error: &Error) -> Stop {
+        let why = error.to_string();
+        let _ = self.store.update(name, |e| e.error = Some(why.clone()));
+        Stop(End::NeedsPerson, why)
+    }
+}
+
+/// The job's status and readiness, as the state keeps them.
+fn record(entry: &mut Entry, job: &LiveMigrationResponse) {
+    entry.status = job.status.as_ref().map(ToString::to_string);
+    entry.ready_for_cutover = job.ready_for_cutover;
+}
+
+/// A migration the state already has at an end: nothing to send.
+fn ended(entry: &Entry) -> Option<Result<End, Stop>> {
+    match entry.status.as_deref()? {
+        "COMPLETE" => Some(Ok(End::Complete)),
+        status @ ("FAILED" | "EXPIRED") => Some(Err(Stop(
+            End::Failed,
+            format!("the job is {status}; fleet forget starts it anew"),
+        ))),
+        _ => None,
+    }
+}
+
+fn ended_job(outcome: &CutoverOutcome) -> Result<End, Stop> {
+    match outcome {
+        CutoverOutcome::Complete(_) => Ok(End::Complete),
+        CutoverOutcome::Expired(_) => Err(Stop(
+            End::Failed,
+            "EXPIRED: the cutover timer ran out".into(),
+        )),
+        _ => Err(Stop(End::Failed, "the job FAILED".into())),
+    }
+}

@@ -1,0 +1,430 @@
+//! `fleet plan` and `fleet apply` through the binary, against the mock
+//! Atlas with a rate limit: many migrations at once, each created once, the
+//! state resumed after `kill -9`, a lost create answer, bad plans.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::time::Duration;
+
+use atlas_live_migration_mock::{GROUP_ID, MockAtlas, RecordedRequest, Scenario};
+use serde_json::Value;
+
+mod common;
+use common::{binary, cli};
+
+const GROUPS: &str = "/api/atlas/v2/groups/32b6e34b3d91647abb20e7b8/liveMigrations";
+const PASSWORD: &str = "fleet-Source-pw-0123";
+
+/// A scenario whose migrations move in few polls: a validation that passes
+/// at once, a job ready on its first poll, complete on the next.
+fn quick() -> Scenario {
+    let mut scenario = Scenario::default().ready_at_once();
+    scenario.validation = vec!["SUCCESS"];
+    scenario.polls_to_complete = 1;
+    scenario
+}
+
+/// A plan of `n` migrations, `app-01`…, with the defaults at the top.
+fn plan(n: usize) -> String {
+    let mut plan = format!(
+        "projectId: {GROUP_ID}\nmigrationHosts: [vm001.example.com]\n\
+         sourceProjectId: 5e2211c17a3e5a48f5497de3\nsourceUsername: admin\n\
+         sourcePasswordEnv: SRC_PW\nsourceSsl: true\nmigrations:\n"
+    );
+    for i in 1..=n {
+        plan.push_str(&format!(
+            "  - name: app-{i:02}\n    clusterName: dst-{i:02}\n    sourceClusterName: rs-{i:02}\n"
+        ));
+    }
+    plan
+}
+
+struct Folder(PathBuf);
+
+impl Folder {
+    fn new(label: &str) -> Self {
+        let path = std::env::temp_dir().join(format!(
+            "alm-fleet-{label}-{}-{}",
+            std::process::id(),
+            fastrand_suffix()
+        ));
+        std::fs::create_dir_all(&path).unwrap();
+        Self(path)
+    }
+
+    fn file(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.0.join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for Folder {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn fastrand_suffix() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos()
+}
+
+async fn fleet(atlas: Option<&MockAtlas>, args: &[&str]) -> Output {
+    let mut command = cli();
+    command
+        .env("SRC_PW", PASSWORD)
+        .arg("fleet")
+        .args(args)
+        .timeout(Duration::from_secs(120));
+    if let Some(atlas) = atlas {
+        command.args(["--base-url", atlas.base_url()]);
+    }
+    tokio::task::spawn_blocking(move || command.output().unwrap())
+        .await
+        .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn apply_args<'a>(plan: &'a str, state: &'a str) -> Vec<&'a str> {
+    vec![
+        "apply",
+        plan,
+        "--state",
+        state,
+        "--cutover",
+        "--force",
+        "--interval",
+        "100ms",
+        "-o",
+        "json",
+    ]
+}
+
+/// The create POSTs of each destination cluster, and the cutover PUTs.
+fn counts(requests: &[RecordedRequest]) -> (std::collections::BTreeMap<String, usize>, usize) {
+    let mut creates = std::collections::BTreeMap::new();
+    for request in requests
+        .iter()
+        .filter(|r| r.method == "POST" && r.path == GROUPS)
+    {
+        let body: Value = serde_json::from_str(&request.body).unwrap();
+        let cluster = body["destination"]["clusterName"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        *creates.entry(cluster).or_default() += 1;
+    }
+    let cutovers = requests
+        .iter()
+        .filter(|r| r.method == "PUT" && r.path.ends_with("/cutover"))
+        .count();
+    (creates, cutovers)
+}
+
+fn results(output: &Output) -> Vec<(String, String)> {
+    let outcomes: Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}\n{}", text(&output.stdout), text(&output.stderr)));
+    outcomes
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            (
+                o["name"].as_str().unwrap().to_owned(),
+                o["result"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn no_secret(output: &Output, state: &Path) {
+    for shown in [text(&output.stdout), text(&output.stderr)] {
+        assert!(!shown.contains(PASSWORD), "{shown}");
+    }
+    let state = std::fs::read_to_string(state).unwrap();
+    assert!(!state.contains(PASSWORD), "{state}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_migrations_complete_each_created_and_cut_over_once_with_no_429() {
+    // 30 requests a bucket, refilled 30 every 2 s: the fleet needs 60.
+    let atlas = MockAtlas::start(quick().rate_limit(30, Duration::from_secs(2)))
+        .await
+        .unwrap();
+    let folder = Folder::new("ten");
+    let plan = folder.file("plan.yaml", &plan(10));
+    let state = folder.path("state.json");
+    let (plan_arg, state_arg) = (plan.to_str().unwrap(), state.to_str().unwrap());
+    let output = fleet(Some(&atlas), &apply_args(plan_arg, state_arg)).await;
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let ends = results(&output);
+    assert_eq!(ends.len(), 10);
+    assert!(ends.iter().all(|(_, end)| end == "complete"), "{ends:?}");
+    let requests = atlas.requests();
+    let (creates, cutovers) = counts(&requests);
+    assert_eq!(creates.len(), 10);
+    assert!(creates.values().all(|n| *n == 1), "{creates:?}");
+    assert_eq!(cutovers, 10);
+    assert_eq!(
+        atlas.rate_limited(),
+        0,
+        "429s: the pace let too much through"
+    );
+    // Each migration's lifecycle takes 6 requests here; none was repeated.
+    assert_eq!(requests.len(), 60, "{} requests", requests.len());
+    no_secret(&output, &state);
+    // The password went to Atlas, in the create and the validation.
+    assert!(requests.iter().any(|r| r.body.contains(PASSWORD)));
+
+    // Again: everything is COMPLETE in the state, so nothing is sent.
+    let again = fleet(Some(&atlas), &apply_args(plan_arg, state_arg)).await;
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again.stderr));
+    assert!(results(&again).iter().all(|(_, end)| end == "complete"));
+    assert_eq!(atlas.requests().len(), 60, "a second apply sent requests");
+
+    // And plan says so, one line a migration.
+    let planned = fleet(None, &["plan", plan_arg, "--state", state_arg]).await;
+    assert_eq!(planned.status.code(), Some(0), "{}", text(&planned.stderr));
+    let lines = text(&planned.stdout);
+    assert_eq!(lines.lines().count(), 11, "{lines}");
+    assert_eq!(lines.matches("nothing: COMPLETE").count(), 10, "{lines}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_create_answer_is_sent_once_and_named_and_the_others_complete() {
+    let atlas = MockAtlas::start(quick().lose_create_answer("dst-02"))
+        .await
+        .unwrap();
+    let folder = Folder::new("lost");
+    let plan = folder.file("plan.yaml", &plan(3));
+    let state = folder.path("state.json");
+    let (plan_arg, state_arg) = (plan.to_str().unwrap(), state.to_str().unwrap());
+    let output = fleet(Some(&atlas), &apply_args(plan_arg, state_arg)).await;
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let ends = results(&output);
+    assert_eq!(
+        ends,
+        [
+            ("app-01".to_owned(), "complete".to_owned()),
+            ("app-02".to_owned(), "needsPerson".to_owned()),
+            ("app-03".to_owned(), "complete".to_owned()),
+        ]
+    );
+    let stdout = text(&output.stdout);
+    assert!(stdout.contains("never came"), "{stdout}");
+    assert!(stdout.contains("fleet record --state"), "{stdout}");
+    // Again: app-02 still needs a person, and its create is not sent again.
+    let again = fleet(Some(&atlas), &apply_args(plan_arg, state_arg)).await;
+    assert_eq!(again.status.code(), Some(1));
+    let (creates, _) = counts(&atlas.requests());
+    assert_eq!(creates.get("dst-02"), Some(&1), "{creates:?}");
+
+    // The person finds the job in Atlas and records it; apply goes on.
+    let created = atlas
+        .jobs()
+        .into_iter()
+        .find(|(_, cluster)| cluster.as_deref() == Some("dst-02"))
+        .map(|(id, _)| id)
+        .unwrap();
+    let recorded = fleet(
+        None,
+        &[
+            "record",
+            "--state",
+            state_arg,
+            "--name",
+            "app-02",
+            "--liveMigrationId",
+            &created,
+        ],
+    )
+    .await;
+    assert_eq!(
+        recorded.status.code(),
+        Some(0),
+        "{}",
+        text(&recorded.stderr)
+    );
+    let last = fleet(Some(&atlas), &apply_args(plan_arg, state_arg)).await;
+    assert_eq!(last.status.code(), Some(0), "{}", text(&last.stderr));
+    assert!(results(&last).iter().all(|(_, end)| end == "complete"));
+    let (creates, cutovers) = counts(&atlas.requests());
+    assert!(creates.values().all(|n| *n == 1), "{creates:?}");
+    assert_eq!(cutovers, 3);
+    no_secret(&last, &state);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_in_the_middle_then_apply_creates_nothing_twice_and_completes_the_rest() {
+    // Slow enough to be killed in the middle: a job ready on its third poll.
+    let mut scenario = Scenario::default().rate_limit(40, Duration::from_secs(2));
+    scenario.validation = vec!["SUCCESS"];
+    scenario.replication.truncate(3);
+    scenario.replication[2].2 = true;
+    scenario.polls_to_complete = 1;
+    let atlas = MockAtlas::start(scenario).await.unwrap();
+    let folder = Folder::new("kill");
+    let plan = folder.file("plan.yaml", &plan(10));
+    let state = folder.path("state.json");
+    let (plan_arg, state_arg) = (plan.to_str().unwrap(), state.to_str().unwrap());
+    let mut child = std::process::Command::new(binary())
+        .env("MONGODB_ATLAS_PUBLIC_API_KEY", "public")
+        .env("MONGODB_ATLAS_PRIVATE_API_KEY", "private")
+        .env("SRC_PW", PASSWORD)
+        .args([
+            "fleet",
+            "apply",
+            plan_arg,
+            "--state",
+            state_arg,
+            "--cutover",
+            "--force",
+        ])
+        .args([
+            "--interval",
+            "300ms",
+            "--concurrency",
+            "4",
+            "--base-url",
+            atlas.base_url(),
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Killed once some migrations are created and others not yet.
+    let started = std::time::Instant::now();
+    while atlas.created() < 5 && started.elapsed() < Duration::from_secs(60) {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let created_before = atlas.created();
+    assert!((5..10).contains(&created_before), "{created_before}");
+    // The state is whole, whenever the kill came.
+    let kept: Value = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
+    assert!(kept["migrations"].as_object().unwrap().len() >= 5);
+
+    let output = fleet(Some(&atlas), &apply_args(plan_arg, state_arg)).await;
+    let (creates, _) = counts(&atlas.requests());
+    assert!(
+        creates.values().all(|n| *n == 1),
+        "a create was sent twice: {creates:?}"
+    );
+    let ends = results(&output);
+    let complete = ends.iter().filter(|(_, end)| end == "complete").count();
+    // A kill between recording a create and sending it leaves one that a
+    // person must look at (Atlas has none): never more than the four in flight.
+    let person: Vec<_> = ends
+        .iter()
+        .filter(|(_, end)| end == "needsPerson")
+        .collect();
+    assert_eq!(complete + person.len(), 10, "{ends:?}");
+    assert!(person.len() <= 4, "{ends:?}");
+    for (name, end) in &ends {
+        let cluster = name.replace("app", "dst");
+        if end == "complete" {
+            assert_eq!(creates.get(&cluster), Some(&1), "{name}: {creates:?}");
+        }
+    }
+    no_secret(&output, &state);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_plans_exit_2_naming_the_migration_and_the_key_with_nothing_sent() {
+    let atlas = MockAtlas::start(quick()).await.unwrap();
+    let folder = Folder::new("bad");
+    let good = plan(2);
+    let cases = [
+        (
+            "sourceSsl: true",
+            "sourceSSL: true",
+            "top: unknown key `sourceSSL` (did you mean `sourceSsl`?)",
+        ),
+        (
+            "    clusterName: dst-02\n",
+            "",
+            "migration app-02: `clusterName` is missing",
+        ),
+        (
+            "sourceProjectId: 5e2211c17a3e5a48f5497de3",
+            "sourceProjectId: 5e2211",
+            "`sourceProjectId` is \"5e2211\", not an ID",
+        ),
+        (
+            "name: app-02",
+            "name: app-01",
+            "`name` app-01 is used by another migration",
+        ),
+        (
+            "SRC_PW",
+            "SRC_PW_NOT_SET",
+            "names SRC_PW_NOT_SET, which is not set",
+        ),
+        (
+            "    clusterName: dst-01\n",
+            "    clusterName: dst-01\n    sourcePassword: hunter2-pw\n",
+            "the password is never read from the plan",
+        ),
+    ];
+    for (from, to, expected) in cases {
+        let bad = good.replacen(from, to, 1);
+        assert_ne!(bad, good, "{from}");
+        let plan = folder.file("plan.yaml", &bad);
+        let state = folder.path("state.json");
+        for command in ["plan", "apply"] {
+            let mut args = vec![
+                command,
+                plan.to_str().unwrap(),
+                "--state",
+                state.to_str().unwrap(),
+            ];
+            if command == "apply" {
+                args.extend(["--cutover", "--force"]);
+            }
+            let output = fleet((command == "apply").then_some(&atlas), &args).await;
+            let stderr = text(&output.stderr);
+            assert_eq!(
+                output.status.code(),
+                Some(2),
+                "{command} {expected}: {stderr}"
+            );
+            assert!(stderr.contains(expected), "{command}: {expected}: {stderr}");
+            assert!(!stderr.contains("hunter2-pw"), "{stderr}");
+            assert!(!state.exists(), "{command} wrote a state for a bad plan");
+        }
+    }
+    assert!(atlas.requests().is_empty(), "a bad plan sent requests");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cutover_without_a_terminal_needs_force() {
+    let atlas = MockAtlas::start(quick()).await.unwrap();
+    let folder = Folder::new("force");
+    let plan = folder.file("plan.yaml", &plan(2));
+    let state = folder.path("state.json");
+    let output = fleet(
+        Some(&atlas),
+        &[
+            "apply",
+            plan.to_str().unwrap(),
+            "--state",
+            state.to_str().unwrap(),
+            "--cutover",
+        ],
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("pass --force"));
+    assert!(atlas.requests().is_empty());
+}
