@@ -498,6 +498,11 @@ pub struct DemoArgs {
     /// Time between polls [default: 500ms]
     #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
     pub interval: Option<Duration>,
+
+    /// A fleet of N migrations (12 when no N is given) through `fleet apply
+    /// --cutover`, against a mock Atlas whose rate limit is 60 requests per 10 s
+    #[arg(long, value_name = "N", num_args = 0..=1, default_missing_value = "12", value_parser = clap::value_parser!(u16).range(1..))]
+    pub fleet: Option<u16>,
 }
 
 /// Output format.

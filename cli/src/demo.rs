@@ -18,6 +18,9 @@ use crate::display::Display;
 use crate::{Failure, exit, output};
 
 pub async fn run(args: DemoArgs) -> Result<u8, Failure> {
+    if let Some(count) = args.fleet {
+        return fleet(count, args.interval).await;
+    }
     let (id, secret) = DEMO_CLIENT;
     let atlas = MockAtlas::start(Scenario::default().service_account(id, secret))
         .await
@@ -134,4 +137,89 @@ fn request() -> LiveMigrationRequest20240530 {
     }
     .body()
     .unwrap_or_else(|_| unreachable!("the demo's request is complete"))
+}
+
+/// `demo --fleet`: a plan of `count` migrations written to a scratch
+/// folder, applied with `--cutover --force` against a mock Atlas whose
+/// bucket holds 60 requests and refills 60 every 10 s.
+async fn fleet(count: u16, interval: Option<Duration>) -> Result<u8, Failure> {
+    let (id, secret) = DEMO_CLIENT;
+    let scenario = Scenario::default()
+        .service_account(id, secret)
+        .rate_limit(60, Duration::from_secs(10));
+    let atlas = MockAtlas::start(scenario)
+        .await
+        .map_err(|e| Failure::usage(format!("cannot start the demo server on 127.0.0.1: {e}")))?;
+    let folder =
+        std::env::temp_dir().join(format!("atlas-live-migration-demo-{}", std::process::id()));
+    std::fs::create_dir_all(&folder)
+        .map_err(|e| Failure::usage(format!("cannot make {}: {e}", folder.display())))?;
+    let plan_path = folder.join("plan.yaml");
+    let mut plan = format!(
+        "# A demo plan: {count} migrations into the mock's project.\n\
+         projectId: {}\nmigrationHosts: [vm001.example.com]\n\
+         sourceProjectId: 6296fb4c7c7aa997cf94e9a0\nsourceUsername: admin\n\
+         sourcePasswordEnv: DEMO_SOURCE_PASSWORD\nsourceSsl: true\nmigrations:\n",
+        mock::GROUP_ID
+    );
+    for n in 1..=count {
+        plan.push_str(&format!(
+            "  - name: app-{n:02}\n    clusterName: atlas-{n:02}\n    sourceClusterName: rs-{n:02}\n"
+        ));
+    }
+    std::fs::write(&plan_path, plan)
+        .map_err(|e| Failure::usage(format!("cannot write {}: {e}", plan_path.display())))?;
+    let state = folder.join("state.json");
+    let _ = std::fs::remove_file(&state);
+    println!(
+        "demo: {count} migrations from {} against a mock Atlas on {} (60 requests per 10 s); \
+         the state is {}",
+        plan_path.display(),
+        atlas.base_url(),
+        state.display()
+    );
+    // The demo's password variable, read from here rather than the
+    // environment.
+    let migrations = crate::fleet::plan::read_with(&plan_path, &|name| {
+        (name == "DEMO_SOURCE_PASSWORD").then(|| "demo-source-password".to_owned())
+    })
+    .map_err(Failure::usage)?;
+    let args = crate::args::FleetApplyArgs {
+        files: crate::args::FleetFiles {
+            file: plan_path,
+            state: Some(state),
+        },
+        cutover: true,
+        force: true,
+        concurrency: count,
+        polling: crate::args::Polling {
+            interval: Some(interval.unwrap_or(Duration::from_millis(500))),
+            timeout: None,
+        },
+        rate_limit_reserve: 0,
+        connection: crate::args::Connection {
+            base_url: None,
+            api_version: None,
+        },
+        output: crate::args::Output::Table,
+    };
+    let client = Client::builder()
+        .base_url(atlas.base_url())
+        .credentials(Credentials::service_account(id, secret));
+    let code = crate::fleet::apply_plan(args, migrations, client).await?;
+    let requests = atlas.requests();
+    let count_of = |method: &str, end: &str| {
+        requests
+            .iter()
+            .filter(|r| r.method == method && r.path.ends_with(end))
+            .count()
+    };
+    println!(
+        "{} requests to the mock in all ({} answered 429); {} creates, {} cutovers",
+        requests.len(),
+        atlas.rate_limited(),
+        count_of("POST", "/liveMigrations"),
+        count_of("PUT", "/cutover"),
+    );
+    Ok(code)
 }

@@ -70,7 +70,8 @@ impl RetryPolicy {
         self
     }
 
-    /// No retry starts, or waits, past this time since the call began.
+    /// No retry starts, or waits, past this time since the call began
+    /// (not counting the time the call waited for Atlas's rate-limit budget).
     pub fn with_max_elapsed(mut self, max_elapsed: Duration) -> Self {
         self.max_elapsed = max_elapsed;
         self

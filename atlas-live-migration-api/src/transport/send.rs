@@ -4,7 +4,7 @@
 //! retry loop decides on it and the caller gets it.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use reqwest::header::{AUTHORIZATION, HeaderValue};
@@ -49,11 +49,16 @@ impl ClientRuntime {
         let resendable = retry::Resendable::of(request.method());
         let mut request = KeptRequest::new(request);
         let mut attempt = 1;
+        // Time spent waiting for the rate-limit budget: the retry policy's
+        // time budget is for retries, not for the pace.
+        let mut paced = Duration::ZERO;
         loop {
             // A block, so that the outcome of a failed attempt is not kept
             // in the future's state while it sleeps.
             let delay = {
+                let waiting = Instant::now();
                 let ticket = self.shared.pace.admit(request.url(), operation_id).await;
+                paced += waiting.elapsed();
                 let outcome = self
                     .attempt(http, &mut request, operation_id, attempt, as_sent)
                     .await;
@@ -75,7 +80,7 @@ impl ClientRuntime {
                 };
                 let delay = policy.delay(attempt, retry_after);
                 if attempt >= policy.max_attempts()
-                    || started.elapsed() + delay > policy.max_elapsed()
+                    || started.elapsed().saturating_sub(paced) + delay > policy.max_elapsed()
                 {
                     return self.finish(outcome, operation_id, attempt);
                 }

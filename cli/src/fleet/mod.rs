@@ -6,7 +6,7 @@
 //! - `run.rs`: one migration from its state to its target;
 //! - `report.rs`: what is shown while it works.
 
-mod plan;
+pub mod plan;
 mod report;
 mod run;
 mod state;
@@ -20,7 +20,7 @@ use crate::args::{
     FleetApplyArgs, FleetCommand, FleetForgetArgs, FleetPlanArgs, FleetRecordArgs, Output,
 };
 use crate::{Failure, exit, prompt};
-use plan::Migration;
+pub use plan::Migration;
 use run::{End, Outcome, Run};
 use state::{Entry, Store};
 
@@ -131,6 +131,17 @@ fn plan(args: FleetPlanArgs) -> Result<u8, Failure> {
 
 async fn apply(args: FleetApplyArgs) -> Result<u8, Failure> {
     let migrations = read_plan(&args.files.file)?;
+    let client = crate::client_builder(args.connection.clone())?;
+    apply_plan(args, migrations, client).await
+}
+
+/// `apply` with the plan read and the client's settings made: the
+/// command's, or the demo's.
+pub async fn apply_plan(
+    args: FleetApplyArgs,
+    migrations: Vec<Migration>,
+    client: atlas_live_migration_api::ClientBuilder,
+) -> Result<u8, Failure> {
     let Some(state_path) = args.files.state.clone() else {
         return Err(Failure::usage(
             "fleet apply needs --state PATH: the file that records what was done, so that a \
@@ -153,9 +164,7 @@ async fn apply(args: FleetApplyArgs) -> Result<u8, Failure> {
     for name in unplanned(&store, &migrations) {
         eprintln!("the state has {name}, which the plan does not: left as it is");
     }
-    let client = crate::client_builder(args.connection)?
-        .rate_limit_reserve(args.rate_limit_reserve)
-        .build()?;
+    let client = client.rate_limit_reserve(args.rate_limit_reserve).build()?;
     let options = WaitOptions {
         interval: args
             .polling

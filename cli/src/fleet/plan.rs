@@ -55,9 +55,17 @@ pub struct Migration {
 /// Reads and checks the plan at `path`; `Err` lists every problem found,
 /// one a line.
 pub fn read(path: &Path) -> Result<Vec<Migration>, String> {
+    read_with(path, &|name| std::env::var(name).ok())
+}
+
+/// [`read`], with the password variables read by `env`.
+pub fn read_with(
+    path: &Path,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Vec<Migration>, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read the plan {}: {e}", path.display()))?;
-    parse(&text, &|name| std::env::var(name).ok())
+    parse(&text, env)
         .map_err(|problems| format!("the plan {} is not valid:\n{problems}", path.display()))
 }
 

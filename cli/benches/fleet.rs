@@ -1,0 +1,151 @@
+//! `fleet apply --cutover` of many migrations against the mock Atlas with a
+//! rate limit, through the binary: requests per migration against the
+//! fewest the lifecycle needs, wall time against the time the bucket's
+//! budget allows for those requests, `429`s, and the process's peak memory.
+//! Both figures of each ratio come from the one run.
+//!
+//! `FLEET_MIGRATIONS` (100), `FLEET_BUCKET` (100 requests) and
+//! `FLEET_PER_SECONDS` (60: the bucket refills that many in this time) set
+//! the load; `FLEET_INTERVAL_MS` (1000) the polling interval.
+
+use std::time::{Duration, Instant};
+
+use atlas_live_migration_mock::{GROUP_ID, MockAtlas, Scenario};
+
+fn env_number(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// The fewest requests one migration's lifecycle takes in `scenario`: the
+/// validate, its polls until it has ended, the create, the polls until the
+/// job is ready, the cutover, and the polls until it is `COMPLETE`.
+fn fewest(scenario: &Scenario) -> u64 {
+    let validation_polls = 1 + scenario
+        .validation
+        .iter()
+        .position(|status| *status == "SUCCESS" || *status == "FAILED")
+        .expect("the validation ends");
+    let ready_polls = 1 + scenario
+        .replication
+        .iter()
+        .position(|(_, _, ready)| *ready)
+        .expect("the job gets ready");
+    (1 + validation_polls + 1 + ready_polls + 1 + scenario.polls_to_complete) as u64
+}
+
+/// The process's peak resident memory so far, in KiB (Linux).
+fn peak_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let migrations = env_number("FLEET_MIGRATIONS", 100);
+    let capacity = env_number("FLEET_BUCKET", 100);
+    let per = Duration::from_secs(env_number("FLEET_PER_SECONDS", 60));
+    let interval = env_number("FLEET_INTERVAL_MS", 1000);
+    // A short lifecycle, so that the run takes minutes, not an hour: a
+    // validation SUCCESS on its first poll, a job ready on its first,
+    // COMPLETE one poll after the cutover.
+    let mut scenario = Scenario::default()
+        .ready_at_once()
+        .rate_limit(capacity as u32, per);
+    scenario.validation = vec!["SUCCESS"];
+    scenario.polls_to_complete = 1;
+    let each = fewest(&scenario);
+    let atlas = MockAtlas::start(scenario).await.unwrap();
+
+    let folder = std::env::temp_dir().join(format!("alm-fleet-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&folder).unwrap();
+    let mut plan = format!(
+        "projectId: {GROUP_ID}\nmigrationHosts: [vm001.example.com]\n\
+         sourceProjectId: 5e2211c17a3e5a48f5497de3\nsourceUsername: admin\n\
+         sourcePasswordEnv: BENCH_PW\nmigrations:\n"
+    );
+    for n in 1..=migrations {
+        plan.push_str(&format!(
+            "  - name: app-{n:03}\n    clusterName: dst-{n:03}\n    sourceClusterName: rs-{n:03}\n"
+        ));
+    }
+    let plan_path = folder.join("plan.yaml");
+    std::fs::write(&plan_path, plan).unwrap();
+    let state = folder.join("state.json");
+
+    let started = Instant::now();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_atlas-live-migration"))
+        .env("MONGODB_ATLAS_PUBLIC_API_KEY", "public")
+        .env("MONGODB_ATLAS_PRIVATE_API_KEY", "private")
+        .env("BENCH_PW", "bench-source-password")
+        .arg("fleet")
+        .arg("apply")
+        .arg(&plan_path)
+        .arg("--state")
+        .arg(&state)
+        .args(["--cutover", "--force", "-o", "json"])
+        .args(["--concurrency", &migrations.to_string()])
+        .args(["--interval", &format!("{interval}ms")])
+        .args(["--base-url", atlas.base_url()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let mut peak = 0;
+    let status = loop {
+        if let Some(kib) = peak_kib(pid) {
+            peak = peak.max(kib);
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let wall = started.elapsed();
+    let mut stdout = String::new();
+    std::io::Read::read_to_string(child.stdout.as_mut().unwrap(), &mut stdout).unwrap();
+    let outcomes: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let complete = outcomes
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["result"] == "complete")
+        .count();
+
+    let requests = atlas.requests().len() as u64;
+    let needed = each * migrations;
+    let refill = capacity as f64 / per.as_secs_f64();
+    // The budget: the bucket's capacity at once, then its refill.
+    let allowed = Duration::from_secs_f64(needed.saturating_sub(capacity) as f64 / refill);
+    let rate_limited = atlas.rate_limited();
+    println!(
+        "fleet apply --cutover: {migrations} migrations, a bucket of {capacity} refilled {capacity} \
+         every {} s, polls every {interval} ms (exit {:?}, {complete} COMPLETE)",
+        per.as_secs(),
+        status.code()
+    );
+    println!("| measure | this run | reference | ratio | goal |");
+    println!("| --- | --- | --- | --- | --- |");
+    println!(
+        "| requests per migration | {:.2} | {each} (the fewest the lifecycle needs) | {:.3} | <= 1.2 |",
+        requests as f64 / migrations as f64,
+        requests as f64 / needed as f64
+    );
+    println!(
+        "| wall time | {:.1} s | {:.1} s (the budget's time for {needed} requests) | {:.3} | <= 1.2 |",
+        wall.as_secs_f64(),
+        allowed.as_secs_f64(),
+        wall.as_secs_f64() / allowed.as_secs_f64().max(f64::MIN_POSITIVE)
+    );
+    println!("| 429s | {rate_limited} | 0 | | 0 |");
+    println!(
+        "| peak memory (VmHWM) | {:.1} MiB | | | |",
+        peak as f64 / 1024.0
+    );
+    let _ = std::fs::remove_dir_all(&folder);
+    assert_eq!(complete as u64, migrations, "not every migration completed");
+}
