@@ -8,7 +8,9 @@
 //! by about a thousand instructions per call from run to run. On one
 //! thread the counts repeat exactly.
 //!
-//! `call_profile client|baseline CALLS_PER_TASK`
+//! `call_profile client|baseline CALLS_PER_TASK`; with `NO_PACE=1` the
+//! client has pacing off, so that two runs of the script tell what the pace
+//! costs a call.
 
 use std::hint::black_box;
 
@@ -37,6 +39,8 @@ async fn main() {
     // and the baseline on the very `reqwest::Client` it built.
     let client = Client::builder()
         .base_url(&server.base_url)
+        // NO_PACE=1: pacing off, to count what the pace costs a call.
+        .pacing(std::env::var("NO_PACE").is_err())
         .build()
         .unwrap();
     let http = client.client().clone();

@@ -228,6 +228,8 @@ pub(crate) struct Ticket<'a> {
     sequence: (u64, u64),
     /// The bucket it drew on, once its answer is read.
     bucket_read: Option<(String, u64)>,
+    /// Let through unpaced: an operation whose answers carry no headers.
+    unmetered: bool,
     operation_id: &'static str,
 }
 
@@ -245,19 +247,32 @@ impl Pace {
 
     /// Waits until the request to `url` may go.
     pub(crate) async fn admit(&self, url: &reqwest::Url, operation_id: &'static str) -> Ticket<'_> {
-        let scope = self.reserve.and_then(|_| scope_of(url.path()));
         let mut ticket = Ticket {
             pace: self,
-            scope,
+            scope: None,
             bucket: None,
             probe: false,
             sequence: (0, 0),
             bucket_read: None,
+            unmetered: false,
             operation_id,
         };
-        let (Some(reserve), Some(scope)) = (self.reserve, ticket.scope.clone()) else {
+        let Some(reserve) = self.reserve else {
             return ticket;
         };
+        // The common case against a server without the headers, in one
+        // look: nothing to wait for.
+        {
+            let state = self.lock();
+            if state.barriers.is_empty() && state.unmetered.contains(operation_id) {
+                ticket.unmetered = true;
+                return ticket;
+            }
+        }
+        let Some(scope) = scope_of(url.path()) else {
+            return ticket;
+        };
+        ticket.scope = Some(scope.clone());
         // This request's place in its bucket's line, once it has to wait.
         let mut place: Option<Place<'_>> = None;
         loop {
@@ -344,12 +359,24 @@ impl Ticket<'_> {
     /// Reads an attempt's answer: its rate-limit headers, and a `429`.
     pub(crate) fn answered(
         mut self,
+        url: &reqwest::Url,
         status: StatusCode,
         headers: &HeaderMap,
         retry_after: Option<Duration>,
     ) {
-        let Some(scope) = self.scope.take() else {
-            return;
+        let scope = match self.scope.take() {
+            Some(scope) => scope,
+            // Unpaced, until an answer brings the headers or a 429.
+            None if self.unmetered
+                && (status == StatusCode::TOO_MANY_REQUESTS
+                    || RateLimit::of(headers).is_some()) =>
+            {
+                match scope_of(url.path()) {
+                    Some(scope) => scope,
+                    None => return,
+                }
+            }
+            None => return,
         };
         let mut state = self.pace.lock();
         let now = Instant::now();
@@ -363,7 +390,9 @@ impl Ticket<'_> {
             state.probing.remove(&scope);
         }
         let reported = RateLimit::of(headers);
-        if reported.is_none() && status != StatusCode::TOO_MANY_REQUESTS {
+        if reported.is_some() {
+            state.unmetered.remove(self.operation_id);
+        } else if status != StatusCode::TOO_MANY_REQUESTS {
             state.unmetered.insert(self.operation_id);
         }
         let mut refill = None;
@@ -543,7 +572,7 @@ mod tests {
         let job = url("/api/atlas/v2/groups/32b6e34b3d91647abb20e7b8/liveMigrations/x");
         // Nothing known yet: the first request goes.
         let ticket = pace.admit(&job, "op").await;
-        ticket.answered(StatusCode::OK, &headers(150, 4), None);
+        ticket.answered(&job, StatusCode::OK, &headers(150, 4), None);
         // 4 left, a reserve of 2: two go at once, the third waits one
         // token's refill (150 per 150 s: one a second).
         let started = tokio::time::Instant::now();
@@ -571,6 +600,7 @@ mod tests {
         let job = url("/api/atlas/v2/groups/32b6e34b3d91647abb20e7b8/liveMigrations/x");
         let ticket = pace.admit(&job, "get").await;
         ticket.answered(
+            &job,
             StatusCode::TOO_MANY_REQUESTS,
             &HeaderMap::new(),
             Some(Duration::from_secs(7)),
@@ -594,7 +624,7 @@ mod tests {
                 .await
                 .is_err()
         );
-        first.answered(StatusCode::OK, &headers(100, 1), None);
+        first.answered(&job, StatusCode::OK, &headers(100, 1), None);
         let second = second.await;
         // It drew on the one bucket known: none left for a third now.
         assert_eq!(
@@ -613,7 +643,7 @@ mod tests {
         let job = url("/api/atlas/v2/groups/32b6e34b3d91647abb20e7b8/liveMigrations/x");
         pace.admit(&job, "get")
             .await
-            .answered(StatusCode::OK, &HeaderMap::new(), None);
+            .answered(&job, StatusCode::OK, &HeaderMap::new(), None);
         let started = tokio::time::Instant::now();
         let (one, two) = tokio::join!(pace.admit(&job, "get"), pace.admit(&job, "get"));
         assert_eq!(started.elapsed(), Duration::ZERO);
@@ -626,13 +656,13 @@ mod tests {
         let job = url("/api/atlas/v2/groups/32b6e34b3d91647abb20e7b8/liveMigrations/x");
         pace.admit(&job, "op")
             .await
-            .answered(StatusCode::OK, &headers(150, 3), None);
+            .answered(&job, StatusCode::OK, &headers(150, 3), None);
         let older = pace.admit(&job, "op").await;
         let newer = pace.admit(&job, "op").await;
-        newer.answered(StatusCode::OK, &headers(150, 0), None);
+        newer.answered(&job, StatusCode::OK, &headers(150, 0), None);
         // Atlas counted both when it answered the newer; the older's
         // answer, read later, says 1 was left before the newer came.
-        older.answered(StatusCode::OK, &headers(150, 1), None);
+        older.answered(&job, StatusCode::OK, &headers(150, 1), None);
         let started = tokio::time::Instant::now();
         drop(pace.admit(&job, "op").await);
         assert!(started.elapsed() >= Duration::from_millis(900));
@@ -644,7 +674,7 @@ mod tests {
         let job = url("/api/atlas/v2/groups/32b6e34b3d91647abb20e7b8/liveMigrations/x");
         pace.admit(&job, "op")
             .await
-            .answered(StatusCode::OK, &headers(150, 0), None);
+            .answered(&job, StatusCode::OK, &headers(150, 0), None);
         let order = Mutex::new(Vec::new());
         let waiter = |n: u32| {
             let (pace, job, order) = (&pace, &job, &order);
@@ -660,11 +690,26 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
+    async fn an_unmetered_operation_is_paced_once_its_answers_bring_the_headers() {
+        let pace = Pace::new(Some(0));
+        let job = url("/api/atlas/v2/groups/32b6e34b3d91647abb20e7b8/liveMigrations/x");
+        pace.admit(&job, "op")
+            .await
+            .answered(&job, StatusCode::OK, &HeaderMap::new(), None);
+        pace.admit(&job, "op")
+            .await
+            .answered(&job, StatusCode::OK, &headers(150, 0), None);
+        let started = tokio::time::Instant::now();
+        drop(pace.admit(&job, "op").await);
+        assert!(started.elapsed() >= Duration::from_millis(900));
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn pacing_off_never_waits() {
         let pace = Pace::new(None);
         let job = url("/api/atlas/v2/groups/32b6e34b3d91647abb20e7b8/liveMigrations/x");
         let ticket = pace.admit(&job, "op").await;
-        ticket.answered(StatusCode::OK, &headers(100, 0), None);
+        ticket.answered(&job, StatusCode::OK, &headers(100, 0), None);
         let started = tokio::time::Instant::now();
         drop(pace.admit(&job, "op").await);
         assert_eq!(started.elapsed(), Duration::ZERO);
@@ -676,11 +721,11 @@ mod tests {
         let job = url("/api/atlas/v2/groups/32b6e34b3d91647abb20e7b8/liveMigrations/x");
         pace.admit(&job, "op")
             .await
-            .answered(StatusCode::OK, &headers(150, 3), None);
+            .answered(&job, StatusCode::OK, &headers(150, 3), None);
         let first = pace.admit(&job, "op").await;
         let second = pace.admit(&job, "op").await;
         // One answered with 2 left; the other is still in flight: 1 left.
-        first.answered(StatusCode::OK, &headers(150, 2), None);
+        first.answered(&job, StatusCode::OK, &headers(150, 2), None);
         let started = tokio::time::Instant::now();
         drop(pace.admit(&job, "op").await);
         assert_eq!(started.elapsed(), Duration::ZERO);

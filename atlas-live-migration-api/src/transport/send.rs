@@ -64,11 +64,15 @@ impl ClientRuntime {
                     .await;
                 match &outcome {
                     Ok(Answer::Success(response)) => {
-                        ticket.answered(response.status(), response.headers(), None)
+                        ticket.answered(request.url(), response.status(), response.headers(), None)
                     }
-                    Ok(Answer::Failure(failure)) if failure.endpoint == Endpoint::Api => {
-                        ticket.answered(failure.status, &failure.headers, failure.retry_after)
-                    }
+                    Ok(Answer::Failure(failure)) if failure.endpoint == Endpoint::Api => ticket
+                        .answered(
+                            request.url(),
+                            failure.status,
+                            &failure.headers,
+                            failure.retry_after,
+                        ),
                     _ => drop(ticket),
                 }
                 let retry_after = match &outcome {
