@@ -252,31 +252,18 @@ impl crate::Client {
         group_id: &GroupId,
         live_migration_id: &LiveMigrationId,
         options: WaitOptions,
-        mut on_event: impl FnMut(WaitEvent<'_>),
+        on_event: impl FnMut(WaitEvent<'_>),
     ) -> Result<CutoverOutcome, Error> {
         let started = Instant::now();
-        let deadline = options.timeout.map(|limit| started + limit);
-        let polled = poll_until(
+        self.poll_job(
+            group_id,
+            live_migration_id,
             &options,
             started,
-            deadline,
-            || self.fetch_job(group_id, live_migration_id),
-            |job| CutoverOutcome::of(job, false).is_some(),
-            &mut on_event,
+            false,
+            on_event,
         )
-        .await?;
-        Ok(match polled {
-            Polled::Ended(observed) => {
-                let outcome =
-                    CutoverOutcome::of(&observed.job, false).expect("ended on an outcome");
-                outcome(observed)
-            }
-            Polled::TimedOut(last) => CutoverOutcome::TimedOut {
-                last,
-                waited: started.elapsed(),
-                cutover_started: false,
-            },
-        })
+        .await
     }
 
     /// Polls a job whose cutover was started until it is `COMPLETE` (or
@@ -306,27 +293,15 @@ impl crate::Client {
         on_event: impl FnMut(WaitEvent<'_>),
     ) -> Result<CutoverOutcome, Error> {
         let started = Instant::now();
-        let deadline = options.timeout.map(|limit| started + limit);
-        let polled = poll_until(
+        self.poll_job(
+            group_id,
+            live_migration_id,
             &options,
             started,
-            deadline,
-            || self.fetch_job(group_id, live_migration_id),
-            |job| CutoverOutcome::of(job, true).is_some(),
+            true,
             on_event,
         )
-        .await?;
-        Ok(match polled {
-            Polled::Ended(observed) => {
-                let outcome = CutoverOutcome::of(&observed.job, true).expect("ended on an outcome");
-                outcome(observed)
-            }
-            Polled::TimedOut(last) => CutoverOutcome::TimedOut {
-                last,
-                waited: started.elapsed(),
-                cutover_started: true,
-            },
-        })
+        .await
     }
 
     /// Polls a validation until it is `SUCCESS` or `FAILED`, or
@@ -434,32 +409,20 @@ impl crate::Client {
         mut on_event: impl FnMut(LifecycleEvent<'_>),
     ) -> Result<CutoverOutcome, Error> {
         let started = Instant::now();
-        let deadline = options.timeout.map(|limit| started + limit);
-        let ready = poll_until(
-            &options,
-            started,
-            deadline,
-            || self.fetch_job(group_id, live_migration_id),
-            |job| CutoverOutcome::of(job, false).is_some(),
-            |event| on_event(LifecycleEvent::Waiting(event)),
-        )
-        .await?;
+        let waiting = |event: WaitEvent<'_>| on_event(LifecycleEvent::Waiting(event));
+        let ready = self
+            .poll_job(
+                group_id,
+                live_migration_id,
+                &options,
+                started,
+                false,
+                waiting,
+            )
+            .await?;
         let ready = match ready {
-            Polled::Ended(observed) => {
-                let outcome =
-                    CutoverOutcome::of(&observed.job, false).expect("ended on an outcome");
-                match outcome(observed) {
-                    CutoverOutcome::ReadyForCutover(ready) => ready,
-                    ended => return Ok(ended),
-                }
-            }
-            Polled::TimedOut(last) => {
-                return Ok(CutoverOutcome::TimedOut {
-                    last,
-                    waited: started.elapsed(),
-                    cutover_started: false,
-                });
-            }
+            CutoverOutcome::ReadyForCutover(ready) => ready,
+            ended => return Ok(ended),
         };
         on_event(LifecycleEvent::ReadyForCutover(&ready));
         if !confirm(&ready).await {
@@ -472,24 +435,65 @@ impl crate::Client {
             .checked()
             .await?;
         on_event(LifecycleEvent::CutoverStarted);
-        let done = poll_until(
-            &options,
+        let waiting = |event: WaitEvent<'_>| on_event(LifecycleEvent::Waiting(event));
+        Ok(
+            match self
+                .poll_job(
+                    group_id,
+                    live_migration_id,
+                    &options,
+                    started,
+                    true,
+                    waiting,
+                )
+                .await?
+            {
+                CutoverOutcome::TimedOut {
+                    last,
+                    waited,
+                    cutover_started,
+                } => CutoverOutcome::TimedOut {
+                    last: Some(last.unwrap_or(ready)),
+                    waited,
+                    cutover_started,
+                },
+                done => done,
+            },
+        )
+    }
+
+    /// Polls the job until it ends the wait (an end state, or unless
+    /// `past_ready` readiness for the cutover) or the time limit counted
+    /// from `started` passes: the one loop of the three job waits.
+    async fn poll_job(
+        &self,
+        group_id: &GroupId,
+        live_migration_id: &LiveMigrationId,
+        options: &WaitOptions,
+        started: Instant,
+        past_ready: bool,
+        on_event: impl FnMut(WaitEvent<'_>),
+    ) -> Result<CutoverOutcome, Error> {
+        let deadline = options.timeout.map(|limit| started + limit);
+        let polled = poll_until(
+            options,
             started,
             deadline,
             || self.fetch_job(group_id, live_migration_id),
-            |job| CutoverOutcome::of(job, true).is_some(),
-            |event| on_event(LifecycleEvent::Waiting(event)),
+            |job| CutoverOutcome::of(job, past_ready).is_some(),
+            on_event,
         )
         .await?;
-        Ok(match done {
+        Ok(match polled {
             Polled::Ended(observed) => {
-                let outcome = CutoverOutcome::of(&observed.job, true).expect("ended on an outcome");
+                let outcome =
+                    CutoverOutcome::of(&observed.job, past_ready).expect("ended on an outcome");
                 outcome(observed)
             }
             Polled::TimedOut(last) => CutoverOutcome::TimedOut {
-                last: Some(last.unwrap_or(ready)),
+                last,
                 waited: started.elapsed(),
-                cutover_started: true,
+                cutover_started: past_ready,
             },
         })
     }

@@ -120,16 +120,11 @@ impl Run {
             })?,
             None => {
                 if let Some(sent_at) = &entry.create_sent_at {
-                    let why = lost_create(
+                    return Err(self.lost(
+                        migration,
                         sent_at,
                         "an earlier apply stopped before it",
-                        name,
-                        &migration.cluster_name,
-                        self.store.path(),
-                    );
-                    self.store
-                        .update(name, |e| e.needs_person = Some(why.clone()))?;
-                    return Err(Stop(End::NeedsPerson, why));
+                    ));
                 }
                 self.validate(migration, &entry).await?;
                 self.create(migration).await?
@@ -287,30 +282,10 @@ impl Run {
                 })?;
                 return Err(Stop(End::NeedsPerson, why));
             }
-            Err(error) => {
-                let why = lost_create(
-                    &sent_at,
-                    &error.to_string(),
-                    name,
-                    &migration.cluster_name,
-                    self.store.path(),
-                );
-                self.store
-                    .update(name, |e| e.needs_person = Some(why.clone()))?;
-                return Err(Stop(End::NeedsPerson, why));
-            }
+            Err(error) => return Err(self.lost(migration, &sent_at, &error.to_string())),
         };
         let Some(id) = job.live_migration_id() else {
-            let why = lost_create(
-                &sent_at,
-                "Atlas answered without the job's _id",
-                name,
-                &migration.cluster_name,
-                self.store.path(),
-            );
-            self.store
-                .update(name, |e| e.needs_person = Some(why.clone()))?;
-            return Err(Stop(End::NeedsPerson, why));
+            return Err(self.lost(migration, &sent_at, "Atlas answered without the job's _id"));
         };
         self.store.update(name, |e| {
             e.live_migration_id = Some(id.as_str().to_owned());
@@ -320,6 +295,26 @@ impl Run {
         self.report
             .line(name, &format!("created live migration {}", id.as_str()));
         Ok(id)
+    }
+
+    /// A create sent at `sent_at` whose job is not known (`cause`): the
+    /// migration needs a person, and says so in the state.
+    fn lost(&self, migration: &Migration, sent_at: &str, cause: &str) -> Stop {
+        let name = &migration.name;
+        let why = lost_create(
+            sent_at,
+            cause,
+            name,
+            &migration.cluster_name,
+            self.store.path(),
+        );
+        match self
+            .store
+            .update(name, |e| e.needs_person = Some(why.clone()))
+        {
+            Ok(_) => Stop(End::NeedsPerson, why),
+            Err(problem) => Stop(End::NeedsPerson, format!("{why}; and {problem}")),
+        }
     }
 
     fn observed(&self, name: &str, event: WaitEvent<'_>) {
