@@ -47,16 +47,21 @@ async fn poll_together(client: &Client, clones: usize, calls: usize) -> usize {
     tasks.join_all().await.into_iter().sum()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn clones_share_one_pace_and_get_no_429_inside_the_budget() {
-    // 20 requests a bucket, refilled 20 a second; 80 requests from 8 clones.
-    let atlas = MockAtlas::start(
+/// The mock with one migration and a bucket of 20 requests refilled 20 a second.
+async fn bucket_of_20_a_second() -> MockAtlas {
+    MockAtlas::start(
         Scenario::default()
             .job_exists()
             .rate_limit(20, Duration::from_secs(1)),
     )
     .await
-    .unwrap();
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clones_share_one_pace_and_get_no_429_inside_the_budget() {
+    // 20 requests a bucket, refilled 20 a second; 80 requests from 8 clones.
+    let atlas = bucket_of_20_a_second().await;
     let read = poll_together(&client(&atlas, true), 8, 10).await;
     assert_eq!(read, 80);
     assert_eq!(
@@ -71,13 +76,7 @@ async fn clones_share_one_pace_and_get_no_429_inside_the_budget() {
 async fn without_the_pace_the_same_calls_meet_429s() {
     // The same load unpaced: the bucket runs dry, Atlas answers 429, and
     // the retries (after Retry-After) carry the calls through.
-    let atlas = MockAtlas::start(
-        Scenario::default()
-            .job_exists()
-            .rate_limit(20, Duration::from_secs(1)),
-    )
-    .await
-    .unwrap();
+    let atlas = bucket_of_20_a_second().await;
     let read = poll_together(&client(&atlas, false), 8, 10).await;
     assert_eq!(read, 80);
     assert!(atlas.rate_limited() > 0, "the bucket never ran dry");
