@@ -12,10 +12,11 @@
 //! taken to share a bucket, as the family's group operations do):
 //!
 //! - the budget left: the last `RateLimit-Remaining`, less the requests
-//!   still in flight, plus what the bucket refilled since;
-//! - the refill rate, learned from successive answers at least 2 s apart
-//!   (how much more was left than the requests answered in between
-//!   explain), each new measure weighed against the last. Until it is
+//!   Atlas may not have counted in it yet, plus what the bucket refilled
+//!   since (at 95 % of the rate learned);
+//! - the refill rate, learned from two answers at least 2 s and 20 tokens
+//!   apart (how much more was left than the requests let through between
+//!   them explain), each new measure weighed against the last. Until it is
 //!   learned it is taken as the capacity per 150 s (below the 0.4–0.5 of
 //!   the capacity a minute that Atlas documents for its buckets), and at
 //!   least one request a second;
@@ -226,8 +227,6 @@ pub(crate) struct Ticket<'a> {
     /// Its number in its bucket (`Bucket::admitted`), and the bucket's
     /// answers read when it went (`Bucket::reads`).
     sequence: (u64, u64),
-    /// The bucket it drew on, once its answer is read.
-    bucket_read: Option<(String, u64)>,
     /// Let through unpaced: an operation whose answers carry no headers.
     unmetered: bool,
     operation_id: &'static str,
@@ -253,7 +252,6 @@ impl Pace {
             bucket: None,
             probe: false,
             sequence: (0, 0),
-            bucket_read: None,
             unmetered: false,
             operation_id,
         };
@@ -264,7 +262,10 @@ impl Pace {
         // look: nothing to wait for.
         {
             let state = self.lock();
-            if state.barriers.is_empty() && state.unmetered.contains(operation_id) {
+            let now = Instant::now();
+            if state.unmetered.contains(operation_id)
+                && state.barriers.values().all(|until| *until <= now)
+            {
                 ticket.unmetered = true;
                 return ticket;
             }
@@ -380,11 +381,9 @@ impl Ticket<'_> {
         };
         let mut state = self.pace.lock();
         let now = Instant::now();
-        if let Some(key) = self.bucket.take()
-            && let Some(bucket) = state.buckets.get_mut(&key)
-        {
+        let drew_on = self.bucket.take();
+        if let Some(bucket) = drew_on.as_ref().and_then(|key| state.buckets.get_mut(key)) {
             bucket.in_flight = bucket.in_flight.saturating_sub(1);
-            self.bucket_read = Some(key);
         }
         if std::mem::take(&mut self.probe) {
             state.probing.remove(&scope);
@@ -395,36 +394,34 @@ impl Ticket<'_> {
         } else if status != StatusCode::TOO_MANY_REQUESTS {
             state.unmetered.insert(self.operation_id);
         }
+        let refused = status == StatusCode::TOO_MANY_REQUESTS;
         let mut refill = None;
         if let Some(RateLimit { limit, remaining }) = reported {
             state.capacity_of.insert(self.operation_id, limit);
+            let key = (scope.clone(), limit);
+            // The request's numbers count only in the bucket it drew on.
+            let drew = (drew_on.as_ref() == Some(&key)).then_some(self.sequence);
             let bucket = state
                 .buckets
-                .entry((scope.clone(), limit))
+                .entry(key)
                 .or_insert_with(|| Bucket::new(limit, now));
-            // The request's numbers count only in the bucket it drew on.
-            let drew = match &self.bucket_read {
-                Some(key) if *key == (scope.clone(), limit) => Some(self.sequence),
-                _ => None,
-            };
-            if status == StatusCode::TOO_MANY_REQUESTS {
+            if refused {
                 bucket.refused += 1;
             }
             bucket.observe(remaining, drew, now);
-            refill = Some(bucket.refill);
-        }
-        if status == StatusCode::TOO_MANY_REQUESTS {
-            if let Some(limit) = reported.map(|r| r.limit)
-                && let Some(bucket) = state.buckets.get_mut(&(scope.clone(), limit))
-            {
+            if refused {
                 bucket.refill *= 0.8;
                 bucket.tokens = 0.0;
             }
+            refill = Some(bucket.refill);
+        }
+        if refused {
             // Without `Retry-After`, the time one request takes to refill.
             let wait = retry_after
                 .or_else(|| refill.map(|r| Duration::from_secs_f64((1.0 / r).min(60.0))))
                 .unwrap_or(Duration::from_secs(1));
             let until = now + wait;
+            state.barriers.retain(|_, until| *until > now);
             let barrier = state.barriers.entry(scope).or_insert(until);
             *barrier = (*barrier).max(until);
         }
@@ -702,6 +699,25 @@ mod tests {
         let started = tokio::time::Instant::now();
         drop(pace.admit(&job, "op").await);
         assert!(started.elapsed() >= Duration::from_millis(900));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_barrier_that_has_passed_holds_nothing_back() {
+        let pace = Pace::new(Some(0));
+        let job = url("/api/atlas/v2/groups/32b6e34b3d91647abb20e7b8/liveMigrations/x");
+        pace.admit(&job, "op")
+            .await
+            .answered(&job, StatusCode::OK, &HeaderMap::new(), None);
+        pace.admit(&job, "op").await.answered(
+            &job,
+            StatusCode::TOO_MANY_REQUESTS,
+            &HeaderMap::new(),
+            Some(Duration::from_secs(2)),
+        );
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        // The operation is unmetered again, and the barrier has passed.
+        let ticket = pace.admit(&job, "op").await;
+        assert!(ticket.unmetered);
     }
 
     #[tokio::test(start_paused = true)]

@@ -53,11 +53,6 @@ impl Report {
         }
     }
 
-    /// The status of `name` changed.
-    pub fn status(&self, name: &str, text: &str) {
-        self.line(name, text);
-    }
-
     /// `name` ended this apply.
     pub fn done(&self, name: &str, end: End, detail: Option<&str>) {
         let text = match detail {

@@ -130,13 +130,11 @@ impl Run {
                 self.create(migration).await?
             }
         };
-        let mut entry = self.store.get(name);
-        if !entry.cutover_started {
-            let options = self.options;
+        if !self.store.get(name).cutover_started {
             let group = &migration.group_id;
             let outcome = self
                 .client
-                .wait_for_cutover(group, &job_id, options, |event| {
+                .wait_for_cutover(group, &job_id, self.options, |event| {
                     self.observed(name, event);
                 })
                 .await
@@ -162,10 +160,9 @@ impl Run {
                 .checked()
                 .await
                 .map_err(|e| self.error(name, &e))?;
-            entry = self.store.update(name, |e| e.cutover_started = true)?;
+            self.store.update(name, |e| e.cutover_started = true)?;
             self.report.line(name, "cutover started");
         }
-        debug_assert!(entry.cutover_started);
         let outcome = self
             .client
             .wait_for_completion(&migration.group_id, &job_id, self.options, |event| {
@@ -232,7 +229,7 @@ impl Run {
                     if let Ok(entry) = self.store.update(name, |e| e.validation_status = status)
                         && let Some(status) = entry.validation_status
                     {
-                        self.report.status(name, &format!("validation {status}"));
+                        self.report.line(name, &format!("validation {status}"));
                     }
                 }
             })
@@ -326,7 +323,7 @@ impl Run {
                     && (after.status != before.status
                         || after.ready_for_cutover != before.ready_for_cutover)
                 {
-                    self.report.status(name, &crate::output::state(&seen.job));
+                    self.report.line(name, &crate::output::state(&seen.job));
                 }
             }
             WaitEvent::PollFailed { error, .. } => {
