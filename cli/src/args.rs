@@ -125,8 +125,13 @@ pub struct FleetApplyArgs {
     #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..))]
     pub concurrency: u16,
 
-    #[command(flatten)]
-    pub polling: Polling,
+    /// Time between one migration's polls, such as 30s or 1m [default: 30s]
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub interval: Option<Duration>,
+
+    /// Give up on a migration's wait after this long, such as 2h [default: never]
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub timeout: Option<Duration>,
 
     /// Requests of each rate-limit bucket left to other tools
     #[arg(long = "rate-limit-reserve", value_name = "N", default_value_t = 0)]

@@ -192,10 +192,8 @@ async fn fleet(count: u16, interval: Option<Duration>) -> Result<u8, Failure> {
         cutover: true,
         force: true,
         concurrency: count,
-        polling: crate::args::Polling {
-            interval: Some(interval.unwrap_or(Duration::from_millis(500))),
-            timeout: None,
-        },
+        interval: Some(interval.unwrap_or(Duration::from_millis(500))),
+        timeout: None,
         rate_limit_reserve: 0,
         connection: crate::args::Connection {
             base_url: None,

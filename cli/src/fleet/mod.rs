@@ -166,11 +166,8 @@ pub async fn apply_plan(
     }
     let client = client.rate_limit_reserve(args.rate_limit_reserve).build()?;
     let options = WaitOptions {
-        interval: args
-            .polling
-            .interval
-            .unwrap_or(WaitOptions::default().interval),
-        timeout: args.polling.timeout,
+        interval: args.interval.unwrap_or(WaitOptions::default().interval),
+        timeout: args.timeout,
         ..WaitOptions::default()
     };
     let names: Vec<String> = migrations.iter().map(|m| m.name.clone()).collect();
