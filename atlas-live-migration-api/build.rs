@@ -1,4 +1,5 @@
-//! Generates the client from `../openapi/` into `OUT_DIR` (feature `codegen`).
+//! Generates the client from `../openapi/` into `OUT_DIR` (feature `codegen`),
+//! and beside it what makes its paginated operations page.
 //! Without the feature, or in a packaged crate where `../openapi` does not
 //! exist, `src/lib.rs` includes the committed snapshot instead.
 
@@ -23,7 +24,9 @@ fn generate() {
     println!("cargo::rerun-if-changed={}", spec.display());
     let yaml = std::fs::read_to_string(&spec).expect("the spec is readable");
     let code = codegen::generate(&yaml).unwrap_or_else(|error| panic!("{error}"));
-    let out = std::path::Path::new(&std::env::var_os("OUT_DIR").unwrap()).join("generated.rs");
-    std::fs::write(out, code).expect("OUT_DIR is writable");
+    let pages = codegen::generate_pages(&yaml, &code).unwrap_or_else(|error| panic!("{error}"));
+    let out = std::path::PathBuf::from(std::env::var_os("OUT_DIR").unwrap());
+    std::fs::write(out.join("generated.rs"), code).expect("OUT_DIR is writable");
+    std::fs::write(out.join("pages.rs"), pages).expect("OUT_DIR is writable");
     println!("cargo::rustc-cfg=atlas_codegen");
 }

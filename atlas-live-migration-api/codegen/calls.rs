@@ -5,6 +5,8 @@
 //! dispatch) calls the builders as a user does, with no operation named by
 //! hand.
 
+use std::collections::BTreeMap;
+
 use quote::quote;
 
 /// One operation of the generated client.
@@ -12,6 +14,8 @@ use quote::quote;
 pub struct Call {
     /// The `Client` method (the operation's Rust name).
     pub method: syn::Ident,
+    /// Its builder (`builder::<Name>`).
+    pub builder: syn::Ident,
     /// The builder's fields but `client`: the setter and the field's type
     /// (`Result<T, String>` or `Result<Option<T>, String>`).
     pub fields: Vec<(syn::Ident, syn::Type)>,
@@ -129,12 +133,73 @@ pub fn read(code: &str) -> Result<Vec<Call>, String> {
             })?;
             Ok(Call {
                 method,
+                builder: syn::Ident::new(&builder, proc_macro2::Span::call_site()),
                 fields,
                 answer,
                 answer_type: answer_type.filter(|_| answer == Answer::Value),
             })
         })
         .collect()
+}
+
+/// The structs of the generated `types` module, by name: their fields and
+/// the fields' types (as written inside the module: [`qualify`] makes them
+/// paths from the crate's root).
+pub fn type_fields(code: &str) -> Result<BTreeMap<String, Vec<(syn::Ident, syn::Type)>>, String> {
+    let file =
+        syn::parse_file(code).map_err(|e| format!("the generated code does not parse: {e}"))?;
+    let mut structs = BTreeMap::new();
+    for item in &file.items {
+        let syn::Item::Mod(module) = item else {
+            continue;
+        };
+        let (true, Some((_, items))) = (module.ident == "types", &module.content) else {
+            continue;
+        };
+        for item in items {
+            match item {
+                syn::Item::Struct(ty) => {
+                    let fields = ty
+                        .fields
+                        .iter()
+                        .filter_map(|f| Some((f.ident.clone()?, f.ty.clone())))
+                        .collect();
+                    structs.insert(ty.ident.to_string(), fields);
+                }
+                // Other named types, without fields: for `qualify`.
+                syn::Item::Enum(ty) => {
+                    structs.entry(ty.ident.to_string()).or_default();
+                }
+                syn::Item::Type(ty) => {
+                    structs.entry(ty.ident.to_string()).or_default();
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(structs)
+}
+
+/// `ty`, written inside the generated `types` module, as a path from the
+/// crate's root: each of that module's `types` (by name) becomes
+/// `types::Name`.
+pub fn qualify<V>(mut ty: syn::Type, types: &BTreeMap<String, V>) -> syn::Type {
+    struct Qualify<'a, V>(&'a BTreeMap<String, V>);
+    impl<V> syn::visit_mut::VisitMut for Qualify<'_, V> {
+        fn visit_type_path_mut(&mut self, ty: &mut syn::TypePath) {
+            syn::visit_mut::visit_type_path_mut(self, ty);
+            let path = &mut ty.path;
+            if ty.qself.is_none()
+                && path.leading_colon.is_none()
+                && path.segments.len() == 1
+                && self.0.contains_key(&path.segments[0].ident.to_string())
+            {
+                path.segments.insert(0, syn::parse_quote!(types));
+            }
+        }
+    }
+    syn::visit_mut::VisitMut::visit_type_mut(&mut Qualify(types), &mut ty);
+    ty
 }
 
 fn builder_fields(builder: &syn::ItemStruct) -> Vec<(syn::Ident, syn::Type)> {

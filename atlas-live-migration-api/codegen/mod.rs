@@ -21,6 +21,7 @@
 pub mod calls;
 #[allow(dead_code)] // xtask writes the CLI's commands; the SDK's build script does not
 mod cli;
+mod pages;
 mod rules;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -49,6 +50,10 @@ pub const SNAPSHOT_PATH: &str = "atlas-live-migration-api/src/generated.rs";
 /// The committed typed mock, relative to the workspace root (used by xtask).
 #[allow(dead_code)]
 pub const HTTPMOCK_PATH: &str = "httpmock/src/generated.rs";
+/// The committed paginated operations' code beside the client, relative to
+/// the workspace root (used by xtask).
+#[allow(dead_code)]
+pub const PAGES_PATH: &str = "atlas-live-migration-api/src/pages/generated.rs";
 /// The committed `api` commands of the CLI, relative to the workspace root
 /// (used by xtask).
 #[allow(dead_code)]
@@ -165,6 +170,10 @@ pub const RULES: &[(&str, &str)] = &[
     (
         "TEXT_SUCCESS_AS_TEXT",
         "an operation whose success is a bare string (a PEM certificate, an XML document) is listed in TEXT_SUCCESS_OPERATIONS; for those the runtime hands a success body labelled JSON that is no JSON (Atlas sends the text itself) to the generated decode as the JSON string of that text",
+    ),
+    (
+        "PAGINATED_LIST_AS_STREAM",
+        "an operation with pageNum and itemsPerPage in its query whose JSON success is an object with a results array gets stream(), all() and pages() on its builder, written beside the client (src/pages/generated.rs): every item of every page through the one client",
     ),
     (
         "MOCK_UNPRINTABLE_PARAMETER_LEFT_OUT",
@@ -294,6 +303,26 @@ pub fn generate_httpmock(spec_yaml: &str, crate_path: &str) -> Result<String, St
         .map_err(|e| format!("cannot start the generation thread: {e}"))?
         .join()
         .map_err(|_| "the generation thread panicked".to_owned())?
+}
+
+/// Generates what makes the builders of paginated operations page
+/// (`pages.rs`, rule `PAGINATED_LIST_AS_STREAM`) for the client
+/// `client_code` that [`generate`] made from the same text.
+pub fn generate_pages(spec_yaml: &str, client_code: &str) -> Result<String, String> {
+    let prepared = prepare(spec_yaml)?;
+    pages::generate(&prepared.spec, client_code)
+}
+
+/// The operations of the spec that page (rule `PAGINATED_LIST_AS_STREAM`),
+/// and those with both page parameters left out, with what they answer
+/// instead: (lists, left out).
+#[allow(dead_code)] // xtask's count over the official spec
+pub fn paginated_operations(
+    spec_yaml: &str,
+) -> Result<(BTreeSet<String>, BTreeMap<String, String>), String> {
+    let prepared = prepare(spec_yaml)?;
+    let found = rules::pages::paginated_operations(&prepared.spec);
+    Ok((found.lists, found.left_out))
 }
 
 /// Generates the CLI's `api` commands (`cli.rs`) for the client
@@ -617,6 +646,7 @@ mod tests {
             include_str!("rules/docs.rs"),
             include_str!("rules/enums.rs"),
             include_str!("rules/mock.rs"),
+            include_str!("rules/pages.rs"),
             include_str!("rules/parameters.rs"),
             include_str!("rules/patterns.rs"),
             include_str!("rules/shapes.rs"),
@@ -631,6 +661,7 @@ mod tests {
             ("enums.rs", include_str!("rules/enums.rs")),
             ("mock.rs", include_str!("rules/mock.rs")),
             ("parameters.rs", include_str!("rules/parameters.rs")),
+            ("pages.rs", include_str!("rules/pages.rs")),
             ("patterns.rs", include_str!("rules/patterns.rs")),
             ("shapes.rs", include_str!("rules/shapes.rs")),
             ("versions.rs", include_str!("rules/versions.rs")),

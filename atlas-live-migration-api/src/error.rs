@@ -125,6 +125,22 @@ pub enum Error {
         source: reqwest::Error,
     },
 
+    /// A page of a listing (`stream()`, `all()`, `pages()`) had the same
+    /// items as the page before it: the server did not move on, and the
+    /// listing stopped there rather than fetch the same page forever.
+    #[error(
+        "page {page} of the listing had the same {items} items as the page before it: the \
+         server did not move to the next page, so the listing stopped there rather than loop. \
+         The items before it were delivered; run it again, and if it repeats, check whether a \
+         proxy between you and Atlas caches answers regardless of their query"
+    )]
+    RepeatedPage {
+        /// Which page of the listing (1 is the caller's first) repeated.
+        page: u64,
+        /// How many items it had.
+        items: usize,
+    },
+
     /// The client configuration is incomplete or invalid.
     #[error("{0}")]
     Config(String),

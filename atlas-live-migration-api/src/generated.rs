@@ -1054,6 +1054,27 @@ This field sets restrictions on available regions in the project.
                 })
         }
     }
+    ///`PaginatedAtlasGroupView`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct PaginatedAtlasGroupView {
+        ///List of one or more Uniform Resource Locators (URLs) that point to API sub-resources, related API resources, or both. RFC 5988 outlines these relationships.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub links: ::std::vec::Vec<Link>,
+        ///List of returned documents that MongoDB Cloud provides when completing this request.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub results: ::std::vec::Vec<Group>,
+        ///Total number of documents available. MongoDB Cloud omits this value if `includeCount` is set to `false`. The total number is an estimate and may not be exact.
+        #[serde(
+            rename = "totalCount",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub total_count: ::std::option::Option<i32>,
+    }
+    impl PaginatedAtlasGroupView {
+        pub fn builder() -> builder::PaginatedAtlasGroupView {
+            Default::default()
+        }
+    }
     ///Key-value pair that tags and categorizes a MongoDB Cloud organization, project, or cluster. For example, `environment : production`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct ResourceTag {
@@ -2927,6 +2948,91 @@ This field sets restrictions on available regions in the project.
             }
         }
         #[derive(Clone, Debug)]
+        pub struct PaginatedAtlasGroupView {
+            links: ::std::result::Result<
+                ::std::vec::Vec<super::Link>,
+                ::std::string::String,
+            >,
+            results: ::std::result::Result<
+                ::std::vec::Vec<super::Group>,
+                ::std::string::String,
+            >,
+            total_count: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for PaginatedAtlasGroupView {
+            fn default() -> Self {
+                Self {
+                    links: Ok(Default::default()),
+                    results: Ok(Default::default()),
+                    total_count: Ok(Default::default()),
+                }
+            }
+        }
+        impl PaginatedAtlasGroupView {
+            pub fn links<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::Link>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.links = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for links: {e}")
+                    });
+                self
+            }
+            pub fn results<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::Group>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.results = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for results: {e}")
+                    });
+                self
+            }
+            pub fn total_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.total_count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for total_count: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<PaginatedAtlasGroupView>
+        for super::PaginatedAtlasGroupView {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: PaginatedAtlasGroupView,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    links: value.links?,
+                    results: value.results?,
+                    total_count: value.total_count?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::PaginatedAtlasGroupView>
+        for PaginatedAtlasGroupView {
+            fn from(value: super::PaginatedAtlasGroupView) -> Self {
+                Self {
+                    links: Ok(value.links),
+                    results: Ok(value.results),
+                    total_count: Ok(value.total_count),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct ResourceTag {
             key: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -3584,6 +3690,31 @@ const _: () = {
     {}
 };
 impl Client {
+    /**Return All Projects
+
+Returns details about all projects. Projects group clusters into logical collections that support an application environment, workload, or both. Each project can have its own users, teams, security, tags, and alert settings.
+
+Sends a `GET` request to `/api/atlas/v2/groups`
+
+Arguments:
+- `envelope`: Flag that indicates whether Application wraps the response in an `envelope` JSON object. Some API clients cannot access the HTTP response headers or status code. To remediate this, set envelope=true in the query. Endpoints that return a list of results use the results object as an envelope. Application adds the status parameter to the response body.
+- `include_count`: Flag that indicates whether the response returns the total number of items (`totalCount`) in the response.
+- `items_per_page`: Number of items that the response returns per page.
+- `page_num`: Number of the page that displays the current set of the total objects that the response returns.
+- `pretty`: Flag that indicates whether the response body should be in the prettyprint format.
+```ignore
+let response = client.list_groups()
+    .envelope(envelope)
+    .include_count(include_count)
+    .items_per_page(items_per_page)
+    .page_num(page_num)
+    .pretty(pretty)
+    .send()
+    .await;
+```*/
+    pub fn list_groups(&self) -> builder::ListGroups<'_> {
+        builder::ListGroups::new(self)
+    }
     /**Return One Project
 
 Returns details about the specified project. Projects group clusters into logical collections that support an application environment, workload, or both. Each project can have its own users, teams, security, tags, and alert settings.
@@ -3821,6 +3952,190 @@ pub mod builder {
         encode_path, ByteStream, ClientInfo, ClientHooks, Error, OperationInfo,
         RequestBuilderExt, ResponseValue,
     };
+    /**Builder for [`Client::list_groups`]
+
+[`Client::list_groups`]: super::Client::list_groups*/
+    #[derive(Debug, Clone)]
+    pub struct ListGroups<'a> {
+        client: &'a super::Client,
+        envelope: Result<Option<bool>, String>,
+        include_count: Result<Option<bool>, String>,
+        items_per_page: Result<Option<::std::num::NonZeroU64>, String>,
+        page_num: Result<Option<::std::num::NonZeroU64>, String>,
+        pretty: Result<Option<bool>, String>,
+    }
+    impl<'a> ListGroups<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                envelope: Ok(None),
+                include_count: Ok(None),
+                items_per_page: Ok(None),
+                page_num: Ok(None),
+                pretty: Ok(None),
+            }
+        }
+        pub fn envelope<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.envelope = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `bool` for envelope failed".to_string());
+            self
+        }
+        pub fn include_count<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.include_count = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `bool` for include_count failed".to_string()
+                });
+            self
+        }
+        pub fn items_per_page<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU64>,
+        {
+            self.items_per_page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU64` for items_per_page failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn page_num<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU64>,
+        {
+            self.page_num = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU64` for page_num failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn pretty<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.pretty = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `bool` for pretty failed".to_string());
+            self
+        }
+        ///Sends a `GET` request to `/api/atlas/v2/groups`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::PaginatedAtlasGroupView>,
+            Error<types::ApiError>,
+        > {
+            let Self {
+                client,
+                envelope,
+                include_count,
+                items_per_page,
+                page_num,
+                pretty,
+            } = self;
+            let envelope = envelope.map_err(Error::InvalidRequest)?;
+            let include_count = include_count.map_err(Error::InvalidRequest)?;
+            let items_per_page = items_per_page.map_err(Error::InvalidRequest)?;
+            let page_num = page_num.map_err(Error::InvalidRequest)?;
+            let pretty = pretty.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/atlas/v2/groups", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("envelope", &envelope))
+                .query(
+                    &progenitor_client::QueryParam::new("includeCount", &include_count),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new("itemsPerPage", &items_per_page),
+                )
+                .query(&progenitor_client::QueryParam::new("pageNum", &page_num))
+                .query(&progenitor_client::QueryParam::new("pretty", &pretty))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_groups",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200..=299 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
     /**Builder for [`Client::get_group`]
 
 [`Client::get_group`]: super::Client::get_group*/
@@ -5182,6 +5497,7 @@ pub(crate) const OPERATION_MEDIA_TYPES: &[(&str, &str)] = &[
         "application/vnd.atlas.2023-01-01+json",
     ),
     ("get_push_migration", "application/vnd.atlas.2023-01-01+json"),
+    ("list_groups", "application/vnd.atlas.2023-01-01+json"),
     (
         "list_org_live_migration_available_projects",
         "application/vnd.atlas.2023-01-01+json",

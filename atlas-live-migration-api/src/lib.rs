@@ -6,6 +6,7 @@ mod auth;
 mod client;
 mod error;
 mod model;
+pub mod pages;
 mod response;
 mod transport;
 mod wait;
@@ -32,6 +33,7 @@ pub use client::{DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
 pub use error::{ApiFailure, Checked, Error, FieldViolation};
 pub use generated::*;
 pub use model::{MigrationStatus, Open, Secret, ValidationStatus};
+pub use pages::Page;
 /// Not public API: the runtime's pass over a JSON success before the
 /// generated decode, for the whole-spec tolerance test.
 #[doc(hidden)]
@@ -58,6 +60,13 @@ mod snapshot {
         assert!(
             built == committed,
             "src/generated.rs differs from what build.rs generates from the spec; \
+             run `cargo xtask codegen` and commit the result"
+        );
+        let built = include_str!(concat!(env!("OUT_DIR"), "/pages.rs"));
+        let committed = include_str!("pages/generated.rs");
+        assert!(
+            built == committed,
+            "src/pages/generated.rs differs from what build.rs generates from the spec; \
              run `cargo xtask codegen` and commit the result"
         );
     }

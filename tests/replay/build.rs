@@ -35,6 +35,8 @@ fn main() {
     let recorded = recorded_operations(&yaml);
     std::fs::write(out.join("calls.rs"), calls(&code, &recorded)).expect("OUT_DIR is writable");
     std::fs::write(out.join("decode.rs"), decoders(&code)).expect("OUT_DIR is writable");
+    let pages = codegen::generate_pages(&yaml, &code).unwrap_or_else(|error| panic!("{error}"));
+    std::fs::write(out.join("pages.rs"), pages).expect("OUT_DIR is writable");
     std::fs::write(out.join("generated.rs"), code).expect("OUT_DIR is writable");
     println!("cargo::rustc-cfg=atlas_codegen");
 }

@@ -27,7 +27,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Task {
-    /// Regenerate atlas-live-migration-api/src/generated.rs from the spec in openapi/.
+    /// Regenerate atlas-live-migration-api/src/generated.rs (and what is generated
+    /// beside it: src/pages/generated.rs, the typed mock, the CLI's `api`
+    /// commands) from the spec in openapi/.
     Codegen {
         /// Write nothing; print a unified diff and fail if the committed
         /// snapshot differs from what the spec generates.
@@ -116,6 +118,10 @@ fn run_codegen(root: &Path, check: bool) -> Result<ExitCode, String> {
             codegen::generate_httpmock(&spec, "atlas_live_migration_api")?,
         ),
         (codegen::CLI_PATH, codegen::generate_cli(&spec, &client)?),
+        (
+            codegen::PAGES_PATH,
+            codegen::generate_pages(&spec, &client)?,
+        ),
         (codegen::SNAPSHOT_PATH, client),
     ];
     let mut stale = false;

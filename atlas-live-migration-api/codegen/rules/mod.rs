@@ -11,12 +11,14 @@
 //! | `answers.rs` | `SHARED_SCHEMA_SPLIT_BY_DIRECTION`, `ANSWER_PROPERTIES_OPTIONAL`, `ANSWER_VALUES_UNCHECKED`, `ANSWER_VARIANTS_CATCH_ALL`, `ANSWER_VARIANT_TAGS_CLOSED`, `NULLABLE_AS_OPTIONAL` |
 //! | `patterns.rs` | `PATTERN_ACCEPTING_EVERY_STRING_UNCHECKED`, `UNICODE_PATTERN_UNCHECKED`, `PATTERN_ESCAPED_TWICE_UNCHECKED` |
 //! | `enums.rs` | `OPEN_STRING_ENUM`, `SECRET_STRING` |
+//! | `pages.rs` | `PAGINATED_LIST_AS_STREAM` |
 //! | `mock.rs` | `MOCK_UNPRINTABLE_PARAMETER_LEFT_OUT`, `MOCK_SCALAR_BODY_AS_JSON`, `MOCK_DOCUMENTED_SUCCESS_BY_NAME`, `MOCK_ERROR_AS_ATLAS_SENDS_IT` |
 
 pub(crate) mod answers;
 pub(crate) mod docs;
 pub(crate) mod enums;
 pub(crate) mod mock;
+pub(crate) mod pages;
 pub(crate) mod parameters;
 pub(crate) mod patterns;
 pub(crate) mod shapes;

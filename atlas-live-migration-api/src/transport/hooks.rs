@@ -16,6 +16,7 @@ impl ClientHooks<ClientRuntime> for crate::Client {
         info: &OperationInfo,
     ) -> Result<(), Error<E>> {
         self.inner.set_headers(request, info.operation_id);
+        super::paging::shape(request);
         Ok(())
     }
 

@@ -7,6 +7,55 @@ use super::{body, parse, CallError, Kind, Operation, Parameter};
 /// Every kept operation, in the cut's order.
 pub(crate) const OPERATIONS: &[Operation] = &[
     Operation {
+        rust_name: "list_groups",
+        tag: "projects",
+        name: "listGroups",
+        aliases: &[],
+        method: "GET",
+        path: "/api/atlas/v2/groups",
+        summary: "Return All Projects",
+        description: "Returns details about all projects. Projects group clusters into logical collections that support an application environment, workload, or both. Each project can have its own users, teams, security, tags, and alert settings.",
+        parameters: &[
+            Parameter {
+                name: "envelope",
+                location: "query",
+                required: false,
+                kind: Kind::Flag,
+                description: "Flag that indicates whether Application wraps the response in an `envelope` JSON object. Some API clients cannot access the HTTP response headers or status code. To remediate this, set envelope=true in the query. Endpoints that return a list of results use the results object as an envelope. Application adds the status parameter to the response body.",
+            },
+            Parameter {
+                name: "includeCount",
+                location: "query",
+                required: false,
+                kind: Kind::Flag,
+                description: "Flag that indicates whether the response returns the total number of items (`totalCount`) in the response.",
+            },
+            Parameter {
+                name: "itemsPerPage",
+                location: "query",
+                required: false,
+                kind: Kind::Value,
+                description: "Number of items that the response returns per page.",
+            },
+            Parameter {
+                name: "pageNum",
+                location: "query",
+                required: false,
+                kind: Kind::Value,
+                description: "Number of the page that displays the current set of the total objects that the response returns.",
+            },
+            Parameter {
+                name: "pretty",
+                location: "query",
+                required: false,
+                kind: Kind::Flag,
+                description: "Flag that indicates whether the response body should be in the prettyprint format.",
+            },
+        ],
+        body: None,
+        download: false,
+    },
+    Operation {
         rust_name: "get_group",
         tag: "projects",
         name: "getGroup",
@@ -338,6 +387,7 @@ pub(crate) fn check(
     request_body: Option<&serde_json::Value>,
 ) -> Result<(), CallError> {
     match rust_name {
+        "list_groups" => check_list_groups(value, request_body),
         "get_group" => check_get_group(value, request_body),
         "create_group_live_migration" => {
             check_create_group_live_migration(value, request_body)
@@ -363,6 +413,28 @@ pub(crate) fn check(
         }
         other => Err(CallError::Invalid(format!("no operation {other}"))),
     }
+}
+#[allow(unused_variables)]
+fn check_list_groups(
+    value: &dyn Fn(&str) -> Option<String>,
+    request_body: Option<&serde_json::Value>,
+) -> Result<(), CallError> {
+    if let Some(text) = value("envelope") {
+        parse::<bool>("envelope", &text)?;
+    }
+    if let Some(text) = value("includeCount") {
+        parse::<bool>("includeCount", &text)?;
+    }
+    if let Some(text) = value("itemsPerPage") {
+        parse::<::std::num::NonZeroU64>("itemsPerPage", &text)?;
+    }
+    if let Some(text) = value("pageNum") {
+        parse::<::std::num::NonZeroU64>("pageNum", &text)?;
+    }
+    if let Some(text) = value("pretty") {
+        parse::<bool>("pretty", &text)?;
+    }
+    Ok(())
 }
 #[allow(unused_variables)]
 fn check_get_group(

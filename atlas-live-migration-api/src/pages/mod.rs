@@ -1,0 +1,423 @@
+//! Every item of a paginated list (rule `PAGINATED_LIST_AS_STREAM`).
+//!
+//! Atlas answers a list one page at a time (`pageNum`, `itemsPerPage`):
+//! `results`, `links` (with a `next` link while more pages follow) and,
+//! when asked, `totalCount`. For each operation that does, the generation
+//! writes `generated.rs` beside the client: the page's [`Listing`] and
+//! three methods on the operation's builder itself, so no trait is
+//! imported:
+//!
+//! - `stream()`: every item, a [`Stream`] of `Result<Item, Error>`;
+//! - `all()`: every item in a `Vec`;
+//! - `pages()`: the [`Page`]s, for a caller who wants `totalCount`.
+//!
+//! ```no_run
+//! use futures_util::StreamExt; // or the `futures` crate's
+//! # async fn run(client: atlas_live_migration_api::Client) -> Result<(), atlas_live_migration_api::Error> {
+//! // Every project the credentials can see, 500 to a request.
+//! let projects = client.list_groups().all().await?;
+//! println!("{} projects", projects.len());
+//!
+//! // The same as they arrive: the next page is fetched when this one is read.
+//! let mut stream = std::pin::pin!(client.list_groups().items_per_page(100).stream());
+//! while let Some(project) = stream.next().await {
+//!     println!("{:?}", project?.name);
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! How the pages are fetched, as a user who wrote the loop by hand would
+//! want it and none has written it:
+//! - lazily, one request at a time, each through the one client: paced,
+//!   retried as any `GET`, failing with the one [`Error`];
+//! - the caller's builder is the first page: its `pageNum` (else 1), its
+//!   `itemsPerPage` (else [`DEFAULT_ITEMS_PER_PAGE`], Atlas's most, so the
+//!   fewest requests), its `includeCount`; each later page is the next
+//!   number, with `includeCount=false` (counting is what makes Atlas's deep
+//!   pages fail with `TIMEOUT_WHILE_PAGING`);
+//! - the listing ends after a page that has no `next` link, that is empty,
+//!   or that is shorter than the pages before it; never on `totalCount`,
+//!   which a later page does not carry and a list that changes outgrows;
+//! - an error ends the stream after it is yielded; so does a page whose
+//!   items repeat the page before it ([`Error::RepeatedPage`]), rather than
+//!   loop.
+
+use std::future::Future;
+use std::hash::Hasher;
+
+use futures_core::Stream;
+use futures_util::{StreamExt, TryStreamExt, stream};
+use progenitor_client::ResponseValue;
+
+use crate::Error;
+
+/// The generated part: each paginated operation's [`Listing`] and builder
+/// methods. `cargo xtask codegen` writes it beside the client; with the
+/// feature `codegen`, `build.rs` does.
+#[allow(clippy::all, missing_docs, rustdoc::all)]
+mod generated {
+    #[cfg(atlas_codegen)]
+    include!(concat!(env!("OUT_DIR"), "/pages.rs"));
+    #[cfg(not(atlas_codegen))]
+    include!("generated.rs");
+}
+
+/// `itemsPerPage` when the caller's builder sets none: the most Atlas
+/// allows, so a listing takes the fewest requests.
+pub const DEFAULT_ITEMS_PER_PAGE: u32 = 500;
+
+/// One page of a list, as Atlas answered it.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Page<T> {
+    /// The page's items (`results`), in Atlas's order.
+    pub items: Vec<T>,
+    /// Whether Atlas linked a next page (a `links` entry with `rel: next`).
+    pub next: bool,
+    /// `totalCount`, when Atlas sent it: on the first page, unless the
+    /// caller's builder set `include_count(false)`.
+    pub total_count: Option<u64>,
+}
+
+/// A page answer of a paginated operation: what its items are, and how the
+/// page reads. Implemented by the generated code for each page type.
+pub trait Listing {
+    /// The type of the list's items.
+    type Item: serde::Serialize;
+    /// The page's items, its `next` link and its `totalCount`.
+    fn into_page(self) -> Page<Self::Item>;
+}
+
+/// The query of the `after`-th page after the caller's own (0 for the
+/// caller's): `pairs` are the caller's query parameters in Atlas's
+/// spelling. The caller's `itemsPerPage` stays, else
+/// [`DEFAULT_ITEMS_PER_PAGE`] is added; a later page is the caller's
+/// `pageNum` (else 1) plus `after`, with `includeCount=false`.
+///
+/// The typed streams apply it in the client's `pre` hook; a tool that
+/// builds its own requests (the CLI's `api --all`) applies it to its query.
+pub fn page_query(pairs: &mut Vec<(String, String)>, after: u64) {
+    if !pairs.iter().any(|(name, _)| name == "itemsPerPage") {
+        pairs.push((
+            "itemsPerPage".to_owned(),
+            DEFAULT_ITEMS_PER_PAGE.to_string(),
+        ));
+    }
+    if after == 0 {
+        return;
+    }
+    let first = pairs
+        .iter()
+        .find(|(name, _)| name == "pageNum")
+        .and_then(|(_, value)| value.parse::<u64>().ok())
+        .unwrap_or(1);
+    set(pairs, "pageNum", (first + after).to_string());
+    set(pairs, "includeCount", "false".to_owned());
+}
+
+fn set(pairs: &mut Vec<(String, String)>, name: &str, value: String) {
+    pairs.retain(|(other, _)| other != name);
+    pairs.push((name.to_owned(), value));
+}
+
+/// Where a listing is: how many pages it has read, and whether the next
+/// one follows. One rule for the typed streams and for tools that read the
+/// pages' bytes (the CLI's `api --all`).
+#[derive(Debug, Default, Clone)]
+pub struct Paging {
+    /// Pages read so far.
+    read: u64,
+    /// The length of the first page, which a later full page has.
+    full: usize,
+    /// The fingerprint of the last page's items.
+    previous: Option<u64>,
+}
+
+impl Paging {
+    /// A listing that has read no page yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// How many pages after the caller's the next request is (for
+    /// [`page_query`]).
+    pub fn after(&self) -> u64 {
+        self.read
+    }
+
+    /// Reads a page: its number of `items`, whether it links a `next`
+    /// page, and a `fingerprint` of its items (equal items, equal
+    /// fingerprints). Whether another page is to be fetched; an error when
+    /// the page repeats the one before it, which ends the listing.
+    pub fn read(&mut self, items: usize, next: bool, fingerprint: u64) -> Result<bool, Error> {
+        let repeated = items > 0 && self.previous == Some(fingerprint);
+        self.read += 1;
+        if repeated {
+            return Err(Error::RepeatedPage {
+                page: self.read,
+                items,
+            });
+        }
+        let short = self.read > 1 && items < self.full;
+        if self.read == 1 {
+            self.full = items;
+        }
+        self.previous = Some(fingerprint);
+        Ok(next && items > 0 && !short)
+    }
+}
+
+/// A fingerprint of `items` for [`Paging::read`]: their JSON, hashed as it
+/// is written (no copy of the page is kept).
+pub fn fingerprint<T: serde::Serialize>(items: &[T]) -> u64 {
+    struct Hashing(std::collections::hash_map::DefaultHasher);
+    impl std::io::Write for Hashing {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.write(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut hashing = Hashing(std::collections::hash_map::DefaultHasher::new());
+    // A generated type always serializes; a failure leaves a partial hash,
+    // which at worst lets one more page be fetched.
+    let _ = serde_json::to_writer(&mut hashing, items);
+    hashing.0.finish()
+}
+
+/// The pages of a listing: the caller's `builder` sent once per page
+/// (`send` is its `send`), each request shaped by [`page_query`] in the
+/// `pre` hook.
+#[doc(hidden)]
+pub fn pages<'a, B, A, F, Fut>(
+    builder: B,
+    send: F,
+) -> impl Stream<Item = Result<Page<A::Item>, Error>> + 'a
+where
+    B: Clone + 'a,
+    A: Listing + 'a,
+    F: Fn(B) -> Fut + 'a,
+    Fut: Future<Output = Result<ResponseValue<A>, crate::SendError>> + 'a,
+{
+    let state = Some((builder, send, Paging::new()));
+    stream::unfold(state, |state| async move {
+        let (builder, send, mut paging) = state?;
+        let answer = crate::transport::paging::page(paging.after(), send(builder.clone())).await;
+        let page = match answer {
+            Ok(answer) => answer.into_inner().into_page(),
+            Err(error) => return Some((Err(Error::from(error)), None)),
+        };
+        match paging.read(page.items.len(), page.next, fingerprint(&page.items)) {
+            Ok(true) => Some((Ok(page), Some((builder, send, paging)))),
+            Ok(false) => Some((Ok(page), None)),
+            Err(error) => Some((Err(error), None)),
+        }
+    })
+}
+
+/// Every item of `pages`, in order; an error is the last item.
+#[doc(hidden)]
+pub fn items<'a, T: 'a>(
+    pages: impl Stream<Item = Result<Page<T>, Error>> + 'a,
+) -> impl Stream<Item = Result<T, Error>> + 'a {
+    pages.flat_map(|page| {
+        let (items, error) = match page {
+            Ok(page) => (page.items, None),
+            Err(error) => (Vec::new(), Some(Err(error))),
+        };
+        stream::iter(items.into_iter().map(Ok).chain(error))
+    })
+}
+
+/// Every item of `items` in a `Vec`, or the first error.
+#[doc(hidden)]
+pub async fn all<T>(items: impl Stream<Item = Result<T, Error>>) -> Result<Vec<T>, Error> {
+    items.try_collect().await
+}
+
+/// What the generated code reads a page's members with, whether typify made
+/// them `Option`s or not.
+#[doc(hidden)]
+pub mod read {
+    /// `Vec<T>` or `Option<Vec<T>>` (absent: empty).
+    pub trait Listed {
+        /// The element.
+        type Item;
+        /// The elements.
+        fn listed(self) -> Vec<Self::Item>;
+    }
+    impl<T> Listed for Vec<T> {
+        type Item = T;
+        fn listed(self) -> Vec<T> {
+            self
+        }
+    }
+    impl<T> Listed for Option<Vec<T>> {
+        type Item = T;
+        fn listed(self) -> Vec<T> {
+            self.unwrap_or_default()
+        }
+    }
+
+    /// `String` or `Option<String>`.
+    pub trait Text {
+        /// The text, if any.
+        fn text(&self) -> Option<&str>;
+    }
+    impl Text for String {
+        fn text(&self) -> Option<&str> {
+            Some(self)
+        }
+    }
+    impl Text for Option<String> {
+        fn text(&self) -> Option<&str> {
+            self.as_deref()
+        }
+    }
+
+    /// An integer or an `Option` of one; a negative count is none.
+    pub trait Count {
+        /// The count, if any.
+        fn count(self) -> Option<u64>;
+    }
+    macro_rules! count {
+        ($($t:ty),*) => {$(
+            impl Count for $t {
+                fn count(self) -> Option<u64> {
+                    u64::try_from(self).ok()
+                }
+            }
+            impl Count for Option<$t> {
+                fn count(self) -> Option<u64> {
+                    self.and_then(|n| u64::try_from(n).ok())
+                }
+            }
+        )*};
+    }
+    count!(i32, i64, u32, u64);
+}
+
+/// `stream()`, `all()` and `pages()` on the builders of paginated
+/// operations; the generated code names each builder and its page type.
+macro_rules! paginated {
+    ($($builder:ident => $page:ty;)*) => {$(
+        impl<'a> crate::builder::$builder<'a> {
+            /// Every item of every page of this list, fetched a page at a
+            /// time as the stream is read: the first page is this builder's
+            /// request (its `itemsPerPage`, else 500), each later page the
+            /// next `pageNum`. Each request goes through the client (paced,
+            /// retried as a `GET`); an error is the stream's last item.
+            /// See [`crate::pages`].
+            pub fn stream(
+                self,
+            ) -> impl futures_core::Stream<
+                Item = Result<<$page as crate::pages::Listing>::Item, crate::Error>,
+            > + 'a {
+                crate::pages::items(self.pages())
+            }
+
+            /// Every item of every page of this list, as
+            /// [`stream`](Self::stream) fetches them, or the first error.
+            pub async fn all(
+                self,
+            ) -> Result<Vec<<$page as crate::pages::Listing>::Item>, crate::Error> {
+                crate::pages::all(self.stream()).await
+            }
+
+            /// The pages of this list, as [`stream`](Self::stream) fetches
+            /// them: each with its items, its `next` link and `totalCount`
+            /// (on the first page, unless `include_count(false)`).
+            pub fn pages(
+                self,
+            ) -> impl futures_core::Stream<
+                Item = Result<
+                    crate::pages::Page<<$page as crate::pages::Listing>::Item>,
+                    crate::Error,
+                >,
+            > + 'a {
+                crate::pages::pages(self, Self::send)
+            }
+        }
+    )*};
+}
+pub(crate) use paginated;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn query(pairs: &[(&str, &str)], after: u64) -> Vec<(String, String)> {
+        let mut pairs = pairs
+            .iter()
+            .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+            .collect();
+        page_query(&mut pairs, after);
+        pairs
+    }
+
+    fn pairs(expected: &[(&str, &str)]) -> Vec<(String, String)> {
+        query(expected, 0)
+            .into_iter()
+            .filter(|(n, _)| expected.iter().any(|(e, _)| e == n))
+            .collect()
+    }
+
+    #[test]
+    fn the_first_page_is_the_callers_with_500_items_unless_set() {
+        assert_eq!(query(&[], 0), pairs(&[("itemsPerPage", "500")]));
+        assert_eq!(
+            query(&[("itemsPerPage", "20"), ("includeCount", "true")], 0),
+            pairs(&[("itemsPerPage", "20"), ("includeCount", "true")])
+        );
+    }
+
+    #[test]
+    fn a_later_page_is_the_next_number_without_a_count() {
+        assert_eq!(
+            query(&[("includeCount", "true"), ("envelope", "false")], 2),
+            pairs(&[
+                ("envelope", "false"),
+                ("itemsPerPage", "500"),
+                ("pageNum", "3"),
+                ("includeCount", "false"),
+            ])
+        );
+        assert_eq!(
+            query(&[("pageNum", "4"), ("itemsPerPage", "10")], 1),
+            pairs(&[
+                ("itemsPerPage", "10"),
+                ("pageNum", "5"),
+                ("includeCount", "false")
+            ])
+        );
+    }
+
+    #[test]
+    fn a_listing_ends_on_no_next_link_an_empty_or_short_page() {
+        let mut paging = Paging::new();
+        assert!(paging.read(3, true, 1).unwrap());
+        assert!(paging.read(3, true, 2).unwrap());
+        assert!(!paging.read(2, true, 3).unwrap(), "shorter than the first");
+        let mut paging = Paging::new();
+        assert!(!paging.read(3, false, 1).unwrap(), "no next link");
+        let mut paging = Paging::new();
+        assert!(paging.read(3, true, 1).unwrap());
+        assert!(!paging.read(0, true, 2).unwrap(), "empty");
+    }
+
+    #[test]
+    fn a_repeated_page_is_an_error_that_names_it() {
+        let mut paging = Paging::new();
+        let items = ["a", "b"];
+        assert!(paging.read(2, true, fingerprint(&items)).unwrap());
+        let error = paging.read(2, true, fingerprint(&items)).unwrap_err();
+        assert!(
+            matches!(error, Error::RepeatedPage { page: 2, items: 2 }),
+            "{error:?}"
+        );
+        assert!(error.to_string().contains("page 2"), "{error}");
+        assert_ne!(fingerprint(&["a", "b"]), fingerprint(&["a", "c"]));
+    }
+}
