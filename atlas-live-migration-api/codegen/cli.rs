@@ -29,6 +29,7 @@ const HEADER: &str = "\
 /// `CallError`, `parse` and `body`).
 pub fn generate(spec: &OpenAPI, client_code: &str) -> Result<String, String> {
     let calls = calls::read(client_code)?;
+    let lists = super::rules::pages::paginated_operations(spec).lists;
     let official = official_ids(spec);
     let mut entries = Vec::new();
     let mut arms = Vec::new();
@@ -130,6 +131,7 @@ pub fn generate(spec: &OpenAPI, client_code: &str) -> Result<String, String> {
             None => quote!(None),
         };
         let download = call.answer == Answer::Bytes;
+        let paginated = lists.contains(&rust_name);
         let http_method = method.to_ascii_uppercase();
         entries.push(quote! {
             Operation {
@@ -144,6 +146,7 @@ pub fn generate(spec: &OpenAPI, client_code: &str) -> Result<String, String> {
                 parameters: &[#(#parameters),*],
                 body: #body_name,
                 download: #download,
+                paginated: #paginated,
             }
         });
         // One function per operation: the checks of its parameters' and its

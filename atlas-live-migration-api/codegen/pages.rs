@@ -89,7 +89,7 @@ pub fn generate(spec: &OpenAPI, client_code: &str) -> Result<String, String> {
             }
         });
         let builder = &call.builder;
-        builders.push(quote!(#builder => #page;));
+        builders.push(quote!(crate::pages::paginated!(#builder => #page);));
     }
     // One listing per page type: operations may share one.
     let mut seen = std::collections::BTreeSet::new();
@@ -104,9 +104,7 @@ pub fn generate(spec: &OpenAPI, client_code: &str) -> Result<String, String> {
 
         #(#listings)*
 
-        crate::pages::paginated! {
-            #(#builders)*
-        }
+        #(#builders)*
     };
     let file: syn::File =
         syn::parse2(tokens).map_err(|e| format!("the paginated operations do not parse: {e}"))?;

@@ -46,6 +46,14 @@ impl Failure {
             message,
         }
     }
+
+    /// An answer of Atlas's that could not be used as it came.
+    pub fn answer(message: String) -> Self {
+        Self {
+            code: exit::API_ERROR,
+            message,
+        }
+    }
 }
 
 impl From<Error> for Failure {

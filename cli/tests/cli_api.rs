@@ -343,3 +343,152 @@ async fn help_shows_the_spec_s_summary_and_parameters() {
     let help = text(&output.stdout);
     assert!(help.contains("cloudMigrationService"), "{help}");
 }
+
+/// `--all` on a paginated operation (`listGroups`): three pages from a
+/// loopback server answering as Atlas does, each item printed once, in
+/// order, with its members as Atlas sent them (order, `null`s and members
+/// the schema lacks included), as one JSON array; `--outputFile` gets the
+/// items' bytes. Elsewhere `--all` is a usage error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn all_prints_every_item_of_every_page_as_one_array() {
+    let server = httpmock::MockServer::start_async().await;
+    // Members in an order serde_json's map would not keep, a null, a member
+    // the spec does not have.
+    let item = |n: usize| {
+        format!(
+            r#"{{"name":"project-{n}","id":"{n:024x}","clusterCount":null,"zNew":{{"b":1,"a":2}}}}"#
+        )
+    };
+    let page = |items: std::ops::Range<usize>, next: bool| {
+        let items: Vec<String> = items.map(item).collect();
+        let next = if next {
+            r#",{"href":"https://cloud.mongodb.com/api/atlas/v2/groups?pageNum=2","rel":"next"}"#
+        } else {
+            ""
+        };
+        format!(
+            r#"{{"links":[{{"href":"https://cloud.mongodb.com/api/atlas/v2/groups","rel":"self"}}{next}],"results":[{}],"totalCount":5}}"#,
+            items.join(",")
+        )
+    };
+    let pages = [
+        (None, page(0..2, true)),
+        (Some("2"), page(2..4, true)),
+        (Some("3"), page(4..5, false)),
+    ];
+    let mocks: Vec<_> = pages
+        .iter()
+        .map(|(number, body)| {
+            server.mock(|when, then| {
+                let when = when
+                    .path("/api/atlas/v2/groups")
+                    .query_param("itemsPerPage", "2");
+                match number {
+                    None => {
+                        when.query_param_missing("pageNum");
+                    }
+                    Some(number) => {
+                        when.query_param("pageNum", *number)
+                            .query_param("includeCount", "false");
+                    }
+                }
+                then.status(200)
+                    .header("content-type", "application/vnd.atlas.2023-01-01+json")
+                    .body(body);
+            })
+        })
+        .collect();
+    let base_url = server.base_url();
+    let run = |args: Vec<String>| {
+        let mut command = cli();
+        command
+            .args(args)
+            .args(["--base-url", &base_url])
+            .timeout(Duration::from_secs(60));
+        tokio::task::spawn_blocking(move || command.output().unwrap())
+    };
+    let args = |extra: &[&str]| -> Vec<String> {
+        [
+            "api",
+            "projects",
+            "listGroups",
+            "--all",
+            "--itemsPerPage",
+            "2",
+        ]
+        .iter()
+        .chain(extra)
+        .map(|a| (*a).to_owned())
+        .collect()
+    };
+
+    let output = run(args(&[])).await.unwrap();
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    let items: Vec<Value> = serde_json::from_str(&stdout).unwrap();
+    let names: Vec<&str> = items.iter().map(|i| i["name"].as_str().unwrap()).collect();
+    assert_eq!(
+        names,
+        [
+            "project-0",
+            "project-1",
+            "project-2",
+            "project-3",
+            "project-4"
+        ]
+    );
+    assert!(items.iter().all(|i| i["clusterCount"].is_null()));
+    let name_at = stdout.find("\"name\"").unwrap();
+    assert!(
+        name_at < stdout.find("\"id\"").unwrap() && stdout.find("\"b\"") < stdout.find("\"a\""),
+        "members in Atlas's order:\n{stdout}"
+    );
+    for mock in &mocks {
+        mock.assert_calls(1);
+    }
+
+    let file = std::env::temp_dir().join(format!("all-{}.json", std::process::id()));
+    let output = run(args(&["--outputFile", file.to_str().unwrap()]))
+        .await
+        .unwrap();
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let written = std::fs::read_to_string(&file).unwrap();
+    std::fs::remove_file(&file).ok();
+    assert_eq!(
+        written,
+        format!("[{}]", (0..5).map(item).collect::<Vec<_>>().join(",")),
+        "the items' bytes as Atlas sent them"
+    );
+
+    // `--all` is for lists only: getGroup answers one project.
+    let output = run([
+        "api",
+        "projects",
+        "getGroup",
+        "--groupId",
+        GROUP_ID,
+        "--all",
+    ]
+    .iter()
+    .map(|a| (*a).to_owned())
+    .collect())
+    .await
+    .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stderr).contains("--all"),
+        "{}",
+        text(&output.stderr)
+    );
+    // Pages wrapped in envelopes are not pages: refused before sending.
+    let output = run(args(&["--envelope"])).await.unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stderr).contains("--envelope"),
+        "{}",
+        text(&output.stderr)
+    );
+    for mock in &mocks {
+        mock.assert_calls(2);
+    }
+}

@@ -171,6 +171,35 @@ fn every_operation_of_the_official_spec_generates() {
         ),
         "the table lists the two bare string answers"
     );
+    // `PAGINATED_LIST_AS_STREAM`: 96 operations take both page parameters;
+    // 94 answer a page (`results`), and each gets its builder's streams.
+    let (lists, left_out) = codegen::paginated_operations(&cut).unwrap();
+    assert_eq!(lists.len(), 94, "{lists:?}");
+    let left_out: Vec<(&str, &str)> = left_out
+        .iter()
+        .map(|(id, answer)| (id.as_str(), answer.as_str()))
+        .collect();
+    assert_eq!(
+        left_out,
+        [
+            (
+                "list_group_process_performance_advisor_suggested_indexes",
+                "an object of shapes, suggestedIndexes"
+            ),
+            (
+                "update_group_api_key_roles",
+                "an object of desc, id, links, privateKey, publicKey, roles"
+            ),
+        ],
+        "the two that take pageNum and itemsPerPage and answer no page"
+    );
+    let pages = codegen::generate_pages(&cut, &code).unwrap();
+    let builders = pages
+        .split_whitespace()
+        .collect::<String>()
+        .matches("=>types::")
+        .count();
+    assert_eq!(builders, 94, "every list's builder pages");
 }
 
 /// A mix of the family and operations whose `groupId` checks another

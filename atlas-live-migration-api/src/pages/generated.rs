@@ -17,6 +17,4 @@ impl crate::pages::Listing for types::PaginatedAtlasGroupView {
         }
     }
 }
-crate::pages::paginated! {
-    ListGroups => types::PaginatedAtlasGroupView;
-}
+crate::pages::paginated!(ListGroups => types::PaginatedAtlasGroupView);

@@ -302,7 +302,7 @@ pub mod read {
 /// `stream()`, `all()` and `pages()` on the builders of paginated
 /// operations; the generated code names each builder and its page type.
 macro_rules! paginated {
-    ($($builder:ident => $page:ty;)*) => {$(
+    ($builder:ident => $page:ty) => {
         impl<'a> crate::builder::$builder<'a> {
             /// Every item of every page of this list, fetched a page at a
             /// time as the stream is read: the first page is this builder's
@@ -340,7 +340,7 @@ macro_rules! paginated {
                 crate::pages::pages(self, Self::send)
             }
         }
-    )*};
+    };
 }
 pub(crate) use paginated;
 

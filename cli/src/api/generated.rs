@@ -54,6 +54,7 @@ pub(crate) const OPERATIONS: &[Operation] = &[
         ],
         body: None,
         download: false,
+        paginated: true,
     },
     Operation {
         rust_name: "get_group",
@@ -89,6 +90,7 @@ pub(crate) const OPERATIONS: &[Operation] = &[
         ],
         body: None,
         download: false,
+        paginated: false,
     },
     Operation {
         rust_name: "create_group_live_migration",
@@ -124,6 +126,7 @@ pub(crate) const OPERATIONS: &[Operation] = &[
         ],
         body: Some("types::LiveMigrationRequest20240530"),
         download: false,
+        paginated: false,
     },
     Operation {
         rust_name: "validate_group_live_migrations",
@@ -159,6 +162,7 @@ pub(crate) const OPERATIONS: &[Operation] = &[
         ],
         body: Some("types::LiveMigrationRequest20240530"),
         download: false,
+        paginated: false,
     },
     Operation {
         rust_name: "get_group_live_migration_validate_status",
@@ -194,6 +198,7 @@ pub(crate) const OPERATIONS: &[Operation] = &[
         ],
         body: None,
         download: false,
+        paginated: false,
     },
     Operation {
         rust_name: "get_push_migration",
@@ -236,6 +241,7 @@ pub(crate) const OPERATIONS: &[Operation] = &[
         ],
         body: None,
         download: false,
+        paginated: false,
     },
     Operation {
         rust_name: "cutover_group_live_migration",
@@ -278,6 +284,7 @@ pub(crate) const OPERATIONS: &[Operation] = &[
         ],
         body: None,
         download: false,
+        paginated: false,
     },
     Operation {
         rust_name: "list_org_live_migration_available_projects",
@@ -313,6 +320,7 @@ pub(crate) const OPERATIONS: &[Operation] = &[
         ],
         body: None,
         download: false,
+        paginated: false,
     },
     Operation {
         rust_name: "create_org_live_migration_link_token",
@@ -348,6 +356,7 @@ pub(crate) const OPERATIONS: &[Operation] = &[
         ],
         body: Some("types::TargetOrgRequest"),
         download: false,
+        paginated: false,
     },
     Operation {
         rust_name: "delete_org_live_migration_link_tokens",
@@ -376,6 +385,7 @@ pub(crate) const OPERATIONS: &[Operation] = &[
         ],
         body: None,
         download: false,
+        paginated: false,
     },
 ];
 /// Checks the parameters `value` gives (by their names in the spec)

@@ -22,6 +22,8 @@ use heck::ToKebabCase;
 use crate::Failure;
 use crate::args::Connection;
 
+mod all;
+
 /// `cargo xtask codegen` writes it; included rather than a module file, so
 /// that rustfmt leaves it as generated.
 #[allow(clippy::all)]
@@ -44,6 +46,9 @@ pub(crate) struct Operation {
     pub body: Option<&'static str>,
     /// Whether the answer is bytes (a download).
     pub download: bool,
+    /// Whether it answers a list a page at a time (rule
+    /// `PAGINATED_LIST_AS_STREAM`): `--all` reads every page.
+    pub paginated: bool,
 }
 
 /// A path, query or header parameter.
@@ -182,6 +187,14 @@ fn operation_command(operation: &Operation) -> Command {
                 .help("The request body as JSON; without it, standard input"),
         );
     }
+    if operation.paginated {
+        command = command.arg(
+            Arg::new("all")
+                .long("all")
+                .action(ArgAction::SetTrue)
+                .help("Every item of every page, as one JSON array (pageNum from --pageNum or 1, itemsPerPage from --itemsPerPage or 500)"),
+        );
+    }
     command
         .arg(
             Arg::new("outputFile")
@@ -241,6 +254,14 @@ pub async fn run(args: Vec<OsString>) -> Result<u8, Failure> {
     // invalid ID is reported as such, with or without credentials.
     generated::check(operation.rust_name, &value, request_body.as_ref())
         .map_err(|CallError::Invalid(message)| Failure::usage(message))?;
+    let every_page = operation.paginated && matches.get_flag("all");
+    if every_page && value("envelope").is_some() {
+        return Err(Failure::usage(
+            "--all reads Atlas's pages as they are, and --envelope wraps each in another \
+             object: leave out --envelope; nothing was sent"
+                .to_owned(),
+        ));
+    }
     let api_version = matches
         .get_one::<String>("version")
         .map(|v| v.parse::<ApiVersion>())
@@ -268,6 +289,11 @@ pub async fn run(args: Vec<OsString>) -> Result<u8, Failure> {
             _ => {}
         }
     }
+    let output_file = matches.get_one::<String>("outputFile");
+    if every_page {
+        all::write_every_item(&client, operation, &path, &query, output_file).await?;
+        return Ok(crate::exit::DONE);
+    }
     let body = request_body.map(|body| serde_json::to_vec(&body).unwrap_or_default());
     let answer = client
         .send_as_sent(
@@ -279,11 +305,7 @@ pub async fn run(args: Vec<OsString>) -> Result<u8, Failure> {
             body,
         )
         .await?;
-    write_answer(
-        &answer,
-        operation.download,
-        matches.get_one::<String>("outputFile"),
-    )?;
+    write_answer(&answer, operation.download, output_file)?;
     Ok(crate::exit::DONE)
 }
 
