@@ -2,7 +2,9 @@
 #![forbid(unsafe_code)]
 
 mod atlas_error;
+mod pages;
 pub use atlas_error::AtlasError;
+pub use pages::{Page, Pages};
 
 #[allow(clippy::all, missing_docs, rustdoc::all)]
 mod generated {

@@ -141,3 +141,61 @@ async fn an_error_is_answered_in_the_real_atlas_shape() {
     assert_eq!(failure.error_code, None, "{error}");
     mock.assert_calls(1);
 }
+
+/// A list served page by page with `Pages`, read whole by the client's
+/// `all()`: each page asked for once, the items in order.
+#[tokio::test]
+async fn a_list_is_served_in_pages_and_read_whole() {
+    use atlas_live_migration_api::types::{Group, PaginatedAtlasGroupView};
+    use atlas_live_migration_httpmock::Pages;
+
+    let server = httpmock::MockServer::start_async().await;
+    let projects: Vec<Group> = (0..5)
+        .map(|n| Group {
+            name: Some(format!("project-{n}")),
+            ..Default::default()
+        })
+        .collect();
+    let mocks: Vec<_> = Pages::new(&projects, 2)
+        .map(|page| {
+            server.list_groups(|when, then| {
+                when.page_num(page.page_num())
+                    .items_per_page(page.items_per_page());
+                then.ok(&page.answer::<PaginatedAtlasGroupView>());
+            })
+        })
+        .collect();
+    assert_eq!(mocks.len(), 3);
+    let read = client(&server)
+        .list_groups()
+        .items_per_page(2u64)
+        .all()
+        .await
+        .unwrap();
+    let names: Vec<_> = read.iter().filter_map(|p| p.name.as_deref()).collect();
+    assert_eq!(
+        names,
+        [
+            "project-0",
+            "project-1",
+            "project-2",
+            "project-3",
+            "project-4"
+        ]
+    );
+    for mock in &mocks {
+        mock.assert();
+    }
+    // The first page counts; none after it does.
+    let first = Pages::new(&projects, 2)
+        .next()
+        .unwrap()
+        .answer::<PaginatedAtlasGroupView>();
+    assert_eq!(first.total_count, Some(5));
+    let last = Pages::new(&projects, 2)
+        .last()
+        .unwrap()
+        .answer::<PaginatedAtlasGroupView>();
+    assert_eq!((last.total_count, last.results.len()), (None, 1));
+    assert!(last.links.iter().all(|l| l.rel.as_deref() != Some("next")));
+}
