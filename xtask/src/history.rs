@@ -255,13 +255,15 @@ struct Updated {
 /// query parameters (`MOCK_UNPRINTABLE_PARAMETER_LEFT_OUT`): progenitor's
 /// mock of these two does not compile as it is; and a bare string answer,
 /// which Atlas sends as the text itself under a JSON media type
-/// (`TEXT_SUCCESS_AS_TEXT`).
-const ADDED: [&str; 5] = [
+/// (`TEXT_SUCCESS_AS_TEXT`); and a list answered a page at a time
+/// (`PAGINATED_LIST_AS_STREAM`).
+const ADDED: [&str; 6] = [
     "getSystemStatus",
     "downloadGroupClusterLog",
     "getGroupManagedSlowMs",
     "getGroupProcessDatabaseMeasurements",
     "createGroupDatabaseUserCert",
+    "listGroupDatabaseUsers",
 ];
 
 /// The scratch copy after the update; the first test to ask builds it, the
@@ -635,4 +637,102 @@ fn an_added_operation_is_an_api_command_and_a_typed_mock() {
         ) && download.contains("accept: application/vnd.atlas.2023-02-01+gzip"),
         "{download}"
     );
+}
+
+/// A list operation added with `cargo xtask spec --add` pages with no code
+/// change: in the scratch copy (`updated`), `listGroupDatabaseUsers`'s
+/// builder has its streams (`src/pages/generated.rs`, compiled by the
+/// copy's build), and `api … --all` prints every item of three pages from a
+/// loopback server as one JSON array, asking for each page once.
+#[test]
+#[cfg_attr(
+    not(feature = "slow-tests"),
+    ignore = "slow: builds a scratch copy of the workspace; \
+              `cargo test --workspace --locked --features slow-tests` runs it"
+)]
+fn an_added_list_operation_pages_in_the_client_and_on_the_command_line() {
+    let Some(updated) = updated() else {
+        return;
+    };
+    let pages = std::fs::read_to_string(updated.dir.join(codegen::PAGES_PATH)).unwrap();
+    let compact: String = pages.split_whitespace().collect();
+    assert!(
+        compact.contains("paginated!(ListGroupDatabaseUsers=>types::"),
+        "{pages}"
+    );
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base_url = format!("http://{}", listener.local_addr().unwrap());
+    let user = |n: usize| format!(r#"{{"username":"user-{n}","databaseName":"admin"}}"#);
+    let server = std::thread::spawn(move || {
+        use std::io::{BufRead, BufReader, Write};
+        let mut targets = Vec::new();
+        for page in 0..3 {
+            let (stream, _) = listener.accept().unwrap();
+            let mut reader = BufReader::new(stream);
+            let mut head = String::new();
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap() == 0 || line == "\r\n" {
+                    break;
+                }
+                head.push_str(&line);
+            }
+            targets.push(head.lines().next().unwrap_or_default().to_owned());
+            let items: Vec<String> = (page * 2..(page * 2 + 2).min(5)).map(user).collect();
+            let next = if page < 2 {
+                r#",{"href":"x","rel":"next"}"#
+            } else {
+                ""
+            };
+            let body = format!(
+                r#"{{"links":[{{"href":"x","rel":"self"}}{next}],"results":[{}]}}"#,
+                items.join(",")
+            );
+            let answer = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/vnd.atlas.2023-01-01+json\r\n\
+                 content-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            reader.get_mut().write_all(answer.as_bytes()).unwrap();
+        }
+        targets
+    });
+    let output = std::process::Command::new(updated.dir.join("target/debug/atlas-live-migration"))
+        .args([
+            "api",
+            "listGroupDatabaseUsers",
+            "--groupId",
+            "32b6e34b3d91647abb20e7b8",
+        ])
+        .args(["--itemsPerPage", "2", "--all", "--base-url", &base_url])
+        .env("MONGODB_ATLAS_PUBLIC_API_KEY", "public")
+        .env("MONGODB_ATLAS_PRIVATE_API_KEY", "private")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let printed: Vec<serde_json::Value> = serde_json::from_slice(&output.stdout).unwrap();
+    let names: Vec<&str> = printed
+        .iter()
+        .filter_map(|user| user["username"].as_str())
+        .collect();
+    assert_eq!(names, ["user-0", "user-1", "user-2", "user-3", "user-4"]);
+    let targets = server.join().unwrap();
+    let path = "GET /api/atlas/v2/groups/32b6e34b3d91647abb20e7b8/databaseUsers?";
+    assert!(
+        targets[0].starts_with(path) && targets[0].contains("itemsPerPage=2"),
+        "{targets:?}"
+    );
+    assert!(!targets[0].contains("pageNum"), "{targets:?}");
+    for (index, target) in targets.iter().enumerate().skip(1) {
+        assert!(
+            target.starts_with(path)
+                && target.contains(&format!("pageNum={}", index + 1))
+                && target.contains("includeCount=false"),
+            "{targets:?}"
+        );
+    }
 }
