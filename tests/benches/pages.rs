@@ -12,10 +12,9 @@
 
 use std::time::{Duration, Instant};
 
-use atlas_live_migration_api::{Client, Credentials};
+use atlas_live_migration_api::{Client, ClientInfo, Credentials};
 use futures_util::StreamExt;
 use httpmock::prelude::*;
-use serde::Deserialize;
 
 const PER_PAGE: usize = 500;
 const MEDIA_TYPE: &str = "application/vnd.atlas.2023-01-01+json";
@@ -76,36 +75,15 @@ fn serve(server: &MockServer, items: usize) -> Vec<httpmock::Mock<'_>> {
     mocks
 }
 
-/// What a caller writes without the client: the URL, the version, a page
-/// struct of its own, the loop and its end.
+/// What a caller writes without the pager: the URL, the version, the loop
+/// and its end, each page decoded into the same generated page type, so
+/// that both sides hand out the same items.
 mod baseline {
     use super::*;
+    use atlas_live_migration_api::types::{Group, PaginatedAtlasGroupView};
 
-    #[derive(Deserialize)]
-    #[allow(dead_code)]
-    pub struct Project {
-        pub id: Option<String>,
-        pub name: Option<String>,
-        #[serde(rename = "clusterCount")]
-        pub cluster_count: Option<i64>,
-    }
-
-    #[derive(Deserialize)]
-    struct Link {
-        rel: Option<String>,
-    }
-
-    #[derive(Deserialize)]
-    struct Page {
-        #[serde(default)]
-        results: Vec<Project>,
-        #[serde(default)]
-        links: Vec<Link>,
-    }
-
-    /// Calls `each` for every project of every page.
-    pub async fn each(base_url: &str, mut each: impl FnMut(Project)) {
-        let http = reqwest::Client::new();
+    /// Calls `each` for every project of every page, on `http`.
+    pub async fn each(http: &reqwest::Client, base_url: &str, mut each: impl FnMut(Group)) {
         for page_num in 1.. {
             let mut request = http
                 .get(format!("{base_url}/api/atlas/v2/groups"))
@@ -118,7 +96,7 @@ mod baseline {
                 ]);
             }
             let bytes = request.send().await.unwrap().bytes().await.unwrap();
-            let page: Page = serde_json::from_slice(&bytes).unwrap();
+            let page: PaginatedAtlasGroupView = serde_json::from_slice(&bytes).unwrap();
             let next = page.links.iter().any(|l| l.rel.as_deref() == Some("next"));
             let empty = page.results.is_empty();
             page.results.into_iter().for_each(&mut each);
@@ -138,6 +116,9 @@ async fn side(name: &str, base_url: &str) {
             .build()
             .unwrap()
     };
+    // The baseline's reqwest::Client is the one `Client::builder()` builds
+    // (rustls with the crate's configuration), as in `benches/ratios.rs`.
+    let http = || client().client().clone();
     let items = match name {
         "stream" => {
             let client = client();
@@ -151,7 +132,7 @@ async fn side(name: &str, base_url: &str) {
         "all" => client().list_groups().all().await.unwrap().len(),
         "loop" => {
             let mut items = 0usize;
-            baseline::each(base_url, |project| {
+            baseline::each(&http(), base_url, |project| {
                 items += usize::from(project.name.is_some())
             })
             .await;
@@ -159,7 +140,7 @@ async fn side(name: &str, base_url: &str) {
         }
         "loop-all" => {
             let mut all = Vec::new();
-            baseline::each(base_url, |project| all.push(project)).await;
+            baseline::each(&http(), base_url, |project| all.push(project)).await;
             all.len()
         }
         other => panic!("no side {other}"),

@@ -38,9 +38,9 @@
 //! - the listing ends after a page that has no `next` link, that is empty,
 //!   or that is shorter than the pages before it; never on `totalCount`,
 //!   which a later page does not carry and a list that changes outgrows;
-//! - an error ends the stream after it is yielded; so does a page whose
-//!   items repeat the page before it ([`Error::RepeatedPage`]), rather than
-//!   loop.
+//! - an error ends the stream after it is yielded; so does a page that
+//!   repeats the page before it (the same count, first and last item:
+//!   [`fingerprint`]), with [`Error::RepeatedPage`], rather than loop.
 
 use std::future::Future;
 use std::hash::Hasher;
@@ -167,8 +167,12 @@ impl Paging {
     }
 }
 
-/// A fingerprint of `items` for [`Paging::read`]: their JSON, hashed as it
-/// is written (no copy of the page is kept).
+/// A fingerprint of a page's `items` for [`Paging::read`]: their count and
+/// the JSON of the first and the last, hashed as it is written. A page that
+/// repeats the one before it (a server that ignores `pageNum`) has the same;
+/// two pages of one list do not, as no two of its items at a page's
+/// distance from each other are the same resource. Serializing every item
+/// instead cost as much again as decoding the page (BENCHMARKS.md).
 pub fn fingerprint<T: serde::Serialize>(items: &[T]) -> u64 {
     struct Hashing(std::collections::hash_map::DefaultHasher);
     impl std::io::Write for Hashing {
@@ -181,9 +185,12 @@ pub fn fingerprint<T: serde::Serialize>(items: &[T]) -> u64 {
         }
     }
     let mut hashing = Hashing(std::collections::hash_map::DefaultHasher::new());
+    hashing.0.write_usize(items.len());
     // A generated type always serializes; a failure leaves a partial hash,
     // which at worst lets one more page be fetched.
-    let _ = serde_json::to_writer(&mut hashing, items);
+    for item in [items.first(), items.last()].into_iter().flatten() {
+        let _ = serde_json::to_writer(&mut hashing, item);
+    }
     hashing.0.finish()
 }
 
@@ -419,5 +426,7 @@ mod tests {
         );
         assert!(error.to_string().contains("page 2"), "{error}");
         assert_ne!(fingerprint(&["a", "b"]), fingerprint(&["a", "c"]));
+        assert_ne!(fingerprint(&["a", "b"]), fingerprint(&["b", "b"]));
+        assert_ne!(fingerprint(&["a", "b"]), fingerprint(&["a", "x", "b"]));
     }
 }

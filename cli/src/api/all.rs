@@ -9,7 +9,6 @@
 //! or short; a repeated page is an error). Each is sent through
 //! `send_as_sent`, so that the items keep Atlas's members and order.
 
-use std::hash::Hasher;
 use std::io::Write;
 
 use atlas_live_migration_api::Client;
@@ -84,14 +83,12 @@ pub(super) async fn write_every_item(
             .unwrap_or_default()
             .iter()
             .any(|link| link.rel.as_deref() == Some("next"));
-        let mut hasher = std::collections::hash_map::DefaultHasher::new();
         for item in &items {
-            hasher.write(item.get().as_bytes());
             out.item(item)?;
         }
         written += items.len();
         out.flush()?;
-        if !paging.read(items.len(), next, hasher.finish())? {
+        if !paging.read(items.len(), next, pages::fingerprint(&items))? {
             break;
         }
     }
