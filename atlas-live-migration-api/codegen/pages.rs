@@ -89,7 +89,16 @@ pub fn generate(spec: &OpenAPI, client_code: &str) -> Result<String, String> {
             }
         });
         let builder = &call.builder;
-        builders.push(quote!(crate::pages::paginated!(#builder => #page);));
+        // `includeCount=false` after the first page, where the list has it.
+        let takes_count = call
+            .fields
+            .iter()
+            .any(|(field, _)| field == "include_count");
+        builders.push(if takes_count {
+            quote!(crate::pages::paginated!(#builder => #page; include_count);)
+        } else {
+            quote!(crate::pages::paginated!(#builder => #page);)
+        });
     }
     // One listing per page type: operations may share one.
     let mut seen = std::collections::BTreeSet::new();

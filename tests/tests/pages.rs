@@ -342,3 +342,49 @@ async fn an_invalid_builder_is_refused_before_the_first_request() {
     );
     any.assert_calls(0);
 }
+
+/// Atlas documents a `next` link, not whether it sends one on a page it did
+/// not count (`includeCount=false`): a full page without `totalCount` is
+/// followed by another, with or without the link; a counted full page
+/// without it is the last.
+#[tokio::test]
+async fn an_uncounted_full_page_without_a_next_link_is_followed_and_a_counted_one_is_not() {
+    let server = MockServer::start_async().await;
+    let mocks = serve(
+        &server,
+        "2",
+        &[
+            page(0..2, true, Some(5)),
+            page(2..4, false, None),
+            page(4..5, false, None),
+        ],
+    );
+    let client = plain_client(&server.base_url());
+    let projects = client
+        .list_groups()
+        .items_per_page(2u64)
+        .all()
+        .await
+        .unwrap();
+    assert_eq!(names(&projects), expected(0..5));
+    for mock in &mocks {
+        mock.assert_calls(1);
+    }
+
+    let server = MockServer::start_async().await;
+    let mocks = serve(
+        &server,
+        "2",
+        &[page(0..2, false, Some(2)), page(2..2, false, None)],
+    );
+    let client = plain_client(&server.base_url());
+    let projects = client
+        .list_groups()
+        .items_per_page(2u64)
+        .all()
+        .await
+        .unwrap();
+    assert_eq!(names(&projects), expected(0..2));
+    mocks[0].assert_calls(1);
+    mocks[1].assert_calls(0);
+}

@@ -200,6 +200,12 @@ fn every_operation_of_the_official_spec_generates() {
         .matches("=>types::")
         .count();
     assert_eq!(builders, 94, "every list's builder pages");
+    let counting = pages
+        .split_whitespace()
+        .collect::<String>()
+        .matches(";include_count)")
+        .count();
+    assert_eq!(counting, 68, "the lists that take includeCount are sent it");
 }
 
 /// A mix of the family and operations whose `groupId` checks another

@@ -17,4 +17,4 @@ impl crate::pages::Listing for types::PaginatedAtlasGroupView {
         }
     }
 }
-crate::pages::paginated!(ListGroups => types::PaginatedAtlasGroupView);
+crate::pages::paginated!(ListGroups => types::PaginatedAtlasGroupView; include_count);

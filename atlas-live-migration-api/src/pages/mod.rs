@@ -35,9 +35,10 @@
 //!   fewest requests), its `includeCount`; each later page is the next
 //!   number, with `includeCount=false` (counting is what makes Atlas's deep
 //!   pages fail with `TIMEOUT_WHILE_PAGING`);
-//! - the listing ends after a page that has no `next` link, that is empty,
-//!   or that is shorter than the pages before it; never on `totalCount`,
-//!   which a later page does not carry and a list that changes outgrows;
+//! - the listing ends after a page that is empty or shorter than the
+//!   `itemsPerPage` asked for, or that has no `next` link where Atlas
+//!   counted the list ([`Paging`]); never on `totalCount`, which a later
+//!   page does not carry and a list that changes outgrows;
 //! - an error ends the stream after it is yielded; so does a page that
 //!   repeats the page before it (the same count, first and last item:
 //!   [`fingerprint`]), with [`Error::RepeatedPage`], rather than loop.
@@ -92,27 +93,34 @@ pub trait Listing {
 /// caller's): `pairs` are the caller's query parameters in Atlas's
 /// spelling. The caller's `itemsPerPage` stays, else
 /// [`DEFAULT_ITEMS_PER_PAGE`] is added; a later page is the caller's
-/// `pageNum` (else 1) plus `after`, with `includeCount=false`.
+/// `pageNum` (else 1) plus `after`, with `includeCount=false` where the
+/// operation `takes_count` (not every list has the parameter). Returns the
+/// `itemsPerPage` asked for, for [`PageSeen::asked`].
 ///
 /// The typed streams apply it in the client's `pre` hook; a tool that
 /// builds its own requests (the CLI's `api --all`) applies it to its query.
-pub fn page_query(pairs: &mut Vec<(String, String)>, after: u64) {
+pub fn page_query(pairs: &mut Vec<(String, String)>, after: u64, takes_count: bool) -> Option<u64> {
     if !pairs.iter().any(|(name, _)| name == "itemsPerPage") {
         pairs.push((
             "itemsPerPage".to_owned(),
             DEFAULT_ITEMS_PER_PAGE.to_string(),
         ));
     }
-    if after == 0 {
-        return;
+    if after > 0 {
+        let first = pairs
+            .iter()
+            .find(|(name, _)| name == "pageNum")
+            .and_then(|(_, value)| value.parse::<u64>().ok())
+            .unwrap_or(1);
+        set(pairs, "pageNum", (first + after).to_string());
+        if takes_count {
+            set(pairs, "includeCount", "false".to_owned());
+        }
     }
-    let first = pairs
+    pairs
         .iter()
-        .find(|(name, _)| name == "pageNum")
-        .and_then(|(_, value)| value.parse::<u64>().ok())
-        .unwrap_or(1);
-    set(pairs, "pageNum", (first + after).to_string());
-    set(pairs, "includeCount", "false".to_owned());
+        .find(|(name, _)| name == "itemsPerPage")
+        .and_then(|(_, value)| value.parse().ok())
 }
 
 fn set(pairs: &mut Vec<(String, String)>, name: &str, value: String) {
@@ -120,14 +128,39 @@ fn set(pairs: &mut Vec<(String, String)>, name: &str, value: String) {
     pairs.push((name.to_owned(), value));
 }
 
+/// What a page said, for [`Paging::read`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageSeen {
+    /// The `itemsPerPage` its request asked for ([`page_query`]'s answer).
+    pub asked: Option<u64>,
+    /// How many items it had.
+    pub items: usize,
+    /// Whether it linked a `next` page.
+    pub next: bool,
+    /// Whether it carried `totalCount`: Atlas counted the list, so a page
+    /// without a `next` link is the last.
+    pub counted: bool,
+    /// Its [`fingerprint`].
+    pub fingerprint: u64,
+}
+
 /// Where a listing is: how many pages it has read, and whether the next
 /// one follows. One rule for the typed streams and for tools that read the
-/// pages' bytes (the CLI's `api --all`).
+/// pages' bytes (the CLI's `api --all`):
+/// - a page that is empty, or shorter than the `itemsPerPage` asked for, is
+///   the last;
+/// - a full page is followed by another when it links a `next` page, or
+///   when Atlas did not count the list (no `totalCount`: every page after
+///   the first, as they ask for no count), since a `next` link without a
+///   count is not something Atlas documents; that costs at most one request
+///   that finds an empty page;
+/// - a page with the same fingerprint as the one before it is an error.
 #[derive(Debug, Default, Clone)]
 pub struct Paging {
     /// Pages read so far.
     read: u64,
-    /// The length of the first page, which a later full page has.
+    /// The length of the first page: the page size when the request's is
+    /// not known.
     full: usize,
     /// The fingerprint of the last page's items.
     previous: Option<u64>,
@@ -145,25 +178,26 @@ impl Paging {
         self.read
     }
 
-    /// Reads a page: its number of `items`, whether it links a `next`
-    /// page, and a `fingerprint` of its items (equal items, equal
-    /// fingerprints). Whether another page is to be fetched; an error when
+    /// Reads a page. Whether another page is to be fetched; an error when
     /// the page repeats the one before it, which ends the listing.
-    pub fn read(&mut self, items: usize, next: bool, fingerprint: u64) -> Result<bool, Error> {
-        let repeated = items > 0 && self.previous == Some(fingerprint);
+    pub fn read(&mut self, page: PageSeen) -> Result<bool, Error> {
+        let repeated = page.items > 0 && self.previous == Some(page.fingerprint);
         self.read += 1;
         if repeated {
             return Err(Error::RepeatedPage {
                 page: self.read,
-                items,
+                items: page.items,
             });
         }
-        let short = self.read > 1 && items < self.full;
         if self.read == 1 {
-            self.full = items;
+            self.full = page.items;
         }
-        self.previous = Some(fingerprint);
-        Ok(next && items > 0 && !short)
+        self.previous = Some(page.fingerprint);
+        let full = match page.asked {
+            Some(asked) => u64::try_from(page.items).is_ok_and(|items| items >= asked),
+            None => page.items >= self.full,
+        };
+        Ok(page.items > 0 && full && (page.next || !page.counted))
     }
 }
 
@@ -196,10 +230,11 @@ pub fn fingerprint<T: serde::Serialize>(items: &[T]) -> u64 {
 
 /// The pages of a listing: the caller's `builder` sent once per page
 /// (`send` is its `send`), each request shaped by [`page_query`] in the
-/// `pre` hook.
+/// `pre` hook (`takes_count`: whether the operation has `includeCount`).
 #[doc(hidden)]
 pub fn pages<'a, B, A, F, Fut>(
     builder: B,
+    takes_count: bool,
     send: F,
 ) -> impl Stream<Item = Result<Page<A::Item>, Error>> + 'a
 where
@@ -209,14 +244,23 @@ where
     Fut: Future<Output = Result<ResponseValue<A>, crate::SendError>> + 'a,
 {
     let state = Some((builder, send, Paging::new()));
-    stream::unfold(state, |state| async move {
+    stream::unfold(state, move |state| async move {
         let (builder, send, mut paging) = state?;
-        let answer = crate::transport::paging::page(paging.after(), send(builder.clone())).await;
+        let (answer, asked) =
+            crate::transport::paging::page(paging.after(), takes_count, send(builder.clone()))
+                .await;
         let page = match answer {
             Ok(answer) => answer.into_inner().into_page(),
             Err(error) => return Some((Err(Error::from(error)), None)),
         };
-        match paging.read(page.items.len(), page.next, fingerprint(&page.items)) {
+        let seen = PageSeen {
+            asked,
+            items: page.items.len(),
+            next: page.next,
+            counted: page.total_count.is_some(),
+            fingerprint: fingerprint(&page.items),
+        };
+        match paging.read(seen) {
             Ok(true) => Some((Ok(page), Some((builder, send, paging)))),
             Ok(false) => Some((Ok(page), None)),
             Err(error) => Some((Err(error), None)),
@@ -309,7 +353,13 @@ pub mod read {
 /// `stream()`, `all()` and `pages()` on the builders of paginated
 /// operations; the generated code names each builder and its page type.
 macro_rules! paginated {
+    ($builder:ident => $page:ty; include_count) => {
+        crate::pages::paginated!(@ $builder => $page, true);
+    };
     ($builder:ident => $page:ty) => {
+        crate::pages::paginated!(@ $builder => $page, false);
+    };
+    (@ $builder:ident => $page:ty, $takes_count:literal) => {
         impl<'a> crate::builder::$builder<'a> {
             /// Every item of every page of this list, fetched a page at a
             /// time as the stream is read: the first page is this builder's
@@ -344,7 +394,7 @@ macro_rules! paginated {
                     crate::Error,
                 >,
             > + 'a {
-                crate::pages::pages(self, Self::send)
+                crate::pages::pages(self, $takes_count, Self::send)
             }
         }
     };
@@ -360,14 +410,14 @@ mod tests {
             .iter()
             .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
             .collect();
-        page_query(&mut pairs, after);
+        page_query(&mut pairs, after, true);
         pairs
     }
 
     fn pairs(expected: &[(&str, &str)]) -> Vec<(String, String)> {
-        query(expected, 0)
-            .into_iter()
-            .filter(|(n, _)| expected.iter().any(|(e, _)| e == n))
+        expected
+            .iter()
+            .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
             .collect()
     }
 
@@ -378,6 +428,8 @@ mod tests {
             query(&[("itemsPerPage", "20"), ("includeCount", "true")], 0),
             pairs(&[("itemsPerPage", "20"), ("includeCount", "true")])
         );
+        let mut caller = pairs(&[("itemsPerPage", "20")]);
+        assert_eq!(page_query(&mut caller, 0, true), Some(20));
     }
 
     #[test]
@@ -399,27 +451,69 @@ mod tests {
                 ("includeCount", "false")
             ])
         );
+        // A list without `includeCount` is sent none.
+        let mut uncounted = Vec::new();
+        assert_eq!(page_query(&mut uncounted, 1, false), Some(500));
+        assert_eq!(
+            uncounted,
+            pairs(&[("itemsPerPage", "500"), ("pageNum", "2")])
+        );
+    }
+
+    fn seen(asked: u64, items: usize, next: bool, counted: bool, fingerprint: u64) -> PageSeen {
+        PageSeen {
+            asked: Some(asked),
+            items,
+            next,
+            counted,
+            fingerprint,
+        }
     }
 
     #[test]
-    fn a_listing_ends_on_no_next_link_an_empty_or_short_page() {
+    fn a_listing_ends_on_an_empty_or_short_page_or_a_counted_one_without_next() {
         let mut paging = Paging::new();
-        assert!(paging.read(3, true, 1).unwrap());
-        assert!(paging.read(3, true, 2).unwrap());
-        assert!(!paging.read(2, true, 3).unwrap(), "shorter than the first");
+        assert!(paging.read(seen(3, 3, true, true, 1)).unwrap());
+        assert!(paging.read(seen(3, 3, true, false, 2)).unwrap());
+        assert!(!paging.read(seen(3, 2, true, false, 3)).unwrap(), "short");
         let mut paging = Paging::new();
-        assert!(!paging.read(3, false, 1).unwrap(), "no next link");
+        assert!(
+            !paging.read(seen(3, 3, false, true, 1)).unwrap(),
+            "counted, no next"
+        );
         let mut paging = Paging::new();
-        assert!(paging.read(3, true, 1).unwrap());
-        assert!(!paging.read(0, true, 2).unwrap(), "empty");
+        assert!(paging.read(seen(3, 3, true, true, 1)).unwrap());
+        assert!(!paging.read(seen(3, 0, true, false, 2)).unwrap(), "empty");
+        // Uncounted and full: another page, whether or not it links one.
+        let mut paging = Paging::new();
+        assert!(paging.read(seen(3, 3, true, true, 1)).unwrap());
+        assert!(paging.read(seen(3, 3, false, false, 2)).unwrap());
+        assert!(!paging.read(seen(3, 1, false, false, 3)).unwrap());
+        // The request's size unknown: the first page's length is the size.
+        let mut paging = Paging::new();
+        let unknown = |items, next| PageSeen {
+            asked: None,
+            ..seen(0, items, next, true, items as u64)
+        };
+        assert!(paging.read(unknown(4, true)).unwrap());
+        assert!(
+            !paging.read(unknown(3, true)).unwrap(),
+            "shorter than the first"
+        );
     }
 
     #[test]
     fn a_repeated_page_is_an_error_that_names_it() {
         let mut paging = Paging::new();
         let items = ["a", "b"];
-        assert!(paging.read(2, true, fingerprint(&items)).unwrap());
-        let error = paging.read(2, true, fingerprint(&items)).unwrap_err();
+        assert!(
+            paging
+                .read(seen(2, 2, true, true, fingerprint(&items)))
+                .unwrap()
+        );
+        let error = paging
+            .read(seen(2, 2, true, false, fingerprint(&items)))
+            .unwrap_err();
         assert!(
             matches!(error, Error::RepeatedPage { page: 2, items: 2 }),
             "{error:?}"

@@ -12,7 +12,7 @@
 use std::io::Write;
 
 use atlas_live_migration_api::Client;
-use atlas_live_migration_api::pages::{self, Paging};
+use atlas_live_migration_api::pages::{self, PageSeen, Paging};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
@@ -26,6 +26,8 @@ struct Page<'a> {
     results: Option<Vec<&'a RawValue>>,
     #[serde(default)]
     links: Option<Vec<Link>>,
+    #[serde(default, rename = "totalCount")]
+    total_count: Option<serde::de::IgnoredAny>,
 }
 
 #[derive(Deserialize)]
@@ -48,13 +50,17 @@ pub(super) async fn write_every_item(
 ) -> Result<(), Failure> {
     let mut out = Output::open(output_file)?;
     let mut paging = Paging::new();
+    let takes_count = operation
+        .parameters
+        .iter()
+        .any(|p| p.name == "includeCount");
     let mut written = 0usize;
     loop {
         let mut pairs: Vec<(String, String)> = query
             .iter()
             .map(|(name, value)| ((*name).to_owned(), value.clone()))
             .collect();
-        pages::page_query(&mut pairs, paging.after());
+        let asked = pages::page_query(&mut pairs, paging.after(), takes_count);
         let pairs: Vec<(&str, String)> = pairs
             .iter()
             .map(|(name, value)| (name.as_str(), value.clone()))
@@ -88,7 +94,14 @@ pub(super) async fn write_every_item(
         }
         written += items.len();
         out.flush()?;
-        if !paging.read(items.len(), next, pages::fingerprint(&items))? {
+        let seen = PageSeen {
+            asked,
+            items: items.len(),
+            next,
+            counted: page.total_count.is_some(),
+            fingerprint: pages::fingerprint(&items),
+        };
+        if !paging.read(seen)? {
             break;
         }
     }
