@@ -70,7 +70,8 @@ pub fn generate(spec: &OpenAPI, client_code: &str) -> Result<String, String> {
         let mut parameters = Vec::new();
         let mut setters = Vec::new();
         for parameter in path_parameters.iter().chain(&operation.parameters) {
-            let Some(parameter) = resolve(spec, parameter) else {
+            let Some(parameter) = super::resolve_parameter(parameter, spec.components.as_ref())
+            else {
                 continue;
             };
             let (data, location) = match parameter {
@@ -250,17 +251,4 @@ fn operations(spec: &OpenAPI) -> Vec<Found<'_>> {
         }
     }
     out
-}
-
-fn resolve<'a>(spec: &'a OpenAPI, parameter: &'a ReferenceOr<Parameter>) -> Option<&'a Parameter> {
-    match parameter {
-        ReferenceOr::Item(parameter) => Some(parameter),
-        ReferenceOr::Reference { reference } => {
-            let name = reference.strip_prefix("#/components/parameters/")?;
-            match spec.components.as_ref()?.parameters.get(name)? {
-                ReferenceOr::Item(parameter) => Some(parameter),
-                ReferenceOr::Reference { .. } => None,
-            }
-        }
-    }
 }

@@ -556,6 +556,38 @@ fn operation_ids(spec: &OpenAPI) -> Vec<(String, &'static str, String)> {
     ids
 }
 
+/// A schema with its `$ref`s followed, through a bounded chain (a cycle
+/// is none).
+pub(crate) fn resolve_schema<'a>(
+    mut schema: &'a ReferenceOr<Schema>,
+    components: Option<&'a openapiv3::Components>,
+) -> Option<&'a Schema> {
+    for _ in 0..16 {
+        match schema {
+            ReferenceOr::Item(item) => return Some(item),
+            ReferenceOr::Reference { reference } => {
+                let name = reference.strip_prefix("#/components/schemas/")?;
+                schema = components?.schemas.get(name)?;
+            }
+        }
+    }
+    None
+}
+
+/// A parameter with its `$ref` followed.
+pub(crate) fn resolve_parameter<'a>(
+    parameter: &'a ReferenceOr<Parameter>,
+    components: Option<&'a openapiv3::Components>,
+) -> Option<&'a Parameter> {
+    match parameter {
+        ReferenceOr::Item(parameter) => Some(parameter),
+        ReferenceOr::Reference { reference } => {
+            let name = reference.strip_prefix("#/components/parameters/")?;
+            components?.parameters.get(name)?.as_item()
+        }
+    }
+}
+
 /// Visits every operation with its path, method and operationId.
 fn each_operation(
     spec: &mut OpenAPI,

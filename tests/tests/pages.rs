@@ -75,29 +75,30 @@ fn expected(items: Range<usize>) -> Vec<String> {
     items.map(|n| format!("project-{n}")).collect()
 }
 
-#[tokio::test]
-async fn three_pages_with_a_short_last_one_give_every_item_in_three_requests() {
+/// Every project `all()` reads, with `items_per_page`, from a server that
+/// answers `pages` in order; and how often each page was asked for.
+async fn read_all(items_per_page: u64, pages: &[Value]) -> (Vec<String>, Vec<usize>) {
     let server = MockServer::start_async().await;
-    let mocks = serve(
-        &server,
-        "3",
-        &[
-            page(0..3, true, Some(7)),
-            page(3..6, true, None),
-            page(6..7, false, None),
-        ],
-    );
+    let mocks = serve(&server, &items_per_page.to_string(), pages);
     let client = plain_client(&server.base_url());
     let projects = client
         .list_groups()
-        .items_per_page(3u64)
+        .items_per_page(items_per_page)
         .all()
         .await
         .unwrap();
-    assert_eq!(names(&projects), expected(0..7));
-    for mock in &mocks {
-        mock.assert_calls(1);
-    }
+    let calls = mocks.iter().map(httpmock::Mock::calls).collect();
+    (names(&projects), calls)
+}
+
+#[tokio::test]
+async fn three_pages_with_a_short_last_one_give_every_item_in_three_requests() {
+    let pages = [
+        page(0..3, true, Some(7)),
+        page(3..6, true, None),
+        page(6..7, false, None),
+    ];
+    assert_eq!(read_all(3, &pages).await, (expected(0..7), vec![1, 1, 1]));
 }
 
 #[tokio::test]
@@ -112,27 +113,12 @@ async fn without_items_per_page_a_page_is_500_items() {
 
 #[tokio::test]
 async fn an_exactly_full_last_page_is_followed_by_an_empty_one_that_ends_it() {
-    let server = MockServer::start_async().await;
-    let mocks = serve(
-        &server,
-        "3",
-        &[
-            page(0..3, true, None),
-            page(3..6, true, None),
-            page(6..6, false, None),
-        ],
-    );
-    let client = plain_client(&server.base_url());
-    let projects = client
-        .list_groups()
-        .items_per_page(3u64)
-        .all()
-        .await
-        .unwrap();
-    assert_eq!(names(&projects), expected(0..6));
-    for mock in &mocks {
-        mock.assert_calls(1);
-    }
+    let pages = [
+        page(0..3, true, None),
+        page(3..6, true, None),
+        page(6..6, false, None),
+    ];
+    assert_eq!(read_all(3, &pages).await, (expected(0..6), vec![1, 1, 1]));
 }
 
 #[tokio::test]
@@ -349,42 +335,12 @@ async fn an_invalid_builder_is_refused_before_the_first_request() {
 /// without it is the last.
 #[tokio::test]
 async fn an_uncounted_full_page_without_a_next_link_is_followed_and_a_counted_one_is_not() {
-    let server = MockServer::start_async().await;
-    let mocks = serve(
-        &server,
-        "2",
-        &[
-            page(0..2, true, Some(5)),
-            page(2..4, false, None),
-            page(4..5, false, None),
-        ],
-    );
-    let client = plain_client(&server.base_url());
-    let projects = client
-        .list_groups()
-        .items_per_page(2u64)
-        .all()
-        .await
-        .unwrap();
-    assert_eq!(names(&projects), expected(0..5));
-    for mock in &mocks {
-        mock.assert_calls(1);
-    }
-
-    let server = MockServer::start_async().await;
-    let mocks = serve(
-        &server,
-        "2",
-        &[page(0..2, false, Some(2)), page(2..2, false, None)],
-    );
-    let client = plain_client(&server.base_url());
-    let projects = client
-        .list_groups()
-        .items_per_page(2u64)
-        .all()
-        .await
-        .unwrap();
-    assert_eq!(names(&projects), expected(0..2));
-    mocks[0].assert_calls(1);
-    mocks[1].assert_calls(0);
+    let pages = [
+        page(0..2, true, Some(5)),
+        page(2..4, false, None),
+        page(4..5, false, None),
+    ];
+    assert_eq!(read_all(2, &pages).await, (expected(0..5), vec![1, 1, 1]));
+    let pages = [page(0..2, false, Some(2)), page(2..2, false, None)];
+    assert_eq!(read_all(2, &pages).await, (expected(0..2), vec![1, 0]));
 }

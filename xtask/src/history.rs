@@ -463,59 +463,26 @@ fn an_added_operation_is_an_api_command_and_a_typed_mock() {
     }
 
     // A loopback Atlas: a system status, or a log's bytes.
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let base_url = format!("http://{}", listener.local_addr().unwrap());
-    let server = std::thread::spawn(move || {
-        use std::io::{BufRead, BufReader, Write};
-        let mut requests = Vec::new();
-        for _ in 0..5 {
-            let (stream, _) = listener.accept().unwrap();
-            let mut reader = BufReader::new(stream);
-            let mut head = String::new();
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap() == 0 || line == "\r\n" {
-                    break;
-                }
-                head.push_str(&line);
-            }
-            // The request's body, read so that closing sends no reset.
-            let length = head
-                .lines()
-                .find_map(|line| {
-                    let (name, value) = line.split_once(':')?;
-                    name.eq_ignore_ascii_case("content-length")
-                        .then(|| value.trim().parse::<usize>().ok())
-                        .flatten()
-                })
-                .unwrap_or(0);
-            let mut body = vec![0; length];
-            std::io::Read::read_exact(&mut reader, &mut body).unwrap();
-            head.push_str(&String::from_utf8_lossy(&body));
-            let (media_type, body) = if head.contains("/logs/") {
-                ("application/vnd.atlas.2023-02-01+gzip", LOG)
-            } else if head.contains("/certs") {
-                // As Atlas sends a certificate: the PEM itself, labelled JSON.
-                ("application/vnd.atlas.2023-01-01+json;charset=utf-8", PEM)
-            } else if head.contains("/measurements") {
-                (
-                    "application/vnd.atlas.2023-01-01+json",
-                    r#"{"databaseName":"admin","granularity":"PT1M","measurements":[]}"#,
-                )
-            } else {
-                (
-                    "application/vnd.atlas.2023-01-01+json;charset=utf-8",
-                    r#"{"appName":"MongoDB Atlas","build":"83be55e140f493c88e7f578aae96548dd881587b","throttling":false}"#,
-                )
-            };
-            requests.push(head);
-            let answer = format!(
-                "HTTP/1.1 200 OK\r\ncontent-type: {media_type}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                body.len()
-            );
-            reader.get_mut().write_all(answer.as_bytes()).unwrap();
+    let (base_url, server) = loopback(5, |_, head| {
+        if head.contains("/logs/") {
+            ("application/vnd.atlas.2023-02-01+gzip", LOG.to_owned())
+        } else if head.contains("/certs") {
+            // As Atlas sends a certificate: the PEM itself, labelled JSON.
+            (
+                "application/vnd.atlas.2023-01-01+json;charset=utf-8",
+                PEM.to_owned(),
+            )
+        } else if head.contains("/measurements") {
+            (
+                "application/vnd.atlas.2023-01-01+json",
+                r#"{"databaseName":"admin","granularity":"PT1M","measurements":[]}"#.to_owned(),
+            )
+        } else {
+            (
+                "application/vnd.atlas.2023-01-01+json;charset=utf-8",
+                r#"{"appName":"MongoDB Atlas","build":"83be55e140f493c88e7f578aae96548dd881587b","throttling":false}"#.to_owned(),
+            )
         }
-        requests
     });
     const LOG: &str = "the log's bytes, as they come";
     const PEM: &str =
@@ -666,42 +633,21 @@ fn an_added_list_operation_pages_in_the_client_and_on_the_command_line() {
         compact.contains("paginated!(ListGroupDatabaseUsers=>types::"),
         "{pages}"
     );
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let base_url = format!("http://{}", listener.local_addr().unwrap());
     let user = |n: usize| format!(r#"{{"username":"user-{n}","databaseName":"admin"}}"#);
-    let server = std::thread::spawn(move || {
-        use std::io::{BufRead, BufReader, Write};
-        let mut targets = Vec::new();
-        for page in 0..3 {
-            let (stream, _) = listener.accept().unwrap();
-            let mut reader = BufReader::new(stream);
-            let mut head = String::new();
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap() == 0 || line == "\r\n" {
-                    break;
-                }
-                head.push_str(&line);
-            }
-            targets.push(head.lines().next().unwrap_or_default().to_owned());
-            let items: Vec<String> = (page * 2..(page * 2 + 2).min(5)).map(user).collect();
-            let next = if page < 2 {
-                r#",{"href":"x","rel":"next"}"#
-            } else {
-                ""
-            };
-            let body = format!(
+    let (base_url, server) = loopback(3, move |page, _| {
+        let items: Vec<String> = (page * 2..(page * 2 + 2).min(5)).map(user).collect();
+        let next = if page < 2 {
+            r#",{"href":"x","rel":"next"}"#
+        } else {
+            ""
+        };
+        (
+            "application/vnd.atlas.2023-01-01+json",
+            format!(
                 r#"{{"links":[{{"href":"x","rel":"self"}}{next}],"results":[{}]}}"#,
                 items.join(",")
-            );
-            let answer = format!(
-                "HTTP/1.1 200 OK\r\ncontent-type: application/vnd.atlas.2023-01-01+json\r\n\
-                 content-length: {}\r\nconnection: close\r\n\r\n{body}",
-                body.len()
-            );
-            reader.get_mut().write_all(answer.as_bytes()).unwrap();
-        }
-        targets
+            ),
+        )
     });
     let output = std::process::Command::new(updated.dir.join("target/debug/atlas-live-migration"))
         .args([
@@ -726,7 +672,11 @@ fn an_added_list_operation_pages_in_the_client_and_on_the_command_line() {
         .filter_map(|user| user["username"].as_str())
         .collect();
     assert_eq!(names, ["user-0", "user-1", "user-2", "user-3", "user-4"]);
-    let targets = server.join().unwrap();
+    let requests = server.join().unwrap();
+    let targets: Vec<&str> = requests
+        .iter()
+        .map(|request| request.lines().next().unwrap_or_default())
+        .collect();
     let path = "GET /api/atlas/v2/groups/32b6e34b3d91647abb20e7b8/databaseUsers?";
     assert!(
         targets[0].starts_with(path) && targets[0].contains("itemsPerPage=2"),
@@ -741,4 +691,54 @@ fn an_added_list_operation_pages_in_the_client_and_on_the_command_line() {
             "{targets:?}"
         );
     }
+}
+
+/// A loopback Atlas for the scratch copy's CLI: answers `count` requests,
+/// one a connection, each with `answer(index, request)` (its media type
+/// and body) as a `200`. Its base URL, and the thread that gives back each
+/// request (head and body) as it came.
+fn loopback(
+    count: usize,
+    answer: impl Fn(usize, &str) -> (&'static str, String) + Send + 'static,
+) -> (String, std::thread::JoinHandle<Vec<String>>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base_url = format!("http://{}", listener.local_addr().unwrap());
+    let server = std::thread::spawn(move || {
+        use std::io::{BufRead, BufReader, Write};
+        let mut requests = Vec::new();
+        for index in 0..count {
+            let (stream, _) = listener.accept().unwrap();
+            let mut reader = BufReader::new(stream);
+            let mut head = String::new();
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap() == 0 || line == "\r\n" {
+                    break;
+                }
+                head.push_str(&line);
+            }
+            // The request's body, read so that closing sends no reset.
+            let length = head
+                .lines()
+                .find_map(|line| {
+                    let (name, value) = line.split_once(':')?;
+                    name.eq_ignore_ascii_case("content-length")
+                        .then(|| value.trim().parse::<usize>().ok())
+                        .flatten()
+                })
+                .unwrap_or(0);
+            let mut body = vec![0; length];
+            std::io::Read::read_exact(&mut reader, &mut body).unwrap();
+            head.push_str(&String::from_utf8_lossy(&body));
+            let (media_type, body) = answer(index, &head);
+            requests.push(head);
+            let answer = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: {media_type}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            reader.get_mut().write_all(answer.as_bytes()).unwrap();
+        }
+        requests
+    });
+    (base_url, server)
 }

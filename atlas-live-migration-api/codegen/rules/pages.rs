@@ -125,36 +125,6 @@ fn describe(schema: &Schema, components: Option<&openapiv3::Components>) -> Stri
     }
 }
 
-fn resolve_parameter<'a>(
-    parameter: &'a ReferenceOr<Parameter>,
-    components: Option<&'a openapiv3::Components>,
-) -> Option<&'a Parameter> {
-    match parameter {
-        ReferenceOr::Item(parameter) => Some(parameter),
-        ReferenceOr::Reference { reference } => {
-            let name = reference.strip_prefix("#/components/parameters/")?;
-            components?.parameters.get(name)?.as_item()
-        }
-    }
-}
-
-fn resolve_schema<'a>(
-    mut schema: &'a ReferenceOr<Schema>,
-    components: Option<&'a openapiv3::Components>,
-) -> Option<&'a Schema> {
-    // A chain of references, bounded: a cycle is no page.
-    for _ in 0..16 {
-        match schema {
-            ReferenceOr::Item(item) => return Some(item),
-            ReferenceOr::Reference { reference } => {
-                let name = reference.strip_prefix("#/components/schemas/")?;
-                schema = components?.schemas.get(name)?;
-            }
-        }
-    }
-    None
-}
-
 fn resolve_boxed<'a>(
     schema: &'a ReferenceOr<Box<Schema>>,
     components: Option<&'a openapiv3::Components>,

@@ -363,22 +363,6 @@ pub(crate) fn one_error_type(operation: &mut Operation, components: &openapiv3::
 /// (`response/text.rs`); a binary string (`format: binary`) is a download
 /// and stays bytes.
 pub(crate) fn text_success_operations(spec: &OpenAPI) -> BTreeSet<String> {
-    fn resolve<'a>(
-        mut schema: &'a ReferenceOr<Schema>,
-        schemas: Option<&'a openapiv3::Components>,
-    ) -> Option<&'a Schema> {
-        // A chain of references, bounded: a cycle is no string.
-        for _ in 0..16 {
-            match schema {
-                ReferenceOr::Item(item) => return Some(item),
-                ReferenceOr::Reference { reference } => {
-                    let name = reference.strip_prefix("#/components/schemas/")?;
-                    schema = schemas?.schemas.get(name)?;
-                }
-            }
-        }
-        None
-    }
     let is_text = |schema: &Schema| match &schema.schema_kind {
         SchemaKind::Type(Type::String(string)) => !matches!(
             string.format,
@@ -405,7 +389,9 @@ pub(crate) fn text_success_operations(spec: &OpenAPI) -> BTreeSet<String> {
                 .filter_map(|(_, response)| response.as_item())
                 .filter_map(|response| response.content.get("application/json"))
                 .filter_map(|content| content.schema.as_ref())
-                .any(|schema| resolve(schema, spec.components.as_ref()).is_some_and(is_text));
+                .any(|schema| {
+                    resolve_schema(schema, spec.components.as_ref()).is_some_and(is_text)
+                });
             if text {
                 operations.insert(id.to_snake_case());
             }
