@@ -26,8 +26,8 @@
 //! # Ok(()) }
 //! ```
 //!
-//! How the pages are fetched, as a user who wrote the loop by hand would
-//! want it and none has written it:
+//! How the pages are fetched, as a user writing the loop by hand would want
+//! it:
 //! - lazily, one request at a time, each through the one client: paced,
 //!   retried as any `GET`, failing with the one [`Error`];
 //! - the caller's builder is the first page: its `pageNum` (else 1), its
@@ -231,8 +231,7 @@ pub fn fingerprint<T: serde::Serialize>(items: &[T]) -> u64 {
 /// The pages of a listing: the caller's `builder` sent once per page
 /// (`send` is its `send`), each request shaped by [`page_query`] in the
 /// `pre` hook (`takes_count`: whether the operation has `includeCount`).
-#[doc(hidden)]
-pub fn pages<'a, B, A, F, Fut>(
+pub(crate) fn pages<'a, B, A, F, Fut>(
     builder: B,
     takes_count: bool,
     send: F,
@@ -269,8 +268,7 @@ where
 }
 
 /// Every item of `pages`, in order; an error is the last item.
-#[doc(hidden)]
-pub fn items<'a, T: 'a>(
+pub(crate) fn items<'a, T: 'a>(
     pages: impl Stream<Item = Result<Page<T>, Error>> + 'a,
 ) -> impl Stream<Item = Result<T, Error>> + 'a {
     pages.flat_map(|page| {
@@ -283,15 +281,13 @@ pub fn items<'a, T: 'a>(
 }
 
 /// Every item of `items` in a `Vec`, or the first error.
-#[doc(hidden)]
-pub async fn all<T>(items: impl Stream<Item = Result<T, Error>>) -> Result<Vec<T>, Error> {
+pub(crate) async fn all<T>(items: impl Stream<Item = Result<T, Error>>) -> Result<Vec<T>, Error> {
     items.try_collect().await
 }
 
 /// What the generated code reads a page's members with, whether typify made
 /// them `Option`s or not.
-#[doc(hidden)]
-pub mod read {
+pub(crate) mod read {
     /// `Vec<T>` or `Option<Vec<T>>` (absent: empty).
     pub trait Listed {
         /// The element.
