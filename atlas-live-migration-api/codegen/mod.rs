@@ -144,6 +144,14 @@ pub const RULES: &[(&str, &str)] = &[
         "in a oneOf/anyOf that only answers reach, a property whose inline values differ from variant to variant (eventTypeName, type) tells them apart and keeps its list closed there (OPEN_STRING_ENUM leaves it), so a value reads as the variant whose list has it; nothing else refers to those variants",
     ),
     (
+        "NULLABLE_IN_ANSWERS_AS_ABSENT",
+        "in a schema only answers reach, a property loses nullable: the runtime reads null as absent (NULL_AS_ABSENT) and every member may be absent, and typify would turn a Vec<T> or a defaulted member into an Option whenever a spec update marks it nullable",
+    ),
+    (
+        "NULLABLE_SCHEMA_AS_PLAIN_TYPE",
+        "a component schema marked nullable is the plain type (its members keep their Option or plain types): typify's wrapper X(Option<XInner>) would move the type's builder and fields whenever a spec update marks a schema nullable",
+    ),
+    (
         "NULLABLE_AS_OPTIONAL",
         "a required property that may be null is not required (same Option type): the runtime reads Atlas's null members as absent (NULL_AS_ABSENT)",
     ),
@@ -259,6 +267,7 @@ fn adapt_document(spec_yaml: &str) -> Result<AdaptedSpec, String> {
         .map_err(|e| format!("the adapted document does not serialize: {e}"))?;
     let directions = answers::directions(&document);
     let copies = answers::adapt(&mut document);
+    answers::nullable_schema_as_plain_type(&mut document);
     answers::nullable_as_optional(&mut document);
     let spec: OpenAPI = serde_json::from_value(document)
         .map_err(|e| format!("the adapted document does not read back: {e}"))?;
@@ -810,6 +819,68 @@ mod tests {
     }
 
     use super::{accepts_every_string, escapes_twice, generate, needs_unicode_semantics};
+
+    /// The public items a user's code meets: each generated type with its
+    /// fields and their types, each client method with its builder's
+    /// parameters and their types.
+    fn public_items(code: &str) -> Vec<String> {
+        let text = |ty: &syn::Type| quote::quote!(#ty).to_string();
+        let mut items: Vec<String> = super::calls::type_fields(code)
+            .unwrap()
+            .into_iter()
+            .map(|(name, fields)| {
+                let fields: Vec<String> = fields
+                    .iter()
+                    .map(|(field, ty)| format!("{field}: {}", text(ty)))
+                    .collect();
+                format!("type {name} {{ {} }}", fields.join(", "))
+            })
+            .collect();
+        for call in super::calls::read(code).unwrap() {
+            let fields: Vec<String> = call
+                .fields
+                .iter()
+                .map(|(field, ty)| format!("{field}: {}", text(ty)))
+                .collect();
+            items.push(format!("fn {}({})", call.method, fields.join(", ")));
+        }
+        items
+    }
+
+    /// Rules `NULLABLE_SCHEMA_AS_PLAIN_TYPE` and
+    /// `NULLABLE_IN_ANSWERS_AS_ABSENT`: a spec update that marks every
+    /// component schema nullable, and every member of the schemas only
+    /// answers reach, changes no public item of the generated client: the
+    /// same types with the same fields of the same Rust types, the same
+    /// methods with the same parameters.
+    #[test]
+    fn schemas_and_answer_members_made_nullable_change_no_public_item() {
+        let before = public_items(&generate(SPEC).unwrap());
+        let directions = super::adapted_document(SPEC).unwrap().directions;
+        let mut document: serde_json::Value = serde_norway::from_str(SPEC).unwrap();
+        let schemas = document["components"]["schemas"].as_object_mut().unwrap();
+        let mut members = 0;
+        for (name, schema) in schemas.iter_mut() {
+            schema["nullable"] = true.into();
+            if directions.get(name).copied() != Some("answered only") {
+                continue;
+            }
+            for property in schema
+                .get_mut("properties")
+                .and_then(serde_json::Value::as_object_mut)
+                .into_iter()
+                .flat_map(|properties| properties.values_mut())
+                .filter(|property| property.get("$ref").is_none())
+            {
+                property["nullable"] = true.into();
+                members += 1;
+            }
+        }
+        assert!(members > 10, "{members} members made nullable");
+        let edited = serde_norway::to_string(&document).unwrap();
+        let after = public_items(&generate(&edited).unwrap());
+        assert_eq!(after, before);
+    }
 
     const SPEC: &str = include_str!("../../openapi/atlas-live-migration.yaml");
 

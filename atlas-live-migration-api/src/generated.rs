@@ -112,36 +112,14 @@ pub mod types {
         }
     }
     ///Bad request detail.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
-    #[serde(transparent)]
-    pub struct BadRequestDetail(pub ::std::option::Option<BadRequestDetailInner>);
-    impl ::std::ops::Deref for BadRequestDetail {
-        type Target = ::std::option::Option<BadRequestDetailInner>;
-        fn deref(&self) -> &::std::option::Option<BadRequestDetailInner> {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<BadRequestDetail>
-    for ::std::option::Option<BadRequestDetailInner> {
-        fn from(value: BadRequestDetail) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<::std::option::Option<BadRequestDetailInner>>
-    for BadRequestDetail {
-        fn from(value: ::std::option::Option<BadRequestDetailInner>) -> Self {
-            Self(value)
-        }
-    }
-    ///Bad request detail.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
-    pub struct BadRequestDetailInner {
+    pub struct BadRequestDetail {
         ///Describes all violations in a client request.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub fields: ::std::vec::Vec<FieldViolation>,
     }
-    impl BadRequestDetailInner {
-        pub fn builder() -> builder::BadRequestDetailInner {
+    impl BadRequestDetail {
+        pub fn builder() -> builder::BadRequestDetail {
             Default::default()
         }
     }
@@ -1123,29 +1101,7 @@ This field sets restrictions on available regions in the project.
     }
     ///Document that configures sharding on the destination cluster when migrating from a replica set source to a sharded cluster destination on MongoDB 6.0 or higher. If you don't wish to shard any collections on the destination cluster, leave this empty.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
-    #[serde(transparent)]
-    pub struct ShardingRequest(pub ::std::option::Option<ShardingRequestInner>);
-    impl ::std::ops::Deref for ShardingRequest {
-        type Target = ::std::option::Option<ShardingRequestInner>;
-        fn deref(&self) -> &::std::option::Option<ShardingRequestInner> {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ShardingRequest>
-    for ::std::option::Option<ShardingRequestInner> {
-        fn from(value: ShardingRequest) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<::std::option::Option<ShardingRequestInner>>
-    for ShardingRequest {
-        fn from(value: ::std::option::Option<ShardingRequestInner>) -> Self {
-            Self(value)
-        }
-    }
-    ///Document that configures sharding on the destination cluster when migrating from a replica set source to a sharded cluster destination on MongoDB 6.0 or higher. If you don't wish to shard any collections on the destination cluster, leave this empty.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
-    pub struct ShardingRequestInner {
+    pub struct ShardingRequest {
         ///Flag that lets the migration create supporting indexes for the shard keys, if none exists, as the destination cluster also needs compatible indexes for the specified shard keys.
         #[serde(rename = "createSupportingIndexes")]
         pub create_supporting_indexes: bool,
@@ -1153,8 +1109,8 @@ This field sets restrictions on available regions in the project.
         #[serde(rename = "shardingEntries")]
         pub sharding_entries: ::std::vec::Vec<ShardEntry>,
     }
-    impl ShardingRequestInner {
-        pub fn builder() -> builder::ShardingRequestInner {
+    impl ShardingRequest {
+        pub fn builder() -> builder::ShardingRequest {
             Default::default()
         }
     }
@@ -1783,20 +1739,20 @@ This field sets restrictions on available regions in the project.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct BadRequestDetailInner {
+        pub struct BadRequestDetail {
             fields: ::std::result::Result<
                 ::std::vec::Vec<super::FieldViolation>,
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for BadRequestDetailInner {
+        impl ::std::default::Default for BadRequestDetail {
             fn default() -> Self {
                 Self {
                     fields: Ok(Default::default()),
                 }
             }
         }
-        impl BadRequestDetailInner {
+        impl BadRequestDetail {
             pub fn fields<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<super::FieldViolation>>,
@@ -1810,18 +1766,16 @@ This field sets restrictions on available regions in the project.
                 self
             }
         }
-        impl ::std::convert::TryFrom<BadRequestDetailInner>
-        for super::BadRequestDetailInner {
+        impl ::std::convert::TryFrom<BadRequestDetail> for super::BadRequestDetail {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: BadRequestDetailInner,
+                value: BadRequestDetail,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self { fields: value.fields? })
             }
         }
-        impl ::std::convert::From<super::BadRequestDetailInner>
-        for BadRequestDetailInner {
-            fn from(value: super::BadRequestDetailInner) -> Self {
+        impl ::std::convert::From<super::BadRequestDetail> for BadRequestDetail {
+            fn from(value: super::BadRequestDetail) -> Self {
                 Self { fields: Ok(value.fields) }
             }
         }
@@ -3237,7 +3191,7 @@ This field sets restrictions on available regions in the project.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct ShardingRequestInner {
+        pub struct ShardingRequest {
             create_supporting_indexes: ::std::result::Result<
                 bool,
                 ::std::string::String,
@@ -3247,7 +3201,7 @@ This field sets restrictions on available regions in the project.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for ShardingRequestInner {
+        impl ::std::default::Default for ShardingRequest {
             fn default() -> Self {
                 Self {
                     create_supporting_indexes: Err(
@@ -3259,7 +3213,7 @@ This field sets restrictions on available regions in the project.
                 }
             }
         }
-        impl ShardingRequestInner {
+        impl ShardingRequest {
             pub fn create_supporting_indexes<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<bool>,
@@ -3289,11 +3243,10 @@ This field sets restrictions on available regions in the project.
                 self
             }
         }
-        impl ::std::convert::TryFrom<ShardingRequestInner>
-        for super::ShardingRequestInner {
+        impl ::std::convert::TryFrom<ShardingRequest> for super::ShardingRequest {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: ShardingRequestInner,
+                value: ShardingRequest,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
                     create_supporting_indexes: value.create_supporting_indexes?,
@@ -3301,8 +3254,8 @@ This field sets restrictions on available regions in the project.
                 })
             }
         }
-        impl ::std::convert::From<super::ShardingRequestInner> for ShardingRequestInner {
-            fn from(value: super::ShardingRequestInner) -> Self {
+        impl ::std::convert::From<super::ShardingRequest> for ShardingRequest {
+            fn from(value: super::ShardingRequest) -> Self {
                 Self {
                     create_supporting_indexes: Ok(value.create_supporting_indexes),
                     sharding_entries: Ok(value.sharding_entries),

@@ -713,6 +713,27 @@ pub fn nullable_as_optional(value: &mut Value) {
     }
 }
 
+/// Rule `NULLABLE_SCHEMA_AS_PLAIN_TYPE`: a component schema marked
+/// `nullable` is generated as the plain type. typify writes a nullable
+/// schema as a wrapper, `X(Option<XInner>)`, whose builder and fields move
+/// to `XInner`: a spec update that marks a schema nullable (as 2026's did
+/// `ShardingRequest` and `BadRequestDetail`) would break every user's code
+/// that builds or reads it, where Atlas's API did not break. A property
+/// that refers to it keeps its Rust type: an `Option` where it may be left
+/// out (every member of an answer), the type itself where the caller must
+/// send it (sending a value is always allowed); `null` in an answer reads
+/// as absent (`NULL_AS_ABSENT`).
+pub fn nullable_schema_as_plain_type(document: &mut Value) {
+    if let Some(schemas) = document
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    {
+        for schema in schemas.values_mut().filter_map(Value::as_object_mut) {
+            schema.remove("nullable");
+        }
+    }
+}
+
 /// The component schema names `value` refers to.
 fn refs(value: &Value, out: &mut Vec<String>) {
     match value {
@@ -771,6 +792,7 @@ fn loosen(schema: &mut Value, drop_required: bool) {
     if drop_required && !is_variant_list {
         map.remove("required");
     }
+    members_not_nullable(map);
     each_subschema(map, |sub| loosen(sub, drop_required && !is_variant_list));
     variants_catch_all(schema);
 }
@@ -827,6 +849,22 @@ fn variants_catch_all(schema: &mut Value) {
         Value::Array(vec![Value::Object(inner), Value::Object(Map::new())]),
     );
     *map = outer;
+}
+
+/// Rule `NULLABLE_IN_ANSWERS_AS_ABSENT`: in a schema only answers reach,
+/// a property loses `nullable`. The runtime reads an object's `null` member
+/// as absent (`NULL_AS_ABSENT`), and an answer's members may all be absent
+/// (`ANSWER_PROPERTIES_OPTIONAL`), so `nullable` says nothing the Rust type
+/// needs; typify would turn a list (`Vec<T>`, empty when absent) or a
+/// member with a default into an `Option` of it, so a spec update marking
+/// a member nullable would change its type. Array items keep theirs: a
+/// `null` item stays in its array.
+fn members_not_nullable(map: &mut Map<String, Value>) {
+    if let Some(Value::Object(properties)) = map.get_mut("properties") {
+        for property in properties.values_mut().filter_map(Value::as_object_mut) {
+            property.remove("nullable");
+        }
+    }
 }
 
 /// Whether a schema takes any value: no keyword but documentation.
