@@ -39,8 +39,15 @@ pub fn generate(spec: &OpenAPI, client_code: &str) -> Result<String, String> {
             _ => None,
         }
     };
+    // The element of `Vec<T>` or `Option<Vec<T>>`.
+    let element = |ty: syn::Type| {
+        let list = calls::first_argument_of(&ty, "Option").unwrap_or(ty);
+        calls::first_argument_of(&list, "Vec")
+    };
     let mut listings = Vec::new();
     let mut builders = Vec::new();
+    // One listing per page type: operations may share one.
+    let mut pages = std::collections::BTreeSet::new();
     for call in calls
         .iter()
         .filter(|c| lists.contains(&c.method.to_string()))
@@ -53,15 +60,13 @@ pub fn generate(spec: &OpenAPI, client_code: &str) -> Result<String, String> {
             .ok_or_else(|| format!("{method} answers {}, no named type", quote!(#page)))?;
         let results = RESULTS.to_snake_case();
         let item = field(&page_name, &results)
-            .and_then(|ty| calls::first_argument_of(&ty, "Option").or(Some(ty)))
-            .and_then(|ty| calls::first_argument_of(&ty, "Vec"))
+            .and_then(element)
             .map(|ty| calls::qualify(ty, &structs))
             .ok_or_else(|| format!("{page_name}, the page of {method}, has no {results} list"))?;
         let results = format_ident!("{results}");
         // `links` (with `rel`) and `totalCount` where the page has them.
         let next = field(&page_name, "links")
-            .and_then(|ty| calls::first_argument_of(&ty, "Option").or(Some(ty)))
-            .and_then(|ty| calls::first_argument_of(&ty, "Vec"))
+            .and_then(element)
             .and_then(|link| field(&last_segment(&link)?, "rel"))
             .map_or_else(
                 || quote!(false),
@@ -76,7 +81,8 @@ pub fn generate(spec: &OpenAPI, client_code: &str) -> Result<String, String> {
             );
         let total = field(&page_name, "total_count")
             .map_or_else(|| quote!(None), |_| quote!(self.total_count.count()));
-        listings.push(quote! {
+        if pages.insert(page_name) {
+            listings.push(quote! {
             impl crate::pages::Listing for #page {
                 type Item = #item;
                 fn into_page(self) -> crate::pages::Page<#item> {
@@ -87,7 +93,8 @@ pub fn generate(spec: &OpenAPI, client_code: &str) -> Result<String, String> {
                     }
                 }
             }
-        });
+            });
+        }
         let builder = &call.builder;
         // `includeCount=false` after the first page, where the list has it.
         let takes_count = call
@@ -100,11 +107,6 @@ pub fn generate(spec: &OpenAPI, client_code: &str) -> Result<String, String> {
             quote!(crate::pages::paginated!(#builder => #page);)
         });
     }
-    // One listing per page type: operations may share one.
-    let mut seen = std::collections::BTreeSet::new();
-    let listings = listings
-        .into_iter()
-        .filter(|listing| seen.insert(listing.to_string()));
     let tokens = quote! {
         #[allow(unused_imports)]
         use crate::pages::read::{Count, Listed, Text};

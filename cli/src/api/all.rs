@@ -160,12 +160,8 @@ impl Output {
         if !self.pretty {
             return self.write(item.get().as_bytes());
         }
-        let mut pretty = Vec::new();
-        let mut from = serde_json::Deserializer::from_str(item.get());
-        let mut to = serde_json::Serializer::pretty(&mut pretty);
-        if serde_transcode::transcode(&mut from, &mut to).is_err() {
-            pretty = item.get().as_bytes().to_vec();
-        }
+        let pretty = super::pretty_json(item.get().as_bytes())
+            .unwrap_or_else(|| item.get().as_bytes().to_vec());
         // A JSON text has no raw line break inside a string: each line of
         // the item is indented as a whole.
         let mut indented = Vec::with_capacity(pretty.len() + pretty.len() / 8);

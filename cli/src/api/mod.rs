@@ -330,19 +330,24 @@ fn write_answer(answer: &RawAnswer, download: bool, path: Option<&String>) -> Re
         return Ok(());
     }
     let mut out = std::io::stdout().lock();
-    let mut pretty = Vec::new();
-    let transcoded = !download && {
-        let mut from = serde_json::Deserializer::from_slice(&answer.body);
-        let mut to = serde_json::Serializer::pretty(&mut pretty);
-        serde_transcode::transcode(&mut from, &mut to).is_ok() && from.end().is_ok()
-    };
-    let written = if transcoded {
-        pretty.push(b'\n');
-        out.write_all(&pretty)
-    } else {
-        out.write_all(&answer.body)
+    let written = match pretty_json(&answer.body).filter(|_| !download) {
+        Some(mut pretty) => {
+            pretty.push(b'\n');
+            out.write_all(&pretty)
+        }
+        None => out.write_all(&answer.body),
     };
     written.map_err(|e| Failure::usage(format!("cannot write the answer: {e}")))
+}
+
+/// `bytes` pretty-printed, if they are one JSON value: through serde_json's
+/// own pretty serializer, with objects' members in the order they came
+/// (serde_json's `Value` would sort them).
+fn pretty_json(bytes: &[u8]) -> Option<Vec<u8>> {
+    let mut pretty = Vec::new();
+    let mut from = serde_json::Deserializer::from_slice(bytes);
+    let mut to = serde_json::Serializer::pretty(&mut pretty);
+    (serde_transcode::transcode(&mut from, &mut to).is_ok() && from.end().is_ok()).then_some(pretty)
 }
 
 /// A repeated flag's values as one JSON array, for [`parse`]: each value
