@@ -43,10 +43,10 @@ pub fn generate(spec: &OpenAPI, client_code: &str) -> Result<String, String> {
                 "the generated client has no method {rust_name} ({method} {path})"
             ));
         };
-        let official_id = official
+        let (official_id, former_ids) = official
             .get(&(method.to_owned(), path.to_owned()))
             .cloned()
-            .unwrap_or_else(|| rust_name.to_lower_camel_case());
+            .unwrap_or_else(|| (rust_name.to_lower_camel_case(), Vec::new()));
         let name = operation
             .extensions
             .get("x-xgen-operation-id-override")
@@ -54,7 +54,9 @@ pub fn generate(spec: &OpenAPI, client_code: &str) -> Result<String, String> {
             .map(str::to_owned)
             .unwrap_or_else(|| official_id.clone());
         let mut aliases = Vec::new();
-        for alias in [official_id.clone(), rust_name.to_lower_camel_case()] {
+        // The ids of earlier cuts too: a script written then still runs.
+        let names = [official_id.clone(), rust_name.to_lower_camel_case()];
+        for alias in names.into_iter().chain(former_ids) {
             if alias != name && !aliases.contains(&alias) {
                 aliases.push(alias);
             }
@@ -208,7 +210,9 @@ fn field_name(name: &str) -> String {
 }
 
 /// (method, path) -> the official operationId the kept list records.
-fn official_ids(spec: &OpenAPI) -> BTreeMap<(String, String), String> {
+/// Each kept operation's official operationId and the ids it had at earlier
+/// cuts, by method and path, from the kept list.
+fn official_ids(spec: &OpenAPI) -> BTreeMap<(String, String), (String, Vec<String>)> {
     let mut ids = BTreeMap::new();
     for entry in spec
         .extensions
@@ -223,10 +227,17 @@ fn official_ids(spec: &OpenAPI) -> BTreeMap<(String, String), String> {
         ) else {
             continue;
         };
+        let former = entry
+            .get("formerOperationIds")
+            .and_then(|v| v.as_array())
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect();
         if let Some((method, path)) = operation.split_once(' ') {
             ids.insert(
                 (method.to_ascii_lowercase(), path.to_owned()),
-                id.to_owned(),
+                (id.to_owned(), former),
             );
         }
     }

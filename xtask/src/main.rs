@@ -98,11 +98,25 @@ fn main() -> ExitCode {
     }
 }
 
+/// The workspace `cargo xtask` was run in: the nearest directory up from
+/// the current one that holds the cut, found at run time. A binary built in
+/// another checkout that shares this target directory (cargo may take it as
+/// fresh) still writes here, never into the checkout it was built in. Run
+/// from outside any checkout, the one it was built in.
 fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask lives one level below the workspace root")
-        .to_path_buf()
+    let here = std::env::current_dir().ok();
+    here.iter()
+        .flat_map(|dir| dir.ancestors())
+        .find(|dir| {
+            dir.join(codegen::SPEC_PATH).is_file() && dir.join("xtask/Cargo.toml").is_file()
+        })
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .parent()
+                .expect("xtask lives one level below the workspace root")
+                .to_path_buf()
+        })
 }
 
 fn run_codegen(root: &Path, check: bool) -> Result<ExitCode, String> {
@@ -214,10 +228,17 @@ fn run_spec(
     // adapts (an older layout) is reported on the spec's text alone.
     let adapted_committed = codegen::adapted_document(&committed).ok();
     let adapted_cut = codegen::adapted_document(&cut)?;
-    let report = spec::report::compare_with_rules(
+    let mut report = spec::report::compare_with_rules(
         (&committed_doc, &committed_kept, adapted_committed.as_ref()),
         (&cut_doc, &new_kept, &adapted_cut),
     );
+    // What breaks is judged on the generated code of both cuts; a committed
+    // cut this generator cannot take is judged on the spec's text.
+    let new_surface = spec::surface::Surface::of_cut(&cut)?;
+    if let Ok(old_surface) = spec::surface::Surface::of_cut(&committed) {
+        let changes = spec::surface::diff(&old_surface, &new_surface);
+        report.judge(&changes, &old_surface, &new_surface);
+    }
     let from_name = committed_doc
         .get(spec::cut::SOURCE_KEY)
         .and_then(|r| r.get("file"))

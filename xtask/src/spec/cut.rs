@@ -65,10 +65,7 @@ pub fn cut_document(
             continue;
         };
         let offered = versions(doc, operation.value);
-        let mut entry = Kept {
-            operation_id: operation.operation_id().to_owned(),
-            ..entry.clone()
-        };
+        let mut entry = entry.renamed(operation.operation_id());
         match &entry.version {
             Some(pin) if !offered.contains_key(pin) => {
                 problems.push(format!(

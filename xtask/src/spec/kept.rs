@@ -6,7 +6,9 @@
 //! never changes when an operationId does) and the API version in use
 //! (`version`, so a spec update never moves an operation to another
 //! version). `operationId` is the official id at the last cut, which is how
-//! a rename upstream is noticed.
+//! a rename upstream is noticed; `formerOperationIds` keeps the ids it had
+//! before, which the CLI's `api` commands still answer to, so a script
+//! written against an earlier cut keeps working after a rename.
 
 use std::collections::BTreeSet;
 
@@ -25,6 +27,8 @@ pub struct Kept {
     pub path: String,
     /// The official operationId at the last cut.
     pub operation_id: String,
+    /// The operationIds it had at earlier cuts, oldest first.
+    pub former_ids: Vec<String>,
     /// The name progenitor generates the operation under (snake case).
     pub rust_name: String,
     /// The pinned API version (`YYYY-MM-DD`); `None` for an operation that
@@ -40,9 +44,25 @@ impl Kept {
             method: operation.method.clone(),
             path: operation.path.to_owned(),
             operation_id: operation.operation_id().to_owned(),
+            former_ids: Vec::new(),
             rust_name: operation.operation_id().to_snake_case(),
             version: default_version(&versions(doc, operation.value)),
         }
+    }
+
+    /// The entry at a new cut whose operationId is `id`: a rename keeps
+    /// the id it had among the former ones.
+    pub fn renamed(&self, id: &str) -> Self {
+        let mut entry = self.clone();
+        if !self.operation_id.is_empty()
+            && self.operation_id != id
+            && !entry.former_ids.contains(&self.operation_id)
+        {
+            entry.former_ids.push(self.operation_id.clone());
+        }
+        entry.former_ids.retain(|former| former != id);
+        entry.operation_id = id.to_owned();
+        entry
     }
 
     /// `GET /api/atlas/v2/groups/{groupId}`.
@@ -54,6 +74,17 @@ impl Kept {
         let mut entry = Mapping::new();
         entry.insert("operation".into(), self.key().into());
         entry.insert("operationId".into(), self.operation_id.as_str().into());
+        if !self.former_ids.is_empty() {
+            entry.insert(
+                "formerOperationIds".into(),
+                Value::Sequence(
+                    self.former_ids
+                        .iter()
+                        .map(|id| id.as_str().into())
+                        .collect(),
+                ),
+            );
+        }
         entry.insert("rust-name".into(), self.rust_name.as_str().into());
         if let Some(version) = &self.version {
             entry.insert("version".into(), version.as_str().into());
@@ -104,6 +135,13 @@ fn read_entry(doc: &Value, entry: &Value) -> Result<Kept, String> {
             method,
             path,
             operation_id: text("operationId").unwrap_or_default(),
+            former_ids: entry
+                .get("formerOperationIds")
+                .and_then(Value::as_sequence)
+                .into_iter()
+                .flatten()
+                .filter_map(|id| id.as_str().map(str::to_owned))
+                .collect(),
             rust_name,
             version: text("version"),
         });

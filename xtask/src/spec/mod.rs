@@ -4,11 +4,14 @@
 //! - [`kept`]: the kept list, which names each operation by what Atlas keeps
 //!   stable (method and path) and pins its Rust name and API version;
 //! - [`cut`]: the cut itself (the kept operations and what they reference);
-//! - [`report`]: the change report between the committed cut and a new one.
+//! - [`report`]: the change report between the committed cut and a new one;
+//! - [`surface`]: the public items of the generated code, which judge what
+//!   the report calls breaking.
 
 pub mod cut;
 pub mod kept;
 pub mod report;
+pub mod surface;
 
 use std::collections::BTreeMap;
 use std::io::Read;
