@@ -43,7 +43,7 @@ pub fn generate(spec: &OpenAPI, client_code: &str) -> Result<String, String> {
                 "the generated client has no method {rust_name} ({method} {path})"
             ));
         };
-        let (official_id, former_ids) = official
+        let (official_id, former_names) = official
             .get(&(method.to_owned(), path.to_owned()))
             .cloned()
             .unwrap_or_else(|| (rust_name.to_lower_camel_case(), Vec::new()));
@@ -56,7 +56,7 @@ pub fn generate(spec: &OpenAPI, client_code: &str) -> Result<String, String> {
         let mut aliases = Vec::new();
         // The ids of earlier cuts too: a script written then still runs.
         let names = [official_id.clone(), rust_name.to_lower_camel_case()];
-        for alias in names.into_iter().chain(former_ids) {
+        for alias in names.into_iter().chain(former_names) {
             if alias != name && !aliases.contains(&alias) {
                 aliases.push(alias);
             }
@@ -228,7 +228,7 @@ fn official_ids(spec: &OpenAPI) -> BTreeMap<(String, String), (String, Vec<Strin
             continue;
         };
         let former = entry
-            .get("formerOperationIds")
+            .get("formerNames")
             .and_then(|v| v.as_array())
             .into_iter()
             .flatten()

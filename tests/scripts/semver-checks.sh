@@ -32,17 +32,18 @@ copy() {
     git -C "$root" archive HEAD | tar -x -C "$1"
 }
 
-# Cuts $2 into the workspace $1, moving the operations whose pinned API
-# version $2 does not offer to one it does (as a user of that revision had).
+# Cuts $2 into the workspace $1 as a user of that revision had it: the
+# operations whose pinned API version $2 does not offer moved to one it
+# does, and its `required` as it says (no member kept required).
 cut() {
     local out upgrades=()
-    if ! out=$(cd "$1" && cargo xtask spec --from "$2" 2>&1); then
+    if ! out=$(cd "$1" && cargo xtask spec --from "$2" --unpin-required 2>&1); then
         mapfile -t upgrades < <(grep -o -- '--upgrade [a-z_0-9]*' <<<"$out" | sort -u | awk '{print "--upgrade"; print $2}')
         if [ ${#upgrades[@]} -eq 0 ]; then
             echo "$out" >&2
             return 1
         fi
-        (cd "$1" && cargo xtask spec --from "$2" "${upgrades[@]}" >/dev/null)
+        (cd "$1" && cargo xtask spec --from "$2" --unpin-required "${upgrades[@]}" >/dev/null)
     fi
 }
 

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use crate::codegen;
 use crate::spec::{self, kept::Kept};
 
-fn root() -> PathBuf {
+pub(crate) fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .unwrap()
@@ -17,7 +17,7 @@ fn root() -> PathBuf {
 
 /// An official revision from `shared/reference/`, beside the workspace. CI
 /// always has it; a clone without it skips these tests, saying so.
-fn official(name: &str) -> Option<(PathBuf, String, String)> {
+pub(crate) fn official(name: &str) -> Option<(PathBuf, String, String)> {
     let path = root().join("../shared/reference").join(name);
     if !path.exists() {
         assert!(

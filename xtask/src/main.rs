@@ -15,6 +15,8 @@ use clap::{Parser, Subcommand};
 #[path = "../../atlas-live-migration-api/codegen/mod.rs"]
 mod codegen;
 #[cfg(test)]
+mod compat;
+#[cfg(test)]
 mod history;
 mod spec;
 
@@ -54,6 +56,12 @@ enum Task {
         /// name, operationId or 'METHOD /path'. Repeatable.
         #[arg(long, value_name = "NAME")]
         upgrade: Vec<String>,
+        /// Take the spec's `required` as it is: the request members an
+        /// earlier cut required, which the spec now lets be left out, become
+        /// `Option`s (rule REQUIRED_REQUEST_MEMBERS_KEPT keeps them required
+        /// otherwise, so users' code keeps compiling).
+        #[arg(long)]
+        unpin_required: bool,
         /// Write nothing; print the report and a unified diff, and fail if
         /// the committed transcription differs from the cut of PATH.
         #[arg(long)]
@@ -76,6 +84,7 @@ fn main() -> ExitCode {
             from,
             add,
             upgrade,
+            unpin_required,
             check,
             report,
             spec,
@@ -83,8 +92,7 @@ fn main() -> ExitCode {
             &root,
             &spec,
             &from,
-            &add,
-            &upgrade,
+            (&add, &upgrade, unpin_required),
             check,
             report.as_deref(),
         ),
@@ -175,76 +183,33 @@ fn run_spec(
     root: &Path,
     spec_path: &str,
     from: &Path,
-    add: &[String],
-    upgrade: &[String],
+    (add, upgrade, unpin_required): (&[String], &[String], bool),
     check: bool,
     report_path: Option<&Path>,
 ) -> Result<ExitCode, String> {
     let target = root.join(spec_path);
     let committed = std::fs::read_to_string(&target).unwrap_or_default();
-    let committed_kept = spec::kept::read(&committed)?;
     let source = from.to_string_lossy();
     let (official, digest) = spec::read_official(from)?;
     let official_doc: serde_norway::Value = serde_norway::from_str(&official)
         .map_err(|e| format!("{} is not a YAML document: {e}", from.display()))?;
-    let all = spec::operations(&official_doc);
-
-    let mut kept = committed_kept.clone();
-    for selector in add {
-        let operation = spec::kept::find(&all, selector, &source)?;
-        if !kept.iter().any(|k| k.key() == operation.key()) {
-            kept.push(spec::kept::Kept::new(&official_doc, operation));
-        }
-    }
-    for selector in upgrade {
-        let entry = spec::kept::find_kept(&mut kept, &official_doc, selector, &source)?;
-        let operation = all
-            .iter()
-            .find(|o| o.key() == entry.key())
-            .ok_or_else(|| format!("{} is not in {}", entry.key(), from.display()))?;
-        entry.version = spec::kept::Kept::new(&official_doc, operation).version;
-    }
-    drop(all);
-
-    let (cut, new_kept) = match spec::cut::cut_document(&official_doc, &kept, &source, &digest) {
-        Ok(cut) => cut,
-        Err(problem) => {
-            let renames = spec::report::renames(&kept, &official_doc);
-            println!(
-                "{}",
-                renames.render(
-                    "the committed cut",
-                    &format!("{} (not cut)", spec::cut::file_name(&source))
-                )
-            );
+    let asked = spec::Asked {
+        add,
+        upgrade,
+        unpin_required,
+    };
+    let spec::Update {
+        cut,
+        report,
+        from_name,
+    } = match spec::update(&committed, &official_doc, &source, &digest, &asked) {
+        Ok(update) => update,
+        Err(spec::NotCut { renames, problem }) => {
+            println!("{renames}");
             return Err(problem);
         }
     };
-    let committed_doc: serde_norway::Value =
-        serde_norway::from_str(&committed).unwrap_or(serde_norway::Value::Null);
-    let cut_doc: serde_norway::Value =
-        serde_norway::from_str(&cut).map_err(|e| format!("the cut does not read back: {e}"))?;
-    // What the rules make of both cuts: a committed cut that no longer
-    // adapts (an older layout) is reported on the spec's text alone.
-    let adapted_committed = codegen::adapted_document(&committed).ok();
-    let adapted_cut = codegen::adapted_document(&cut)?;
-    let mut report = spec::report::compare_with_rules(
-        (&committed_doc, &committed_kept, adapted_committed.as_ref()),
-        (&cut_doc, &new_kept, &adapted_cut),
-    );
-    // What breaks is judged on the generated code of both cuts; a committed
-    // cut this generator cannot take is judged on the spec's text.
-    let new_surface = spec::surface::Surface::of_cut(&cut)?;
-    if let Ok(old_surface) = spec::surface::Surface::of_cut(&committed) {
-        let changes = spec::surface::diff(&old_surface, &new_surface);
-        report.judge(&changes, &old_surface, &new_surface);
-    }
-    let from_name = committed_doc
-        .get(spec::cut::SOURCE_KEY)
-        .and_then(|r| r.get("file"))
-        .and_then(serde_norway::Value::as_str)
-        .unwrap_or("(no committed cut)");
-    let rendered = report.render(from_name, &spec::cut::file_name(&source));
+    let rendered = report.render(&from_name, &spec::cut::file_name(&source));
     println!("{rendered}");
     if let Some(path) = report_path {
         std::fs::write(path, &rendered)

@@ -413,10 +413,14 @@ fn split_by_direction(document: &mut Value) -> BTreeMap<String, String> {
         .iter()
         .copied()
         .filter(|name| {
-            let original = &schemas[*name];
+            // Members marked nullable do not count: requests drop it too
+            // (`NULLABLE_IN_REQUESTS_AS_PLAIN`), so the two forms would be
+            // one type.
+            let mut original = schemas[*name].clone();
+            nullable_in_requests_as_plain(&mut original);
             let mut loosened = original.clone();
             loosen(&mut loosened, !variants.contains(*name));
-            &loosened != original
+            loosened != original
         })
         .cloned()
         .collect();
@@ -678,37 +682,22 @@ fn retarget(value: &mut Value, copies: &BTreeMap<String, String>) {
     }
 }
 
-/// Rule `NULLABLE_AS_OPTIONAL`: a required property that may be `null` is
-/// one that may be absent. The runtime reads Atlas's `null` members as
-/// absent (`NULL_AS_ABSENT`), and typify would refuse a required property
-/// that is absent even where its type is an `Option`; the type stays the
-/// same `Option`, which is now left out when `None`. Everywhere, requests
-/// included: a `null` sent and a member left out mean the same to Atlas.
-pub fn nullable_as_optional(value: &mut Value) {
+/// Rule `NULLABLE_IN_REQUESTS_AS_PLAIN`: in what requests send, a property
+/// loses `nullable` (array items keep theirs). A caller never needs to send
+/// `null`: it sends a value, which is always allowed, or leaves an optional
+/// member out (its `Option` is skipped when `None`). typify would make a
+/// required member that may be `null` an `Option` it sends as `null`, so a
+/// spec update that marks a request member nullable would change its type
+/// where the API did not break. Runs after the answers' rules, whose schemas
+/// have already lost theirs (`NULLABLE_IN_ANSWERS_AS_ABSENT`); on them it
+/// changes nothing.
+pub fn nullable_in_requests_as_plain(value: &mut Value) {
     match value {
         Value::Object(map) => {
-            let nullable: BTreeSet<String> = map
-                .get("properties")
-                .and_then(Value::as_object)
-                .map(|properties| {
-                    properties
-                        .iter()
-                        .filter(|(_, p)| p.get("nullable").and_then(Value::as_bool) == Some(true))
-                        .map(|(name, _)| name.clone())
-                        .collect()
-                })
-                .unwrap_or_default();
-            if !nullable.is_empty()
-                && let Some(Value::Array(required)) = map.get_mut("required")
-            {
-                required.retain(|r| !r.as_str().is_some_and(|r| nullable.contains(r)));
-                if required.is_empty() {
-                    map.remove("required");
-                }
-            }
-            map.values_mut().for_each(nullable_as_optional);
+            members_not_nullable(map);
+            map.values_mut().for_each(nullable_in_requests_as_plain);
         }
-        Value::Array(items) => items.iter_mut().for_each(nullable_as_optional),
+        Value::Array(items) => items.iter_mut().for_each(nullable_in_requests_as_plain),
         _ => {}
     }
 }

@@ -34,7 +34,7 @@ pub fn cut(
 ) -> Result<(String, Vec<Kept>), String> {
     let doc: Value = serde_norway::from_str(official)
         .map_err(|e| format!("{source} is not a YAML document: {e}"))?;
-    cut_document(&doc, kept, source, digest)
+    cut_document(&doc, kept, &kept::Pins::new(), source, digest)
 }
 
 /// The cut of a document already read (the official spec is 75,000 lines:
@@ -42,6 +42,7 @@ pub fn cut(
 pub fn cut_document(
     doc: &Value,
     kept: &[Kept],
+    pins: &kept::Pins,
     source: &str,
     digest: &str,
 ) -> Result<(String, Vec<Kept>), String> {
@@ -126,6 +127,12 @@ pub fn cut_document(
 
     let mut out = Mapping::new();
     out.insert(KEPT_KEY.into(), kept::to_value(&updated));
+    if !pins.is_empty() {
+        out.insert(
+            crate::codegen::KEPT_REQUIRED_KEY.into(),
+            kept::pins_to_value(pins),
+        );
+    }
     let mut record = Mapping::new();
     record.insert("file".into(), name.as_str().into());
     record.insert("sha256".into(), digest.into());
@@ -226,8 +233,10 @@ fn header(name: &str) -> String {
          #   cargo xtask spec --from PATH [--add OPERATION_ID|'METHOD /path'] [--upgrade NAME]\n\
          #   cargo xtask codegen\n\
          # x-kept-operations is the kept list: each operation by method and path, its official\n\
-         # operationId at this cut, the Rust name and the API version pinned when it was first\n\
-         # kept. x-cut-from records the file the rest was cut from. Everything else is the\n\
+         # operationId at this cut (and the names it had before, which the CLI keeps), the Rust\n\
+         # name and the API version pinned when it was first kept. x-kept-required, if any, lists\n\
+         # the request members an earlier cut required, kept required (--unpin-required drops\n\
+         # it). x-cut-from records the file the rest was cut from. Everything else is the\n\
          # official text.\n"
     )
 }

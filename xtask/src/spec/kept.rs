@@ -6,9 +6,10 @@
 //! never changes when an operationId does) and the API version in use
 //! (`version`, so a spec update never moves an operation to another
 //! version). `operationId` is the official id at the last cut, which is how
-//! a rename upstream is noticed; `formerOperationIds` keeps the ids it had
-//! before, which the CLI's `api` commands still answer to, so a script
-//! written against an earlier cut keeps working after a rename.
+//! a rename upstream is noticed; `formerNames` keeps the names the
+//! CLI's `api` commands answered to at earlier cuts (operationIds and
+//! `x-xgen-operation-id-override`s) that the spec no longer gives, which
+//! they still answer to, so a script survives a rename upstream.
 
 use std::collections::BTreeSet;
 
@@ -27,8 +28,9 @@ pub struct Kept {
     pub path: String,
     /// The official operationId at the last cut.
     pub operation_id: String,
-    /// The operationIds it had at earlier cuts, oldest first.
-    pub former_ids: Vec<String>,
+    /// The names it had at earlier cuts (operationIds, overrides), oldest
+    /// first: the CLI's commands keep them as aliases.
+    pub former_names: Vec<String>,
     /// The name progenitor generates the operation under (snake case).
     pub rust_name: String,
     /// The pinned API version (`YYYY-MM-DD`); `None` for an operation that
@@ -44,9 +46,17 @@ impl Kept {
             method: operation.method.clone(),
             path: operation.path.to_owned(),
             operation_id: operation.operation_id().to_owned(),
-            former_ids: Vec::new(),
+            former_names: Vec::new(),
             rust_name: operation.operation_id().to_snake_case(),
             version: default_version(&versions(doc, operation.value)),
+        }
+    }
+
+    /// Keeps `name`, a name the operation had at the committed cut, among
+    /// the former ones, unless it is `current` (its name at the new cut).
+    pub fn remember(&mut self, name: &str, current: Option<&str>) {
+        if Some(name) != current && !self.former_names.iter().any(|n| n == name) {
+            self.former_names.push(name.to_owned());
         }
     }
 
@@ -56,11 +66,11 @@ impl Kept {
         let mut entry = self.clone();
         if !self.operation_id.is_empty()
             && self.operation_id != id
-            && !entry.former_ids.contains(&self.operation_id)
+            && !entry.former_names.contains(&self.operation_id)
         {
-            entry.former_ids.push(self.operation_id.clone());
+            entry.former_names.push(self.operation_id.clone());
         }
-        entry.former_ids.retain(|former| former != id);
+        entry.former_names.retain(|former| former != id);
         entry.operation_id = id.to_owned();
         entry
     }
@@ -74,11 +84,11 @@ impl Kept {
         let mut entry = Mapping::new();
         entry.insert("operation".into(), self.key().into());
         entry.insert("operationId".into(), self.operation_id.as_str().into());
-        if !self.former_ids.is_empty() {
+        if !self.former_names.is_empty() {
             entry.insert(
-                "formerOperationIds".into(),
+                "formerNames".into(),
                 Value::Sequence(
-                    self.former_ids
+                    self.former_names
                         .iter()
                         .map(|id| id.as_str().into())
                         .collect(),
@@ -135,8 +145,8 @@ fn read_entry(doc: &Value, entry: &Value) -> Result<Kept, String> {
             method,
             path,
             operation_id: text("operationId").unwrap_or_default(),
-            former_ids: entry
-                .get("formerOperationIds")
+            former_names: entry
+                .get("formerNames")
                 .and_then(Value::as_sequence)
                 .into_iter()
                 .flatten()
@@ -287,6 +297,79 @@ pub fn find_kept<'k>(
     Ok(&mut kept[index])
 }
 
+/// The request members kept required (`x-kept-required`): by schema, the
+/// members an earlier cut required that the spec now lets be left out.
+pub type Pins = std::collections::BTreeMap<String, BTreeSet<String>>;
+
+/// The members kept required in a cut.
+pub fn read_pins(doc: &Value) -> Pins {
+    doc.get(crate::codegen::KEPT_REQUIRED_KEY)
+        .and_then(Value::as_mapping)
+        .into_iter()
+        .flatten()
+        .filter_map(|(schema, members)| {
+            let members = members
+                .as_sequence()?
+                .iter()
+                .filter_map(|m| m.as_str().map(str::to_owned))
+                .collect();
+            Some((schema.as_str()?.to_owned(), members))
+        })
+        .collect()
+}
+
+/// The members to keep required in a new cut of `official` (rule
+/// `REQUIRED_REQUEST_MEMBERS_KEPT`): in each schema that requests sent at
+/// the committed cut (`sent`), each member it required there, itself or
+/// through its own pins, that `official` still has and no longer requires.
+pub fn pins(committed: &Value, sent: &BTreeSet<String>, official: &Value) -> Pins {
+    let old_pins = read_pins(committed);
+    let schema = |doc: &Value, name: &str| {
+        doc.get("components")
+            .and_then(|c| c.get("schemas"))
+            .and_then(|s| s.get(name))
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
+    let required = |schema: &Value| -> BTreeSet<String> {
+        schema
+            .get("required")
+            .and_then(Value::as_sequence)
+            .into_iter()
+            .flatten()
+            .filter_map(|r| r.as_str().map(str::to_owned))
+            .collect()
+    };
+    let mut pins = Pins::new();
+    for name in sent {
+        let mut was = required(&schema(committed, name));
+        was.extend(old_pins.get(name).into_iter().flatten().cloned());
+        let now = schema(official, name);
+        let has = |member: &str| now.get("properties").and_then(|p| p.get(member)).is_some();
+        let now_required = required(&now);
+        let kept: BTreeSet<String> = was
+            .into_iter()
+            .filter(|m| has(m) && !now_required.contains(m))
+            .collect();
+        if !kept.is_empty() {
+            pins.insert(name.clone(), kept);
+        }
+    }
+    pins
+}
+
+/// The pins as the cut writes them.
+pub fn pins_to_value(pins: &Pins) -> Value {
+    let mut map = Mapping::new();
+    for (schema, members) in pins {
+        map.insert(
+            schema.as_str().into(),
+            Value::Sequence(members.iter().map(|m| m.as_str().into()).collect()),
+        );
+    }
+    Value::Mapping(map)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -295,6 +378,34 @@ mod tests {
 
     fn doc() -> Value {
         serde_norway::from_str(UPSTREAM).unwrap()
+    }
+
+    /// A rename keeps the old name among the former ones (the CLI answers
+    /// to them), once, and never the current one; the list is written and
+    /// read back.
+    #[test]
+    fn former_names_keep_every_name_a_script_may_use() {
+        let entry = Kept {
+            method: "GET".into(),
+            path: "/x".into(),
+            operation_id: "getOld".into(),
+            former_names: Vec::new(),
+            rust_name: "get_x".into(),
+            version: None,
+        };
+        let mut entry = entry.renamed("getNew");
+        entry.remember("getShort", Some("getShorter"));
+        entry.remember("getShorter", Some("getShorter"));
+        let entry = entry.renamed("getOld").renamed("getNew");
+        assert_eq!(entry.operation_id, "getNew");
+        assert_eq!(entry.former_names, ["getShort", "getOld"]);
+        let text = serde_norway::to_string(&serde_norway::Value::Mapping(
+            [(KEPT_KEY.into(), to_value(std::slice::from_ref(&entry)))]
+                .into_iter()
+                .collect(),
+        ))
+        .unwrap();
+        assert_eq!(read(&text).unwrap(), [entry]);
     }
 
     #[test]

@@ -20,6 +20,9 @@ use std::path::Path;
 use serde_norway::Value;
 use sha2::{Digest, Sha256};
 
+use kept::Kept;
+use surface::Surface;
+
 /// The HTTP methods of an OpenAPI path item, as the document spells them.
 pub const METHODS: &[&str] = &[
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
@@ -177,4 +180,144 @@ pub fn default_version(versions: &BTreeMap<String, Option<String>>) -> Option<St
         .find(|(_, sunset)| sunset.is_none())
         .or_else(|| versions.iter().next_back())
         .map(|(date, _)| date.clone())
+}
+
+/// What `cargo xtask spec --from` is asked besides the spec.
+pub struct Asked<'a> {
+    /// Operations to keep too (`--add`).
+    pub add: &'a [String],
+    /// Kept operations to move to their newest version (`--upgrade`).
+    pub upgrade: &'a [String],
+    /// Take the spec's `required` as it is (`--unpin-required`).
+    pub unpin_required: bool,
+}
+
+/// A new cut and what it changes.
+pub struct Update {
+    /// The new cut's text.
+    pub cut: String,
+    /// What changed, judged on the generated code of both cuts.
+    pub report: report::Report,
+    /// The file the committed cut was cut from.
+    pub from_name: String,
+}
+
+/// Why the spec could not be cut, with the renames it shows (which help to
+/// find a moved or renamed operation).
+pub struct NotCut {
+    pub renames: String,
+    pub problem: String,
+}
+
+impl From<String> for NotCut {
+    fn from(problem: String) -> Self {
+        NotCut {
+            renames: String::new(),
+            problem,
+        }
+    }
+}
+
+/// Cuts `official_doc` with the kept list of the `committed` cut (and what
+/// is `asked`), and reports what changed: `cargo xtask spec --from` without
+/// its files. `source` names the official file, `digest` is its SHA-256.
+pub fn update(
+    committed: &str,
+    official_doc: &Value,
+    source: &str,
+    digest: &str,
+    asked: &Asked,
+) -> Result<Update, NotCut> {
+    let committed_kept = kept::read(committed).map_err(NotCut::from)?;
+    let all = operations(official_doc);
+
+    let mut kept = committed_kept.clone();
+    for selector in asked.add {
+        let operation = kept::find(&all, selector, source)?;
+        if !kept.iter().any(|k| k.key() == operation.key()) {
+            kept.push(Kept::new(official_doc, operation));
+        }
+    }
+    for selector in asked.upgrade {
+        let entry = kept::find_kept(&mut kept, official_doc, selector, source)?;
+        let operation = all
+            .iter()
+            .find(|o| o.key() == entry.key())
+            .ok_or_else(|| format!("{} is not in {source}", entry.key()))?;
+        entry.version = Kept::new(official_doc, operation).version;
+    }
+    let committed_doc: Value = serde_norway::from_str(committed).unwrap_or(Value::Null);
+    // The CLI's command name at the committed cut (Atlas's override of the
+    // operationId) stays an alias when the spec changes it; a renamed
+    // operationId is kept by the cut itself.
+    for (entry, before) in kept.iter_mut().filter_map(|entry| {
+        let before = operations(&committed_doc)
+            .into_iter()
+            .find(|o| o.key() == entry.key())?
+            .id_override()?
+            .to_owned();
+        Some((entry, before))
+    }) {
+        let now = all.iter().find(|o| o.key() == entry.key());
+        entry.remember(&before, now.and_then(|o| o.id_override()));
+    }
+    drop(all);
+
+    // What the rules make of the committed cut: a cut that no longer adapts
+    // (an older layout) is reported on the spec's text alone.
+    let adapted_committed = crate::codegen::adapted_document(committed).ok();
+    // Rule REQUIRED_REQUEST_MEMBERS_KEPT: what requests sent at the
+    // committed cut and required there stays required.
+    let pins = match (&adapted_committed, asked.unpin_required) {
+        (Some(adapted), false) => {
+            let sent = adapted
+                .directions
+                .iter()
+                .filter(|(_, direction)| **direction != "answered only")
+                .map(|(name, _)| name.clone())
+                .collect();
+            kept::pins(&committed_doc, &sent, official_doc)
+        }
+        _ => kept::Pins::new(),
+    };
+    let (cut, new_kept) = match cut::cut_document(official_doc, &kept, &pins, source, digest) {
+        Ok(cut) => cut,
+        Err(problem) => {
+            let renames = report::renames(&kept, official_doc).render(
+                "the committed cut",
+                &format!("{} (not cut)", cut::file_name(source)),
+            );
+            return Err(NotCut { renames, problem });
+        }
+    };
+    let cut_doc: Value =
+        serde_norway::from_str(&cut).map_err(|e| format!("the cut does not read back: {e}"))?;
+    let adapted_cut = crate::codegen::adapted_document(&cut)?;
+    let mut report = report::compare_with_rules(
+        (&committed_doc, &committed_kept, adapted_committed.as_ref()),
+        (&cut_doc, &new_kept, &adapted_cut),
+    );
+    // What breaks is judged on the generated code of both cuts; a committed
+    // cut this generator cannot take is judged on the spec's text. The same
+    // text generates the same code: nothing to compare.
+    if cut == committed {
+        report.judge(&[], &Surface::default(), &Surface::default());
+    } else {
+        let new_surface = Surface::of_cut(&cut)?;
+        if let Ok(old_surface) = Surface::of_cut(committed) {
+            let changes = surface::diff(&old_surface, &new_surface);
+            report.judge(&changes, &old_surface, &new_surface);
+        }
+    }
+    let from_name = committed_doc
+        .get(cut::SOURCE_KEY)
+        .and_then(|r| r.get("file"))
+        .and_then(Value::as_str)
+        .unwrap_or("(no committed cut)")
+        .to_owned();
+    Ok(Update {
+        cut,
+        report,
+        from_name,
+    })
 }

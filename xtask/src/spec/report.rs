@@ -113,6 +113,7 @@ impl Report {
 
     /// The breaks of the generated Rust and of the CLI's commands, where
     /// the report was judged on the generated code.
+    #[cfg(test)]
     pub fn rust_breaks(&self) -> Option<&[Break]> {
         self.judged.as_deref()
     }
@@ -154,26 +155,43 @@ impl Report {
         new: &Surface,
     ) -> Vec<(Section, &Line)> {
         let subject = Subject::of(change, old, new);
-        let member_named = |line: &Line| {
-            subject.member.as_ref().is_some_and(|m| {
-                line.text.contains(&format!("field `{m}`"))
-                    || (subject.variant && line.text.contains(m.as_str()))
-                    || (!subject.type_name.is_some() && norm(&line.text).contains(&norm(m)))
-            })
-        };
-        let mut scored: Vec<(u8, Section, &Line)> = Vec::new();
-        if let Some(schema) = subject
+        let schema = subject
             .type_name
             .as_deref()
-            .and_then(|ty| self.schema_of(ty))
+            .and_then(|ty| self.schema_of(ty));
+        // A type named after a member of its parent's schema (typify's
+        // `DestinationClusterName`, `…MigrationHostsItem`) is about that
+        // member.
+        let mut inline_member = None;
+        if let (Some((_, rest)), None) = (&schema, &subject.member)
+            && !rest.is_empty()
         {
+            inline_member = Some(rest.clone());
+        }
+        let member_named = |line: &Line| {
+            let field = line
+                .text
+                .split("field `")
+                .nth(1)
+                .and_then(|rest| rest.split('`').next());
+            subject.member.as_ref().is_some_and(|m| {
+                field == Some(m.as_str())
+                    || (subject.variant && line.text.contains(m.as_str()))
+                    || (subject.type_name.is_none() && norm(&line.text).contains(&norm(m)))
+            }) || inline_member
+                .as_ref()
+                .zip(field)
+                .is_some_and(|(rest, field)| rest.starts_with(&norm(field)))
+        };
+        let mut scored: Vec<(u8, Section, &Line)> = Vec::new();
+        if let Some((schema, _)) = &schema {
             for (section, line) in &self.lines {
                 if !line.text.contains(&format!("schema `{schema}`")) {
                     continue;
                 }
                 let score = if member_named(line) {
                     3
-                } else if subject.member.is_some()
+                } else if (subject.member.is_some() || inline_member.is_some())
                     && !subject.variant
                     && line.text.contains("field `")
                 {
@@ -195,8 +213,10 @@ impl Report {
             }
             let labels: Vec<String> = operations.iter().map(|o| format!("`{o}`")).collect();
             for (section, line) in &self.lines {
+                // Documented errors matter to the typed mock's answers only.
                 if !line.operations.iter().any(|o| labels.contains(o))
-                    || line.text.contains("documents response")
+                    || (line.text.contains("documents response")
+                        && !subject.hints.contains(&"documents response"))
                 {
                     continue;
                 }
@@ -223,7 +243,7 @@ impl Report {
     /// The schema a Rust type is named for: itself, the copy a request
     /// takes (`<Name>Request`), else the longest name it begins with
     /// (typify names an inline schema after its parent).
-    fn schema_of(&self, ty: &str) -> Option<&str> {
+    fn schema_of(&self, ty: &str) -> Option<(String, String)> {
         let schemas: BTreeSet<&str> = self
             .lines
             .iter()
@@ -244,7 +264,11 @@ impl Report {
                     .filter(|s| wanted.starts_with(&norm(s)))
                     .max_by_key(|s| s.len())
             })
-            .copied()
+            .map(|s| {
+                let rest = wanted.strip_prefix(&norm(s)).unwrap_or_default();
+                let rest = if rest == "request" { "" } else { rest };
+                ((*s).to_owned(), rest.to_owned())
+            })
     }
 
     /// The report as Markdown, under a heading that names both files.
@@ -355,6 +379,7 @@ pub fn compare_with_rules(
         new_kept,
         adapted.as_ref().map(|(a, b)| (a, b)),
     );
+    schemas_in_and_out(&mut report, (old_doc, old_kept), (new_doc, new_kept));
     if let (Some(old_adapted), Some((old_yaml, new_yaml))) = (old_adapted, &adapted) {
         rule_changes(
             &mut report,
@@ -639,6 +664,51 @@ fn rule_changes(
     }
 }
 
+/// The component schemas that came into the cut or left it, each said for
+/// the kept operations that reach it (through any of their API versions:
+/// typify generates every component schema of the cut, so a schema that
+/// only another version reaches is a type too).
+fn schemas_in_and_out(report: &mut Report, old: (&Value, &[Kept]), new: (&Value, &[Kept])) {
+    let names = |doc: &Value| -> BTreeSet<String> {
+        doc.get("components")
+            .and_then(|c| c.get("schemas"))
+            .and_then(Value::as_mapping)
+            .into_iter()
+            .flatten()
+            .filter_map(|(name, _)| name.as_str().map(str::to_owned))
+            .collect()
+    };
+    // The users' Rust names, from the official operationIds.
+    let labels = |(doc, kept): (&Value, &[Kept]), name: &str| -> Vec<String> {
+        users(doc)
+            .remove(name)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|id| kept.iter().find(|k| k.operation_id == id))
+            .map(|k| k.rust_name.clone())
+            .collect()
+    };
+    let (before, after) = (names(old.0), names(new.0));
+    for name in before.difference(&after) {
+        for label in labels(old, name) {
+            report.push(
+                Section::Other,
+                &label,
+                format!("schema `{name}` is no longer in the cut"),
+            );
+        }
+    }
+    for name in after.difference(&before) {
+        for label in labels(new, name) {
+            report.push(
+                Section::Added,
+                &label,
+                format!("schema `{name}` is new in the cut"),
+            );
+        }
+    }
+}
+
 /// What a changed item is about: the type it belongs to (named for a
 /// schema), its member on the wire, the operation it calls.
 #[derive(Default)]
@@ -752,7 +822,7 @@ impl Subject {
         let hints = match member.copied() {
             Some("send") => vec!["response", "API version"],
             Some("body" | "body_map") => vec!["request body", "API version"],
-            _ if path.contains("Then") => vec!["response", "API version"],
+            _ if path.contains("Then") => vec!["documents response", "response", "API version"],
             _ if path.contains("When") => vec!["parameter", "request body"],
             Some(_) => vec!["parameter"],
             None => vec!["operation", "API version"],

@@ -202,8 +202,19 @@ impl Surface {
         item.wire = serde_name(&e.attrs);
         self.insert(path.clone(), item);
         self.derives(&e.attrs, &path);
-        for variant in &e.variants {
-            let mut item = item_of(Kind::Variant, tidy(&variant.fields), &path);
+        // A fieldless enum's variants have discriminants an `as` cast
+        // reads: their order is part of what users meet.
+        let fieldless = e
+            .variants
+            .iter()
+            .all(|v| matches!(v.fields, syn::Fields::Unit) && v.discriminant.is_none());
+        for (index, variant) in e.variants.iter().enumerate() {
+            let signature = if fieldless {
+                format!("= {index}")
+            } else {
+                tidy(&variant.fields)
+            };
+            let mut item = item_of(Kind::Variant, signature, &path);
             item.wire = serde_name(&variant.attrs).or_else(|| Some(raw(&variant.ident)));
             self.insert(format!("{path}::{}", variant.ident), item);
         }
@@ -229,11 +240,12 @@ impl Surface {
 
     fn implementation(&mut self, block: &syn::ItemImpl, at: &str) {
         let ty = type_path(&block.self_ty);
-        let target = if ty.starts_with("::") || ty.starts_with("std::") {
-            ty
-        } else {
-            format!("{at}::{ty}")
-        };
+        let target =
+            if ty.starts_with("::") || ty.starts_with("std::") || PRELUDE.contains(&ty.as_str()) {
+                ty
+            } else {
+                resolve(&format!("{at}::{ty}"))
+            };
         match &block.trait_ {
             Some((trait_path, _)) => {
                 let name = short(&tidy(trait_path));
@@ -405,6 +417,12 @@ impl Change {
             },
             (Some(old), Some(new)) => match new.kind {
                 Kind::Field => format!("type `{}` -> `{}`", old.signature, new.signature),
+                Kind::Variant if old.signature.starts_with('=') => format!(
+                    "discriminant {} -> {} (the spec reordered the values: an `as` cast \
+                     gives another number)",
+                    old.signature.trim_start_matches("= "),
+                    new.signature.trim_start_matches("= ")
+                ),
                 Kind::Impl => format!(
                     "associated types `{}` -> `{}`",
                     old.signature, new.signature
@@ -714,6 +732,27 @@ fn type_path(ty: &syn::Type) -> String {
         syn::Type::Reference(r) => type_path(&r.elem),
         other => tidy(other),
     }
+}
+
+/// The standard library's types a generated impl names without a path.
+const PRELUDE: &[&str] = &[
+    "String", "Vec", "Option", "Box", "Result", "bool", "str", "char", "u8", "u16", "u32", "u64",
+    "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize", "f32", "f64",
+];
+
+/// A path with its `super::` and `self::` taken out.
+fn resolve(path: &str) -> String {
+    let mut out: Vec<&str> = Vec::new();
+    for segment in path.split("::") {
+        match segment {
+            "super" => {
+                out.pop();
+            }
+            "self" => {}
+            other => out.push(other),
+        }
+    }
+    out.join("::")
 }
 
 fn root_of(at: &str) -> &str {

@@ -1,0 +1,210 @@
+//! Issue 32: a spec update judged by the compiler. The change report's
+//! "Breaking Changes" are the public items of the generated code whose
+//! users break, each with the spec change that caused it; and a member made
+//! nullable or optional breaks nothing, in requests as in answers.
+
+use std::collections::BTreeSet;
+
+use serde_norway::Value;
+
+use crate::codegen;
+use crate::history::{official, root};
+use crate::spec::{self, Asked, surface::Surface};
+
+const NOTHING: Asked<'static> = Asked {
+    add: &[],
+    upgrade: &[],
+    unpin_required: false,
+};
+
+fn committed() -> String {
+    std::fs::read_to_string(root().join(codegen::SPEC_PATH)).unwrap()
+}
+
+/// `cargo xtask spec --from` on texts: the new cut and its report.
+fn update(committed: &str, official: &Value, asked: &Asked) -> spec::Update {
+    match spec::update(committed, official, "official.yaml", "digest", asked) {
+        Ok(update) => update,
+        Err(not_cut) => panic!("{}\n{}", not_cut.renames, not_cut.problem),
+    }
+}
+
+/// What the spec's text says of a member's nullability or optionality:
+/// never a cause of a break on its own.
+fn about_null_or_optional(cause: &str) -> bool {
+    [
+        "is now optional",
+        "is now nullable",
+        "is now not nullable",
+        "optional or nullable",
+    ]
+    .iter()
+    .any(|said| cause.contains(said))
+}
+
+/// Each revision of the official history, regenerated to today's spec as
+/// its user would: cut with the committed kept list (an operation whose
+/// pinned version the revision lacks moved to one it offers, and its
+/// `required` as it says, as that user had it), then `spec --from` today's spec. The report's breaks are
+/// exactly the items whose change breaks their users, each with a cause
+/// from the spec's diff, and none caused by nullability or optionality
+/// alone; a renamed operationId breaks no command.
+#[test]
+fn each_history_revision_regenerated_to_today_reports_the_items_that_break() {
+    let Some((_, today, _)) = official("atlas-admin-api-v2.yaml.gz") else {
+        return;
+    };
+    let today: Value = serde_norway::from_str(&today).unwrap();
+    let mut revisions: Vec<_> = std::fs::read_dir(root().join("../shared/reference/history"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    revisions.sort();
+    assert!(revisions.len() >= 2, "{revisions:?}");
+    let committed = committed();
+    let kept = spec::kept::read(&committed).unwrap();
+    for revision in revisions {
+        let (text, _) = spec::read_official(&revision).unwrap();
+        let doc: Value = serde_norway::from_str(&text).unwrap();
+        let operations = spec::operations(&doc);
+        let upgrade: Vec<String> = kept
+            .iter()
+            .filter(|entry| {
+                let offered = operations
+                    .iter()
+                    .find(|o| o.key() == entry.key())
+                    .map(|o| spec::versions(&doc, o.value))
+                    .unwrap_or_default();
+                entry
+                    .version
+                    .as_ref()
+                    .is_some_and(|v| !offered.contains_key(v))
+            })
+            .map(|entry| entry.rust_name.clone())
+            .collect();
+        let then = update(
+            &committed,
+            &doc,
+            &Asked {
+                upgrade: &upgrade,
+                // As the revision's user had it: its own `required`.
+                unpin_required: true,
+                ..NOTHING
+            },
+        );
+        let now = update(&then.cut, &today, &NOTHING);
+        let rendered = now.report.render(&revision.display().to_string(), "today");
+
+        let old = Surface::of_cut(&then.cut).unwrap();
+        let new = Surface::of_cut(&now.cut).unwrap();
+        let breaking: BTreeSet<String> = spec::surface::diff(&old, &new)
+            .into_iter()
+            .filter(|change| change.breaking)
+            .map(|change| change.path)
+            .collect();
+        let breaks = now
+            .report
+            .rust_breaks()
+            .expect("judged on the generated code");
+        let reported: BTreeSet<String> = breaks.iter().map(|b| b.item.clone()).collect();
+        assert_eq!(reported, breaking, "{rendered}");
+        assert!(!breaks.is_empty(), "{rendered}");
+        for b in breaks {
+            assert!(!b.causes.is_empty(), "{} has no cause:\n{rendered}", b.item);
+            assert!(
+                !b.causes.iter().all(|cause| about_null_or_optional(cause)),
+                "{} breaks on nullability or optionality alone:\n{rendered}",
+                b.item
+            );
+            assert!(
+                !b.item.starts_with(spec::surface::CLI),
+                "a command breaks: {}\n{rendered}",
+                b.item
+            );
+        }
+        assert!(rendered.contains("### Breaking Changes"), "{rendered}");
+    }
+}
+
+/// A spec update that marks every component schema nullable, every member
+/// of every schema nullable, and every member that requests must send
+/// optional (what Atlas's history does, at once) changes no public item:
+/// the same types, fields, setters, methods, mocks and commands, and the
+/// report lists no break. The members made optional are kept required
+/// (rule `REQUIRED_REQUEST_MEMBERS_KEPT`) and the cut says which; `spec
+/// --unpin-required` makes them `Option`s, and the report names each.
+#[test]
+fn members_made_nullable_or_optional_change_no_public_item() {
+    let committed = committed();
+    let mut document: Value = serde_norway::from_str(&committed).unwrap();
+    let mut members = 0;
+    let mut optional = 0;
+    let schemas = document
+        .get_mut("components")
+        .and_then(|c| c.get_mut("schemas"))
+        .and_then(Value::as_mapping_mut)
+        .unwrap();
+    for (_, schema) in schemas.iter_mut() {
+        let Some(schema) = schema.as_mapping_mut() else {
+            continue;
+        };
+        schema.insert("nullable".into(), true.into());
+        if let Some(required) = schema.remove("required") {
+            optional += required.as_sequence().map_or(0, Vec::len);
+        }
+        for (_, property) in schema
+            .get_mut("properties")
+            .and_then(Value::as_mapping_mut)
+            .into_iter()
+            .flatten()
+        {
+            if let Some(property) = property.as_mapping_mut()
+                && !property.contains_key("$ref")
+            {
+                property.insert("nullable".into(), true.into());
+                members += 1;
+            }
+        }
+    }
+    assert!(
+        members > 50 && optional > 10,
+        "{members} nullable, {optional} optional"
+    );
+
+    let now = update(&committed, &document, &NOTHING);
+    let breaks = now.report.rust_breaks().expect("judged");
+    let rendered = now.report.render("committed", "edited");
+    assert!(breaks.is_empty(), "{rendered}");
+    assert_eq!(
+        Surface::of_cut(&now.cut).unwrap(),
+        Surface::of_cut(&committed).unwrap(),
+        "{rendered}"
+    );
+    let pins = spec::kept::read_pins(&serde_norway::from_str(&now.cut).unwrap());
+    assert!(!pins.is_empty());
+
+    // Once a user asks for the spec as it is, the members become Options
+    // and the report says which item breaks, and why.
+    let unpinned = update(
+        &now.cut,
+        &document,
+        &Asked {
+            unpin_required: true,
+            ..NOTHING
+        },
+    );
+    let breaks = unpinned.report.rust_breaks().expect("judged");
+    let rendered = unpinned.report.render("pinned", "unpinned");
+    let pinned_field = pins
+        .iter()
+        .flat_map(|(schema, members)| members.iter().map(move |m| (schema, m)))
+        .next()
+        .unwrap();
+    assert!(
+        breaks.iter().any(
+            |b| b.item.contains(&format!("::types::{}::", pinned_field.0))
+                && b.what.contains("Option<")
+        ),
+        "{rendered}"
+    );
+}
