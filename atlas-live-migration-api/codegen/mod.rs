@@ -86,6 +86,10 @@ pub const RULES: &[(&str, &str)] = &[
         "a code fence without a language in a description becomes ```text (rustdoc would compile it)",
     ),
     (
+        "DEFAULT_AS_DOCUMENTATION",
+        "a property's default is said in its docs, not typed: an optional member is an Option with or without one (a request that leaves it out gets Atlas's default; an answer that leaves it out says nothing), where typify would make it the plain type whenever a spec update adds a default",
+    ),
+    (
         "POLYMORPHIC_BASE_INLINED_IN_ALLOF",
         "an allOf reference to a base with oneOf/anyOf/discriminator becomes the base's own properties (typify recurses until the stack overflows)",
     ),
@@ -263,6 +267,7 @@ fn adapt_document(spec_yaml: &str) -> Result<AdaptedSpec, String> {
     let mut document: serde_json::Value =
         serde_norway::from_str(spec_yaml).map_err(|e| format!("{SPEC_PATH} is not YAML: {e}"))?;
     mark_code_blocks_as_text(&mut document);
+    default_as_documentation(&mut document);
     shapes::adapt(&mut document);
     let mut spec: OpenAPI = serde_json::from_value(document)
         .map_err(|e| format!("{SPEC_PATH} is not a valid OpenAPI 3.0 document: {e}"))?;

@@ -335,7 +335,7 @@ pub mod types {
         }
     }
     ///`Group`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct Group {
         ///Quantity of MongoDB Cloud clusters deployed in this project.
         #[serde(
@@ -369,7 +369,9 @@ This field sets restrictions on available regions in the project.
 
 `COMMERCIAL_FEDRAMP_REGIONS_ONLY`: Only allows deployments in FedRAMP Moderate regions.
 
-`GOV_REGIONS_ONLY`: Only allows deployments in GovCloud regions.*/
+`GOV_REGIONS_ONLY`: Only allows deployments in GovCloud regions.
+
+Atlas's default when a request leaves it out: `"COMMERCIAL_FEDRAMP_REGIONS_ONLY"`.*/
         #[serde(
             rename = "regionUsageRestrictions",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -380,27 +382,14 @@ This field sets restrictions on available regions in the project.
         ///List that contains key-value pairs between 1 to 255 characters in length for tagging and categorizing the project.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub tags: ::std::vec::Vec<ResourceTag>,
-        ///Flag that indicates whether to create the project with default alert settings.
+        /**Flag that indicates whether to create the project with default alert settings.
+
+Atlas's default when a request leaves it out: `true`.*/
         #[serde(
             rename = "withDefaultAlertsSettings",
-            default = "defaults::default_bool::<true>"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub with_default_alerts_settings: bool,
-    }
-    impl ::std::default::Default for Group {
-        fn default() -> Self {
-            Self {
-                cluster_count: Default::default(),
-                created: Default::default(),
-                id: Default::default(),
-                links: Default::default(),
-                name: Default::default(),
-                org_id: Default::default(),
-                region_usage_restrictions: Default::default(),
-                tags: Default::default(),
-                with_default_alerts_settings: defaults::default_bool::<true>(),
-            }
-        }
+        pub with_default_alerts_settings: ::std::option::Option<bool>,
     }
     impl Group {
         pub fn builder() -> builder::Group {
@@ -471,7 +460,9 @@ This field sets restrictions on available regions in the project.
 
 `COMMERCIAL_FEDRAMP_REGIONS_ONLY`: Only allows deployments in FedRAMP Moderate regions.
 
-`GOV_REGIONS_ONLY`: Only allows deployments in GovCloud regions.*/
+`GOV_REGIONS_ONLY`: Only allows deployments in GovCloud regions.
+
+Atlas's default when a request leaves it out: `"COMMERCIAL_FEDRAMP_REGIONS_ONLY"`.*/
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -529,11 +520,6 @@ This field sets restrictions on available regions in the project.
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
-        }
-    }
-    impl ::std::default::Default for GroupRegionUsageRestrictions {
-        fn default() -> Self {
-            GroupRegionUsageRestrictions::CommercialFedrampRegionsOnly
         }
     }
     ///`Link`
@@ -764,9 +750,14 @@ This field sets restrictions on available regions in the project.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct LiveMigrationRequest20240530 {
         pub destination: Destination,
-        ///Flag that indicates whether the migration process drops all collections from the destination cluster before the migration starts.
-        #[serde(rename = "dropDestinationData", default)]
-        pub drop_destination_data: bool,
+        /**Flag that indicates whether the migration process drops all collections from the destination cluster before the migration starts.
+
+Atlas's default when a request leaves it out: `false`.*/
+        #[serde(
+            rename = "dropDestinationData",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub drop_destination_data: ::std::option::Option<bool>,
         ///Unique 24-hexadecimal digit string that identifies the migration request.
         #[serde(rename = "_id", skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
@@ -1990,7 +1981,7 @@ This field sets restrictions on available regions in the project.
                 ::std::string::String,
             >,
             with_default_alerts_settings: ::std::result::Result<
-                bool,
+                ::std::option::Option<bool>,
                 ::std::string::String,
             >,
         }
@@ -2005,9 +1996,7 @@ This field sets restrictions on available regions in the project.
                     org_id: Ok(Default::default()),
                     region_usage_restrictions: Ok(Default::default()),
                     tags: Ok(Default::default()),
-                    with_default_alerts_settings: Ok(
-                        super::defaults::default_bool::<true>(),
-                    ),
+                    with_default_alerts_settings: Ok(Default::default()),
                 }
             }
         }
@@ -2116,7 +2105,7 @@ This field sets restrictions on available regions in the project.
             }
             pub fn with_default_alerts_settings<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<bool>,
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.with_default_alerts_settings = value
@@ -2611,7 +2600,10 @@ This field sets restrictions on available regions in the project.
                 super::Destination,
                 ::std::string::String,
             >,
-            drop_destination_data: ::std::result::Result<bool, ::std::string::String>,
+            drop_destination_data: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
             id: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -2660,7 +2652,7 @@ This field sets restrictions on available regions in the project.
             }
             pub fn drop_destination_data<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<bool>,
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.drop_destination_data = value
@@ -3509,12 +3501,6 @@ This field sets restrictions on available regions in the project.
                     access_list_ips: Ok(value.access_list_ips),
                 }
             }
-        }
-    }
-    /// Generation of default values for serde.
-    pub mod defaults {
-        pub(super) fn default_bool<const V: bool>() -> bool {
-            V
         }
     }
     /// Error types.

@@ -127,8 +127,9 @@ fn each_history_revision_regenerated_to_today_reports_the_items_that_break() {
 }
 
 /// A spec update that marks every component schema nullable, every member
-/// of every schema nullable, and every member that requests must send
-/// optional (what Atlas's history does, at once) changes no public item:
+/// of every schema nullable, every member that requests must send optional,
+/// and gives a default to boolean members or takes it away (what Atlas's
+/// history does, at once) changes no public item:
 /// the same types, fields, setters, methods, mocks and commands, and the
 /// report lists no break. The members made optional are kept required
 /// (rule `REQUIRED_REQUEST_MEMBERS_KEPT`) and the cut says which; `spec
@@ -139,6 +140,7 @@ fn members_made_nullable_or_optional_change_no_public_item() {
     let mut document: Value = serde_norway::from_str(&committed).unwrap();
     let mut members = 0;
     let mut optional = 0;
+    let mut defaults = 0;
     let schemas = document
         .get_mut("components")
         .and_then(|c| c.get_mut("schemas"))
@@ -163,12 +165,20 @@ fn members_made_nullable_or_optional_change_no_public_item() {
             {
                 property.insert("nullable".into(), true.into());
                 members += 1;
+                // A default given or taken away, as 2026 gave one to a
+                // member of `Group`.
+                if property.remove("default").is_none()
+                    && property.get("type").and_then(Value::as_str) == Some("boolean")
+                {
+                    property.insert("default".into(), false.into());
+                    defaults += 1;
+                }
             }
         }
     }
     assert!(
-        members > 50 && optional > 10,
-        "{members} nullable, {optional} optional"
+        members > 50 && optional > 10 && defaults > 5,
+        "{members} nullable, {optional} optional, {defaults} defaults"
     );
 
     let now = update(&committed, &document, &NOTHING);
