@@ -1636,6 +1636,74 @@ mod tests {
 
     /// The report of adding `operation` (YAML of a path item's method,
     /// under `path`) to the kept list, with the rules' changes.
+    /// Judged on the generated code: "Breaking Changes" are the items, each
+    /// with the spec line that caused it; the spec's incompatible changes
+    /// that no item shows are "API Changes That Compile".
+    #[test]
+    fn judged_on_the_generated_code_a_break_names_its_item_and_its_cause() {
+        let new = UPSTREAM
+            .replace("                size:\n                    type: integer\n", "")
+            .replace(
+                "            required:\n                - name\n",
+                "            required:\n                - name\n                - label\n",
+            )
+            .replace(
+                "                name:\n                    type: string\n            required:",
+                "                name:\n                    type: string\n                label:\n                    type: string\n            required:",
+            );
+        let mut report = report(&new);
+        let read = |code: &str| {
+            let mut surface = super::Surface::default();
+            surface.rust(code, super::surface::CLIENT).unwrap();
+            surface
+        };
+        let old = read(
+            "pub mod types { pub struct ThingRequest20240530 { pub name: String, pub size: Option<i64> } }",
+        );
+        let new = read(
+            "pub mod types { pub struct ThingRequest20240530 { pub name: String, pub label: String } }",
+        );
+        report.judge(&super::surface::diff(&old, &new), &old, &new);
+        let rendered = report.render("a", "b");
+        let section = |title: &str| {
+            rendered
+                .split(&format!("### {title}\n"))
+                .nth(1)
+                .map(|rest| rest.split("\n### ").next().unwrap_or_default().to_owned())
+                .unwrap_or_default()
+        };
+        let breaking = section("Breaking Changes");
+        assert!(
+            breaking.contains(
+                "`atlas_live_migration_api::types::ThingRequest20240530::size`: field removed. \
+                 Cause: `create_group_thing`: schema `ThingRequest20240530` field `size` removed"
+            ),
+            "{rendered}"
+        );
+        assert!(
+            breaking.contains("::ThingRequest20240530::label`: field added: a struct literal"),
+            "{rendered}"
+        );
+        // What caused a break is said there, not again.
+        assert!(
+            !section("API Changes That Compile").contains("field `size` removed"),
+            "{rendered}"
+        );
+        // Where no item changed, the spec's incompatible changes compile.
+        let mut report = super::tests::report(&UPSTREAM.replace(
+            "                size:\n                    type: integer\n",
+            "",
+        ));
+        let nothing = super::Surface::default();
+        report.judge(&[], &nothing, &nothing);
+        let rendered = report.render("a", "b");
+        assert!(!rendered.contains("### Breaking Changes"), "{rendered}");
+        assert!(
+            rendered.contains("### API Changes That Compile\n\n- `create_group_thing`: schema `ThingRequest20240530` field `size` removed"),
+            "{rendered}"
+        );
+    }
+
     fn report_adding(base: &str, path: &str, method: &str, operation: &str) -> super::Report {
         let new = base.replace(
             "paths:\n",
