@@ -62,10 +62,16 @@ async fn main() {
 
     let folder = std::env::temp_dir().join(format!("alm-fleet-bench-{}", std::process::id()));
     std::fs::create_dir_all(&folder).unwrap();
+    // A migration host for each: what is measured is the fleet's pace,
+    // not migrations waiting for a host.
+    let pool: Vec<String> = (1..=migrations)
+        .map(|n| format!("vm{n:04}.example.com"))
+        .collect();
     let mut plan = format!(
-        "projectId: {GROUP_ID}\nmigrationHosts: [vm001.example.com]\n\
+        "projectId: {GROUP_ID}\nmigrationHosts: [{}]\n\
          sourceProjectId: 5e2211c17a3e5a48f5497de3\nsourceUsername: admin\n\
-         sourcePasswordEnv: BENCH_PW\nmigrations:\n"
+         sourcePasswordEnv: BENCH_PW\nmigrations:\n",
+        pool.join(", ")
     );
     for n in 1..=migrations {
         plan.push_str(&format!(

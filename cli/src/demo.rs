@@ -156,8 +156,9 @@ async fn fleet(count: u16, interval: Option<Duration>) -> Result<u8, Failure> {
         .map_err(|e| Failure::usage(format!("cannot make {}: {e}", folder.display())))?;
     let plan_path = folder.join("plan.yaml");
     let mut plan = format!(
-        "# A demo plan: {count} migrations into the mock's project.\n\
-         projectId: {}\nmigrationHosts: [vm001.example.com]\n\
+        "# A demo plan: {count} migrations into the mock's project, on a pool of three\n\
+         # migration hosts (each migration takes one no unfinished migration holds).\n\
+         projectId: {}\nmigrationHosts: [vm001.example.com, vm002.example.com, vm003.example.com]\n\
          sourceProjectId: 6296fb4c7c7aa997cf94e9a0\nsourceUsername: admin\n\
          sourcePasswordEnv: DEMO_SOURCE_PASSWORD\nsourceSsl: true\nmigrations:\n",
         mock::GROUP_ID

@@ -135,11 +135,12 @@ async fn a_create_from_a_file_is_sent_once_in_its_pinned_version() {
     assert_eq!(sent["source"]["username"], "admin");
     assert_eq!(sent["dropDestinationData"], true);
 
-    // The same body on standard input.
+    // The same body on standard input, from another migration host (each
+    // migration has its own: the mock refuses a busy one, as Atlas does).
     let output = run(
         &atlas,
         &["api", "createGroupLiveMigration", "--groupId", GROUP_ID],
-        Some(&create_body()),
+        Some(&create_body().replace("vm001.example.com", "vm002.example.com")),
     )
     .await;
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));

@@ -24,12 +24,23 @@ fn quick() -> Scenario {
     scenario
 }
 
-/// A plan of `n` migrations, `app-01`…, with the defaults at the top.
+/// A plan of `n` migrations, `app-01`…, with the defaults at the top and
+/// a host for each in the pool.
 fn plan(n: usize) -> String {
+    plan_on(n, n)
+}
+
+/// A plan of `n` migrations on a pool of `hosts` migration hosts
+/// (`vm001.example.com`…).
+fn plan_on(n: usize, hosts: usize) -> String {
+    let pool: Vec<String> = (1..=hosts)
+        .map(|i| format!("vm{i:03}.example.com"))
+        .collect();
     let mut plan = format!(
-        "projectId: {GROUP_ID}\nmigrationHosts: [vm001.example.com]\n\
+        "projectId: {GROUP_ID}\nmigrationHosts: [{}]\n\
          sourceProjectId: 5e2211c17a3e5a48f5497de3\nsourceUsername: admin\n\
-         sourcePasswordEnv: SRC_PW\nsourceSsl: true\nmigrations:\n"
+         sourcePasswordEnv: SRC_PW\nsourceSsl: true\nmigrations:\n",
+        pool.join(", ")
     );
     for i in 1..=n {
         plan.push_str(&format!(
@@ -198,6 +209,180 @@ async fn ten_migrations_complete_each_created_and_cut_over_once_with_no_429() {
     let lines = text(&planned.stdout);
     assert_eq!(lines.lines().count(), 11, "{lines}");
     assert_eq!(lines.matches("nothing: COMPLETE").count(), 10, "{lines}");
+}
+
+/// Each push live migration uses its own dedicated migration host: six
+/// migrations on a pool of three, and two more pinned to one host of their
+/// own, take turns. The mock Atlas refuses a create on a host that runs an
+/// unfinished migration, as Atlas does; none is refused, each is created
+/// once, and every one ends `COMPLETE`. `fleet plan` says beforehand who
+/// waits for a host, and afterwards which host each took.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn six_migrations_on_three_hosts_and_two_pinned_to_one_take_turns() {
+    let atlas = MockAtlas::start(quick()).await.unwrap();
+    let folder = Folder::new("hosts");
+    let mut yaml = plan_on(6, 3);
+    for i in 7..=8 {
+        yaml.push_str(&format!(
+            "  - name: app-{i:02}\n    clusterName: dst-{i:02}\n    sourceClusterName: rs-{i:02}\n    \
+             migrationHosts: [vm009.example.com]\n"
+        ));
+    }
+    let plan = folder.file("plan.yaml", &yaml);
+    let state = folder.path("state.json");
+    let (plan_arg, state_arg) = (plan.to_str().unwrap(), state.to_str().unwrap());
+
+    let before = fleet(None, &["plan", plan_arg, "-o", "json"]).await;
+    assert_eq!(before.status.code(), Some(0), "{}", text(&before.stderr));
+    let rows: Value = serde_json::from_slice(&before.stdout).unwrap();
+    let waiting: Vec<&str> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["waitingFor"] == "host")
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(waiting, ["app-04", "app-05", "app-06", "app-08"], "{rows}");
+    assert_eq!(rows[6]["migrationHost"], "vm009.example.com", "{rows}");
+
+    let output = fleet(Some(&atlas), &apply_args(plan_arg, state_arg)).await;
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let ends = results(&output);
+    assert_eq!(ends.len(), 8);
+    assert!(ends.iter().all(|(_, end)| end == "complete"), "{ends:?}");
+    assert_eq!(
+        atlas.busy_host_refused(),
+        0,
+        "a host ran two migrations at once"
+    );
+    let (creates, cutovers) = counts(&atlas.requests());
+    assert_eq!(creates.len(), 8);
+    assert!(creates.values().all(|n| *n == 1), "{creates:?}");
+    assert_eq!(cutovers, 8);
+    assert!(
+        text(&output.stderr).contains("waits for a migration host"),
+        "{}",
+        text(&output.stderr)
+    );
+    // Each create named the host its migration took, and the state says it.
+    let saved: Value = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
+    let mut per_host = std::collections::BTreeMap::<String, usize>::new();
+    for (name, entry) in saved["migrations"].as_object().unwrap() {
+        let host = entry["migrationHost"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{name}: {entry}"));
+        *per_host.entry(host.to_owned()).or_default() += 1;
+        if name == "app-07" || name == "app-08" {
+            assert_eq!(host, "vm009.example.com");
+        }
+    }
+    assert_eq!(per_host.values().sum::<usize>(), 8, "{per_host:?}");
+    assert_eq!(per_host["vm009.example.com"], 2, "{per_host:?}");
+    assert!(per_host.len() == 4, "{per_host:?}");
+    let mut created = Vec::new();
+    for request in atlas
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST" && r.path == GROUPS)
+    {
+        let body: Value = serde_json::from_str(&request.body).unwrap();
+        let host = body["migrationHosts"][0].as_str().unwrap();
+        assert!(per_host.contains_key(host), "{host}");
+        created.push(
+            body["destination"]["clusterName"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    // The pool's hosts went in plan order; the pinned two one after the
+    // other.
+    for (name, host) in [
+        ("app-01", "vm001.example.com"),
+        ("app-02", "vm002.example.com"),
+        ("app-03", "vm003.example.com"),
+    ] {
+        assert_eq!(saved["migrations"][name]["migrationHost"], host, "{saved}");
+    }
+    let at = |cluster: &str| created.iter().position(|c| c == cluster).unwrap();
+    assert!(at("dst-07") < at("dst-08"), "{created:?}");
+
+    let after = fleet(
+        None,
+        &["plan", plan_arg, "--state", state_arg, "-o", "json"],
+    )
+    .await;
+    let rows: Value = serde_json::from_slice(&after.stdout).unwrap();
+    assert!(
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["waitingFor"].is_null()
+                && r["migrationHost"].is_string()
+                && r["next"] == "nothing: COMPLETE"),
+        "{rows}"
+    );
+}
+
+/// Without `--cutover` a ready migration keeps its host (its job goes on):
+/// the others on that host do not wait for ever, they end saying so (exit
+/// 5), and the next apply with `--cutover` takes them to `COMPLETE`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_host_held_by_a_ready_migration_ends_the_wait_and_the_next_apply_goes_on() {
+    let atlas = MockAtlas::start(quick()).await.unwrap();
+    let folder = Folder::new("held");
+    let plan = folder.file("plan.yaml", &plan_on(3, 1));
+    let state = folder.path("state.json");
+    let (plan_arg, state_arg) = (plan.to_str().unwrap(), state.to_str().unwrap());
+    let without_cutover: Vec<&str> = apply_args(plan_arg, state_arg)
+        .into_iter()
+        .filter(|a| *a != "--cutover" && *a != "--force")
+        .collect();
+    let output = fleet(Some(&atlas), &without_cutover).await;
+    assert_eq!(output.status.code(), Some(5), "{}", text(&output.stderr));
+    assert_eq!(
+        results(&output),
+        [
+            ("app-01".to_owned(), "ready".to_owned()),
+            ("app-02".to_owned(), "waitingForHost".to_owned()),
+            ("app-03".to_owned(), "waitingForHost".to_owned()),
+        ]
+    );
+    assert!(
+        text(&output.stdout).contains("vm001.example.com (app-01)"),
+        "{}",
+        text(&output.stdout)
+    );
+    assert_eq!(atlas.created(), 1);
+
+    let output = fleet(Some(&atlas), &apply_args(plan_arg, state_arg)).await;
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert!(results(&output).iter().all(|(_, end)| end == "complete"));
+    assert_eq!((atlas.created(), atlas.busy_host_refused()), (3, 0));
+}
+
+/// A plan that pins two hosts in one migration, or lists a host twice, is
+/// refused before anything is sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_migration_pins_one_host_and_a_pool_lists_each_once() {
+    let folder = Folder::new("pins");
+    let mut yaml = plan_on(2, 2).replace(
+        "vm002.example.com]",
+        "vm002.example.com, vm001.example.com]",
+    );
+    yaml.push_str(
+        "  - name: app-03\n    clusterName: dst-03\n    sourceClusterName: rs-03\n    \
+         migrationHosts: [vm007.example.com, vm008.example.com]\n",
+    );
+    let plan = folder.file("plan.yaml", &yaml);
+    let output = fleet(None, &["plan", plan.to_str().unwrap()]).await;
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stdout));
+    let said = text(&output.stderr);
+    assert!(said.contains("lists vm001.example.com twice"), "{said}");
+    assert!(
+        said.contains("migration app-03: `migrationHosts` has 2 hosts; a migration pins one"),
+        "{said}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

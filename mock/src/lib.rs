@@ -217,12 +217,17 @@ struct State {
     /// Per scope (`groups/<id>`, `orgs/<id>`).
     buckets: HashMap<String, Bucket>,
     rate_limited: usize,
+    /// Creates refused because their migration host ran another unfinished
+    /// migration.
+    busy_host_refused: usize,
 }
 
 #[derive(Default)]
 struct Job {
     /// The destination cluster its create named.
     cluster: Option<String>,
+    /// The migration host its create named.
+    host: Option<String>,
     polls: usize,
     cutover_at_poll: Option<usize>,
 }
@@ -293,6 +298,13 @@ impl MockAtlas {
     /// How many requests were answered `429` (their bucket was empty).
     pub fn rate_limited(&self) -> usize {
         self.lock().rate_limited
+    }
+
+    /// How many creates were refused because their migration host ran
+    /// another migration that had not ended (`COMPLETE`, `FAILED`,
+    /// `EXPIRED`): each push live migration uses its own dedicated host.
+    pub fn busy_host_refused(&self) -> usize {
+        self.lock().busy_host_refused
     }
 
     /// How many migrations were created.
@@ -542,15 +554,38 @@ fn answer(state: &mut State, request: &RecordedRequest) -> Answer {
             let cluster = body
                 .pointer("/destination/clusterName")
                 .and_then(Value::as_str);
+            let host = body.pointer("/migrationHosts/0").and_then(Value::as_str);
+            // Each push live migration uses its own dedicated migration
+            // host: a host that runs a migration that has not ended takes
+            // no other. (Atlas's own error for it is not recorded; this
+            // one says what happened.)
+            let busy = (0..state.jobs.len()).find(|n| {
+                state.jobs[*n].host.as_deref() == host
+                    && host.is_some()
+                    && !matches!(current_job(state, *n).0, "COMPLETE" | "FAILED" | "EXPIRED")
+            });
+            if let (Some(n), Some(host)) = (busy, host) {
+                state.busy_host_refused += 1;
+                return error(
+                    400,
+                    "MIGRATION_HOST_IN_USE",
+                    &format!(
+                        "The migration host {host} runs live migration {}, which has not \
+                         ended; each live migration uses its own dedicated migration host.",
+                        live_migration_id(n)
+                    ),
+                );
+            }
             state.jobs.push(Job {
                 cluster: cluster.map(str::to_owned),
+                host: host.map(str::to_owned),
                 ..Job::default()
             });
             let id = live_migration_id(state.jobs.len() - 1);
             if cluster.is_some() && cluster == state.scenario.lose_create_answer {
                 return (0, "", String::new());
             }
-            (201, job(&state.scenario, &id, "NEW", None, false))
+            (201, job(&state.scenario, &id, host, ("NEW", None, false)))
         }
         ("GET", _) if job_n.is_some() && !cutover => {
             (200, poll_job(state, job_n.unwrap_or_default()))
@@ -689,11 +724,16 @@ fn validation(id: &str, status: &str) -> String {
     .to_string()
 }
 
-fn job(scenario: &Scenario, id: &str, status: &str, lag: Option<u32>, ready: bool) -> String {
+fn job(
+    scenario: &Scenario,
+    id: &str,
+    host: Option<&str>,
+    (status, lag, ready): (&str, Option<u32>, bool),
+) -> String {
     let mut job = json!({
         "_id": id,
         "lagTimeSeconds": lag,
-        "migrationHosts": ["vm001.example.com"],
+        "migrationHosts": [host.unwrap_or("vm001.example.com")],
         "readyForCutover": ready,
         "status": status,
     });
@@ -720,8 +760,9 @@ fn current_job(state: &State, n: usize) -> (&'static str, Option<u32>, bool) {
 
 fn poll_job(state: &mut State, n: usize) -> String {
     state.jobs[n].polls += 1;
-    let (status, lag, ready) = current_job(state, n);
-    job(&state.scenario, &live_migration_id(n), status, lag, ready)
+    let now = current_job(state, n);
+    let host = state.jobs[n].host.clone();
+    job(&state.scenario, &live_migration_id(n), host.as_deref(), now)
 }
 
 fn available_projects() -> String {

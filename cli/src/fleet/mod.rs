@@ -3,9 +3,11 @@
 //!
 //! - `plan.rs`: the plan file, read and checked before anything is sent;
 //! - `state.rs`: the state file, written whole on every change;
+//! - `hosts.rs`: the migration hosts, one per unfinished migration;
 //! - `run.rs`: one migration from its state to its target;
 //! - `report.rs`: what is shown while it works.
 
+mod hosts;
 pub mod plan;
 mod report;
 mod run;
@@ -87,37 +89,112 @@ fn next_step(entry: &Entry, cutover: bool) -> String {
     }
 }
 
+/// One line of `fleet plan`.
+struct Row {
+    name: String,
+    cluster: String,
+    /// The host it holds or would take now.
+    host: Option<String>,
+    /// `host` when every host it may take is held.
+    waiting_for: Option<&'static str>,
+    next: String,
+}
+
 fn plan(args: FleetPlanArgs) -> Result<u8, Failure> {
     let migrations = read_plan(&args.files.file)?;
     let store = match &args.files.state {
         Some(path) => Some(Store::read(path).map_err(Failure::usage)?),
         None => None,
     };
-    let rows: Vec<(String, String, String)> = migrations
+    // Who takes which host, by the rule apply follows: the state's holders
+    // keep theirs, the others take free ones in plan order.
+    let mut pool = store
+        .as_ref()
+        .map(hosts::Pool::from_state)
+        .unwrap_or_default();
+    let rows: Vec<Row> = migrations
         .iter()
-        .map(|m| {
+        .enumerate()
+        .map(|(index, m)| {
             let entry = store.as_ref().map(|s| s.get(&m.name)).unwrap_or_default();
-            (
-                m.name.clone(),
-                format!("{} <- {}", m.cluster_name, m.source_cluster_name),
-                next_step(&entry, args.cutover),
-            )
+            let needs_host = hosts::needs_host(&entry);
+            let held = hosts::held_host(&entry).map(str::to_owned);
+            let (host, waits) = match held {
+                Some(host) => (Some(host), None),
+                None if needs_host => match pool.take(index, &m.name, &m.hosts) {
+                    Some(host) => (Some(host), None),
+                    None => {
+                        let holders: Vec<String> = m
+                            .hosts
+                            .iter()
+                            .filter_map(|h| Some(format!("{h} ({})", pool.holder(h)?)))
+                            .collect();
+                        let mut said: Vec<String> = holders.iter().take(3).cloned().collect();
+                        if holders.len() > 3 {
+                            said.push(format!("and {} more", holders.len() - 3));
+                        }
+                        (None, Some(said.join(", ")))
+                    }
+                },
+                None => (entry.migration_host.clone(), None),
+            };
+            let next = match &waits {
+                Some(holders) => format!(
+                    "wait for a migration host ({holders} hold them), then {}",
+                    next_step(&entry, args.cutover)
+                ),
+                None => next_step(&entry, args.cutover),
+            };
+            Row {
+                name: m.name.clone(),
+                cluster: format!("{} <- {}", m.cluster_name, m.source_cluster_name),
+                host,
+                waiting_for: waits.map(|_| "host"),
+                next,
+            }
         })
         .collect();
     match args.output {
         Output::Json => {
             let rows: Vec<_> = rows
                 .iter()
-                .map(|(name, _, next)| serde_json::json!({ "name": name, "next": next }))
+                .map(|r| {
+                    serde_json::json!({
+                        "name": r.name,
+                        "migrationHost": r.host,
+                        "waitingFor": r.waiting_for,
+                        "next": r.next,
+                    })
+                })
                 .collect();
             println!("{}", crate::output::json(&rows));
         }
         Output::Table => {
-            let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(4).max(4);
-            let clusters = rows.iter().map(|r| r.1.len()).max().unwrap_or(7).max(7);
-            println!("{:<width$}   {:<clusters$}   NEXT", "NAME", "CLUSTER");
-            for (name, cluster, next) in &rows {
-                println!("{name:<width$}   {cluster:<clusters$}   {next}");
+            let width = rows.iter().map(|r| r.name.len()).max().unwrap_or(4).max(4);
+            let clusters = rows
+                .iter()
+                .map(|r| r.cluster.len())
+                .max()
+                .unwrap_or(7)
+                .max(7);
+            let hosts = rows
+                .iter()
+                .map(|r| r.host.as_deref().unwrap_or("-").len())
+                .max()
+                .unwrap_or(4)
+                .max(4);
+            println!(
+                "{:<width$}   {:<clusters$}   {:<hosts$}   NEXT",
+                "NAME", "CLUSTER", "HOST"
+            );
+            for r in &rows {
+                println!(
+                    "{:<width$}   {:<clusters$}   {:<hosts$}   {}",
+                    r.name,
+                    r.cluster,
+                    r.host.as_deref().unwrap_or("-"),
+                    r.next
+                );
             }
         }
     }
@@ -171,24 +248,29 @@ pub async fn apply_plan(
         ..WaitOptions::default()
     };
     let names: Vec<String> = migrations.iter().map(|m| m.name.clone()).collect();
+    // Hosts go in plan order: every migration that must take one waits in
+    // line from the start, whichever task runs first.
+    let mut pool = hosts::Pool::from_state(&store);
+    for (index, migration) in migrations.iter().enumerate() {
+        if hosts::needs_host(&store.get(&migration.name)) {
+            pool.expect(index, &migration.hosts);
+        }
+    }
+    let driven = migrations.iter().map(|m| m.name.clone()).collect();
     let run = Arc::new(Run {
         client,
+        hosts: hosts::Hosts::new(pool, driven),
+        started: std::time::Instant::now(),
         store,
         options,
         cutover: args.cutover,
         report: report::Report::for_stderr(&names),
+        slots: Arc::new(tokio::sync::Semaphore::new(usize::from(args.concurrency))),
     });
-    let slots = Arc::new(tokio::sync::Semaphore::new(usize::from(args.concurrency)));
     let mut tasks = tokio::task::JoinSet::new();
     for (index, migration) in migrations.into_iter().enumerate() {
-        let (run, slots) = (run.clone(), slots.clone());
-        tasks.spawn(async move {
-            let _slot = slots
-                .acquire_owned()
-                .await
-                .expect("the semaphore stays open");
-            (index, run.migration(migration).await)
-        });
+        let run = run.clone();
+        tasks.spawn(async move { (index, run.migration(index, migration).await) });
     }
     let mut outcomes: Vec<Option<Outcome>> = (0..names.len()).map(|_| None).collect();
     let all = async {
@@ -225,7 +307,7 @@ fn exit_code(outcomes: &[Outcome]) -> u8 {
         exit::API_ERROR
     } else if any(&[End::Failed, End::ValidationFailed]) {
         exit::FAILED
-    } else if any(&[End::TimedOut]) {
+    } else if any(&[End::TimedOut, End::WaitingForHost]) {
         exit::TIMED_OUT
     } else {
         exit::DONE

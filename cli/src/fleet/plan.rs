@@ -48,8 +48,24 @@ pub struct Migration {
     pub group_id: GroupId,
     pub cluster_name: String,
     pub source_cluster_name: String,
-    /// The validate and create body (the password in it is a `Secret`).
+    /// The hosts it may take: the top's pool, or the one it pins. Each is
+    /// checked as a `migrationHosts` item.
+    pub hosts: Vec<String>,
+    /// The validate and create body (the password in it is a `Secret`),
+    /// with the first of `hosts`: [`Migration::body_on`] puts the one it
+    /// takes.
     pub body: LiveMigrationRequest20240530,
+}
+
+impl Migration {
+    /// The body, sent from `host`.
+    pub fn body_on(&self, host: &str) -> Result<LiveMigrationRequest20240530, String> {
+        let mut body = self.body.clone();
+        body.migration_hosts = [host
+            .try_into()
+            .map_err(|e| format!("the migration host {host:?} is not one Atlas takes: {e}"))?];
+        Ok(body)
+    }
 }
 
 /// Reads and checks the plan at `path`; `Err` lists every problem found,
@@ -137,7 +153,8 @@ pub fn parse(text: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Vec<Mig
                 None => problems.push(format!("  migration {name}: a key that is not text")),
             }
         }
-        match migration(&name, &keys, env) {
+        let pinned = entry.contains_key("migrationHosts");
+        match migration(&name, &keys, pinned, env) {
             Ok(migration) => migrations.push(migration),
             Err(found) => problems.extend(found),
         }
@@ -196,6 +213,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
 fn migration(
     name: &str,
     keys: &BTreeMap<&str, &Value>,
+    pinned: bool,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Migration, Vec<String>> {
     let mut problems = Vec::new();
@@ -262,14 +280,38 @@ fn migration(
             Vec::new()
         }
     };
-    if keys.contains_key("migrationHosts") && hosts.len() != 1 {
+    // At the top, a pool: each migration takes a host no unfinished one
+    // holds. In a migration, the one host it pins.
+    if pinned && hosts.len() != 1 {
         problem(
             "migrationHosts",
             format!(
-                "has {} hosts; Atlas takes exactly one migration host per migration",
+                "has {} hosts; a migration pins one (Atlas takes exactly one migration host \
+                 per migration); a pool of hosts goes at the top",
                 hosts.len()
             ),
         );
+    } else if keys.contains_key("migrationHosts") && hosts.is_empty() {
+        problem(
+            "migrationHosts",
+            "is empty; list the migration hosts (each migration takes one)".to_owned(),
+        );
+    }
+    let mut seen = BTreeSet::new();
+    for host in &hosts {
+        if !seen.insert(host) {
+            problem("migrationHosts", format!("lists {host} twice"));
+        }
+        let item: Result<
+            atlas_live_migration_api::types::LiveMigrationRequest20240530MigrationHostsItem,
+            _,
+        > = host.as_str().try_into();
+        if let Err(e) = item {
+            problem(
+                "migrationHosts",
+                format!("has {host:?}, which Atlas does not take: {e}"),
+            );
+        }
     }
     let username = text("sourceUsername", &mut problem);
     let password_env = text("sourcePasswordEnv", &mut problem);
@@ -323,7 +365,7 @@ fn migration(
         Some(source_group_id),
         Some(cluster_name),
         Some(source_cluster_name),
-        [host],
+        Some(host),
         Some(hostname_schema_type),
         true,
     ) = (
@@ -331,7 +373,7 @@ fn migration(
         source_project_id,
         cluster_name,
         source_cluster_name,
-        hosts.as_slice(),
+        hosts.first(),
         hostname_schema_type,
         problems.is_empty(),
     )
@@ -359,6 +401,7 @@ fn migration(
         group_id,
         cluster_name,
         source_cluster_name,
+        hosts,
         body,
     })
 }

@@ -89,6 +89,7 @@ impl End {
             End::ValidationFailed => "validation FAILED",
             End::NeedsPerson => "needs a person",
             End::TimedOut => "timed out",
+            End::WaitingForHost => "waits for a host",
         }
     }
 }

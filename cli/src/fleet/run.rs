@@ -13,6 +13,7 @@ use atlas_live_migration_api::{
 };
 use serde::Serialize;
 
+use super::hosts::{Hosts, NoHost, held_host, needs_host};
 use super::plan::Migration;
 use super::report::Report;
 use super::state::{Entry, Store};
@@ -25,6 +26,14 @@ pub struct Run {
     pub options: WaitOptions,
     pub cutover: bool,
     pub report: Report,
+    /// The migration hosts, each held by one unfinished migration.
+    pub hosts: Hosts,
+    /// `--concurrency`: how many migrations are driven at once. A
+    /// migration takes its host first, then a slot: one that holds a slot
+    /// never waits for a host.
+    pub slots: Arc<tokio::sync::Semaphore>,
+    /// When this apply began: `--timeout` counts from it.
+    pub started: std::time::Instant,
 }
 
 /// How one migration ended this apply.
@@ -40,6 +49,8 @@ pub enum End {
     /// A person must look (a create whose answer never came, an error).
     NeedsPerson,
     TimedOut,
+    /// No migration host came free for it in this apply.
+    WaitingForHost,
 }
 
 /// One migration's outcome, as `-o json` prints it.
@@ -83,10 +94,23 @@ pub fn lost_create(sent_at: &str, cause: &str, name: &str, cluster: &str, state:
 }
 
 impl Run {
-    /// Drives `migration` to its target; never fails, the outcome says how
-    /// it ended.
-    pub async fn migration(self: Arc<Self>, migration: Migration) -> Outcome {
-        let stopped = self.drive(&migration).await;
+    /// Drives `migration` (the plan's `index`th) to its target; never
+    /// fails, the outcome says how it ended.
+    pub async fn migration(self: Arc<Self>, index: usize, migration: Migration) -> Outcome {
+        let stopped = match self.host(index, &migration).await {
+            Ok(body) => {
+                let _slot = self
+                    .slots
+                    .clone()
+                    .acquire_owned()
+                    .await
+                    .expect("the semaphore stays open");
+                self.drive(&migration, body).await
+            }
+            Err(stop) => Err(stop),
+        };
+        self.give_back_host(&migration.name);
+        self.hosts.done_with(&migration.name);
         let entry = self.store.get(&migration.name);
         let (result, detail) = match stopped {
             Ok(result) => (result, None),
@@ -102,7 +126,101 @@ impl Run {
         }
     }
 
-    async fn drive(&self, migration: &Migration) -> Result<End, Stop> {
+    /// The body to send, from the host the migration holds or takes (it
+    /// waits for one that no unfinished migration holds), recorded in the
+    /// state before anything names it. A migration that needs no new
+    /// request (it has a job, or a create whose answer was lost, or has
+    /// ended) takes none.
+    async fn host(
+        &self,
+        index: usize,
+        migration: &Migration,
+    ) -> Result<atlas_live_migration_api::types::LiveMigrationRequest20240530, Stop> {
+        let name = &migration.name;
+        let entry = self.store.get(name);
+        if let Some(host) = held_host(&entry) {
+            return migration
+                .body_on(host)
+                .map_err(|e| Stop(End::NeedsPerson, e));
+        }
+        if !needs_host(&entry) {
+            return Ok(migration.body.clone());
+        }
+        let deadline = self
+            .options
+            .timeout
+            .map(|timeout| tokio::time::Instant::from_std(self.started) + timeout);
+        let host = self
+            .hosts
+            .take(index, name, &migration.hosts, deadline, |holders| {
+                let mut held: Vec<String> = holders
+                    .iter()
+                    .take(3)
+                    .map(|(host, holder)| format!("{host} ({holder})"))
+                    .collect();
+                if holders.len() > 3 {
+                    held.push(format!("and {} more", holders.len() - 3));
+                }
+                self.report.line(
+                    name,
+                    &format!("waits for a migration host: {}", held.join(", ")),
+                );
+            })
+            .await
+            .map_err(|no_host| match no_host {
+                NoHost::TimedOut => Stop(
+                    End::TimedOut,
+                    "waited for a migration host until --timeout; apply again to go on".into(),
+                ),
+                NoHost::HeldOn(holders) => {
+                    let held: Vec<String> = holders
+                        .iter()
+                        .take(3)
+                        .map(|(host, holder)| format!("{host} ({holder})"))
+                        .collect();
+                    Stop(
+                        End::WaitingForHost,
+                        format!(
+                            "every migration host it may take is held by a migration whose job \
+                             goes on after this apply ({}{}): cut those over (--cutover) or \
+                             forget them, then apply again",
+                            held.join(", "),
+                            if holders.len() > 3 { ", …" } else { "" }
+                        ),
+                    )
+                }
+            })?;
+        self.store
+            .update(name, |e| e.migration_host = Some(host.clone()))?;
+        self.report
+            .line(name, &format!("takes migration host {host}"));
+        migration
+            .body_on(&host)
+            .map_err(|e| Stop(End::NeedsPerson, e))
+    }
+
+    /// After this apply's work on `name`: a migration that ended, or that
+    /// has no job on its host (its validation failed, Atlas refused its
+    /// create), gives its host back; one whose job goes on keeps it.
+    fn give_back_host(&self, name: &str) {
+        let entry = self.store.get(name);
+        let job_may_run = entry.live_migration_id.is_some() || entry.create_sent_at.is_some();
+        if held_host(&entry).is_some() && job_may_run {
+            return;
+        }
+        if entry.migration_host.is_some() && !job_may_run {
+            // A state that cannot be written keeps the host recorded; the
+            // next apply gives it back then.
+            let _ = self.store.update(name, |e| e.migration_host = None);
+        }
+        self.hosts.release(name);
+    }
+
+    async fn drive(
+        &self,
+        migration: &Migration,
+        body: atlas_live_migration_api::types::LiveMigrationRequest20240530,
+    ) -> Result<End, Stop> {
         let name = &migration.name;
         let entry = self.store.get(name);
         if let Some(why) = entry.needs_person {
@@ -126,8 +244,8 @@ impl Run {
                         "an earlier apply stopped before it",
                     ));
                 }
-                self.validate(migration, &entry).await?;
-                self.create(migration).await?
+                self.validate(migration, &entry, &body).await?;
+                self.create(migration, body).await?
             }
         };
         if !self.store.get(name).cutover_started {
@@ -180,7 +298,12 @@ impl Run {
     }
 
     /// A validation that has `SUCCESS`, started (or picked up) and waited for.
-    async fn validate(&self, migration: &Migration, entry: &Entry) -> Result<(), Stop> {
+    async fn validate(
+        &self,
+        migration: &Migration,
+        entry: &Entry,
+        body: &atlas_live_migration_api::types::LiveMigrationRequest20240530,
+    ) -> Result<(), Stop> {
         let name = &migration.name;
         if entry.validation_status.as_deref() == Some("SUCCESS") {
             return Ok(());
@@ -199,7 +322,7 @@ impl Run {
                     .client
                     .validate_group_live_migrations()
                     .group_id(migration.group_id.clone())
-                    .body(migration.body.clone())
+                    .body(body.clone())
                     .send()
                     .checked()
                     .await
@@ -255,7 +378,11 @@ impl Run {
     }
 
     /// The create, sent once: recorded as sent first, then its job.
-    async fn create(&self, migration: &Migration) -> Result<LiveMigrationId, Stop> {
+    async fn create(
+        &self,
+        migration: &Migration,
+        body: atlas_live_migration_api::types::LiveMigrationRequest20240530,
+    ) -> Result<LiveMigrationId, Stop> {
         let name = &migration.name;
         let sent_at = now();
         self.store
@@ -264,7 +391,7 @@ impl Run {
             .client
             .create_group_live_migration()
             .group_id(migration.group_id.clone())
-            .body(migration.body.clone())
+            .body(body)
             .send()
             .checked()
             .await;

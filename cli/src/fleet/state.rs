@@ -21,6 +21,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Entry {
+    /// The migration host it holds, from its validation until it ends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub migration_host: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub validation_id: Option<String>,
     /// The validation's last status (`PENDING`, `SUCCESS`, `FAILED`, …).
