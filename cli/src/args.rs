@@ -81,6 +81,43 @@ pub enum FleetCommand {
     /// Forget a migration's entry in the state: the next apply validates and
     /// creates it anew. Only when Atlas has no job for it.
     Forget(FleetForgetArgs),
+    /// Approve the cutover of migrations whose plan asks for it
+    /// (cutoverApproval: true). A running apply takes it within one polling
+    /// interval; else the next apply does.
+    Approve(FleetApproveArgs),
+    /// Each migration as the state has it: status, host, lag, cutover
+    /// deadline, what it waits for. Reads the state alone: no plan, no
+    /// credentials, no request; safe while apply runs.
+    Status(FleetStatusArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct FleetApproveArgs {
+    /// The state file apply writes
+    #[arg(long, value_name = "PATH")]
+    pub state: std::path::PathBuf,
+
+    /// The migrations' names in the plan
+    #[arg(
+        value_name = "NAME",
+        required_unless_present = "all",
+        conflicts_with = "all"
+    )]
+    pub names: Vec<String>,
+
+    /// Every migration the state has
+    #[arg(long)]
+    pub all: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct FleetStatusArgs {
+    /// The state file apply writes
+    #[arg(long, value_name = "PATH")]
+    pub state: std::path::PathBuf,
+
+    #[arg(short = 'o', long, value_enum, default_value_t = Output::Table)]
+    pub output: Output,
 }
 
 /// The plan file and the state.

@@ -143,6 +143,17 @@ impl Scenario {
         self.replication = vec![("WORKING", Some(1), true)];
         self
     }
+
+    /// The job is ready for cutover on the first poll, with these lags on
+    /// its polls (the last repeats): the lag falls while the source's
+    /// writes drain, as it does once an application stops writing.
+    pub fn ready_with_lags(mut self, lags: &[u32]) -> Self {
+        self.replication = lags
+            .iter()
+            .map(|lag| ("WORKING", Some(*lag), true))
+            .collect();
+        self
+    }
 }
 
 /// One request as the mock received it.
@@ -230,6 +241,8 @@ struct Job {
     host: Option<String>,
     polls: usize,
     cutover_at_poll: Option<usize>,
+    /// The lag its last poll reported when the cutover came.
+    lag_at_cutover: Option<u32>,
 }
 
 /// A token bucket as Atlas's: a request takes one, and it refills at a
@@ -305,6 +318,18 @@ impl MockAtlas {
     /// `EXPIRED`): each push live migration uses its own dedicated host.
     pub fn busy_host_refused(&self) -> usize {
         self.lock().busy_host_refused
+    }
+
+    /// For each migration cut over, in creation order: the lag its last
+    /// poll reported when the cutover came.
+    pub fn lags_at_cutover(&self) -> Vec<Option<u32>> {
+        let state = self.lock();
+        state
+            .jobs
+            .iter()
+            .filter(|job| job.cutover_at_poll.is_some())
+            .map(|job| job.lag_at_cutover)
+            .collect()
     }
 
     /// How many migrations were created.
@@ -595,6 +620,7 @@ fn answer(state: &mut State, request: &RecordedRequest) -> Answer {
             if state.jobs[n].cutover_at_poll.is_some() {
                 (202, String::new())
             } else if current_job(state, n).2 {
+                state.jobs[n].lag_at_cutover = current_job(state, n).1;
                 state.jobs[n].cutover_at_poll = Some(state.jobs[n].polls);
                 (202, String::new())
             } else {

@@ -4,9 +4,11 @@
 //! - `plan.rs`: the plan file, read and checked before anything is sent;
 //! - `state.rs`: the state file, written whole on every change;
 //! - `hosts.rs`: the migration hosts, one per unfinished migration;
+//! - `hooks.rs`: the programs run around each cutover;
 //! - `run.rs`: one migration from its state to its target;
 //! - `report.rs`: what is shown while it works.
 
+mod hooks;
 mod hosts;
 pub mod plan;
 mod report;
@@ -19,7 +21,8 @@ use std::sync::Arc;
 use atlas_live_migration_api::WaitOptions;
 
 use crate::args::{
-    FleetApplyArgs, FleetCommand, FleetForgetArgs, FleetPlanArgs, FleetRecordArgs, Output,
+    FleetApplyArgs, FleetApproveArgs, FleetCommand, FleetForgetArgs, FleetPlanArgs,
+    FleetRecordArgs, FleetStatusArgs, Output,
 };
 use crate::{Failure, exit, prompt};
 pub use plan::Migration;
@@ -32,6 +35,8 @@ pub async fn run(command: FleetCommand) -> Result<u8, Failure> {
         FleetCommand::Apply(args) => apply(args).await,
         FleetCommand::Record(args) => record(args),
         FleetCommand::Forget(args) => forget(args),
+        FleetCommand::Approve(args) => approve(args),
+        FleetCommand::Status(args) => status(args),
     }
 }
 
@@ -57,6 +62,27 @@ fn next_step(entry: &Entry, cutover: bool) -> String {
     };
     if let Some(why) = &entry.needs_person {
         return format!("nothing until a person looks: {why}");
+    }
+    if entry.status.as_deref() == Some("COMPLETE")
+        && entry.after_cutover.as_deref().is_some_and(|a| a != "done")
+    {
+        return "run afterCutover again (the application was not switched)".to_owned();
+    }
+    match entry.waiting_for.as_deref() {
+        Some("approval") => {
+            return "wait for `fleet approve`, then beforeCutover, cut over, follow it to COMPLETE"
+                .to_owned();
+        }
+        Some("lag") => {
+            return "wait for the lag to fall to cutoverMaxLagSeconds, cut over, follow it to \
+                    COMPLETE"
+                .to_owned();
+        }
+        _ => {}
+    }
+    if entry.before_cutover.as_deref().is_some_and(|b| b != "done") && !entry.cutover_started {
+        return "run beforeCutover again (it did not finish with success), then cut over"
+            .to_owned();
     }
     match (entry.status.as_deref(), &entry.live_migration_id) {
         (Some("COMPLETE"), _) => return "nothing: COMPLETE".to_owned(),
@@ -257,10 +283,15 @@ pub async fn apply_plan(
         }
     }
     let driven = migrations.iter().map(|m| m.name.clone()).collect();
+    let password_variables = migrations
+        .iter()
+        .filter_map(|m| m.password_env.clone())
+        .collect();
     let run = Arc::new(Run {
         client,
         hosts: hosts::Hosts::new(pool, driven),
         started: std::time::Instant::now(),
+        password_variables,
         store,
         options,
         cutover: args.cutover,
@@ -394,5 +425,136 @@ fn forget(args: FleetForgetArgs) -> Result<u8, Failure> {
     }
     store.forget(&args.name).map_err(Failure::usage)?;
     println!("forgot {}; the next apply starts it anew", args.name);
+    Ok(exit::DONE)
+}
+
+fn approve(args: FleetApproveArgs) -> Result<u8, Failure> {
+    let store = Store::read(&args.state).map_err(Failure::usage)?;
+    let known = store.names();
+    let names = if args.all { known.clone() } else { args.names };
+    if names.is_empty() {
+        return Err(Failure::usage(format!(
+            "the state {} has no migration to approve yet",
+            args.state.display()
+        )));
+    }
+    let unknown: Vec<&String> = names.iter().filter(|n| !known.contains(n)).collect();
+    if !unknown.is_empty() {
+        return Err(Failure::usage(format!(
+            "the state {} has no migration {}; approve the names apply wrote there",
+            args.state.display(),
+            unknown
+                .iter()
+                .map(|n| n.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+    let at = state::approve(&args.state, &names).map_err(Failure::usage)?;
+    println!(
+        "approved the cutover of {} at {at}; {}",
+        names.join(", "),
+        if state::held_by_apply(&args.state) {
+            "the running apply takes it within one polling interval"
+        } else {
+            "the next apply takes it"
+        }
+    );
+    Ok(exit::DONE)
+}
+
+fn status(args: FleetStatusArgs) -> Result<u8, Failure> {
+    if !args.state.exists() {
+        return Err(Failure::usage(format!(
+            "there is no state {}: apply writes it",
+            args.state.display()
+        )));
+    }
+    let store = Store::read(&args.state).map_err(Failure::usage)?;
+    let approvals = state::approvals(&args.state);
+    let running = state::held_by_apply(&args.state);
+    let rows: Vec<serde_json::Value> = store
+        .names()
+        .into_iter()
+        .map(|name| {
+            let entry = store.get(&name);
+            // An approval given since apply last looked.
+            let approved = entry
+                .approved_at
+                .clone()
+                .or_else(|| approvals.get(&name).cloned());
+            serde_json::json!({
+                "name": name,
+                "status": entry.status,
+                "liveMigrationId": entry.live_migration_id,
+                "migrationHost": entry.migration_host,
+                "lagSeconds": entry.lag_seconds,
+                "readySince": entry.ready_since,
+                "cutoverDeadline": entry.cutover_deadline,
+                "approvedAt": approved,
+                "waitingFor": if entry.needs_person.is_some() { Some("person".to_owned()) } else { entry.waiting_for.clone() },
+                "next": next_step(&entry, true),
+            })
+        })
+        .collect();
+    match args.output {
+        Output::Json => println!(
+            "{}",
+            crate::output::json(&serde_json::json!({
+                "applyRunning": running,
+                "migrations": rows,
+            }))
+        ),
+        Output::Table => {
+            println!(
+                "state {}: {}",
+                args.state.display(),
+                if running {
+                    "an apply is running"
+                } else {
+                    "no apply is running"
+                }
+            );
+            let text = |row: &serde_json::Value, key: &str| match &row[key] {
+                serde_json::Value::String(s) => s.clone(),
+                serde_json::Value::Null => "-".to_owned(),
+                other => other.to_string(),
+            };
+            let columns = [
+                ("NAME", "name"),
+                ("STATUS", "status"),
+                ("HOST", "migrationHost"),
+                ("LAG", "lagSeconds"),
+                ("DEADLINE", "cutoverDeadline"),
+                ("WAITING", "waitingFor"),
+                ("NEXT", "next"),
+            ];
+            let widths: Vec<usize> = columns
+                .iter()
+                .map(|(title, key)| {
+                    rows.iter()
+                        .map(|r| text(r, key).len())
+                        .max()
+                        .unwrap_or(0)
+                        .max(title.len())
+                })
+                .collect();
+            let line = |cells: Vec<String>| {
+                let mut out = String::new();
+                for (i, cell) in cells.iter().enumerate() {
+                    if i + 1 == cells.len() {
+                        out.push_str(cell);
+                    } else {
+                        out.push_str(&format!("{cell:<width$}   ", width = widths[i]));
+                    }
+                }
+                println!("{}", out.trim_end());
+            };
+            line(columns.iter().map(|(t, _)| (*t).to_owned()).collect());
+            for row in &rows {
+                line(columns.iter().map(|(_, k)| text(row, k)).collect());
+            }
+        }
+    }
     Ok(exit::DONE)
 }

@@ -36,7 +36,48 @@ const KEYS: &[Key] = &[
     key("sourceManagedAuthentication", false),
     key("drop", false),
     key("hostnameSchemaType", false),
+    // The fleet's own: how each migration is cut over.
+    key("cutoverApproval", false),
+    key("beforeCutover", false),
+    key("afterCutover", false),
+    key("hookTimeout", false),
+    key("cutoverMaxLagSeconds", false),
+    key("cutoverTimer", false),
 ];
+
+/// How a migration is cut over, in the order of MongoDB's procedure: a
+/// person's approval, `beforeCutover` (stop the application's writes), a lag
+/// at most `max_lag`, the cutover, `COMPLETE`, `afterCutover` (point the
+/// application at Atlas).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Cutover {
+    /// `cutoverApproval: true`: it waits for `fleet approve`.
+    pub approval: bool,
+    pub before: Option<Vec<String>>,
+    pub after: Option<Vec<String>>,
+    /// `hookTimeout` (10 minutes): how long a hook may run, and how long
+    /// the lag may take to fall after `beforeCutover`.
+    pub hook_timeout: std::time::Duration,
+    /// `cutoverMaxLagSeconds`: the cutover waits until Atlas reports a lag
+    /// at most this.
+    pub max_lag: Option<u64>,
+    /// `cutoverTimer` (120 hours): how long Atlas keeps a job ready for
+    /// cutover before it is `EXPIRED`.
+    pub timer: std::time::Duration,
+}
+
+impl Default for Cutover {
+    fn default() -> Self {
+        Cutover {
+            approval: false,
+            before: None,
+            after: None,
+            hook_timeout: std::time::Duration::from_secs(600),
+            max_lag: None,
+            timer: std::time::Duration::from_secs(120 * 3600),
+        }
+    }
+}
 
 const fn key(name: &'static str, required: bool) -> Key {
     Key { name, required }
@@ -55,6 +96,10 @@ pub struct Migration {
     /// with the first of `hosts`: [`Migration::body_on`] puts the one it
     /// takes.
     pub body: LiveMigrationRequest20240530,
+    /// How it is cut over.
+    pub cutover: Cutover,
+    /// The variable its source password is read from (kept out of hooks).
+    pub password_env: Option<String>,
 }
 
 impl Migration {
@@ -357,6 +402,7 @@ fn migration(
             None
         }
     };
+    let cutover = cutover_keys(keys, &mut problem);
     let ssl = flag("sourceSsl", &mut problem);
     let drop_destination_data = flag("drop", &mut problem);
     let ca_certificate_path = text("sourceCACertificatePath", &mut problem);
@@ -403,7 +449,66 @@ fn migration(
         source_cluster_name,
         hosts,
         body,
+        cutover,
+        password_env,
     })
+}
+
+/// The cutover's keys of one migration.
+fn cutover_keys(keys: &BTreeMap<&str, &Value>, problem: &mut dyn FnMut(&str, String)) -> Cutover {
+    let mut cutover = Cutover::default();
+    match keys.get("cutoverApproval") {
+        None => {}
+        Some(Value::Bool(on)) => cutover.approval = *on,
+        Some(_) => problem("cutoverApproval", "is true or false".to_owned()),
+    }
+    let mut program = |key: &str| match keys.get(key) {
+        None => None,
+        Some(Value::Sequence(words)) if !words.is_empty() && words.iter().all(Value::is_string) => {
+            Some(
+                words
+                    .iter()
+                    .filter_map(|w| w.as_str().map(str::to_owned))
+                    .collect(),
+            )
+        }
+        Some(_) => {
+            problem(
+                key,
+                "is a program and its arguments, a list of words run without a shell, such as \
+                 [./stop-writes.sh, app-01]"
+                    .to_owned(),
+            );
+            None
+        }
+    };
+    cutover.before = program("beforeCutover");
+    cutover.after = program("afterCutover");
+    let mut duration = |key: &str, default: std::time::Duration| match keys.get(key) {
+        None => default,
+        Some(Value::String(text)) => humantime::parse_duration(text).unwrap_or_else(|e| {
+            problem(
+                key,
+                format!("is {text:?}, not a duration such as 10m or 120h ({e})"),
+            );
+            default
+        }),
+        Some(_) => {
+            problem(key, "is a duration such as 10m or 120h".to_owned());
+            default
+        }
+    };
+    cutover.hook_timeout = duration("hookTimeout", cutover.hook_timeout);
+    cutover.timer = duration("cutoverTimer", cutover.timer);
+    match keys.get("cutoverMaxLagSeconds") {
+        None => {}
+        Some(Value::Number(n)) if n.as_u64().is_some() => cutover.max_lag = n.as_u64(),
+        Some(_) => problem(
+            "cutoverMaxLagSeconds",
+            "is a whole number of seconds, 0 or more".to_owned(),
+        ),
+    }
+    cutover
 }
 
 #[cfg(test)]

@@ -34,6 +34,8 @@ pub struct Run {
     pub slots: Arc<tokio::sync::Semaphore>,
     /// When this apply began: `--timeout` counts from it.
     pub started: std::time::Instant,
+    /// The plan's password variables, kept out of hooks.
+    pub password_variables: Vec<String>,
 }
 
 /// How one migration ended this apply.
@@ -227,6 +229,10 @@ impl Run {
             return Err(Stop(End::NeedsPerson, why));
         }
         if let Some(ended) = ended(&entry) {
+            // COMPLETE with an afterCutover not known to be done: it runs.
+            if matches!(ended, Ok(End::Complete)) {
+                return self.after_cutover(migration).await;
+            }
             return ended;
         }
         let job_id = match entry.live_migration_id.as_deref() {
@@ -250,6 +256,7 @@ impl Run {
         };
         if !self.store.get(name).cutover_started {
             let group = &migration.group_id;
+            self.waiting(name, Some("ready"))?;
             let outcome = self
                 .client
                 .wait_for_cutover(group, &job_id, self.options, |event| {
@@ -258,17 +265,22 @@ impl Run {
                 .await
                 .map_err(|e| self.error(name, &e))?;
             match outcome {
-                CutoverOutcome::ReadyForCutover(_) if !self.cutover => return Ok(End::Ready),
-                CutoverOutcome::ReadyForCutover(_) => {}
+                CutoverOutcome::ReadyForCutover(_) => self.ready(migration)?,
                 CutoverOutcome::TimedOut { .. } => {
                     return Err(Stop(End::TimedOut, "not ready before --timeout".into()));
                 }
                 other => return ended_job(&other),
             }
+            if !self.cutover {
+                self.waiting(name, None)?;
+                return Ok(End::Ready);
+            }
+            self.before_cutover(migration, &job_id).await?;
             // Recorded before it is sent. A cutover is a PUT: should its
             // answer be lost, sending it again asks Atlas for the same.
             self.store.update(name, |e| {
                 e.cutover_sent_at.get_or_insert_with(now);
+                e.waiting_for = None;
             })?;
             self.client
                 .cutover_group_live_migration()
@@ -293,8 +305,244 @@ impl Run {
                 End::TimedOut,
                 "the cutover goes on in Atlas; not COMPLETE before --timeout".into(),
             )),
+            CutoverOutcome::Complete(_) => self.after_cutover(migration).await,
             other => ended_job(&other),
         }
+    }
+
+    /// Records what the migration waits for now, for `fleet status`.
+    fn waiting(&self, name: &str, what: Option<&str>) -> Result<(), Stop> {
+        if self.store.get(name).waiting_for.as_deref() != what {
+            self.store
+                .update(name, |e| e.waiting_for = what.map(str::to_owned))?;
+        }
+        Ok(())
+    }
+
+    /// Atlas said ready: its cutover timer runs from the first time.
+    fn ready(&self, migration: &Migration) -> Result<(), Stop> {
+        let timer = migration.cutover.timer;
+        self.store.update(&migration.name, |e| {
+            if e.ready_since.is_none() {
+                let since = SystemTime::now();
+                e.ready_since = Some(rfc3339(since));
+                e.cutover_deadline = Some(rfc3339(since + timer));
+            }
+        })?;
+        Ok(())
+    }
+
+    /// What comes before the cutover, in the order of MongoDB's procedure:
+    /// the approval a plan asks for, `beforeCutover` (stop the
+    /// application's writes), then a lag at most `cutoverMaxLagSeconds`.
+    /// `Ok` only when every one is through.
+    async fn before_cutover(
+        &self,
+        migration: &Migration,
+        job_id: &LiveMigrationId,
+    ) -> Result<(), Stop> {
+        let name = &migration.name;
+        let plan = &migration.cutover;
+        if plan.approval && self.store.get(name).approved_at.is_none() {
+            self.report.line(name, "waits for `fleet approve`");
+            let deadline = self
+                .options
+                .timeout
+                .map(|t| tokio::time::Instant::now() + t);
+            self.watch(migration, job_id, "approval", deadline, |_| {
+                super::state::approvals(self.store.path())
+                    .get(name)
+                    .cloned()
+            })
+            .await
+            .and_then(|at| {
+                self.store.update(name, |e| e.approved_at = Some(at))?;
+                Ok(())
+            })
+            .map_err(|stop| match stop {
+                Stop(End::TimedOut, _) => Stop(
+                    End::TimedOut,
+                    "no `fleet approve` before --timeout; the next apply takes it".into(),
+                ),
+                other => other,
+            })?;
+            self.report.line(name, "approved");
+        }
+        if let Some(program) = &plan.before
+            && self.store.get(name).before_cutover.as_deref() != Some("done")
+        {
+            self.waiting(name, Some("hook"))?;
+            // Recorded before it runs: a crash during it runs it again.
+            self.store
+                .update(name, |e| e.before_cutover = Some("running".into()))?;
+            self.report.line(name, "beforeCutover runs");
+            let ran = self
+                .hook("beforeCutover", program, migration, Some(job_id))
+                .await;
+            self.store.update(name, |e| {
+                e.before_cutover = Some(match &ran {
+                    Ok(()) => "done".into(),
+                    Err(why) => format!("failed: {}", why.lines().next().unwrap_or_default()),
+                });
+            })?;
+            if let Err(why) = ran {
+                self.waiting(name, Some("person"))?;
+                return Err(Stop(
+                    End::NeedsPerson,
+                    format!("no cutover: {why}\n(the next apply runs beforeCutover again)"),
+                ));
+            }
+            self.report.line(name, "beforeCutover done");
+        }
+        if let Some(max) = plan.max_lag {
+            let deadline = tokio::time::Instant::now() + plan.hook_timeout;
+            self.watch(migration, job_id, "lag", Some(deadline), |entry| {
+                entry.lag_seconds.filter(|lag| *lag <= max).map(drop)
+            })
+            .await
+            .map_err(|stop| match stop {
+                Stop(End::TimedOut, _) => Stop(
+                    End::NeedsPerson,
+                    format!(
+                        "no cutover: the lag did not fall to {max} s within hookTimeout ({}); \
+                         Atlas last reported {} s",
+                        humantime::format_duration(plan.hook_timeout),
+                        self.store
+                            .get(name)
+                            .lag_seconds
+                            .map_or("no lag".to_owned(), |l| l.to_string())
+                    ),
+                ),
+                other => other,
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Polls the job every interval, recording what it reports, until
+    /// `done` gives a value (asked before each poll) or `deadline` passes
+    /// (`TimedOut`); a job that ends meanwhile ends the wait.
+    async fn watch<T>(
+        &self,
+        migration: &Migration,
+        job_id: &LiveMigrationId,
+        what: &str,
+        deadline: Option<tokio::time::Instant>,
+        mut done: impl FnMut(&Entry) -> Option<T>,
+    ) -> Result<T, Stop> {
+        let name = &migration.name;
+        self.waiting(name, Some(what))?;
+        loop {
+            if let Some(value) = done(&self.store.get(name)) {
+                return Ok(value);
+            }
+            if deadline.is_some_and(|d| tokio::time::Instant::now() >= d) {
+                return Err(Stop(End::TimedOut, format!("waited for {what}")));
+            }
+            tokio::time::sleep(self.options.interval).await;
+            let job = self
+                .client
+                .get_push_migration()
+                .group_id(migration.group_id.clone())
+                .live_migration_id(job_id.clone())
+                .send()
+                .checked()
+                .await;
+            match job {
+                Ok(job) => {
+                    let job = job.into_inner();
+                    let entry = self.store.update(name, |e| record(e, &job))?;
+                    if let Some(ended) = ended(&entry) {
+                        return ended.and_then(|_| {
+                            Err(Stop(End::Failed, "the job ended before its cutover".into()))
+                        });
+                    }
+                }
+                Err(error) => self
+                    .report
+                    .line(name, &format!("poll failed, still waiting: {error}")),
+            }
+        }
+    }
+
+    /// `COMPLETE`: `afterCutover` (point the application at Atlas), once.
+    async fn after_cutover(&self, migration: &Migration) -> Result<End, Stop> {
+        let name = &migration.name;
+        let Some(program) = &migration.cutover.after else {
+            return Ok(End::Complete);
+        };
+        if self.store.get(name).after_cutover.as_deref() == Some("done") {
+            return Ok(End::Complete);
+        }
+        self.store
+            .update(name, |e| e.after_cutover = Some("running".into()))?;
+        self.report.line(name, "afterCutover runs");
+        let ran = self.hook("afterCutover", program, migration, None).await;
+        self.store.update(name, |e| {
+            e.after_cutover = Some(match &ran {
+                Ok(()) => "done".into(),
+                Err(why) => format!("failed: {}", why.lines().next().unwrap_or_default()),
+            });
+        })?;
+        match ran {
+            Ok(()) => {
+                self.report.line(name, "afterCutover done");
+                Ok(End::Complete)
+            }
+            Err(why) => Err(Stop(
+                End::NeedsPerson,
+                format!(
+                    "COMPLETE, but the application was not switched: {why}\n(the next apply \
+                     runs afterCutover again)"
+                ),
+            )),
+        }
+    }
+
+    /// Runs a hook of `migration` with its names in the environment.
+    async fn hook(
+        &self,
+        hook: &str,
+        program: &[String],
+        migration: &Migration,
+        job_id: Option<&LiveMigrationId>,
+    ) -> Result<(), String> {
+        let entry = self.store.get(&migration.name);
+        let env = [
+            ("FLEET_NAME", migration.name.clone()),
+            (
+                "FLEET_LIVE_MIGRATION_ID",
+                job_id
+                    .map(|id| id.as_str().to_owned())
+                    .or(entry.live_migration_id.clone())
+                    .unwrap_or_default(),
+            ),
+            ("FLEET_PROJECT_ID", migration.group_id.as_str().to_owned()),
+            ("FLEET_CLUSTER_NAME", migration.cluster_name.clone()),
+            (
+                "FLEET_SOURCE_CLUSTER_NAME",
+                migration.source_cluster_name.clone(),
+            ),
+            (
+                "FLEET_MIGRATION_HOST",
+                entry.migration_host.clone().unwrap_or_default(),
+            ),
+            (
+                "FLEET_LAG_SECONDS",
+                entry.lag_seconds.map(|l| l.to_string()).unwrap_or_default(),
+            ),
+        ];
+        let hidden = super::hooks::hidden(&self.password_variables);
+        let log = super::hooks::log_path(self.store.path(), &migration.name);
+        super::hooks::run(
+            hook,
+            program,
+            &env,
+            &hidden,
+            migration.cutover.hook_timeout,
+            &log,
+        )
+        .await
     }
 
     /// A validation that has `SUCCESS`, started (or picked up) and waited for.
@@ -473,6 +721,11 @@ impl Run {
 fn record(entry: &mut Entry, job: &LiveMigrationResponse) {
     entry.status = job.status.as_ref().map(ToString::to_string);
     entry.ready_for_cutover = job.ready_for_cutover;
+    entry.lag_seconds = job.lag_time_seconds.and_then(|lag| u64::try_from(lag).ok());
+}
+
+fn rfc3339(at: SystemTime) -> String {
+    humantime::format_rfc3339_seconds(at).to_string()
 }
 
 /// A migration the state already has at an end: nothing to send.

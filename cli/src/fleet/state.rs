@@ -39,6 +39,31 @@ pub struct Entry {
     pub status: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ready_for_cutover: Option<bool>,
+    /// The lag Atlas last reported, in seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lag_seconds: Option<u64>,
+    /// When Atlas first said it was ready for cutover: its cutover timer
+    /// runs from then (the API has no deadline field).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ready_since: Option<String>,
+    /// `readySince` plus the plan's `cutoverTimer`: Atlas makes the job
+    /// `EXPIRED` then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cutover_deadline: Option<String>,
+    /// What `apply` waits for before its next step (`host`, `ready`,
+    /// `approval`, `lag`, `hook`, `person`), as it goes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiting_for: Option<String>,
+    /// When `fleet approve` approved its cutover, as `apply` took it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approved_at: Option<String>,
+    /// `beforeCutover`: `running` (started, not known to have ended: the
+    /// next apply runs it again), `done`, or `failed: …`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before_cutover: Option<String>,
+    /// `afterCutover`, likewise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after_cutover: Option<String>,
     /// When the cutover was sent (written before it was).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cutover_sent_at: Option<String>,
@@ -206,6 +231,63 @@ impl Store {
 }
 
 /// `path` with `suffix` added to its file name.
+/// Whether an `apply` holds the state at `path` now.
+pub fn held_by_apply(path: &Path) -> bool {
+    let Ok(lock) = OpenOptions::new().write(true).open(sibling(path, ".lock")) else {
+        return false;
+    };
+    match lock.try_lock() {
+        Ok(()) => {
+            let _ = lock.unlock();
+            false
+        }
+        Err(_) => true,
+    }
+}
+
+/// The approvals beside the state (`<state>.approvals`): `fleet approve`
+/// appends a line per migration (`name`, a tab, when), which needs no lock,
+/// so a running `apply` takes it within one polling interval; `apply` and
+/// `status` read it.
+fn approvals_path(state: &Path) -> PathBuf {
+    sibling(state, ".approvals")
+}
+
+/// Approves the cutover of `names`: one line each, on disk when this
+/// returns. Gives the time recorded.
+pub fn approve(state: &Path, names: &[String]) -> Result<String, String> {
+    let at = now();
+    let path = approvals_path(state);
+    let mut file = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+    let lines: String = names.iter().map(|name| format!("{name}\t{at}\n")).collect();
+    file.write_all(lines.as_bytes())
+        .and_then(|()| file.sync_all())
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(at)
+}
+
+/// The approvals given so far: each migration's first.
+pub fn approvals(state: &Path) -> BTreeMap<String, String> {
+    let text = std::fs::read_to_string(approvals_path(state)).unwrap_or_default();
+    let mut approvals = BTreeMap::new();
+    for line in text.lines() {
+        if let Some((name, at)) = line.split_once('\t') {
+            approvals
+                .entry(name.to_owned())
+                .or_insert_with(|| at.to_owned());
+        }
+    }
+    approvals
+}
+
+fn now() -> String {
+    humantime::format_rfc3339_seconds(SystemTime::now()).to_string()
+}
+
 fn sibling(path: &Path, suffix: &str) -> PathBuf {
     let mut name = path.file_name().unwrap_or_default().to_owned();
     name.push(suffix);

@@ -1,0 +1,336 @@
+//! `fleet apply --cutover` the way MongoDB's procedure asks, through the
+//! binary against the mock Atlas: `beforeCutover` (stop the application's
+//! writes), a lag at most `cutoverMaxLagSeconds`, the cutover, `COMPLETE`,
+//! `afterCutover` (point the application at Atlas); a cutover a person
+//! approves (`fleet approve`) while `fleet status` shows what each waits
+//! for.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::time::Duration;
+
+use atlas_live_migration_mock::{GROUP_ID, MockAtlas, Scenario};
+use serde_json::Value;
+
+mod common;
+use common::{binary, cli};
+
+const PASSWORD: &str = "cutover-Source-pw-4711";
+
+fn scenario(lags: &[u32]) -> Scenario {
+    let mut scenario = Scenario::default().ready_with_lags(lags);
+    scenario.validation = vec!["SUCCESS"];
+    scenario.polls_to_complete = 1;
+    scenario
+}
+
+/// `n` migrations on a host each, with `extra` (plan keys) at the top.
+fn plan(n: usize, extra: &str) -> String {
+    let hosts: Vec<String> = (1..=n).map(|i| format!("vm{i:03}.example.com")).collect();
+    let mut plan = format!(
+        "projectId: {GROUP_ID}\nmigrationHosts: [{}]\n\
+         sourceProjectId: 5e2211c17a3e5a48f5497de3\nsourceUsername: admin\n\
+         sourcePasswordEnv: SRC_PW\n{extra}migrations:\n",
+        hosts.join(", ")
+    );
+    for i in 1..=n {
+        plan.push_str(&format!(
+            "  - name: app-{i:02}\n    clusterName: dst-{i:02}\n    sourceClusterName: rs-{i:02}\n"
+        ));
+    }
+    plan
+}
+
+struct Folder(PathBuf);
+
+impl Folder {
+    fn new(label: &str) -> Self {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos();
+        let path = std::env::temp_dir().join(format!(
+            "alm-cutover-{label}-{}-{nanos}",
+            std::process::id()
+        ));
+        std::fs::create_dir_all(&path).unwrap();
+        Self(path)
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for Folder {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+async fn fleet(atlas: Option<&MockAtlas>, args: &[&str]) -> Output {
+    let mut command = cli();
+    command
+        .env("SRC_PW", PASSWORD)
+        .arg("fleet")
+        .args(args)
+        .timeout(Duration::from_secs(120));
+    if let Some(atlas) = atlas {
+        command.args(["--base-url", atlas.base_url()]);
+    }
+    tokio::task::spawn_blocking(move || command.output().unwrap())
+        .await
+        .unwrap()
+}
+
+fn apply<'a>(plan: &'a str, state: &'a str) -> Vec<&'a str> {
+    vec![
+        "apply",
+        plan,
+        "--state",
+        state,
+        "--cutover",
+        "--force",
+        "--interval",
+        "100ms",
+        "-o",
+        "json",
+    ]
+}
+
+fn results(output: &Output) -> Vec<(String, String)> {
+    let outcomes: Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}\n{}", text(&output.stdout), text(&output.stderr)));
+    outcomes
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            (
+                o["name"].as_str().unwrap().to_owned(),
+                o["result"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// A hook that appends a line to `out`: which hook, and what it was told.
+fn hook(label: &str, out: &Path) -> String {
+    format!(
+        "[sh, -c, 'echo \"{label} $FLEET_NAME $FLEET_LIVE_MIGRATION_ID $FLEET_MIGRATION_HOST \
+         $FLEET_CLUSTER_NAME $FLEET_SOURCE_CLUSTER_NAME $FLEET_PROJECT_ID lag=$FLEET_LAG_SECONDS \
+         pw=${{SRC_PW:-none}} key=${{MONGODB_ATLAS_PRIVATE_API_KEY:-none}}\" >> {}; echo hook-output-{label}']",
+        out.display()
+    )
+}
+
+fn cutovers(atlas: &MockAtlas) -> usize {
+    atlas
+        .requests()
+        .iter()
+        .filter(|r| r.method == "PUT" && r.path.ends_with("/cutover"))
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hooks_run_around_a_cutover_sent_once_the_lag_is_low_enough() {
+    let atlas = MockAtlas::start(scenario(&[40, 20, 9, 3])).await.unwrap();
+    let folder = Folder::new("hooks");
+    let out = folder.path("hooks.txt");
+    let plan_text = plan(
+        2,
+        &format!(
+            "cutoverMaxLagSeconds: 5\nbeforeCutover: {}\nafterCutover: {}\n",
+            hook("before", &out),
+            hook("after", &out)
+        ),
+    );
+    let plan_path = folder.path("plan.yaml");
+    std::fs::write(&plan_path, plan_text).unwrap();
+    let state = folder.path("state.json");
+    let (plan_arg, state_arg) = (plan_path.to_str().unwrap(), state.to_str().unwrap());
+    let output = fleet(Some(&atlas), &apply(plan_arg, state_arg)).await;
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert!(results(&output).iter().all(|(_, end)| end == "complete"));
+    assert_eq!(cutovers(&atlas), 2);
+    // No cutover while the last lag Atlas reported was above 5 s.
+    assert_eq!(atlas.lags_at_cutover(), [Some(3), Some(3)]);
+
+    let lines = std::fs::read_to_string(&out).unwrap();
+
+    let saved: Value = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
+    for name in ["app-01", "app-02"] {
+        let entry = &saved["migrations"][name];
+        let id = entry["liveMigrationId"].as_str().unwrap();
+        let host = entry["migrationHost"].as_str().unwrap();
+        let n = &name[4..];
+        let told = format!("{name} {id} {host} dst-{n} rs-{n} {GROUP_ID}");
+        // Before: told the lag when Atlas said ready (40 s); the cutover
+        // then waited for 3 s. After: COMPLETE has no lag. Neither saw the
+        // password or a credential.
+        assert!(
+            lines.contains(&format!("before {told} lag=40 pw=none key=none\n")),
+            "{lines}"
+        );
+        assert!(
+            lines.contains(&format!("after {told} lag= pw=none key=none\n")),
+            "{lines}"
+        );
+        assert_eq!(entry["beforeCutover"], "done", "{entry}");
+        assert_eq!(entry["afterCutover"], "done", "{entry}");
+        assert!(
+            entry["readySince"].is_string() && entry["cutoverDeadline"].is_string(),
+            "{entry}"
+        );
+        // Their output went to the migration's log, not to the terminal.
+        let log =
+            std::fs::read_to_string(folder.path(&format!("state.json.logs/{name}.log"))).unwrap();
+        assert!(
+            log.contains("hook-output-before") && log.contains("hook-output-after"),
+            "{log}"
+        );
+    }
+    assert!(
+        !lines.contains(PASSWORD) && lines.contains("pw=none key=none"),
+        "{lines}"
+    );
+    for shown in [text(&output.stdout), text(&output.stderr)] {
+        assert!(!shown.contains("hook-output"), "{shown}");
+        assert!(!shown.contains(PASSWORD), "{shown}");
+    }
+    assert!(!std::fs::read_to_string(&state).unwrap().contains(PASSWORD));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_before_cutover_means_no_cutover_and_a_person_while_the_others_complete() {
+    let atlas = MockAtlas::start(scenario(&[2])).await.unwrap();
+    let folder = Folder::new("failing");
+    let mut plan_text = plan(2, "");
+    plan_text.push_str(
+        "    beforeCutover: [sh, -c, 'echo the application would not stop >&2; exit 3']\n",
+    );
+    let plan_path = folder.path("plan.yaml");
+    std::fs::write(&plan_path, plan_text).unwrap();
+    let state = folder.path("state.json");
+    let (plan_arg, state_arg) = (plan_path.to_str().unwrap(), state.to_str().unwrap());
+    let output = fleet(Some(&atlas), &apply(plan_arg, state_arg)).await;
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    assert_eq!(
+        results(&output),
+        [
+            ("app-01".to_owned(), "complete".to_owned()),
+            ("app-02".to_owned(), "needsPerson".to_owned()),
+        ]
+    );
+    assert_eq!(
+        cutovers(&atlas),
+        1,
+        "a cutover after a failed beforeCutover"
+    );
+    let said = text(&output.stdout);
+    assert!(
+        said.contains("no cutover: beforeCutover `sh` ended with exit status: 3")
+            && said.contains("the application would not stop"),
+        "{said}"
+    );
+    let status = fleet(None, &["status", "--state", state_arg, "-o", "json"]).await;
+    let status: Value = serde_json::from_slice(&status.stdout).unwrap();
+    let second = &status["migrations"][1];
+    assert_eq!(second["waitingFor"], "person", "{status}");
+    assert!(
+        second["next"]
+            .as_str()
+            .unwrap()
+            .starts_with("run beforeCutover again"),
+        "{status}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_approval_given_while_apply_runs_is_taken_and_status_shows_the_wait_sending_nothing() {
+    let atlas = MockAtlas::start(scenario(&[2])).await.unwrap();
+    let folder = Folder::new("approve");
+    let plan_path = folder.path("plan.yaml");
+    std::fs::write(&plan_path, plan(2, "cutoverApproval: true\n")).unwrap();
+    let state = folder.path("state.json");
+    let (plan_arg, state_arg) = (plan_path.to_str().unwrap(), state.to_str().unwrap());
+    let child = std::process::Command::new(binary())
+        .env("MONGODB_ATLAS_PUBLIC_API_KEY", "public")
+        .env("MONGODB_ATLAS_PRIVATE_API_KEY", "private")
+        .env("SRC_PW", PASSWORD)
+        .args(["fleet"])
+        .args(apply(plan_arg, state_arg))
+        .args(["--base-url", atlas.base_url()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+
+    // Status, with no credentials and no plan, while apply waits.
+    let started = std::time::Instant::now();
+    let status = loop {
+        let mut command = std::process::Command::new(binary());
+        for (name, _) in std::env::vars() {
+            if name.starts_with("MONGODB_ATLAS_") {
+                command.env_remove(name);
+            }
+        }
+        let output = command
+            .args(["fleet", "status", "--state", state_arg, "-o", "json"])
+            .output()
+            .unwrap();
+        if output.status.success() {
+            let status: Value = serde_json::from_slice(&output.stdout).unwrap();
+            let waiting = status["migrations"]
+                .as_array()
+                .is_some_and(|m| m.len() == 2 && m.iter().all(|m| m["waitingFor"] == "approval"));
+            if waiting {
+                break status;
+            }
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "never waited for approval"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(status["applyRunning"], true, "{status}");
+    assert!(
+        status["migrations"][0]["readySince"].is_string(),
+        "{status}"
+    );
+    assert_eq!(cutovers(&atlas), 0);
+    let requests = atlas.requests().len();
+    // Status sent nothing (and apply polls meanwhile, so only the ones
+    // that are the job's GETs were added).
+    assert!(
+        atlas.requests()[requests..]
+            .iter()
+            .all(|r| r.method == "GET"),
+        "status sent a request"
+    );
+
+    let approved = fleet(None, &["approve", "--state", state_arg, "--all"]).await;
+    assert_eq!(
+        approved.status.code(),
+        Some(0),
+        "{}",
+        text(&approved.stderr)
+    );
+    assert!(text(&approved.stdout).contains("the running apply takes it"));
+    let output = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert!(results(&output).iter().all(|(_, end)| end == "complete"));
+    assert_eq!(cutovers(&atlas), 2);
+    let saved: Value = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
+    assert!(
+        saved["migrations"]["app-01"]["approvedAt"].is_string(),
+        "{saved}"
+    );
+}
