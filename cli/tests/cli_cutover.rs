@@ -334,3 +334,169 @@ async fn an_approval_given_while_apply_runs_is_taken_and_status_shows_the_wait_s
         "{saved}"
     );
 }
+
+/// A hook that appends `label name nanoseconds` to `out`.
+fn stamp(label: &str, out: &Path) -> String {
+    format!(
+        "[sh, -c, 'echo \"{label} $FLEET_NAME $(date +%s%N)\" >> {}']",
+        out.display()
+    )
+}
+
+/// (label, name, nanoseconds) of each line `stamp` wrote, in order.
+fn stamps(out: &Path) -> Vec<(String, String, u128)> {
+    std::fs::read_to_string(out)
+        .unwrap()
+        .lines()
+        .map(|line| {
+            let mut words = line.split(' ');
+            (
+                words.next().unwrap().to_owned(),
+                words.next().unwrap().to_owned(),
+                words.next().unwrap().parse().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn max_concurrent_cutovers_one_means_never_two_in_flight() {
+    let atlas = MockAtlas::start(scenario(&[2])).await.unwrap();
+    let folder = Folder::new("one-at-a-time");
+    let out = folder.path("stamps.txt");
+    let plan_path = folder.path("plan.yaml");
+    std::fs::write(
+        &plan_path,
+        plan(
+            3,
+            &format!(
+                "maxConcurrentCutovers: 1\nbeforeCutover: {}\nafterCutover: {}\n",
+                stamp("B", &out),
+                stamp("A", &out)
+            ),
+        ),
+    )
+    .unwrap();
+    let state = folder.path("state.json");
+    let output = fleet(
+        Some(&atlas),
+        &apply(plan_path.to_str().unwrap(), state.to_str().unwrap()),
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(cutovers(&atlas), 3);
+    // From each beforeCutover to its afterCutover, no other migration's.
+    let lines = stamps(&out);
+    assert_eq!(lines.len(), 6, "{lines:?}");
+    for pair in lines.chunks(2) {
+        assert_eq!(
+            (pair[0].0.as_str(), pair[1].0.as_str()),
+            ("B", "A"),
+            "{lines:?}"
+        );
+        assert_eq!(pair[0].1, pair[1].1, "{lines:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wave_two_cuts_over_only_after_wave_one_is_complete() {
+    let atlas = MockAtlas::start(scenario(&[2])).await.unwrap();
+    let folder = Folder::new("waves");
+    let out = folder.path("stamps.txt");
+    let mut text_plan = plan(
+        4,
+        &format!(
+            "beforeCutover: {}\nafterCutover: {}\n",
+            stamp("B", &out),
+            stamp("A", &out)
+        ),
+    );
+    // app-01 and app-02 are wave 2; app-03 and app-04 wave 1.
+    for name in ["app-01", "app-02"] {
+        text_plan = text_plan.replace(
+            &format!("  - name: {name}\n"),
+            &format!("  - name: {name}\n    wave: 2\n"),
+        );
+    }
+    let plan_path = folder.path("plan.yaml");
+    std::fs::write(&plan_path, text_plan).unwrap();
+    let state = folder.path("state.json");
+    let output = fleet(
+        Some(&atlas),
+        &apply(plan_path.to_str().unwrap(), state.to_str().unwrap()),
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let lines = stamps(&out);
+    let last_of_wave_one = lines
+        .iter()
+        .filter(|(label, name, _)| label == "A" && (name == "app-03" || name == "app-04"))
+        .map(|(_, _, at)| *at)
+        .max()
+        .unwrap();
+    let first_of_wave_two = lines
+        .iter()
+        .filter(|(label, name, _)| label == "B" && (name == "app-01" || name == "app-02"))
+        .map(|(_, _, at)| *at)
+        .min()
+        .unwrap();
+    assert!(last_of_wave_one < first_of_wave_two, "{lines:?}");
+    // Hosts went to wave 1 first.
+    let saved: Value = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
+    assert_eq!(
+        saved["migrations"]["app-03"]["migrationHost"],
+        "vm001.example.com"
+    );
+}
+
+/// `daily HH:MM-HH:MM` from `from` to `to` minutes after now (UTC).
+fn window(from: i64, to: i64) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+        / 60;
+    let clock = |minutes: i64| {
+        let minutes = (now + minutes).rem_euclid(24 * 60);
+        format!("{:02}:{:02}", minutes / 60, minutes % 60)
+    };
+    format!("\"daily {}-{}\"", clock(from), clock(to))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_window_three_hours_away_holds_every_cutover_and_one_around_now_lets_them_through() {
+    let atlas = MockAtlas::start(scenario(&[2])).await.unwrap();
+    let folder = Folder::new("window");
+    let plan_path = folder.path("plan.yaml");
+    let later = format!("cutoverWindows: [{}]\ntimeZone: UTC\n", window(180, 240));
+    std::fs::write(&plan_path, plan(2, &later)).unwrap();
+    let state = folder.path("state.json");
+    let (plan_arg, state_arg) = (plan_path.to_str().unwrap(), state.to_str().unwrap());
+    let mut args = apply(plan_arg, state_arg);
+    args.extend(["--timeout", "1s"]);
+    let output = fleet(Some(&atlas), &args).await;
+    assert_eq!(output.status.code(), Some(5), "{}", text(&output.stderr));
+    assert!(results(&output).iter().all(|(_, end)| end == "timedOut"));
+    assert_eq!(cutovers(&atlas), 0);
+    assert!(
+        text(&output.stdout).contains("no cutover window opened before --timeout"),
+        "{}",
+        text(&output.stdout)
+    );
+    let status = fleet(None, &["status", "--state", state_arg, "-o", "json"]).await;
+    let status: Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert!(
+        status["migrations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["waitingFor"] == "window"),
+        "{status}"
+    );
+
+    let around_now = format!("cutoverWindows: [{}]\ntimeZone: UTC\n", window(-60, 60));
+    std::fs::write(&plan_path, plan(2, &around_now)).unwrap();
+    let output = fleet(Some(&atlas), &apply(plan_arg, state_arg)).await;
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(cutovers(&atlas), 2);
+}

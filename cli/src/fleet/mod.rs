@@ -5,9 +5,11 @@
 //! - `state.rs`: the state file, written whole on every change;
 //! - `hosts.rs`: the migration hosts, one per unfinished migration;
 //! - `hooks.rs`: the programs run around each cutover;
+//! - `gates.rs`: cutover windows, waves, `maxConcurrentCutovers`;
 //! - `run.rs`: one migration from its state to its target;
 //! - `report.rs`: what is shown while it works.
 
+mod gates;
 mod hooks;
 mod hosts;
 pub mod plan;
@@ -115,6 +117,19 @@ fn next_step(entry: &Entry, cutover: bool) -> String {
     }
 }
 
+/// Each migration's place in the line for hosts: earlier waves first, then
+/// the plan's order (so that no migration waits for a host a later wave
+/// holds).
+fn host_order(migrations: &[Migration]) -> Vec<usize> {
+    let mut by_wave: Vec<usize> = (0..migrations.len()).collect();
+    by_wave.sort_by_key(|index| (migrations[*index].cutover.wave, *index));
+    let mut order = vec![0; migrations.len()];
+    for (place, index) in by_wave.into_iter().enumerate() {
+        order[index] = place;
+    }
+    order
+}
+
 /// One line of `fleet plan`.
 struct Row {
     name: String,
@@ -133,21 +148,25 @@ fn plan(args: FleetPlanArgs) -> Result<u8, Failure> {
         None => None,
     };
     // Who takes which host, by the rule apply follows: the state's holders
-    // keep theirs, the others take free ones in plan order.
+    // keep theirs, the others take free ones, earlier waves first, then in
+    // plan order.
     let mut pool = store
         .as_ref()
         .map(hosts::Pool::from_state)
         .unwrap_or_default();
-    let rows: Vec<Row> = migrations
-        .iter()
-        .enumerate()
+    let order = host_order(&migrations);
+    let mut by_order: Vec<usize> = (0..migrations.len()).collect();
+    by_order.sort_by_key(|index| order[*index]);
+    let mut rows: Vec<(usize, Row)> = by_order
+        .into_iter()
+        .map(|index| (index, &migrations[index]))
         .map(|(index, m)| {
             let entry = store.as_ref().map(|s| s.get(&m.name)).unwrap_or_default();
             let needs_host = hosts::needs_host(&entry);
             let held = hosts::held_host(&entry).map(str::to_owned);
             let (host, waits) = match held {
                 Some(host) => (Some(host), None),
-                None if needs_host => match pool.take(index, &m.name, &m.hosts) {
+                None if needs_host => match pool.take(order[index], &m.name, &m.hosts) {
                     Some(host) => (Some(host), None),
                     None => {
                         let holders: Vec<String> = m
@@ -171,15 +190,21 @@ fn plan(args: FleetPlanArgs) -> Result<u8, Failure> {
                 ),
                 None => next_step(&entry, args.cutover),
             };
-            Row {
-                name: m.name.clone(),
-                cluster: format!("{} <- {}", m.cluster_name, m.source_cluster_name),
-                host,
-                waiting_for: waits.map(|_| "host"),
-                next,
-            }
+            (
+                index,
+                Row {
+                    name: m.name.clone(),
+                    cluster: format!("{} <- {}", m.cluster_name, m.source_cluster_name),
+                    host,
+                    waiting_for: waits.map(|_| "host"),
+                    next,
+                },
+            )
         })
         .collect();
+    // In the plan's order again.
+    rows.sort_by_key(|(index, _)| *index);
+    let rows: Vec<Row> = rows.into_iter().map(|(_, row)| row).collect();
     match args.output {
         Output::Json => {
             let rows: Vec<_> = rows
@@ -274,14 +299,24 @@ pub async fn apply_plan(
         ..WaitOptions::default()
     };
     let names: Vec<String> = migrations.iter().map(|m| m.name.clone()).collect();
-    // Hosts go in plan order: every migration that must take one waits in
-    // line from the start, whichever task runs first.
+    // Hosts go to earlier waves first, then in plan order: every
+    // migration that must take one waits in line from the start, whichever
+    // task runs first.
+    let order = host_order(&migrations);
     let mut pool = hosts::Pool::from_state(&store);
     for (index, migration) in migrations.iter().enumerate() {
         if hosts::needs_host(&store.get(&migration.name)) {
-            pool.expect(index, &migration.hosts);
+            pool.expect(order[index], &migration.hosts);
         }
     }
+    let waves = gates::Waves::new(migrations.iter().map(|m| {
+        let complete = store.get(&m.name).status.as_deref() == Some("COMPLETE");
+        (m.name.clone(), m.cutover.wave, complete)
+    }));
+    let cutover_slots = migrations
+        .first()
+        .and_then(|m| m.cutover.max_concurrent)
+        .map(|n| Arc::new(tokio::sync::Semaphore::new(n)));
     let driven = migrations.iter().map(|m| m.name.clone()).collect();
     let password_variables = migrations
         .iter()
@@ -292,6 +327,8 @@ pub async fn apply_plan(
         hosts: hosts::Hosts::new(pool, driven),
         started: std::time::Instant::now(),
         password_variables,
+        waves,
+        cutover_slots,
         store,
         options,
         cutover: args.cutover,
@@ -301,7 +338,8 @@ pub async fn apply_plan(
     let mut tasks = tokio::task::JoinSet::new();
     for (index, migration) in migrations.into_iter().enumerate() {
         let run = run.clone();
-        tasks.spawn(async move { (index, run.migration(index, migration).await) });
+        let place = order[index];
+        tasks.spawn(async move { (index, run.migration(place, migration).await) });
     }
     let mut outcomes: Vec<Option<Outcome>> = (0..names.len()).map(|_| None).collect();
     let all = async {
@@ -338,7 +376,7 @@ fn exit_code(outcomes: &[Outcome]) -> u8 {
         exit::API_ERROR
     } else if any(&[End::Failed, End::ValidationFailed]) {
         exit::FAILED
-    } else if any(&[End::TimedOut, End::WaitingForHost]) {
+    } else if any(&[End::TimedOut, End::WaitingForHost, End::HeldByWave]) {
         exit::TIMED_OUT
     } else {
         exit::DONE

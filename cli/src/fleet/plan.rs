@@ -43,13 +43,21 @@ const KEYS: &[Key] = &[
     key("hookTimeout", false),
     key("cutoverMaxLagSeconds", false),
     key("cutoverTimer", false),
+    key("cutoverWindows", false),
+    key("timeZone", false),
+    key("wave", false),
+    key("maxConcurrentCutovers", false),
 ];
+
+/// The keys a plan sets at the top only: they are the fleet's, not a
+/// migration's.
+const TOP_ONLY: &[&str] = &["timeZone", "maxConcurrentCutovers"];
 
 /// How a migration is cut over, in the order of MongoDB's procedure: a
 /// person's approval, `beforeCutover` (stop the application's writes), a lag
 /// at most `max_lag`, the cutover, `COMPLETE`, `afterCutover` (point the
 /// application at Atlas).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct Cutover {
     /// `cutoverApproval: true`: it waits for `fleet approve`.
     pub approval: bool,
@@ -64,6 +72,15 @@ pub struct Cutover {
     /// `cutoverTimer` (120 hours): how long Atlas keeps a job ready for
     /// cutover before it is `EXPIRED`.
     pub timer: std::time::Duration,
+    /// `cutoverWindows` in `timeZone` (UTC): a cutover starts only inside
+    /// one.
+    pub windows: Option<super::gates::Windows>,
+    /// `wave` (1): no cutover before every migration of the earlier waves
+    /// is `COMPLETE`.
+    pub wave: u32,
+    /// `maxConcurrentCutovers` (top only): at most this many between the
+    /// start of their `beforeCutover` and the end of their `afterCutover`.
+    pub max_concurrent: Option<usize>,
 }
 
 impl Default for Cutover {
@@ -75,6 +92,9 @@ impl Default for Cutover {
             hook_timeout: std::time::Duration::from_secs(600),
             max_lag: None,
             timer: std::time::Duration::from_secs(120 * 3600),
+            windows: None,
+            wave: 1,
+            max_concurrent: None,
         }
     }
 }
@@ -190,6 +210,9 @@ pub fn parse(text: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Vec<Mig
         for (key, value) in entry {
             match key.as_str() {
                 Some("name") => {}
+                Some(key) if TOP_ONLY.contains(&key) => problems.push(format!(
+                    "  migration {name}: `{key}` is the fleet's: set it at the top only"
+                )),
                 Some(key) => {
                     if check_key(key, &format!("migration {name}"), &mut problems) {
                         keys.insert(key, value);
@@ -500,6 +523,60 @@ fn cutover_keys(keys: &BTreeMap<&str, &Value>, problem: &mut dyn FnMut(&str, Str
     };
     cutover.hook_timeout = duration("hookTimeout", cutover.hook_timeout);
     cutover.timer = duration("cutoverTimer", cutover.timer);
+    let zone = match keys.get("timeZone") {
+        None => Some(jiff::tz::TimeZone::UTC),
+        Some(Value::String(name)) => match jiff::tz::TimeZone::get(name) {
+            Ok(zone) => Some(zone),
+            Err(e) => {
+                problem(
+                    "timeZone",
+                    format!(
+                        "is {name:?}, not a time zone this system knows (an IANA name such as Europe/Paris): {e}"
+                    ),
+                );
+                None
+            }
+        },
+        Some(_) => {
+            problem(
+                "timeZone",
+                "is an IANA time zone name, such as Europe/Paris".to_owned(),
+            );
+            None
+        }
+    };
+    match keys.get("cutoverWindows") {
+        None => {}
+        Some(Value::Sequence(texts)) if !texts.is_empty() => {
+            let mut windows = Vec::new();
+            for text in texts {
+                match text.as_str().map(super::gates::Window::parse) {
+                    Some(Ok(window)) => windows.push(window),
+                    Some(Err(why)) => problem("cutoverWindows", why),
+                    None => problem("cutoverWindows", "is a list of windows as text".to_owned()),
+                }
+            }
+            if let Some(zone) = zone {
+                cutover.windows = Some(super::gates::Windows { windows, zone });
+            }
+        }
+        Some(_) => problem(
+            "cutoverWindows",
+            "is a list of windows, such as [\"Sat 02:00-06:00\", \"daily 22:00-02:00\"]".to_owned(),
+        ),
+    }
+    let mut whole = |key: &str| match keys.get(key) {
+        None => None,
+        Some(Value::Number(n)) if n.as_u64().is_some_and(|n| n >= 1) => n.as_u64(),
+        Some(_) => {
+            problem(key, "is a whole number, 1 or more".to_owned());
+            None
+        }
+    };
+    if let Some(wave) = whole("wave") {
+        cutover.wave = u32::try_from(wave).unwrap_or(u32::MAX);
+    }
+    cutover.max_concurrent = whole("maxConcurrentCutovers").map(|n| n as usize);
     match keys.get("cutoverMaxLagSeconds") {
         None => {}
         Some(Value::Number(n)) if n.as_u64().is_some() => cutover.max_lag = n.as_u64(),

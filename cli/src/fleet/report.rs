@@ -90,6 +90,7 @@ impl End {
             End::NeedsPerson => "needs a person",
             End::TimedOut => "timed out",
             End::WaitingForHost => "waits for a host",
+            End::HeldByWave => "held by its wave",
         }
     }
 }

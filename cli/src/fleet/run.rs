@@ -36,6 +36,11 @@ pub struct Run {
     pub started: std::time::Instant,
     /// The plan's password variables, kept out of hooks.
     pub password_variables: Vec<String>,
+    /// Which migrations of each wave are not `COMPLETE`.
+    pub waves: super::gates::Waves,
+    /// `maxConcurrentCutovers`: a permit from the start of `beforeCutover`
+    /// to the end of `afterCutover`.
+    pub cutover_slots: Option<Arc<tokio::sync::Semaphore>>,
 }
 
 /// How one migration ended this apply.
@@ -53,6 +58,9 @@ pub enum End {
     TimedOut,
     /// No migration host came free for it in this apply.
     WaitingForHost,
+    /// A migration of an earlier wave did not reach `COMPLETE` in this
+    /// apply: its wave may not cut over.
+    HeldByWave,
 }
 
 /// One migration's outcome, as `-o json` prints it.
@@ -113,6 +121,8 @@ impl Run {
         };
         self.give_back_host(&migration.name);
         self.hosts.done_with(&migration.name);
+        let complete = self.store.get(&migration.name).status.as_deref() == Some("COMPLETE");
+        self.waves.done_with(&migration.name, complete);
         let entry = self.store.get(&migration.name);
         let (result, detail) = match stopped {
             Ok(result) => (result, None),
@@ -254,7 +264,12 @@ impl Run {
                 self.create(migration, body).await?
             }
         };
-        if !self.store.get(name).cutover_started {
+        // `maxConcurrentCutovers`: held from the start of beforeCutover to
+        // the end of afterCutover, a resumed cutover included.
+        let mut _cutover_slot = None;
+        if self.store.get(name).cutover_started {
+            _cutover_slot = self.cutover_slot(name).await?;
+        } else {
             let group = &migration.group_id;
             self.waiting(name, Some("ready"))?;
             let outcome = self
@@ -275,6 +290,7 @@ impl Run {
                 self.waiting(name, None)?;
                 return Ok(End::Ready);
             }
+            _cutover_slot = self.gates(migration, &job_id).await?;
             self.before_cutover(migration, &job_id).await?;
             // Recorded before it is sent. A cutover is a PUT: should its
             // answer be lost, sending it again asks Atlas for the same.
@@ -332,17 +348,40 @@ impl Run {
         Ok(())
     }
 
-    /// What comes before the cutover, in the order of MongoDB's procedure:
-    /// the approval a plan asks for, `beforeCutover` (stop the
-    /// application's writes), then a lag at most `cutoverMaxLagSeconds`.
-    /// `Ok` only when every one is through.
-    async fn before_cutover(
+    /// The gates before a cutover, in order: every migration of the
+    /// earlier waves `COMPLETE`, the approval the plan asks for, a cutover
+    /// window open, a `maxConcurrentCutovers` slot (given back when the
+    /// migration's work in this apply ends).
+    async fn gates(
         &self,
         migration: &Migration,
         job_id: &LiveMigrationId,
-    ) -> Result<(), Stop> {
+    ) -> Result<Option<tokio::sync::OwnedSemaphorePermit>, Stop> {
         let name = &migration.name;
         let plan = &migration.cutover;
+        let ahead = self.waves.ahead(plan.wave);
+        if !ahead.is_empty() {
+            self.waiting(name, Some("wave"))?;
+            self.report.line(
+                name,
+                &format!(
+                    "wave {} waits for {} to be COMPLETE",
+                    plan.wave,
+                    ahead.join(", ")
+                ),
+            );
+            self.waves.turn(plan.wave).await.map_err(|held| {
+                Stop(
+                    End::HeldByWave,
+                    format!(
+                        "wave {} waits for the earlier waves: {} did not reach COMPLETE in this \
+                         apply",
+                        plan.wave,
+                        held.0.join(", ")
+                    ),
+                )
+            })?;
+        }
         if plan.approval && self.store.get(name).approved_at.is_none() {
             self.report.line(name, "waits for `fleet approve`");
             let deadline = self
@@ -368,6 +407,70 @@ impl Run {
             })?;
             self.report.line(name, "approved");
         }
+        if let Some(windows) = &plan.windows
+            && !windows.open_at(jiff::Timestamp::now())
+        {
+            let opens = windows
+                .next_open(jiff::Timestamp::now())
+                .map_or("no window opens within 8 days".to_owned(), |at| {
+                    format!("the next opens {at}")
+                });
+            self.report.line(
+                name,
+                &format!(
+                    "waits for a cutover window: {}; {opens}",
+                    windows.describe()
+                ),
+            );
+            let deadline = self
+                .options
+                .timeout
+                .map(|t| tokio::time::Instant::now() + t);
+            self.watch(migration, job_id, "window", deadline, |_| {
+                windows.open_at(jiff::Timestamp::now()).then_some(())
+            })
+            .await
+            .map_err(|stop| match stop {
+                Stop(End::TimedOut, _) => Stop(
+                    End::TimedOut,
+                    format!("no cutover window opened before --timeout ({opens})"),
+                ),
+                other => other,
+            })?;
+        }
+        self.cutover_slot(name).await
+    }
+
+    /// A `maxConcurrentCutovers` slot, if the plan limits them.
+    async fn cutover_slot(
+        &self,
+        name: &str,
+    ) -> Result<Option<tokio::sync::OwnedSemaphorePermit>, Stop> {
+        let Some(slots) = &self.cutover_slots else {
+            return Ok(None);
+        };
+        if slots.available_permits() == 0 {
+            self.waiting(name, Some("cutoverSlot"))?;
+        }
+        let permit = slots
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("the semaphore stays open");
+        Ok(Some(permit))
+    }
+
+    /// What comes before the cutover, in the order of MongoDB's procedure,
+    /// once the gates are open: `beforeCutover` (stop the application's
+    /// writes), then a lag at most `cutoverMaxLagSeconds`. `Ok` only when
+    /// both are through.
+    async fn before_cutover(
+        &self,
+        migration: &Migration,
+        job_id: &LiveMigrationId,
+    ) -> Result<(), Stop> {
+        let name = &migration.name;
+        let plan = &migration.cutover;
         if let Some(program) = &plan.before
             && self.store.get(name).before_cutover.as_deref() != Some("done")
         {
