@@ -500,3 +500,145 @@ async fn a_window_three_hours_away_holds_every_cutover_and_one_around_now_lets_t
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     assert_eq!(cutovers(&atlas), 2);
 }
+
+/// With Atlas's cutover timer made short: the state has `readySince` and
+/// `cutoverDeadline`, `notify` is told `ready`, then `deadline`, then
+/// `expired` (one JSON object each on its standard input, with no secret),
+/// and the apply reports `EXPIRED` with exit 3.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_short_cutover_timer_gives_a_deadline_notice_then_expired_with_exit_3() {
+    let atlas = MockAtlas::start(scenario(&[2]).cutover_timer(Duration::from_millis(800)))
+        .await
+        .unwrap();
+    let folder = Folder::new("expired");
+    let notices = folder.path("notices.jsonl");
+    let plan_path = folder.path("plan.yaml");
+    // The approval never comes: the timer runs out while it waits.
+    std::fs::write(
+        &plan_path,
+        plan(
+            1,
+            &format!(
+                "cutoverApproval: true\ncutoverTimer: 1s\ndeadlineWarning: 1h\n\
+                 notify: [sh, -c, 'cat >> {}']\n",
+                notices.display()
+            ),
+        ),
+    )
+    .unwrap();
+    let state = folder.path("state.json");
+    let (plan_arg, state_arg) = (plan_path.to_str().unwrap(), state.to_str().unwrap());
+    let output = fleet(Some(&atlas), &apply(plan_arg, state_arg)).await;
+    assert_eq!(output.status.code(), Some(3), "{}", text(&output.stderr));
+    assert_eq!(
+        results(&output),
+        [("app-01".to_owned(), "failed".to_owned())]
+    );
+    assert!(
+        text(&output.stdout).contains("EXPIRED"),
+        "{}",
+        text(&output.stdout)
+    );
+    assert_eq!(cutovers(&atlas), 0);
+
+    let told: Vec<Value> = std::fs::read_to_string(&notices)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let events: Vec<&str> = told.iter().map(|n| n["event"].as_str().unwrap()).collect();
+    assert_eq!(events, ["ready", "deadline", "expired"], "{told:?}");
+    for notice in &told {
+        assert_eq!(notice["name"], "app-01");
+        assert!(notice["liveMigrationId"].is_string() && notice["cutoverDeadline"].is_string());
+        assert!(notice["at"].is_string());
+    }
+    assert!(
+        !std::fs::read_to_string(&notices)
+            .unwrap()
+            .contains(PASSWORD)
+    );
+
+    let status = fleet(None, &["status", "--state", state_arg, "-o", "json"]).await;
+    let status: Value = serde_json::from_slice(&status.stdout).unwrap();
+    let entry = &status["migrations"][0];
+    assert_eq!(entry["status"], "EXPIRED", "{status}");
+    assert!(
+        entry["readySince"].is_string() && entry["cutoverDeadline"].is_string(),
+        "{status}"
+    );
+    assert_eq!(status["applyRunning"], false);
+}
+
+/// `kill -9` while every migration's `beforeCutover` runs, then `apply`
+/// again: nothing is created twice, no cutover was sent after the unfinished
+/// hooks, each hook runs again (hooks must be safe to run twice), and every
+/// migration ends `COMPLETE`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_during_before_cutover_then_apply_runs_it_again_and_completes() {
+    let atlas = MockAtlas::start(scenario(&[2])).await.unwrap();
+    let folder = Folder::new("kill-hook");
+    let started = folder.path("started.txt");
+    let go = folder.path("go");
+    let plan_path = folder.path("plan.yaml");
+    std::fs::write(
+        &plan_path,
+        plan(
+            3,
+            &format!(
+                "beforeCutover: [sh, -c, 'echo \"$FLEET_NAME\" >> {}; test -f {} || sleep 20']\n",
+                started.display(),
+                go.display()
+            ),
+        ),
+    )
+    .unwrap();
+    let state = folder.path("state.json");
+    let (plan_arg, state_arg) = (plan_path.to_str().unwrap(), state.to_str().unwrap());
+    let mut child = std::process::Command::new(binary())
+        .env("MONGODB_ATLAS_PUBLIC_API_KEY", "public")
+        .env("MONGODB_ATLAS_PRIVATE_API_KEY", "private")
+        .env("SRC_PW", PASSWORD)
+        .arg("fleet")
+        .args(apply(plan_arg, state_arg))
+        .args(["--base-url", atlas.base_url()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let begun = std::time::Instant::now();
+    while std::fs::read_to_string(&started)
+        .map(|t| t.lines().count())
+        .unwrap_or(0)
+        < 3
+    {
+        assert!(
+            begun.elapsed() < Duration::from_secs(60),
+            "the hooks never ran"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    child.kill().unwrap(); // SIGKILL, in the middle of every hook
+    child.wait().unwrap();
+    assert_eq!(cutovers(&atlas), 0, "a cutover while its beforeCutover ran");
+    let saved: Value = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
+    assert!(
+        saved["migrations"]
+            .as_object()
+            .unwrap()
+            .values()
+            .all(|e| e["beforeCutover"] == "running"),
+        "{saved}"
+    );
+
+    std::fs::write(&go, "").unwrap();
+    let output = fleet(Some(&atlas), &apply(plan_arg, state_arg)).await;
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert!(results(&output).iter().all(|(_, end)| end == "complete"));
+    assert_eq!(atlas.created(), 3, "a create sent twice");
+    assert_eq!(cutovers(&atlas), 3);
+    let runs = std::fs::read_to_string(&started).unwrap();
+    for name in ["app-01", "app-02", "app-03"] {
+        assert_eq!(runs.lines().filter(|l| *l == name).count(), 2, "{runs}");
+    }
+}

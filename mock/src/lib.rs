@@ -54,6 +54,9 @@ pub struct Scenario {
     /// answer never sent: the connection is closed, as when a network
     /// cuts it.
     pub lose_create_answer: Option<&'static str>,
+    /// Atlas's cutover timer: a job ready for cutover this long without a
+    /// cutover is `EXPIRED`. `None`: never (Atlas's is 120 hours).
+    pub cutover_timer: Option<Duration>,
 }
 
 impl Default for Scenario {
@@ -78,6 +81,7 @@ impl Default for Scenario {
             job_member_unlisted: None,
             rate_limit: None,
             lose_create_answer: None,
+            cutover_timer: None,
         }
     }
 }
@@ -141,6 +145,13 @@ impl Scenario {
     /// The job is ready for cutover on the first poll.
     pub fn ready_at_once(mut self) -> Self {
         self.replication = vec![("WORKING", Some(1), true)];
+        self
+    }
+
+    /// Atlas's cutover timer, made short: a job ready this long without a
+    /// cutover is `EXPIRED`.
+    pub fn cutover_timer(mut self, timer: Duration) -> Self {
+        self.cutover_timer = Some(timer);
         self
     }
 
@@ -243,6 +254,8 @@ struct Job {
     cutover_at_poll: Option<usize>,
     /// The lag its last poll reported when the cutover came.
     lag_at_cutover: Option<u32>,
+    /// When a poll first reported it ready for cutover: its timer runs.
+    ready_at: Option<Instant>,
 }
 
 /// A token bucket as Atlas's: a request takes one, and it refills at a
@@ -779,6 +792,11 @@ fn current_job(state: &State, n: usize) -> (&'static str, Option<u32>, bool) {
             ("WORKING", Some(0), true)
         };
     }
+    if let (Some(ready_at), Some(timer)) = (job.ready_at, state.scenario.cutover_timer)
+        && ready_at.elapsed() >= timer
+    {
+        return ("EXPIRED", None, false);
+    }
     let script = &state.scenario.replication;
     // The poll count before this poll: the job last reported.
     script[job.polls.saturating_sub(1).min(script.len() - 1)]
@@ -787,6 +805,9 @@ fn current_job(state: &State, n: usize) -> (&'static str, Option<u32>, bool) {
 fn poll_job(state: &mut State, n: usize) -> String {
     state.jobs[n].polls += 1;
     let now = current_job(state, n);
+    if now.2 && state.jobs[n].ready_at.is_none() {
+        state.jobs[n].ready_at = Some(Instant::now());
+    }
     let host = state.jobs[n].host.clone();
     job(&state.scenario, &live_migration_id(n), host.as_deref(), now)
 }

@@ -28,6 +28,13 @@ pub fn hidden(password_variables: &[String]) -> Vec<String> {
     hidden
 }
 
+/// The log of the `notify` program: `<state>.logs/notify.log`.
+pub fn notify_log(state: &Path) -> PathBuf {
+    let mut folder = state.as_os_str().to_owned();
+    folder.push(".logs");
+    PathBuf::from(folder).join("notify.log")
+}
+
 /// The log of migration `name`'s hooks: `<state>.logs/<name>.log`.
 pub fn log_path(state: &Path, name: &str) -> PathBuf {
     let safe: String = name
@@ -55,6 +62,7 @@ pub async fn run(
     hidden: &[String],
     timeout: Duration,
     log: &Path,
+    stdin: Option<Vec<u8>>,
 ) -> Result<(), String> {
     let Some((command, args)) = program.split_first() else {
         return Err(format!("{hook} names no program"));
@@ -79,7 +87,11 @@ pub async fn run(
     let mut child = tokio::process::Command::new(command);
     child
         .args(args)
-        .stdin(Stdio::null())
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::from(output))
         .stderr(Stdio::from(errors))
         .kill_on_drop(true);
@@ -92,6 +104,12 @@ pub async fn run(
     let mut child = child
         .spawn()
         .map_err(|e| format!("{hook} `{command}` did not start: {e}"))?;
+    if let (Some(bytes), Some(mut input)) = (stdin, child.stdin.take()) {
+        use tokio::io::AsyncWriteExt;
+        // A program that does not read its input is no failure.
+        let _ = input.write_all(&bytes).await;
+        drop(input);
+    }
     let ended = match tokio::time::timeout(timeout, child.wait()).await {
         Ok(Ok(status)) if status.success() => Ok(()),
         Ok(Ok(status)) => Err(format!("{hook} `{command}` ended with {status}")),

@@ -336,17 +336,39 @@ pub async fn apply_plan(
         slots: Arc::new(tokio::sync::Semaphore::new(usize::from(args.concurrency))),
     });
     let mut tasks = tokio::task::JoinSet::new();
+    let mut task_of = std::collections::HashMap::new();
     for (index, migration) in migrations.into_iter().enumerate() {
         let run = run.clone();
         let place = order[index];
-        tasks.spawn(async move { (index, run.migration(place, migration).await) });
+        let task = tasks.spawn(async move { (index, run.migration(place, migration).await) });
+        task_of.insert(task.id(), index);
     }
     let mut outcomes: Vec<Option<Outcome>> = (0..names.len()).map(|_| None).collect();
     let all = async {
-        while let Some(joined) = tasks.join_next().await {
+        while let Some(joined) = tasks.join_next_with_id().await {
             match joined {
-                Ok((index, outcome)) => outcomes[index] = Some(outcome),
-                Err(error) => eprintln!("a migration's task ended: {error}"),
+                Ok((_, (index, outcome))) => outcomes[index] = Some(outcome),
+                // A task that panicked: its migration is reported, never
+                // dropped, and needs a person (the state has its steps).
+                Err(error) => {
+                    let Some(&index) = task_of.get(&error.id()) else {
+                        continue;
+                    };
+                    let name = &names[index];
+                    let entry = run.store.get(name);
+                    let detail = format!(
+                        "its task ended unexpectedly ({error}); the state has every step so far: \
+                         check it in Atlas, then apply again"
+                    );
+                    run.report.done(name, End::NeedsPerson, Some(&detail));
+                    outcomes[index] = Some(Outcome {
+                        name: name.clone(),
+                        result: End::NeedsPerson,
+                        live_migration_id: entry.live_migration_id,
+                        status: entry.status,
+                        detail: Some(detail),
+                    });
+                }
             }
         }
     };

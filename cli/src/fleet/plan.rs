@@ -47,11 +47,13 @@ const KEYS: &[Key] = &[
     key("timeZone", false),
     key("wave", false),
     key("maxConcurrentCutovers", false),
+    key("deadlineWarning", false),
+    key("notify", false),
 ];
 
 /// The keys a plan sets at the top only: they are the fleet's, not a
 /// migration's.
-const TOP_ONLY: &[&str] = &["timeZone", "maxConcurrentCutovers"];
+const TOP_ONLY: &[&str] = &["timeZone", "maxConcurrentCutovers", "notify"];
 
 /// How a migration is cut over, in the order of MongoDB's procedure: a
 /// person's approval, `beforeCutover` (stop the application's writes), a lag
@@ -81,6 +83,12 @@ pub struct Cutover {
     /// `maxConcurrentCutovers` (top only): at most this many between the
     /// start of their `beforeCutover` and the end of their `afterCutover`.
     pub max_concurrent: Option<usize>,
+    /// `deadlineWarning` (24 hours): a `deadline` notice once the cutover
+    /// deadline is nearer than this and the cutover has not started.
+    pub deadline_warning: std::time::Duration,
+    /// `notify` (top only): the program told of each event, a JSON object
+    /// on its standard input.
+    pub notify: Option<Vec<String>>,
 }
 
 impl Default for Cutover {
@@ -95,6 +103,8 @@ impl Default for Cutover {
             windows: None,
             wave: 1,
             max_concurrent: None,
+            deadline_warning: std::time::Duration::from_secs(24 * 3600),
+            notify: None,
         }
     }
 }
@@ -507,6 +517,7 @@ fn cutover_keys(keys: &BTreeMap<&str, &Value>, problem: &mut dyn FnMut(&str, Str
     };
     cutover.before = program("beforeCutover");
     cutover.after = program("afterCutover");
+    cutover.notify = program("notify");
     let mut duration = |key: &str, default: std::time::Duration| match keys.get(key) {
         None => default,
         Some(Value::String(text)) => humantime::parse_duration(text).unwrap_or_else(|e| {
@@ -523,6 +534,7 @@ fn cutover_keys(keys: &BTreeMap<&str, &Value>, problem: &mut dyn FnMut(&str, Str
     };
     cutover.hook_timeout = duration("hookTimeout", cutover.hook_timeout);
     cutover.timer = duration("cutoverTimer", cutover.timer);
+    cutover.deadline_warning = duration("deadlineWarning", cutover.deadline_warning);
     let zone = match keys.get("timeZone") {
         None => Some(jiff::tz::TimeZone::UTC),
         Some(Value::String(name)) => match jiff::tz::TimeZone::get(name) {

@@ -123,6 +123,21 @@ impl Run {
         self.hosts.done_with(&migration.name);
         let complete = self.store.get(&migration.name).status.as_deref() == Some("COMPLETE");
         self.waves.done_with(&migration.name, complete);
+        let event = match &stopped {
+            Ok(End::Complete) => Some("complete"),
+            Err(Stop(End::Failed, _))
+                if self.store.get(&migration.name).status.as_deref() == Some("EXPIRED") =>
+            {
+                Some("expired")
+            }
+            Err(Stop(End::Failed | End::ValidationFailed, _)) => Some("failed"),
+            Err(Stop(End::NeedsPerson, _)) => Some("needsPerson"),
+            _ => None,
+        };
+        if let Some(event) = event {
+            let detail = stopped.as_ref().err().map(|Stop(_, why)| why.as_str());
+            self.notice(&migration, event, detail).await;
+        }
         let entry = self.store.get(&migration.name);
         let (result, detail) = match stopped {
             Ok(result) => (result, None),
@@ -280,7 +295,11 @@ impl Run {
                 .await
                 .map_err(|e| self.error(name, &e))?;
             match outcome {
-                CutoverOutcome::ReadyForCutover(_) => self.ready(migration)?,
+                CutoverOutcome::ReadyForCutover(_) => {
+                    self.ready(migration)?;
+                    self.notice(migration, "ready", None).await;
+                    self.deadline_near(migration).await;
+                }
                 CutoverOutcome::TimedOut { .. } => {
                     return Err(Stop(End::TimedOut, "not ready before --timeout".into()));
                 }
@@ -308,6 +327,7 @@ impl Run {
                 .map_err(|e| self.error(name, &e))?;
             self.store.update(name, |e| e.cutover_started = true)?;
             self.report.line(name, "cutover started");
+            self.notice(migration, "cutoverStarted", None).await;
         }
         let outcome = self
             .client
@@ -323,6 +343,94 @@ impl Run {
             )),
             CutoverOutcome::Complete(_) => self.after_cutover(migration).await,
             other => ended_job(&other),
+        }
+    }
+
+    /// Tells the plan's `notify` program of `event`, once per migration
+    /// (`needsPerson` each time it comes): one JSON object on its standard
+    /// input. A notify that fails is reported and never stops the fleet.
+    async fn notice(&self, migration: &Migration, event: &str, detail: Option<&str>) {
+        let name = &migration.name;
+        let entry = self.store.get(name);
+        if event != "needsPerson" && entry.notified.iter().any(|e| e == event) {
+            return;
+        }
+        let seen = |e: &mut Entry| {
+            if !e.notified.iter().any(|n| n == event) {
+                e.notified.push(event.to_owned());
+            }
+        };
+        let Some(program) = &migration.cutover.notify else {
+            // Seen all the same: said once on the status lines.
+            let _ = self.store.update(name, seen);
+            return;
+        };
+        let notice = serde_json::json!({
+            "event": event,
+            "name": name,
+            "liveMigrationId": entry.live_migration_id,
+            "at": now(),
+            "cutoverDeadline": entry.cutover_deadline,
+            "detail": detail,
+        });
+        let hidden = super::hooks::hidden(&self.password_variables);
+        let log = super::hooks::notify_log(self.store.path());
+        let sent = super::hooks::run(
+            "notify",
+            program,
+            &[],
+            &hidden,
+            std::time::Duration::from_secs(60),
+            &log,
+            Some(format!("{notice}\n").into_bytes()),
+        )
+        .await;
+        // Seen either way: a notify that failed is said once, not retried
+        // on every poll.
+        let _ = self.store.update(name, seen);
+        match sent {
+            Ok(()) => {}
+            Err(why) => self.report.line(
+                name,
+                &format!(
+                    "notify of {event} failed (the fleet goes on): {}",
+                    why.lines().next().unwrap_or_default()
+                ),
+            ),
+        }
+    }
+
+    /// A `deadline` notice once the cutover deadline is nearer than the
+    /// plan's `deadlineWarning` and the cutover has not started.
+    async fn deadline_near(&self, migration: &Migration) {
+        let entry = self.store.get(&migration.name);
+        let Some(deadline) = entry
+            .cutover_deadline
+            .as_deref()
+            .and_then(|d| humantime::parse_rfc3339(d).ok())
+        else {
+            return;
+        };
+        if entry.cutover_started
+            || entry.cutover_sent_at.is_some()
+            || entry.notified.iter().any(|n| n == "deadline")
+        {
+            return;
+        }
+        if SystemTime::now() + migration.cutover.deadline_warning >= deadline {
+            let left = deadline
+                .duration_since(SystemTime::now())
+                .map(|d| {
+                    humantime::format_duration(std::time::Duration::from_secs(d.as_secs()))
+                        .to_string()
+                })
+                .unwrap_or_else(|_| "no time".to_owned());
+            let detail = format!(
+                "the cutover timer ends at {} ({left} left): cut over before, or Atlas makes the job EXPIRED",
+                rfc3339(deadline)
+            );
+            self.report.line(&migration.name, &detail);
+            self.notice(migration, "deadline", Some(&detail)).await;
         }
     }
 
@@ -555,6 +663,7 @@ impl Run {
                 Ok(job) => {
                     let job = job.into_inner();
                     let entry = self.store.update(name, |e| record(e, &job))?;
+                    self.deadline_near(migration).await;
                     if let Some(ended) = ended(&entry) {
                         return ended.and_then(|_| {
                             Err(Stop(End::Failed, "the job ended before its cutover".into()))
@@ -644,6 +753,7 @@ impl Run {
             &hidden,
             migration.cutover.hook_timeout,
             &log,
+            None,
         )
         .await
     }

@@ -61,6 +61,10 @@ pub struct Entry {
     /// next apply runs it again), `done`, or `failed: …`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before_cutover: Option<String>,
+    /// The events seen (`ready`, `deadline`, `cutoverStarted`, …): each is
+    /// told to the plan's `notify` once.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notified: Vec<String>,
     /// `afterCutover`, likewise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after_cutover: Option<String>,
