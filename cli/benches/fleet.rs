@@ -4,7 +4,8 @@
 //! budget allows for those requests, `429`s, and the process's peak memory.
 //! Both figures of each ratio come from the one run.
 //!
-//! `FLEET_MIGRATIONS` (100), `FLEET_BUCKET` (100 requests) and
+//! `FLEET_MIGRATIONS` (100; a list such as `100,1000` runs each, one after
+//! the other in this one run), `FLEET_BUCKET` (100 requests) and
 //! `FLEET_PER_SECONDS` (60: the bucket refills that many in this time) set
 //! the load; `FLEET_INTERVAL_MS` (1000) the polling interval.
 
@@ -45,7 +46,18 @@ fn peak_kib(pid: u32) -> Option<u64> {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let migrations = env_number("FLEET_MIGRATIONS", 100);
+    let sizes: Vec<u64> = std::env::var("FLEET_MIGRATIONS")
+        .unwrap_or_else(|_| "100".to_owned())
+        .split(',')
+        .filter_map(|n| n.trim().parse().ok())
+        .collect();
+    for migrations in sizes {
+        one(migrations).await;
+    }
+}
+
+/// One run of `migrations`, and its table.
+async fn one(migrations: u64) {
     let capacity = env_number("FLEET_BUCKET", 100);
     let per = Duration::from_secs(env_number("FLEET_PER_SECONDS", 60));
     let interval = env_number("FLEET_INTERVAL_MS", 1000);
@@ -82,6 +94,8 @@ async fn main() {
     std::fs::write(&plan_path, plan).unwrap();
     let state = folder.join("state.json");
 
+    let stdout_path = folder.join("stdout.json");
+    let stderr_path = folder.join("stderr.txt");
     let started = Instant::now();
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_atlas-live-migration"))
         .env("MONGODB_ATLAS_PUBLIC_API_KEY", "public")
@@ -96,8 +110,10 @@ async fn main() {
         .args(["--concurrency", &migrations.to_string()])
         .args(["--interval", &format!("{interval}ms")])
         .args(["--base-url", atlas.base_url()])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
+        // To files, read once it has ended: a pipe read only then would
+        // fill (-o json of a thousand migrations outgrows it) and hang it.
+        .stdout(std::fs::File::create(&stdout_path).unwrap())
+        .stderr(std::fs::File::create(&stderr_path).unwrap())
         .spawn()
         .unwrap();
     let pid = child.id();
@@ -112,9 +128,27 @@ async fn main() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     let wall = started.elapsed();
-    let mut stdout = String::new();
-    std::io::Read::read_to_string(child.stdout.as_mut().unwrap(), &mut stdout).unwrap();
-    let outcomes: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let stdout = std::fs::read_to_string(&stdout_path).unwrap();
+    let stderr = std::fs::read_to_string(&stderr_path).unwrap();
+    let outcomes: serde_json::Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: {stdout}\n{}",
+            &stderr[stderr.len().saturating_sub(2000)..]
+        )
+    });
+    // "the state … took N changes, M bytes written".
+    let (changes, written) = stderr
+        .lines()
+        .rev()
+        .find_map(|line| {
+            let rest = line.split(" took ").nth(1)?;
+            let mut words = rest.split_whitespace();
+            let changes: f64 = words.next()?.parse().ok()?;
+            let written: f64 = words.nth(1)?.parse().ok()?;
+            Some((changes, written))
+        })
+        .unwrap_or((0.0, 0.0));
+    let state_size = std::fs::metadata(&state).map(|m| m.len()).unwrap_or(0);
     let complete = outcomes
         .as_array()
         .unwrap()
@@ -151,6 +185,15 @@ async fn main() {
     println!(
         "| peak memory (VmHWM) | {:.1} MiB | | | |",
         peak as f64 / 1024.0
+    );
+    let per_change = written / changes.max(1.0);
+    let entry = state_size as f64 / migrations as f64;
+    println!(
+        "| bytes written to the state per change | {per_change:.0} ({changes} changes, {:.1} MB in all) | {entry:.0} (one entry of the {:.0} KB state); a whole-state rewrite wrote {state_size} | {:.2} of an entry, {:.4} of a rewrite | about one entry |",
+        written / 1e6,
+        state_size as f64 / 1024.0,
+        per_change / entry.max(1.0),
+        per_change / (state_size as f64).max(1.0)
     );
     let _ = std::fs::remove_dir_all(&folder);
     assert_eq!(complete as u64, migrations, "not every migration completed");

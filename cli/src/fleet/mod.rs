@@ -387,6 +387,11 @@ pub async fn apply_plan(
     }
     let outcomes: Vec<Outcome> = outcomes.into_iter().flatten().collect();
     print_outcomes(args.output, &outcomes);
+    let (changes, written) = run.store.written();
+    eprintln!(
+        "the state {} took {changes} changes, {written} bytes written",
+        state_path.display()
+    );
     Ok(exit_code(&outcomes))
 }
 

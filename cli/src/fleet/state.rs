@@ -1,8 +1,14 @@
 //! The state file: per migration of the plan, each step with its IDs, as
-//! it happens. Every change is written to a new file that is then renamed
-//! over the old one (after both are on disk), so that a crash at any
-//! instant leaves the old state or the new, whole. It holds no secret: the
-//! plan's values that are not IDs or statuses stay in the plan.
+//! it happens. It is a journal: a first line that says its version, then a
+//! line per change, the changed migration's entry whole, appended and
+//! synced before the change is acted on. So a change costs the bytes of one
+//! entry, not of the fleet's, and a crash at any instant loses no change:
+//! a last line cut short by it is the one change that was not recorded, and
+//! is left out. Now and then (when the journal holds four times the entries'
+//! lines) it is compacted: the entries written to a new file that is then
+//! renamed over the old one (after both are on disk), so that a reader
+//! (`fleet status`) sees the old journal or the new, whole. It holds no
+//! secret: the plan's values that are not IDs or statuses stay in the plan.
 //!
 //! A create is recorded as sent *before* it is sent. A state that says a
 //! create was sent and has no job ID is a create whose answer never came:
@@ -84,6 +90,7 @@ pub struct Entry {
     pub updated_at: String,
 }
 
+/// The state as the first version wrote it: one JSON document.
 #[derive(Debug, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct Document {
@@ -91,12 +98,43 @@ struct Document {
     migrations: BTreeMap<String, Entry>,
 }
 
-const VERSION: u32 = 1;
+/// The journal's version, on its first line.
+const VERSION: u32 = 2;
+
+/// The journal's first line.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Header {
+    version: u32,
+}
+
+/// A line of the journal: a migration's entry as it is now, or its end.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct Change {
+    name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    entry: Option<Entry>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    forgotten: bool,
+}
+
+/// Where an exclusive store appends, and what it has written.
+struct Journal {
+    file: File,
+    /// Lines since the last compaction.
+    lines: usize,
+    /// Bytes written to the state (appends and compactions), and changes.
+    written: u64,
+    changes: u64,
+}
 
 /// The state of one `apply`, written through on every change.
 pub struct Store {
     path: PathBuf,
     document: Mutex<Document>,
+    /// The journal an exclusive store appends to.
+    journal: Mutex<Option<Journal>>,
     /// Held open with an exclusive lock while `apply` runs: two applies of
     /// one state would send one create twice. The system drops the lock
     /// when the process ends, however it ends.
@@ -105,31 +143,34 @@ pub struct Store {
 
 impl Store {
     /// The state at `path`; an empty one when the file does not exist yet.
+    /// Reads the journal, and the single document the first version wrote.
     pub fn read(path: &Path) -> Result<Self, String> {
+        let not_ours = |e: String| {
+            format!(
+                "the state {} is not a state file of this tool ({e}); give --state a new \
+                 path, or the file an earlier apply wrote",
+                path.display()
+            )
+        };
         let document = match std::fs::read_to_string(path) {
-            Ok(text) => serde_json::from_str::<Document>(&text).map_err(|e| {
-                format!(
-                    "the state {} is not a state file of this tool ({e}); \
-                     give --state a new path, or the file an earlier apply wrote",
-                    path.display()
-                )
-            })?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Document {
-                version: VERSION,
-                ..Document::default()
+            Ok(text) => match serde_json::from_str::<Document>(&text) {
+                Ok(document) if document.version == 1 => document,
+                Ok(document) => {
+                    return Err(format!(
+                        "the state {} has version {}; this tool reads versions 1 and {VERSION}",
+                        path.display(),
+                        document.version
+                    ));
+                }
+                Err(_) => replay(&text).map_err(not_ours)?,
             },
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Document::default(),
             Err(e) => return Err(format!("cannot read the state {}: {e}", path.display())),
         };
-        if document.version != VERSION {
-            return Err(format!(
-                "the state {} has version {}; this tool reads version {VERSION}",
-                path.display(),
-                document.version
-            ));
-        }
         Ok(Self {
             path: path.to_owned(),
             document: Mutex::new(document),
+            journal: Mutex::new(None),
             _lock: None,
         })
     }
@@ -152,7 +193,24 @@ impl Store {
         })?;
         let mut store = Self::read(path)?;
         store._lock = Some(lock);
+        // Compacted once it is ours: a first version's document becomes a
+        // journal, and the journal starts short.
+        let document = store.lock();
+        let journal = store.compact(&document, 0, 0)?;
+        drop(document);
+        *store.journal_lock() = Some(journal);
         Ok(store)
+    }
+
+    fn journal_lock(&self) -> std::sync::MutexGuard<'_, Option<Journal>> {
+        self.journal.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Changes and bytes written to the state by this store so far.
+    pub fn written(&self) -> (u64, u64) {
+        self.journal_lock()
+            .as_ref()
+            .map_or((0, 0), |j| (j.changes, j.written))
     }
 
     pub fn path(&self) -> &Path {
@@ -189,38 +247,96 @@ impl Store {
         }
         entry.updated_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
         let after = entry.clone();
-        self.write(&document)?;
+        let line = Change {
+            name: name.to_owned(),
+            entry: Some(after.clone()),
+            forgotten: false,
+        };
+        if let Err(problem) = self.append(&document, &line) {
+            // Not on disk: not in the state either.
+            document.migrations.insert(name.to_owned(), before);
+            return Err(problem);
+        }
         Ok(after)
     }
 
     /// Removes the entry of `name`; `false` when there was none.
     pub fn forget(&self, name: &str) -> Result<bool, String> {
         let mut document = self.lock();
-        if document.migrations.remove(name).is_none() {
+        let Some(before) = document.migrations.remove(name) else {
             return Ok(false);
+        };
+        let line = Change {
+            name: name.to_owned(),
+            entry: None,
+            forgotten: true,
+        };
+        if let Err(problem) = self.append(&document, &line) {
+            document.migrations.insert(name.to_owned(), before);
+            return Err(problem);
         }
-        self.write(&document)?;
         Ok(true)
     }
 
-    /// A new file beside the old, synced, renamed over it, and the folder
-    /// synced: the rename is then on disk too.
-    fn write(&self, document: &Document) -> Result<(), String> {
-        let fail = |what: &str, e: std::io::Error| {
-            format!(
-                "cannot {what} the state {}: {e}; the last change is not recorded, \
-                 so this apply stops here",
+    fn fail(&self, what: &str, e: std::io::Error) -> String {
+        format!(
+            "cannot {what} the state {}: {e}; the last change is not recorded, so this \
+             migration stops here",
+            self.path.display()
+        )
+    }
+
+    /// Appends `line` to the journal and syncs it (off the async workers),
+    /// compacting it when it has grown to four times the entries.
+    fn append(&self, document: &Document, line: &Change) -> Result<(), String> {
+        let mut journal = self.journal_lock();
+        let Some(open) = journal.as_mut() else {
+            return Err(format!(
+                "the state {} is open for reading only",
                 self.path.display()
-            )
+            ));
         };
-        let text = serde_json::to_string_pretty(document).expect("the state serializes");
+        let mut text = serde_json::to_string(line).expect("a change serializes");
+        text.push('\n');
+        blocking(|| {
+            open.file
+                .write_all(text.as_bytes())
+                .and_then(|()| open.file.sync_data())
+        })
+        .map_err(|e| self.fail("write", e))?;
+        open.lines += 1;
+        open.written += text.len() as u64;
+        open.changes += 1;
+        if open.lines > 64.max(4 * document.migrations.len()) {
+            let (written, changes) = (open.written, open.changes);
+            *journal = Some(self.compact(document, written, changes)?);
+        }
+        Ok(())
+    }
+
+    /// The entries as a new journal beside the old, synced, renamed over
+    /// it, and the folder synced: the rename is then on disk too. Gives
+    /// the new journal, open to append.
+    fn compact(&self, document: &Document, written: u64, changes: u64) -> Result<Journal, String> {
+        let mut text = serde_json::to_string(&Header { version: VERSION }).expect("serializes");
+        text.push('\n');
+        for (name, entry) in &document.migrations {
+            let line = Change {
+                name: name.clone(),
+                entry: Some(entry.clone()),
+                forgotten: false,
+            };
+            text.push_str(&serde_json::to_string(&line).expect("a change serializes"));
+            text.push('\n');
+        }
         let new = sibling(&self.path, ".new");
-        let mut file = File::create(&new).map_err(|e| fail("write", e))?;
-        file.write_all(text.as_bytes())
-            .and_then(|()| file.write_all(b"\n"))
-            .and_then(|()| file.sync_all())
-            .map_err(|e| fail("write", e))?;
-        std::fs::rename(&new, &self.path).map_err(|e| fail("replace", e))?;
+        blocking(|| -> std::io::Result<()> {
+            let mut file = File::create(&new)?;
+            file.write_all(text.as_bytes())?;
+            file.sync_all()
+        })
+        .map_err(|e| self.fail("write", e))?;
+        std::fs::rename(&new, &self.path).map_err(|e| self.fail("replace", e))?;
         let folder = match self.path.parent() {
             Some(parent) if !parent.as_os_str().is_empty() => parent,
             _ => Path::new("."),
@@ -228,10 +344,68 @@ impl Store {
         // Not every system can open a folder to sync it; the rename is
         // whole either way.
         if let Ok(folder) = File::open(folder) {
-            let _ = folder.sync_all();
+            let _ = blocking(|| folder.sync_all());
         }
-        Ok(())
+        let file = OpenOptions::new()
+            .append(true)
+            .open(&self.path)
+            .map_err(|e| self.fail("open", e))?;
+        Ok(Journal {
+            file,
+            lines: 0,
+            written: written + text.len() as u64,
+            changes,
+        })
     }
+}
+
+/// Runs `work`, which blocks on the disk, so that the async runtime's other
+/// tasks go on meanwhile on another worker.
+fn blocking<T>(work: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current() {
+        Ok(handle) if handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(work)
+        }
+        _ => work(),
+    }
+}
+
+/// The entries a journal's lines leave: its first line the header, each
+/// other a change. A last line without its end is a change a crash cut
+/// short, not recorded: it is left out.
+fn replay(text: &str) -> Result<Document, String> {
+    let mut lines = text.split_inclusive('\n');
+    let header: Header = lines
+        .next()
+        .ok_or("it is empty")
+        .map_err(str::to_owned)
+        .and_then(|line| serde_json::from_str(line).map_err(|e| e.to_string()))?;
+    if header.version != VERSION {
+        return Err(format!(
+            "version {}, where this tool reads {VERSION}",
+            header.version
+        ));
+    }
+    let mut document = Document {
+        version: VERSION,
+        migrations: BTreeMap::new(),
+    };
+    for (number, line) in lines.enumerate() {
+        if !line.ends_with('\n') {
+            break;
+        }
+        let change: Change = serde_json::from_str(line)
+            .map_err(|e| format!("line {} is not a change ({e})", number + 2))?;
+        match change.entry {
+            Some(entry) if !change.forgotten => {
+                document.migrations.insert(change.name, entry);
+            }
+            _ => {
+                document.migrations.remove(&change.name);
+            }
+        }
+    }
+    Ok(document)
 }
 
 /// `path` with `suffix` added to its file name.
@@ -321,6 +495,68 @@ mod tests {
         assert_eq!(Store::read(&path).unwrap().names(), Vec::<String>::new());
         drop(store);
         assert!(Store::open_exclusive(&path).is_ok());
+        std::fs::remove_dir_all(&folder).unwrap();
+    }
+
+    /// A change costs one entry's line, not the fleet's: with 300
+    /// migrations a change writes under 1 KB, where the whole state is over
+    /// 30 KB; compactions keep every entry; a last line a crash cut short is
+    /// the one change lost; the first version's document still reads.
+    #[test]
+    fn a_change_costs_its_entry_and_a_cut_last_line_is_left_out() {
+        let folder = std::env::temp_dir().join(format!("fleet-journal-{}", std::process::id()));
+        std::fs::create_dir_all(&folder).unwrap();
+        let path = folder.join("state.json");
+        let _ = std::fs::remove_file(&path);
+        let store = Store::open_exclusive(&path).unwrap();
+        for n in 0..300 {
+            store
+                .update(&format!("app-{n:03}"), |e| {
+                    e.live_migration_id = Some(format!("6296fb4c7c7aa997cf94{n:04}"));
+                    e.status = Some("WORKING".into());
+                })
+                .unwrap();
+        }
+        let (changes, before) = store.written();
+        store
+            .update("app-007", |e| e.lag_seconds = Some(12))
+            .unwrap();
+        let (_, after) = store.written();
+        let whole = std::fs::metadata(&path).unwrap().len();
+        assert!(
+            after - before < 1024,
+            "{} bytes for one change",
+            after - before
+        );
+        assert!(
+            whole > 30 * 1024 && changes >= 300,
+            "{whole} bytes, {changes} changes"
+        );
+        // Compacted on the way (more than 64 lines): every entry is there.
+        let again = Store::read(&path).unwrap();
+        assert_eq!(again.names().len(), 300);
+        assert_eq!(again.get("app-007").lag_seconds, Some(12));
+        drop(store);
+
+        // A crash in the middle of an append: the cut line is left out.
+        let mut text = std::fs::read_to_string(&path).unwrap();
+        text.push_str("{\"name\":\"app-007\",\"entry\":{\"lagSec");
+        std::fs::write(&path, &text).unwrap();
+        assert_eq!(
+            Store::read(&path).unwrap().get("app-007").lag_seconds,
+            Some(12)
+        );
+
+        // The first version's single document.
+        std::fs::write(
+            &path,
+            r#"{"version":1,"migrations":{"app-01":{"createSentAt":"then","updatedAt":""}}}"#,
+        )
+        .unwrap();
+        let old = Store::open_exclusive(&path).unwrap();
+        assert_eq!(old.get("app-01").create_sent_at.as_deref(), Some("then"));
+        let journal = std::fs::read_to_string(&path).unwrap();
+        assert!(journal.starts_with("{\"version\":2}\n"), "{journal}");
         std::fs::remove_dir_all(&folder).unwrap();
     }
 }
