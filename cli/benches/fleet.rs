@@ -175,12 +175,19 @@ async fn one(migrations: u64) {
         requests as f64 / migrations as f64,
         requests as f64 / needed as f64
     );
-    println!(
-        "| wall time | {:.1} s | {:.1} s (the budget's time for {needed} requests) | {:.3} | <= 1.2 |",
-        wall.as_secs_f64(),
-        allowed.as_secs_f64(),
-        wall.as_secs_f64() / allowed.as_secs_f64().max(f64::MIN_POSITIVE)
-    );
+    if allowed.as_secs_f64() < 0.1 {
+        println!(
+            "| wall time | {:.1} s | the bucket holds all {needed} requests: no wait is needed | | |",
+            wall.as_secs_f64()
+        );
+    } else {
+        println!(
+            "| wall time | {:.1} s | {:.1} s (the budget's time for {needed} requests) | {:.3} | <= 1.2 |",
+            wall.as_secs_f64(),
+            allowed.as_secs_f64(),
+            wall.as_secs_f64() / allowed.as_secs_f64()
+        );
+    }
     println!("| 429s | {rate_limited} | 0 | | 0 |");
     println!(
         "| peak memory (VmHWM) | {:.1} MiB | | | |",

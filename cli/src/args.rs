@@ -118,6 +118,10 @@ pub struct FleetStatusArgs {
 
     #[arg(short = 'o', long, value_enum, default_value_t = Output::Table)]
     pub output: Output,
+
+    /// Print it again every two seconds until Ctrl-C
+    #[arg(long)]
+    pub watch: bool,
 }
 
 /// The plan file and the state.

@@ -157,15 +157,26 @@ async fn fleet(count: u16, interval: Option<Duration>) -> Result<u8, Failure> {
     let plan_path = folder.join("plan.yaml");
     let mut plan = format!(
         "# A demo plan: {count} migrations into the mock's project, on a pool of three\n\
-         # migration hosts (each migration takes one no unfinished migration holds).\n\
+         # migration hosts (each migration takes one no unfinished migration holds),\n\
+         # in two waves, with hooks around each cutover.\n\
          projectId: {}\nmigrationHosts: [vm001.example.com, vm002.example.com, vm003.example.com]\n\
          sourceProjectId: 6296fb4c7c7aa997cf94e9a0\nsourceUsername: admin\n\
          sourcePasswordEnv: DEMO_SOURCE_PASSWORD\nsourceSsl: true\nmigrations:\n",
         mock::GROUP_ID
     );
+    // Hooks that say what a real one would do (their output goes to the
+    // state's logs), and two waves: the second half cuts over once the
+    // first is COMPLETE.
+    plan = plan.replace(
+        "migrations:\n",
+        "beforeCutover: [sh, -c, 'echo would stop the writes of $FLEET_NAME to $FLEET_SOURCE_CLUSTER_NAME']\n\
+         afterCutover: [sh, -c, 'echo would point $FLEET_NAME at $FLEET_CLUSTER_NAME']\n\
+         migrations:\n",
+    );
     for n in 1..=count {
+        let wave = if n * 2 > count { 2 } else { 1 };
         plan.push_str(&format!(
-            "  - name: app-{n:02}\n    clusterName: atlas-{n:02}\n    sourceClusterName: rs-{n:02}\n"
+            "  - name: app-{n:02}\n    clusterName: atlas-{n:02}\n    sourceClusterName: rs-{n:02}\n    wave: {wave}\n"
         ));
     }
     std::fs::write(&plan_path, plan)
@@ -205,7 +216,12 @@ async fn fleet(count: u16, interval: Option<Duration>) -> Result<u8, Failure> {
     let client = Client::builder()
         .base_url(atlas.base_url())
         .credentials(Credentials::service_account(id, secret));
+    let state_path = args.files.state.clone();
     let code = crate::fleet::apply_plan(args, migrations, client).await?;
+    if let Some(state) = state_path {
+        println!("\nfleet status --state {}:", state.display());
+        crate::fleet::print_status(&state, crate::args::Output::Table)?;
+    }
     let requests = atlas.requests();
     let count_of = |method: &str, end: &str| {
         requests

@@ -484,7 +484,10 @@ async fn a_window_three_hours_away_holds_every_cutover_and_one_around_now_lets_t
     let atlas = MockAtlas::start(scenario(&[2])).await.unwrap();
     let folder = Folder::new("window");
     let plan_path = folder.path("plan.yaml");
-    let later = format!("cutoverWindows: [{}]\ntimeZone: UTC\n", window(180, 240));
+    let later = format!(
+        "cutoverWindows: [{}]\ntimeZone: UTC\ncutoverTimer: 1h\n",
+        window(180, 240)
+    );
     std::fs::write(&plan_path, plan(2, &later)).unwrap();
     let state = folder.path("state.json");
     let (plan_arg, state_arg) = (plan_path.to_str().unwrap(), state.to_str().unwrap());
@@ -508,6 +511,15 @@ async fn a_window_three_hours_away_holds_every_cutover_and_one_around_now_lets_t
             .iter()
             .all(|m| m["waitingFor"] == "window"),
         "{status}"
+    );
+
+    // The window opens in three hours; the cutover timer runs out in one.
+    let planned = fleet(None, &["plan", plan_arg, "--state", state_arg]).await;
+    let warned = text(&planned.stderr);
+    assert!(
+        warned.contains("warning: app-01: its next cutover window opens")
+            && warned.contains("after its cutover deadline"),
+        "{warned}"
     );
 
     let around_now = format!("cutoverWindows: [{}]\ntimeZone: UTC\n", window(-60, 60));

@@ -629,3 +629,39 @@ async fn cutover_without_a_terminal_needs_force() {
     assert!(text(&output.stderr).contains("pass --force"));
     assert!(atlas.requests().is_empty());
 }
+
+/// `demo --fleet`: twelve migrations on a pool of three hosts, in two waves,
+/// with hooks that say what they would do, against the mock Atlas, and the
+/// status table at the end: every one `COMPLETE`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_fleet_demo_runs_two_waves_on_three_hosts_with_hooks() {
+    let output = tokio::task::spawn_blocking(|| {
+        std::process::Command::new(binary())
+            .args(["demo", "--fleet"])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let shown = text(&output.stdout);
+    let table: Vec<&str> = shown
+        .lines()
+        .skip_while(|l| !l.starts_with("NAME     STATUS"))
+        .skip(1)
+        .take_while(|l| l.starts_with("app-"))
+        .collect();
+    assert_eq!(table.len(), 12, "{shown}");
+    assert!(table.iter().all(|l| l.contains("COMPLETE")), "{shown}");
+    let hosts: std::collections::BTreeSet<&str> = table
+        .iter()
+        .filter_map(|l| l.split_whitespace().nth(2))
+        .collect();
+    assert_eq!(hosts.len(), 3, "{shown}");
+    let said = text(&output.stderr);
+    assert!(said.contains("waits for a migration host"), "{said}");
+    assert!(
+        said.contains("beforeCutover done") && said.contains("afterCutover done"),
+        "{said}"
+    );
+}

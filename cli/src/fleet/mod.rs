@@ -38,7 +38,7 @@ pub async fn run(command: FleetCommand) -> Result<u8, Failure> {
         FleetCommand::Record(args) => record(args),
         FleetCommand::Forget(args) => forget(args),
         FleetCommand::Approve(args) => approve(args),
-        FleetCommand::Status(args) => status(args),
+        FleetCommand::Status(args) => status(args).await,
     }
 }
 
@@ -247,6 +247,32 @@ fn plan(args: FleetPlanArgs) -> Result<u8, Failure> {
                     r.next
                 );
             }
+        }
+    }
+    // A window that opens only after the cutover timer ran out comes too
+    // late: Atlas makes the job EXPIRED first.
+    for m in &migrations {
+        let entry = store.as_ref().map(|s| s.get(&m.name)).unwrap_or_default();
+        let (Some(windows), Some(deadline)) = (&m.cutover.windows, &entry.cutover_deadline) else {
+            continue;
+        };
+        if entry.cutover_started {
+            continue;
+        }
+        let (Ok(deadline), Some(opens)) = (
+            deadline.parse::<jiff::Timestamp>(),
+            windows.next_open(jiff::Timestamp::now()),
+        ) else {
+            continue;
+        };
+        if opens > deadline {
+            eprintln!(
+                "warning: {}: its next cutover window opens {opens}, after its cutover deadline \
+                 {deadline}: Atlas makes the job EXPIRED first; widen cutoverWindows \
+                 ({}) or cut it over by hand",
+                m.name,
+                windows.describe()
+            );
         }
     }
     if let Some(store) = &store {
@@ -493,6 +519,36 @@ fn forget(args: FleetForgetArgs) -> Result<u8, Failure> {
     Ok(exit::DONE)
 }
 
+/// The lags as a line of bars, the last readings, oldest first.
+fn sparkline(lags: &[serde_json::Value]) -> String {
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let values: Vec<u64> = lags.iter().filter_map(serde_json::Value::as_u64).collect();
+    let Some(&top) = values.iter().max() else {
+        return "-".to_owned();
+    };
+    values
+        .iter()
+        .map(|v| BARS[(*v * 7).checked_div(top).unwrap_or(0) as usize])
+        .collect()
+}
+
+/// The time before the cutover deadline, for one not cut over yet.
+fn time_left(deadline: Option<&str>, cutover_started: bool) -> Option<String> {
+    if cutover_started {
+        return None;
+    }
+    let deadline = humantime::parse_rfc3339(deadline?).ok()?;
+    Some(
+        match deadline.duration_since(std::time::SystemTime::now()) {
+            Ok(left) => {
+                let minutes = left.as_secs() / 60;
+                format!("{}h{:02}m", minutes / 60, minutes % 60)
+            }
+            Err(_) => "passed".to_owned(),
+        },
+    )
+}
+
 fn approve(args: FleetApproveArgs) -> Result<u8, Failure> {
     let store = Store::read(&args.state).map_err(Failure::usage)?;
     let known = store.names();
@@ -528,7 +584,32 @@ fn approve(args: FleetApproveArgs) -> Result<u8, Failure> {
     Ok(exit::DONE)
 }
 
-fn status(args: FleetStatusArgs) -> Result<u8, Failure> {
+async fn status(args: FleetStatusArgs) -> Result<u8, Failure> {
+    if !args.watch {
+        print_status(&args.state, args.output)?;
+        return Ok(exit::DONE);
+    }
+    // Again every two seconds until Ctrl-C; on a terminal, in place.
+    let terminal = std::io::IsTerminal::is_terminal(&std::io::stdout());
+    loop {
+        if terminal {
+            print!("\x1b[2J\x1b[H");
+        }
+        print_status(&args.state, args.output)?;
+        tokio::select! {
+            () = tokio::time::sleep(std::time::Duration::from_secs(2)) => {}
+            _ = tokio::signal::ctrl_c() => return Ok(exit::DONE),
+        }
+    }
+}
+
+/// Prints the state at `state` as `fleet status` does.
+pub fn print_status(state_path: &Path, output: Output) -> Result<(), Failure> {
+    let args = FleetStatusArgs {
+        state: state_path.to_owned(),
+        output,
+        watch: false,
+    };
     if !args.state.exists() {
         return Err(Failure::usage(format!(
             "there is no state {}: apply writes it",
@@ -559,6 +640,8 @@ fn status(args: FleetStatusArgs) -> Result<u8, Failure> {
                 "approvedAt": approved,
                 "waitingFor": if entry.needs_person.is_some() { Some("person".to_owned()) } else { entry.waiting_for.clone() },
                 "next": next_step(&entry, true),
+                "lags": entry.recent_lags,
+                "timeLeft": time_left(entry.cutover_deadline.as_deref(), entry.cutover_started),
             })
         })
         .collect();
@@ -585,20 +668,28 @@ fn status(args: FleetStatusArgs) -> Result<u8, Failure> {
                 serde_json::Value::Null => "-".to_owned(),
                 other => other.to_string(),
             };
+            let text = |row: &serde_json::Value, key: &str| {
+                if key == "lags" {
+                    return sparkline(row["lags"].as_array().map(Vec::as_slice).unwrap_or(&[]));
+                }
+                text(row, key)
+            };
             let columns = [
                 ("NAME", "name"),
                 ("STATUS", "status"),
                 ("HOST", "migrationHost"),
                 ("LAG", "lagSeconds"),
-                ("DEADLINE", "cutoverDeadline"),
+                ("LAGS", "lags"),
+                ("LEFT", "timeLeft"),
                 ("WAITING", "waitingFor"),
                 ("NEXT", "next"),
             ];
+            // Widths in characters: the sparkline's bars are several bytes.
             let widths: Vec<usize> = columns
                 .iter()
                 .map(|(title, key)| {
                     rows.iter()
-                        .map(|r| text(r, key).len())
+                        .map(|r| text(r, key).chars().count())
                         .max()
                         .unwrap_or(0)
                         .max(title.len())
@@ -607,10 +698,10 @@ fn status(args: FleetStatusArgs) -> Result<u8, Failure> {
             let line = |cells: Vec<String>| {
                 let mut out = String::new();
                 for (i, cell) in cells.iter().enumerate() {
-                    if i + 1 == cells.len() {
-                        out.push_str(cell);
-                    } else {
-                        out.push_str(&format!("{cell:<width$}   ", width = widths[i]));
+                    out.push_str(cell);
+                    if i + 1 < cells.len() {
+                        let pad = widths[i].saturating_sub(cell.chars().count()) + 3;
+                        out.push_str(&" ".repeat(pad));
                     }
                 }
                 println!("{}", out.trim_end());
@@ -621,5 +712,5 @@ fn status(args: FleetStatusArgs) -> Result<u8, Failure> {
             }
         }
     }
-    Ok(exit::DONE)
+    Ok(())
 }

@@ -173,10 +173,7 @@ impl Run {
         if !needs_host(&entry) {
             return Ok(migration.body.clone());
         }
-        let deadline = self
-            .options
-            .timeout
-            .map(|timeout| tokio::time::Instant::from_std(self.started) + timeout);
+        let deadline = self.deadline();
         let host = self
             .hosts
             .take(index, name, &migration.hosts, deadline, |holders| {
@@ -434,6 +431,14 @@ impl Run {
         }
     }
 
+    /// `--timeout` covers the whole way to the target, gates included: it
+    /// counts from the start of this apply.
+    fn deadline(&self) -> Option<tokio::time::Instant> {
+        self.options
+            .timeout
+            .map(|timeout| tokio::time::Instant::from_std(self.started) + timeout)
+    }
+
     /// Records what the migration waits for now, for `fleet status`.
     fn waiting(&self, name: &str, what: Option<&str>) -> Result<(), Stop> {
         if self.store.get(name).waiting_for.as_deref() != what {
@@ -492,10 +497,7 @@ impl Run {
         }
         if plan.approval && self.store.get(name).approved_at.is_none() {
             self.report.line(name, "waits for `fleet approve`");
-            let deadline = self
-                .options
-                .timeout
-                .map(|t| tokio::time::Instant::now() + t);
+            let deadline = self.deadline();
             self.watch(migration, job_id, "approval", deadline, |_| {
                 super::state::approvals(self.store.path())
                     .get(name)
@@ -530,10 +532,7 @@ impl Run {
                     windows.describe()
                 ),
             );
-            let deadline = self
-                .options
-                .timeout
-                .map(|t| tokio::time::Instant::now() + t);
+            let deadline = self.deadline();
             self.watch(migration, job_id, "window", deadline, |_| {
                 windows.open_at(jiff::Timestamp::now()).then_some(())
             })
@@ -935,6 +934,13 @@ fn record(entry: &mut Entry, job: &LiveMigrationResponse) {
     entry.status = job.status.as_ref().map(ToString::to_string);
     entry.ready_for_cutover = job.ready_for_cutover;
     entry.lag_seconds = job.lag_time_seconds.and_then(|lag| u64::try_from(lag).ok());
+    if let Some(lag) = entry.lag_seconds
+        && entry.recent_lags.last() != Some(&lag)
+    {
+        entry.recent_lags.push(lag);
+        let extra = entry.recent_lags.len().saturating_sub(16);
+        entry.recent_lags.drain(..extra);
+    }
 }
 
 fn rfc3339(at: SystemTime) -> String {

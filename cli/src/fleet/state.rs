@@ -48,6 +48,10 @@ pub struct Entry {
     /// The lag Atlas last reported, in seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lag_seconds: Option<u64>,
+    /// The last lags it reported that differed (at most 16), oldest first:
+    /// `status` draws them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub recent_lags: Vec<u64>,
     /// When Atlas first said it was ready for cutover: its cutover timer
     /// runs from then (the API has no deadline field).
     #[serde(default, skip_serializing_if = "Option::is_none")]
