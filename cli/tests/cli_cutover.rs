@@ -5,7 +5,7 @@
 //! approves (`fleet approve`) while `fleet status` shows what each waits
 //! for.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Output;
 use std::time::Duration;
 
@@ -13,7 +13,8 @@ use atlas_live_migration_mock::{GROUP_ID, MockAtlas, Scenario};
 use serde_json::Value;
 
 mod common;
-use common::{binary, cli};
+mod fleet_common;
+use fleet_common::{Folder, results, saved, text};
 
 const PASSWORD: &str = "cutover-Source-pw-4711";
 
@@ -26,112 +27,15 @@ fn scenario(lags: &[u32]) -> Scenario {
 
 /// `n` migrations on a host each, with `extra` (plan keys) at the top.
 fn plan(n: usize, extra: &str) -> String {
-    let hosts: Vec<String> = (1..=n).map(|i| format!("vm{i:03}.example.com")).collect();
-    let mut plan = format!(
-        "projectId: {GROUP_ID}\nmigrationHosts: [{}]\n\
-         sourceProjectId: 5e2211c17a3e5a48f5497de3\nsourceUsername: admin\n\
-         sourcePasswordEnv: SRC_PW\n{extra}migrations:\n",
-        hosts.join(", ")
-    );
-    for i in 1..=n {
-        plan.push_str(&format!(
-            "  - name: app-{i:02}\n    clusterName: dst-{i:02}\n    sourceClusterName: rs-{i:02}\n"
-        ));
-    }
-    plan
-}
-
-struct Folder(PathBuf);
-
-impl Folder {
-    fn new(label: &str) -> Self {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos();
-        let path = std::env::temp_dir().join(format!(
-            "alm-cutover-{label}-{}-{nanos}",
-            std::process::id()
-        ));
-        std::fs::create_dir_all(&path).unwrap();
-        Self(path)
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for Folder {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// The state as its journal leaves it: `{"migrations": {name: entry}}`.
-fn saved(state: &Path) -> Value {
-    let text = std::fs::read_to_string(state).unwrap();
-    let mut migrations = serde_json::Map::new();
-    for line in text.lines().skip(1) {
-        let change: Value = serde_json::from_str(line).unwrap();
-        let name = change["name"].as_str().unwrap().to_owned();
-        if change["forgotten"] == true {
-            migrations.remove(&name);
-        } else {
-            migrations.insert(name, change["entry"].clone());
-        }
-    }
-    serde_json::json!({ "migrations": migrations })
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+    fleet_common::plan(n, n, extra)
 }
 
 async fn fleet(atlas: Option<&MockAtlas>, args: &[&str]) -> Output {
-    let mut command = cli();
-    command
-        .env("SRC_PW", PASSWORD)
-        .arg("fleet")
-        .args(args)
-        .timeout(Duration::from_secs(120));
-    if let Some(atlas) = atlas {
-        command.args(["--base-url", atlas.base_url()]);
-    }
-    tokio::task::spawn_blocking(move || command.output().unwrap())
-        .await
-        .unwrap()
+    fleet_common::fleet(atlas, PASSWORD, args).await
 }
 
 fn apply<'a>(plan: &'a str, state: &'a str) -> Vec<&'a str> {
-    vec![
-        "apply",
-        plan,
-        "--state",
-        state,
-        "--cutover",
-        "--force",
-        "--interval",
-        "100ms",
-        "-o",
-        "json",
-    ]
-}
-
-fn results(output: &Output) -> Vec<(String, String)> {
-    let outcomes: Value = serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}\n{}", text(&output.stdout), text(&output.stderr)));
-    outcomes
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|o| {
-            (
-                o["name"].as_str().unwrap().to_owned(),
-                o["result"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect()
+    fleet_common::apply_args(plan, state)
 }
 
 /// A hook that appends a line to `out`: which hook, and what it was told.
@@ -274,22 +178,12 @@ async fn an_approval_given_while_apply_runs_is_taken_and_status_shows_the_wait_s
     std::fs::write(&plan_path, plan(2, "cutoverApproval: true\n")).unwrap();
     let state = folder.path("state.json");
     let (plan_arg, state_arg) = (plan_path.to_str().unwrap(), state.to_str().unwrap());
-    let child = std::process::Command::new(binary())
-        .env("MONGODB_ATLAS_PUBLIC_API_KEY", "public")
-        .env("MONGODB_ATLAS_PRIVATE_API_KEY", "private")
-        .env("SRC_PW", PASSWORD)
-        .args(["fleet"])
-        .args(apply(plan_arg, state_arg))
-        .args(["--base-url", atlas.base_url()])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = fleet_common::spawn_fleet(&atlas, PASSWORD, &apply(plan_arg, state_arg), true);
 
     // Status, with no credentials and no plan, while apply waits.
     let started = std::time::Instant::now();
     let status = loop {
-        let mut command = std::process::Command::new(binary());
+        let mut command = std::process::Command::new(common::binary());
         for (name, _) in std::env::vars() {
             if name.starts_with("MONGODB_ATLAS_") {
                 command.env_remove(name);
@@ -623,17 +517,7 @@ async fn kill_9_during_before_cutover_then_apply_runs_it_again_and_completes() {
     .unwrap();
     let state = folder.path("state.json");
     let (plan_arg, state_arg) = (plan_path.to_str().unwrap(), state.to_str().unwrap());
-    let mut child = std::process::Command::new(binary())
-        .env("MONGODB_ATLAS_PUBLIC_API_KEY", "public")
-        .env("MONGODB_ATLAS_PRIVATE_API_KEY", "private")
-        .env("SRC_PW", PASSWORD)
-        .arg("fleet")
-        .args(apply(plan_arg, state_arg))
-        .args(["--base-url", atlas.base_url()])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = fleet_common::spawn_fleet(&atlas, PASSWORD, &apply(plan_arg, state_arg), false);
     let begun = std::time::Instant::now();
     while std::fs::read_to_string(&started)
         .map(|t| t.lines().count())

@@ -2,15 +2,16 @@
 //! Atlas with a rate limit: many migrations at once, each created once, the
 //! state resumed after `kill -9`, a lost create answer, bad plans.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Output;
 use std::time::Duration;
 
-use atlas_live_migration_mock::{GROUP_ID, MockAtlas, RecordedRequest, Scenario};
+use atlas_live_migration_mock::{MockAtlas, RecordedRequest, Scenario};
 use serde_json::Value;
 
 mod common;
-use common::{binary, cli};
+mod fleet_common;
+use fleet_common::{Folder, apply_args, results, saved, text};
 
 const GROUPS: &str = "/api/atlas/v2/groups/32b6e34b3d91647abb20e7b8/liveMigrations";
 const PASSWORD: &str = "fleet-Source-pw-0123";
@@ -30,111 +31,13 @@ fn plan(n: usize) -> String {
     plan_on(n, n)
 }
 
-/// A plan of `n` migrations on a pool of `hosts` migration hosts
-/// (`vm001.example.com`…).
+/// A plan of `n` migrations on a pool of `hosts` migration hosts.
 fn plan_on(n: usize, hosts: usize) -> String {
-    let pool: Vec<String> = (1..=hosts)
-        .map(|i| format!("vm{i:03}.example.com"))
-        .collect();
-    let mut plan = format!(
-        "projectId: {GROUP_ID}\nmigrationHosts: [{}]\n\
-         sourceProjectId: 5e2211c17a3e5a48f5497de3\nsourceUsername: admin\n\
-         sourcePasswordEnv: SRC_PW\nsourceSsl: true\nmigrations:\n",
-        pool.join(", ")
-    );
-    for i in 1..=n {
-        plan.push_str(&format!(
-            "  - name: app-{i:02}\n    clusterName: dst-{i:02}\n    sourceClusterName: rs-{i:02}\n"
-        ));
-    }
-    plan
-}
-
-struct Folder(PathBuf);
-
-impl Folder {
-    fn new(label: &str) -> Self {
-        let path = std::env::temp_dir().join(format!(
-            "alm-fleet-{label}-{}-{}",
-            std::process::id(),
-            fastrand_suffix()
-        ));
-        std::fs::create_dir_all(&path).unwrap();
-        Self(path)
-    }
-
-    fn file(&self, name: &str, text: &str) -> PathBuf {
-        let path = self.0.join(name);
-        std::fs::write(&path, text).unwrap();
-        path
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for Folder {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn fastrand_suffix() -> u128 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos()
+    fleet_common::plan(n, hosts, "")
 }
 
 async fn fleet(atlas: Option<&MockAtlas>, args: &[&str]) -> Output {
-    let mut command = cli();
-    command
-        .env("SRC_PW", PASSWORD)
-        .arg("fleet")
-        .args(args)
-        .timeout(Duration::from_secs(120));
-    if let Some(atlas) = atlas {
-        command.args(["--base-url", atlas.base_url()]);
-    }
-    tokio::task::spawn_blocking(move || command.output().unwrap())
-        .await
-        .unwrap()
-}
-
-/// The state as its journal leaves it: `{"migrations": {name: entry}}`.
-fn saved(state: &Path) -> Value {
-    let text = std::fs::read_to_string(state).unwrap();
-    let mut migrations = serde_json::Map::new();
-    for line in text.lines().skip(1) {
-        let change: Value = serde_json::from_str(line).unwrap();
-        let name = change["name"].as_str().unwrap().to_owned();
-        if change["forgotten"] == true {
-            migrations.remove(&name);
-        } else {
-            migrations.insert(name, change["entry"].clone());
-        }
-    }
-    serde_json::json!({ "migrations": migrations })
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn apply_args<'a>(plan: &'a str, state: &'a str) -> Vec<&'a str> {
-    vec![
-        "apply",
-        plan,
-        "--state",
-        state,
-        "--cutover",
-        "--force",
-        "--interval",
-        "100ms",
-        "-o",
-        "json",
-    ]
+    fleet_common::fleet(atlas, PASSWORD, args).await
 }
 
 /// The create POSTs of each destination cluster, and the cutover PUTs.
@@ -156,22 +59,6 @@ fn counts(requests: &[RecordedRequest]) -> (std::collections::BTreeMap<String, u
         .filter(|r| r.method == "PUT" && r.path.ends_with("/cutover"))
         .count();
     (creates, cutovers)
-}
-
-fn results(output: &Output) -> Vec<(String, String)> {
-    let outcomes: Value = serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}\n{}", text(&output.stdout), text(&output.stderr)));
-    outcomes
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|o| {
-            (
-                o["name"].as_str().unwrap().to_owned(),
-                o["result"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect()
 }
 
 fn no_secret(output: &Output, state: &Path) {
@@ -478,31 +365,23 @@ async fn kill_9_in_the_middle_then_apply_creates_nothing_twice_and_completes_the
     let plan = folder.file("plan.yaml", &plan(10));
     let state = folder.path("state.json");
     let (plan_arg, state_arg) = (plan.to_str().unwrap(), state.to_str().unwrap());
-    let mut child = std::process::Command::new(binary())
-        .env("MONGODB_ATLAS_PUBLIC_API_KEY", "public")
-        .env("MONGODB_ATLAS_PRIVATE_API_KEY", "private")
-        .env("SRC_PW", PASSWORD)
-        .args([
-            "fleet",
+    let mut child = fleet_common::spawn_fleet(
+        &atlas,
+        PASSWORD,
+        &[
             "apply",
             plan_arg,
             "--state",
             state_arg,
             "--cutover",
             "--force",
-        ])
-        .args([
             "--interval",
             "300ms",
             "--concurrency",
             "4",
-            "--base-url",
-            atlas.base_url(),
-        ])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+        ],
+        false,
+    );
     // Killed once some migrations are created and others not yet.
     let started = std::time::Instant::now();
     while atlas.created() < 5 && started.elapsed() < Duration::from_secs(60) {
@@ -636,7 +515,7 @@ async fn cutover_without_a_terminal_needs_force() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_fleet_demo_runs_two_waves_on_three_hosts_with_hooks() {
     let output = tokio::task::spawn_blocking(|| {
-        std::process::Command::new(binary())
+        std::process::Command::new(common::binary())
             .args(["demo", "--fleet"])
             .output()
             .unwrap()
