@@ -188,7 +188,20 @@ fn run_spec(
     report_path: Option<&Path>,
 ) -> Result<ExitCode, String> {
     let target = root.join(spec_path);
-    let committed = std::fs::read_to_string(&target).unwrap_or_default();
+    let committed = match std::fs::read_to_string(&target) {
+        Ok(text) => text,
+        // A new cut only when asked for operations: a mistyped --spec would
+        // otherwise start from an empty kept list and write a new file.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !add.is_empty() => String::new(),
+        Err(e) => {
+            return Err(format!(
+                "cannot read the cut {}: {e}. Give --spec an existing cut (the default is {}), \
+                 or --add OPERATION to start a new one there",
+                target.display(),
+                codegen::SPEC_PATH
+            ));
+        }
+    };
     let source = from.to_string_lossy();
     let (official, digest) = spec::read_official(from)?;
     let official_doc: serde_norway::Value = serde_norway::from_str(&official)
