@@ -595,7 +595,9 @@ async fn status(args: FleetStatusArgs) -> Result<u8, Failure> {
         if terminal {
             print!("\x1b[2J\x1b[H");
         }
-        print_status(&args.state, args.output)?;
+        if !print_status(&args.state, args.output)? {
+            return Ok(exit::DONE);
+        }
         tokio::select! {
             () = tokio::time::sleep(std::time::Duration::from_secs(2)) => {}
             _ = tokio::signal::ctrl_c() => return Ok(exit::DONE),
@@ -604,7 +606,19 @@ async fn status(args: FleetStatusArgs) -> Result<u8, Failure> {
 }
 
 /// Prints the state at `state` as `fleet status` does.
-pub fn print_status(state_path: &Path, output: Output) -> Result<(), Failure> {
+/// Prints the state at `state_path` as `fleet status` does. `false` when
+/// stdout is gone (a pipe closed by `head`): nothing more to print.
+pub fn print_status(state_path: &Path, output: Output) -> Result<bool, Failure> {
+    let shown = render_status(state_path, output)?;
+    let mut stdout = std::io::stdout().lock();
+    Ok(std::io::Write::write_all(&mut stdout, shown.as_bytes())
+        .and_then(|()| std::io::Write::flush(&mut stdout))
+        .is_ok())
+}
+
+fn render_status(state_path: &Path, output: Output) -> Result<String, Failure> {
+    use std::fmt::Write as _;
+    let mut shown = String::new();
     let args = FleetStatusArgs {
         state: state_path.to_owned(),
         output,
@@ -646,15 +660,19 @@ pub fn print_status(state_path: &Path, output: Output) -> Result<(), Failure> {
         })
         .collect();
     match args.output {
-        Output::Json => println!(
-            "{}",
-            crate::output::json(&serde_json::json!({
-                "applyRunning": running,
-                "migrations": rows,
-            }))
-        ),
+        Output::Json => {
+            let _ = writeln!(
+                shown,
+                "{}",
+                crate::output::json(&serde_json::json!({
+                    "applyRunning": running,
+                    "migrations": rows,
+                }))
+            );
+        }
         Output::Table => {
-            println!(
+            let _ = writeln!(
+                shown,
                 "state {}: {}",
                 args.state.display(),
                 if running {
@@ -695,7 +713,7 @@ pub fn print_status(state_path: &Path, output: Output) -> Result<(), Failure> {
                         .max(title.len())
                 })
                 .collect();
-            let line = |cells: Vec<String>| {
+            let mut line = |cells: Vec<String>| {
                 let mut out = String::new();
                 for (i, cell) in cells.iter().enumerate() {
                     out.push_str(cell);
@@ -704,7 +722,7 @@ pub fn print_status(state_path: &Path, output: Output) -> Result<(), Failure> {
                         out.push_str(&" ".repeat(pad));
                     }
                 }
-                println!("{}", out.trim_end());
+                let _ = writeln!(shown, "{}", out.trim_end());
             };
             line(columns.iter().map(|(t, _)| (*t).to_owned()).collect());
             for row in &rows {
@@ -712,5 +730,5 @@ pub fn print_status(state_path: &Path, output: Output) -> Result<(), Failure> {
             }
         }
     }
-    Ok(())
+    Ok(shown)
 }
