@@ -11,12 +11,10 @@ fn main() {
 }
 
 #[cfg(feature = "codegen")]
-#[path = "codegen/mod.rs"]
-mod codegen;
+use atlas_live_migration_codegen as codegen;
 
 #[cfg(feature = "codegen")]
 fn generate() {
-    println!("cargo::rerun-if-changed=codegen");
     let spec = std::path::Path::new("..").join(codegen::SPEC_PATH);
     if !spec.exists() {
         return; // a packaged crate: the snapshot is its generated code

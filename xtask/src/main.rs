@@ -5,15 +5,14 @@
 //!   and prints what changed for the kept operations;
 //! - `cargo xtask codegen [--check]` regenerates the client from it with the
 //!   same generation function as `atlas-live-migration-api/build.rs` (the
-//!   file is compiled into both).
+//!   crate `atlas-live-migration-codegen`).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-#[path = "../../atlas-live-migration-api/codegen/mod.rs"]
-mod codegen;
+use atlas_live_migration_codegen as codegen;
 #[cfg(test)]
 mod compat;
 #[cfg(test)]

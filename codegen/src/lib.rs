@@ -1,9 +1,10 @@
 //! The one generation function: OpenAPI YAML in, formatted Rust source out.
 //!
-//! Shared by `build.rs` (feature `codegen`) and `cargo xtask codegen` through
-//! `#[path]`, so both produce byte-identical text from the same spec. It is
-//! deterministic: the same spec and the same (exactly pinned) generator crates
-//! always give the same output.
+//! A crate of its own, shared by the SDK's `build.rs` (feature `codegen`),
+//! `cargo xtask codegen` and the replay tests' build script, so all produce
+//! byte-identical text from the same spec. It is deterministic: the same spec
+//! and the same (exactly pinned) generator crates always give the same
+//! output.
 //!
 //! The spec is the official Atlas text, cut by `cargo xtask spec`. This
 //! function only transforms that document and progenitor's settings; what
@@ -17,9 +18,7 @@
 //! An operation progenitor cannot take ends generation with an error that
 //! names it and the reason, rather than a panic from inside progenitor.
 
-#[allow(dead_code)] // read by xtask and the replay test's build script
 pub mod calls;
-#[allow(dead_code)] // xtask writes the CLI's commands; the SDK's build script does not
 mod cli;
 mod pages;
 mod rules;
@@ -35,30 +34,25 @@ use proc_macro2::TokenStream;
 use progenitor_impl::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 use quote::quote;
 
-/// For xtask: an Atlas media type's version and suffix, and its date.
-#[allow(unused_imports)] // xtask reads them; the build scripts do not
+/// The cut's list of request members kept required (xtask writes it).
 pub use rules::requests::KEPT_REQUIRED_KEY;
-#[allow(unused_imports)] // xtask reads them; the build scripts do not
+/// An Atlas media type's version and suffix, and its date (xtask reads
+/// them, so the cut and the generation agree on versions).
 pub use rules::versions::{atlas_media_type, atlas_version_date};
 use rules::{answers, mock, requests, shapes};
-#[allow(unused_imports)] // each build uses the rules it runs
 use rules::{docs::*, enums::*, parameters::*, patterns::*, versions::*};
 
 /// The spec, relative to the workspace root.
 pub const SPEC_PATH: &str = "openapi/atlas-live-migration.yaml";
 /// The committed snapshot, relative to the workspace root (used by xtask).
-#[allow(dead_code)]
 pub const SNAPSHOT_PATH: &str = "atlas-live-migration-api/src/generated.rs";
 /// The committed typed mock, relative to the workspace root (used by xtask).
-#[allow(dead_code)]
 pub const HTTPMOCK_PATH: &str = "httpmock/src/generated.rs";
 /// The committed paginated operations' code beside the client, relative to
 /// the workspace root (used by xtask).
-#[allow(dead_code)]
 pub const PAGES_PATH: &str = "atlas-live-migration-api/src/pages/generated.rs";
 /// The committed `api` commands of the CLI, relative to the workspace root
 /// (used by xtask).
-#[allow(dead_code)]
 pub const CLI_PATH: &str = "cli/src/api/generated.rs";
 
 /// The runtime's types that replace schemas.
@@ -79,7 +73,6 @@ const HEADER: &str = "\
 /// The rules, by name, in the order they apply, with what each does. A
 /// rule that changes a Rust type says so in the generated docs, and `cargo
 /// xtask spec` reports the change it makes to the family's types.
-#[allow(dead_code)] // the table for readers; a test checks it against the code and the README
 pub const RULES: &[(&str, &str)] = &[
     (
         "CODE_BLOCK_AS_TEXT",
@@ -232,7 +225,6 @@ pub fn generate(spec_yaml: &str) -> Result<String, String> {
 /// and answered`) before `SHARED_SCHEMA_SPLIT_BY_DIRECTION`: what `cargo
 /// xtask spec` compares to report the Rust type changes that come from the
 /// rules rather than from the spec's own text.
-#[allow(dead_code)] // for xtask's change report
 pub fn adapted_document(spec_yaml: &str) -> Result<Adapted, String> {
     let adapted = adapt_document(spec_yaml)?;
     Ok(Adapted {
@@ -244,7 +236,6 @@ pub fn adapted_document(spec_yaml: &str) -> Result<Adapted, String> {
 }
 
 /// What [`adapted_document`] gives.
-#[allow(dead_code)] // for xtask's change report
 pub struct Adapted {
     pub document: serde_json::Value,
     pub directions: BTreeMap<String, &'static str>,
@@ -256,9 +247,7 @@ pub struct Adapted {
 struct AdaptedSpec {
     spec: OpenAPI,
     media_types: BTreeMap<String, String>,
-    #[allow(dead_code)] // read by xtask only
     directions: BTreeMap<String, &'static str>,
-    #[allow(dead_code)] // read by xtask only
     copies: BTreeMap<String, String>,
 }
 
@@ -294,7 +283,6 @@ fn adapt_document(spec_yaml: &str) -> Result<AdaptedSpec, String> {
 /// Generates the typed httpmock extension (progenitor's
 /// `Generator::httpmock`) for the client generated from the same text: the
 /// same rules and settings, so its types are the SDK's (`crate_path`).
-#[allow(dead_code)] // xtask writes it; the SDK's build script does not
 pub fn generate_httpmock(spec_yaml: &str, crate_path: &str) -> Result<String, String> {
     let spec_yaml = spec_yaml.to_owned();
     let crate_path = crate_path.to_owned();
@@ -337,7 +325,6 @@ pub fn generate_pages(spec_yaml: &str, client_code: &str) -> Result<String, Stri
 /// The operations of the spec that page (rule `PAGINATED_LIST_AS_STREAM`),
 /// and those with both page parameters left out, with what they answer
 /// instead: (lists, left out).
-#[allow(dead_code)] // xtask's count over the official spec
 pub fn paginated_operations(
     spec_yaml: &str,
 ) -> Result<(BTreeSet<String>, BTreeMap<String, String>), String> {
@@ -348,7 +335,6 @@ pub fn paginated_operations(
 
 /// Generates the CLI's `api` commands (`cli.rs`) for the client
 /// `client_code` that [`generate`] made from the same text.
-#[allow(dead_code)] // xtask writes it; the SDK's build script does not
 pub fn generate_cli(spec_yaml: &str, client_code: &str) -> Result<String, String> {
     let prepared = prepare(spec_yaml)?;
     cli::generate(&prepared.spec, client_code)
@@ -694,7 +680,7 @@ mod tests {
     #[test]
     fn every_rule_is_named_in_one_table_and_at_its_function() {
         let code = [
-            include_str!("mod.rs"),
+            include_str!("lib.rs"),
             include_str!("rules/answers.rs"),
             include_str!("rules/docs.rs"),
             include_str!("rules/enums.rs"),
@@ -961,9 +947,14 @@ mod tests {
             assert!(error.contains("caught-from-progenitor"), "{error}");
             return;
         }
-        let name = "codegen::tests::a_caught_panic_is_quiet_and_another_threads_panic_is_printed";
+        // The harness names a test by its path inside the crate.
+        let module = module_path!()
+            .split_once("::")
+            .map_or("", |(_, inner)| inner);
+        let name =
+            format!("{module}::a_caught_panic_is_quiet_and_another_threads_panic_is_printed");
         let child = std::process::Command::new(std::env::current_exe().unwrap())
-            .args(["--exact", name, "--nocapture", "--test-threads", "1"])
+            .args(["--exact", &name, "--nocapture", "--test-threads", "1"])
             .env(CHILD, "1")
             .output()
             .unwrap();

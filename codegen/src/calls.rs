@@ -10,7 +10,6 @@ use std::collections::BTreeMap;
 use quote::quote;
 
 /// One operation of the generated client.
-#[allow(dead_code)] // each reader takes what it needs
 pub struct Call {
     /// The `Client` method (the operation's Rust name).
     pub method: syn::Ident,
