@@ -127,7 +127,7 @@ pub struct FleetStatusArgs {
 /// The plan file and the state.
 #[derive(Args, Debug)]
 pub struct FleetFiles {
-    /// The plan: YAML whose keys are create's flags (README: "The plan file")
+    /// The plan: YAML whose keys are create's flags (cli/README.md: "The plan")
     #[arg(value_name = "FILE")]
     pub file: std::path::PathBuf,
 

@@ -20,7 +20,7 @@ use clap::Parser;
 
 use crate::args::{Cli, Command, Connection, LinkCommand, ValidationCommand};
 
-/// Exit codes, as `--help` and the README list them.
+/// Exit codes, as `--help` and `cli/README.md` list them.
 mod exit {
     pub const DONE: u8 = 0;
     pub const API_ERROR: u8 = 1;

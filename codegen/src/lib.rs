@@ -10,7 +10,7 @@
 //! function only transforms that document and progenitor's settings; what
 //! progenitor and typify print for the result is kept as they print it,
 //! followed by plain tables. Each transformation is a **named rule** with
-//! one concern, listed in [`RULES`] (the one table; the README lists it
+//! one concern, listed in [`RULES`] (the one table; this crate's README lists it
 //! too), and each rule's function begins its docs with ``Rule `NAME` ``, so
 //! a reader finds a rule by its name. Every rule is general: none names an
 //! operation, a schema or a field.
@@ -676,7 +676,7 @@ fn tables(
 #[cfg(test)]
 mod tests {
     /// Each rule of [`super::RULES`] is found by its name: in the docs of
-    /// the function that applies it, and in the README's table.
+    /// the function that applies it, and in the codegen README's table.
     #[test]
     fn every_rule_is_named_in_one_table_and_at_its_function() {
         let code = [
@@ -725,7 +725,7 @@ mod tests {
                 "{name} is not at a function of rules/{file}"
             );
         }
-        let readme = include_str!("../../README.md");
+        let readme = include_str!("../README.md");
         let mut names = std::collections::BTreeSet::new();
         for (name, what) in super::RULES {
             assert!(names.insert(*name), "{name} is listed twice");
