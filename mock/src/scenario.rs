@@ -1,0 +1,147 @@
+//! How the mock's migrations go.
+
+use std::time::Duration;
+
+/// How the mock's migration goes.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Scenario {
+    /// The validation's status on each poll after the validate POST (which
+    /// answers `PENDING`); the last one repeats.
+    pub validation: Vec<&'static str>,
+    /// The job on each poll before the cutover: (status, lag seconds,
+    /// ready for cutover); the last one repeats.
+    pub replication: Vec<(&'static str, Option<u32>, bool)>,
+    /// Polls after the cutover before the job is `COMPLETE`.
+    pub polls_to_complete: usize,
+    /// Answer the create POST with this status and an Atlas error instead.
+    pub fail_create: Option<u16>,
+    /// The service account the token endpoint accepts; `None` accepts any
+    /// request without checking its authorization.
+    pub service_account: Option<(&'static str, &'static str)>,
+    /// The migration exists from the start (no create needed).
+    pub job_exists: bool,
+    /// A member the spec's job lacks, sent in every answer with the job, as
+    /// Atlas adds members before its spec lists them.
+    pub job_member_unlisted: Option<(&'static str, serde_json::Value)>,
+    /// The rate limit: each scope's bucket holds this many requests and
+    /// refills as many in this time. `None`: Atlas's documented buckets
+    /// for the family (1200 a project, refilled 500 a minute; 500 an
+    /// organization, refilled 250 a minute).
+    pub rate_limit: Option<(u32, Duration)>,
+    /// The create of this destination cluster is carried out, but its
+    /// answer never sent: the connection is closed, as when a network
+    /// cuts it.
+    pub lose_create_answer: Option<&'static str>,
+    /// Atlas's cutover timer: a job ready for cutover this long without a
+    /// cutover is `EXPIRED`. `None`: never (Atlas's is 120 hours).
+    pub cutover_timer: Option<Duration>,
+}
+
+impl Default for Scenario {
+    /// A validation that passes on the second poll, and a migration that is
+    /// ready for cutover on its sixth poll and complete two polls after the
+    /// cutover.
+    fn default() -> Self {
+        Self {
+            validation: vec!["PENDING", "SUCCESS"],
+            replication: vec![
+                ("NEW", None, false),
+                ("WORKING", Some(95), false),
+                ("WORKING", Some(48), false),
+                ("WORKING", Some(21), false),
+                ("WORKING", Some(7), false),
+                ("WORKING", Some(2), true),
+            ],
+            polls_to_complete: 2,
+            fail_create: None,
+            service_account: None,
+            job_exists: false,
+            job_member_unlisted: None,
+            rate_limit: None,
+            lose_create_answer: None,
+            cutover_timer: None,
+        }
+    }
+}
+
+impl Scenario {
+    /// The validation ends `FAILED` on its second poll.
+    pub fn failing_validation(mut self) -> Self {
+        self.validation = vec!["PENDING", "FAILED"];
+        self
+    }
+
+    /// The create POST answers `status` (such as 500).
+    pub fn failing_create(mut self, status: u16) -> Self {
+        self.fail_create = Some(status);
+        self
+    }
+
+    /// The token endpoint accepts only this client, and the API only the
+    /// tokens it issued.
+    pub fn service_account(mut self, client_id: &'static str, secret: &'static str) -> Self {
+        self.service_account = Some((client_id, secret));
+        self
+    }
+
+    /// The migration exists from the start, as if created earlier.
+    pub fn job_exists(mut self) -> Self {
+        self.job_exists = true;
+        self
+    }
+
+    /// Every answer with the job has the member `name` with `value`, which
+    /// the spec's job does not have.
+    pub fn job_member_unlisted(mut self, name: &'static str, value: serde_json::Value) -> Self {
+        self.job_member_unlisted = Some((name, value));
+        self
+    }
+
+    /// Each scope's bucket holds `capacity` requests and refills
+    /// `capacity` every `per`.
+    pub fn rate_limit(mut self, capacity: u32, per: Duration) -> Self {
+        self.rate_limit = Some((capacity, per));
+        self
+    }
+
+    /// The create of `cluster_name` is carried out and its answer lost.
+    pub fn lose_create_answer(mut self, cluster_name: &'static str) -> Self {
+        self.lose_create_answer = Some(cluster_name);
+        self
+    }
+
+    /// The job ends `FAILED` on its third poll.
+    pub fn failing_migration(mut self) -> Self {
+        self.replication = vec![
+            ("NEW", None, false),
+            ("WORKING", Some(30), false),
+            ("FAILED", None, false),
+        ];
+        self
+    }
+
+    /// The job is ready for cutover on the first poll.
+    pub fn ready_at_once(mut self) -> Self {
+        self.replication = vec![("WORKING", Some(1), true)];
+        self
+    }
+
+    /// Atlas's cutover timer, made short: a job ready this long without a
+    /// cutover is `EXPIRED`.
+    pub fn cutover_timer(mut self, timer: Duration) -> Self {
+        self.cutover_timer = Some(timer);
+        self
+    }
+
+    /// The job is ready for cutover on the first poll, with these lags on
+    /// its polls (the last repeats): the lag falls while the source's
+    /// writes drain, as it does once an application stops writing.
+    pub fn ready_with_lags(mut self, lags: &[u32]) -> Self {
+        self.replication = lags
+            .iter()
+            .map(|lag| ("WORKING", Some(*lag), true))
+            .collect();
+        self
+    }
+}
