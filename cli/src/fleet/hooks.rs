@@ -28,11 +28,16 @@ pub fn hidden(password_variables: &[String]) -> Vec<String> {
     hidden
 }
 
-/// The log of the `notify` program: `<state>.logs/notify.log`.
-pub fn notify_log(state: &Path) -> PathBuf {
+/// The folder of the logs beside the state: `<state>.logs`.
+fn logs(state: &Path) -> PathBuf {
     let mut folder = state.as_os_str().to_owned();
     folder.push(".logs");
-    PathBuf::from(folder).join("notify.log")
+    PathBuf::from(folder)
+}
+
+/// The log of the `notify` program: `<state>.logs/notify.log`.
+pub fn notify_log(state: &Path) -> PathBuf {
+    logs(state).join("notify.log")
 }
 
 /// The log of migration `name`'s hooks: `<state>.logs/<name>.log`.
@@ -47,9 +52,7 @@ pub fn log_path(state: &Path, name: &str) -> PathBuf {
             }
         })
         .collect();
-    let mut folder = state.as_os_str().to_owned();
-    folder.push(".logs");
-    PathBuf::from(folder).join(format!("{safe}.log"))
+    logs(state).join(format!("{safe}.log"))
 }
 
 /// Runs `program` (its first word the program, the rest its arguments)

@@ -107,10 +107,32 @@ impl Pool {
         self.held.get(host).map(String::as_str)
     }
 
+    /// Each of `candidates` that is held, with its holder.
+    pub fn holders(&self, candidates: &[String]) -> Vec<(String, String)> {
+        candidates
+            .iter()
+            .filter_map(|h| Some((h.clone(), self.holder(h)?.to_owned())))
+            .collect()
+    }
+
     /// `name` gives its host back.
     pub fn release(&mut self, name: &str) {
         self.held.retain(|_, holder| holder != name);
     }
+}
+
+/// Hosts and their holders as a line says them: the first three, and how
+/// many more (a pool may hold a thousand).
+pub fn describe_holders(holders: &[(String, String)]) -> String {
+    let mut said: Vec<String> = holders
+        .iter()
+        .take(3)
+        .map(|(host, holder)| format!("{host} ({holder})"))
+        .collect();
+    if holders.len() > 3 {
+        said.push(format!("and {} more", holders.len() - 3));
+    }
+    said.join(", ")
 }
 
 /// Whether a migration must take a host before its next request: it has
@@ -193,10 +215,7 @@ impl Hosts {
                     self.changed.notify_waiters();
                     return Ok(host);
                 }
-                let holders: Vec<(String, String)> = candidates
-                    .iter()
-                    .filter_map(|h| Some((h.clone(), pool.holder(h)?.to_owned())))
-                    .collect();
+                let holders = pool.holders(candidates);
                 // A free host waits for an earlier migration: it may come.
                 let stuck = holders.len() == candidates.len()
                     && holders.iter().all(|(_, holder)| !driven.contains(holder));

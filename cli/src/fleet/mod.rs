@@ -168,18 +168,7 @@ fn plan(args: FleetPlanArgs) -> Result<u8, Failure> {
                 Some(host) => (Some(host), None),
                 None if needs_host => match pool.take(order[index], &m.name, &m.hosts) {
                     Some(host) => (Some(host), None),
-                    None => {
-                        let holders: Vec<String> = m
-                            .hosts
-                            .iter()
-                            .filter_map(|h| Some(format!("{h} ({})", pool.holder(h)?)))
-                            .collect();
-                        let mut said: Vec<String> = holders.iter().take(3).cloned().collect();
-                        if holders.len() > 3 {
-                            said.push(format!("and {} more", holders.len() - 3));
-                        }
-                        (None, Some(said.join(", ")))
-                    }
+                    None => (None, Some(hosts::describe_holders(&pool.holders(&m.hosts)))),
                 },
                 None => (entry.migration_host.clone(), None),
             };

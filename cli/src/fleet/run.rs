@@ -13,7 +13,7 @@ use atlas_live_migration_api::{
 };
 use serde::Serialize;
 
-use super::hosts::{Hosts, NoHost, held_host, needs_host};
+use super::hosts::{Hosts, NoHost, describe_holders, held_host, needs_host};
 use super::plan::Migration;
 use super::report::Report;
 use super::state::{Entry, Store};
@@ -177,17 +177,9 @@ impl Run {
         let host = self
             .hosts
             .take(index, name, &migration.hosts, deadline, |holders| {
-                let mut held: Vec<String> = holders
-                    .iter()
-                    .take(3)
-                    .map(|(host, holder)| format!("{host} ({holder})"))
-                    .collect();
-                if holders.len() > 3 {
-                    held.push(format!("and {} more", holders.len() - 3));
-                }
                 self.report.line(
                     name,
-                    &format!("waits for a migration host: {}", held.join(", ")),
+                    &format!("waits for a migration host: {}", describe_holders(holders)),
                 );
             })
             .await
@@ -196,23 +188,15 @@ impl Run {
                     End::TimedOut,
                     "waited for a migration host until --timeout; apply again to go on".into(),
                 ),
-                NoHost::HeldOn(holders) => {
-                    let held: Vec<String> = holders
-                        .iter()
-                        .take(3)
-                        .map(|(host, holder)| format!("{host} ({holder})"))
-                        .collect();
-                    Stop(
-                        End::WaitingForHost,
-                        format!(
-                            "every migration host it may take is held by a migration whose job \
-                             goes on after this apply ({}{}): cut those over (--cutover) or \
-                             forget them, then apply again",
-                            held.join(", "),
-                            if holders.len() > 3 { ", …" } else { "" }
-                        ),
-                    )
-                }
+                NoHost::HeldOn(holders) => Stop(
+                    End::WaitingForHost,
+                    format!(
+                        "every migration host it may take is held by a migration whose job goes \
+                         on after this apply ({}): cut those over (--cutover) or forget them, \
+                         then apply again",
+                        describe_holders(&holders)
+                    ),
+                ),
             })?;
         self.store
             .update(name, |e| e.migration_host = Some(host.clone()))?;
@@ -590,10 +574,7 @@ impl Run {
                 .hook("beforeCutover", program, migration, Some(job_id))
                 .await;
             self.store.update(name, |e| {
-                e.before_cutover = Some(match &ran {
-                    Ok(()) => "done".into(),
-                    Err(why) => format!("failed: {}", why.lines().next().unwrap_or_default()),
-                });
+                e.before_cutover = Some(hook_state(&ran));
             })?;
             if let Err(why) = ran {
                 self.waiting(name, Some("person"))?;
@@ -690,10 +671,7 @@ impl Run {
         self.report.line(name, "afterCutover runs");
         let ran = self.hook("afterCutover", program, migration, None).await;
         self.store.update(name, |e| {
-            e.after_cutover = Some(match &ran {
-                Ok(()) => "done".into(),
-                Err(why) => format!("failed: {}", why.lines().next().unwrap_or_default()),
-            });
+            e.after_cutover = Some(hook_state(&ran));
         })?;
         match ran {
             Ok(()) => {
@@ -940,6 +918,15 @@ fn record(entry: &mut Entry, job: &LiveMigrationResponse) {
         entry.recent_lags.push(lag);
         let extra = entry.recent_lags.len().saturating_sub(16);
         entry.recent_lags.drain(..extra);
+    }
+}
+
+/// How a hook ended, as the state keeps it: `done`, or `failed: ` and the
+/// first line of why.
+fn hook_state(ran: &Result<(), String>) -> String {
+    match ran {
+        Ok(()) => "done".into(),
+        Err(why) => format!("failed: {}", why.lines().next().unwrap_or_default()),
     }
 }
 
