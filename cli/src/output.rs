@@ -4,7 +4,25 @@
 use atlas_live_migration_api::types::{
     LiveImportAvailableProject, LiveImportValidation, LiveMigrationResponse,
 };
+use clap::ValueEnum;
 use serde::Serialize;
+
+/// Output format (`-o json|table`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Output {
+    /// JSON with the API's field names
+    Json,
+    /// Columns, as the Atlas CLI prints them
+    Table,
+}
+
+/// Prints `json`, or the table `table` makes.
+pub fn print(output: Output, json: String, table: impl FnOnce() -> String) {
+    match output {
+        Output::Json => println!("{json}"),
+        Output::Table => println!("{}", table()),
+    }
+}
 
 pub fn json(value: &impl Serialize) -> String {
     serde_json::to_string_pretty(value).expect("API types serialize")

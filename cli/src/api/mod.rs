@@ -20,7 +20,7 @@ use clap::{Arg, ArgAction, ArgMatches, Command};
 use heck::ToKebabCase;
 
 use crate::Failure;
-use crate::args::Connection;
+use crate::connection::Connection;
 
 mod all;
 
@@ -267,10 +267,11 @@ pub async fn run(args: Vec<OsString>) -> Result<u8, Failure> {
         .map(|v| v.parse::<ApiVersion>())
         .transpose()
         .map_err(|e| Failure::usage(format!("--version: {e}")))?;
-    let client = crate::client(Connection {
+    let client = Connection {
         base_url: matches.get_one::<String>("base-url").cloned(),
         api_version,
-    })?;
+    }
+    .client()?;
     let mut path = Vec::new();
     let mut query = Vec::new();
     for parameter in operation.parameters {

@@ -4,6 +4,8 @@
 
 use std::time::Duration;
 
+use clap::Args;
+
 use atlas_live_migration_api::types::{
     DestinationHostnameSchemaType, GroupId, LiveMigrationRequest20240530,
 };
@@ -12,10 +14,25 @@ use atlas_live_migration_api::{
 };
 use atlas_live_migration_mock::{self as mock, MockAtlas, Scenario};
 
-use crate::args::DemoArgs;
-use crate::commands::{DEMO_CLIENT, Plan};
+use super::outcome::summarize;
+use super::target::DEMO_CLIENT;
+use crate::body::MigrationBody;
 use crate::display::Display;
+use crate::fleet::ApplyOptions;
+use crate::output::Output;
 use crate::{Failure, exit, output};
+
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    /// Time between polls [default: 500ms]
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub interval: Option<Duration>,
+
+    /// A fleet of N migrations (12 when no N is given) through `fleet apply
+    /// --cutover`, against a mock Atlas whose rate limit is 60 requests per 10 s
+    #[arg(long, value_name = "N", num_args = 0..=1, default_missing_value = "12", value_parser = clap::value_parser!(u16).range(1..))]
+    pub fleet: Option<u16>,
+}
 
 pub async fn run(args: DemoArgs) -> Result<u8, Failure> {
     if let Some(count) = args.fleet {
@@ -106,7 +123,7 @@ pub async fn run(args: DemoArgs) -> Result<u8, Failure> {
         )
         .await?;
     clear();
-    let (code, summary) = crate::commands::summarize(&outcome);
+    let (code, summary) = summarize(&outcome);
     println!("5. {summary}");
     let requests = atlas.requests();
     let cutovers = requests.iter().filter(|r| r.method == "PUT").count();
@@ -121,7 +138,7 @@ pub async fn run(args: DemoArgs) -> Result<u8, Failure> {
 fn request() -> LiveMigrationRequest20240530 {
     let group_id: GroupId = mock::GROUP_ID.parse().expect("the mock's ID is valid");
     let source_group_id: GroupId = "6296fb4c7c7aa997cf94e9a0".parse().expect("a valid ID");
-    Plan {
+    MigrationBody {
         cluster_name: "atlas-cluster",
         group_id: &group_id,
         hostname_schema_type: DestinationHostnameSchemaType::Public,
@@ -135,7 +152,7 @@ fn request() -> LiveMigrationRequest20240530 {
         source_password: Some("demo-source-password".into()),
         drop_destination_data: false,
     }
-    .body()
+    .build()
     .unwrap_or_else(|_| unreachable!("the demo's request is complete"))
 }
 
@@ -196,32 +213,22 @@ async fn fleet(count: u16, interval: Option<Duration>) -> Result<u8, Failure> {
         (name == "DEMO_SOURCE_PASSWORD").then(|| "demo-source-password".to_owned())
     })
     .map_err(Failure::usage)?;
-    let args = crate::args::FleetApplyArgs {
-        files: crate::args::FleetFiles {
-            file: plan_path,
-            state: Some(state),
-        },
+    let options = ApplyOptions {
+        state: state.clone(),
         cutover: true,
         force: true,
         concurrency: count,
-        interval: Some(interval.unwrap_or(Duration::from_millis(500))),
+        interval: interval.unwrap_or(Duration::from_millis(500)),
         timeout: None,
         rate_limit_reserve: 0,
-        connection: crate::args::Connection {
-            base_url: None,
-            api_version: None,
-        },
-        output: crate::args::Output::Table,
+        output: Output::Table,
     };
     let client = Client::builder()
         .base_url(atlas.base_url())
         .credentials(Credentials::service_account(id, secret));
-    let state_path = args.files.state.clone();
-    let code = crate::fleet::apply_plan(args, migrations, client).await?;
-    if let Some(state) = state_path {
-        println!("\nfleet status --state {}:", state.display());
-        crate::fleet::print_status(&state, crate::args::Output::Table)?;
-    }
+    let code = crate::fleet::apply(options, migrations, client).await?;
+    println!("\nfleet status --state {}:", state.display());
+    crate::fleet::status::print_status(&state, Output::Table)?;
     let requests = atlas.requests();
     let count_of = |method: &str, end: &str| {
         requests

@@ -1,0 +1,74 @@
+//! `fleet apply`: every migration of the plan validated, created, waited
+//! for, and with `--cutover` cut over, many at a time inside Atlas's rate
+//! limit, resuming from the state.
+
+use std::time::Duration;
+
+use atlas_live_migration_api::WaitOptions;
+use clap::Args;
+
+use super::FleetFiles;
+use crate::Failure;
+use crate::connection::Connection;
+use crate::fleet::{self, ApplyOptions};
+use crate::output::Output;
+
+#[derive(Args, Debug)]
+pub struct ApplyArgs {
+    #[command(flatten)]
+    pub files: FleetFiles,
+
+    /// Cut over each migration once it is ready, and follow it to COMPLETE
+    #[arg(long)]
+    pub cutover: bool,
+
+    /// With --cutover: do not ask for confirmation (needed without a terminal)
+    #[arg(long, requires = "cutover")]
+    pub force: bool,
+
+    /// Migrations worked on at a time
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..))]
+    pub concurrency: u16,
+
+    /// Time between one migration's polls, such as 30s or 1m [default: 30s]
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub interval: Option<Duration>,
+
+    /// Give up on a migration's wait after this long, such as 2h [default: never]
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub timeout: Option<Duration>,
+
+    /// Requests of each rate-limit bucket left to other tools
+    #[arg(long = "rate-limit-reserve", value_name = "N", default_value_t = 0)]
+    pub rate_limit_reserve: u64,
+
+    #[command(flatten)]
+    pub connection: Connection,
+
+    /// Print the outcome of every migration at the end as JSON, or a table
+    #[arg(short = 'o', long, value_enum, default_value_t = Output::Table)]
+    pub output: Output,
+}
+
+pub async fn run(args: ApplyArgs) -> Result<u8, Failure> {
+    let migrations = fleet::read_plan(&args.files.file)?;
+    let Some(state) = args.files.state else {
+        return Err(Failure::usage(
+            "fleet apply needs --state PATH: the file that records what was done, so that a \
+             create is never sent twice"
+                .to_owned(),
+        ));
+    };
+    let client = args.connection.client_builder()?;
+    let options = ApplyOptions {
+        state,
+        cutover: args.cutover,
+        force: args.force,
+        concurrency: args.concurrency,
+        interval: args.interval.unwrap_or(WaitOptions::default().interval),
+        timeout: args.timeout,
+        rate_limit_reserve: args.rate_limit_reserve,
+        output: args.output,
+    };
+    fleet::apply(options, migrations, client).await
+}

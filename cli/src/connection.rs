@@ -1,0 +1,45 @@
+//! How to reach Atlas (`--base-url`, `--api-version`), and the client made
+//! from them and the environment's credentials. Every command that sends a
+//! request flattens [`Connection`].
+
+use atlas_live_migration_api::{ApiVersion, Client, ClientBuilder};
+use clap::Args;
+
+use crate::Failure;
+
+/// How to reach Atlas.
+#[derive(Args, Debug, Clone, Default)]
+pub struct Connection {
+    /// Atlas base URL [default: MONGODB_ATLAS_BASE_URL, else https://cloud.mongodb.com]
+    #[arg(long = "base-url", value_name = "URL")]
+    pub base_url: Option<String>,
+
+    /// API version date sent in Accept, YYYY-MM-DD [default: each operation's own]
+    #[arg(long = "api-version", visible_alias = "version", value_name = "DATE", value_parser = parse_api_version)]
+    pub api_version: Option<ApiVersion>,
+}
+
+impl Connection {
+    /// A client from the environment and these flags.
+    pub fn client(self) -> Result<Client, Failure> {
+        Ok(self.client_builder()?.build()?)
+    }
+
+    /// [`Connection::client`]'s settings, for a command that adds its own.
+    pub fn client_builder(self) -> Result<ClientBuilder, Failure> {
+        let mut builder = Client::builder().env()?;
+        if let Some(base_url) = self.base_url {
+            builder = builder.base_url(base_url);
+        }
+        if let Some(version) = self.api_version {
+            builder = builder.api_version(version);
+        }
+        Ok(builder)
+    }
+}
+
+fn parse_api_version(value: &str) -> Result<ApiVersion, String> {
+    value
+        .parse()
+        .map_err(|e: atlas_live_migration_api::InvalidApiVersion| e.to_string())
+}

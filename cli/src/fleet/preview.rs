@@ -1,0 +1,110 @@
+//! What `apply` would do next for each migration of a plan, from the state
+//! when there is one: `fleet plan`'s rows and warnings. Sends nothing.
+
+use super::plan::Migration;
+use super::state::Store;
+use super::{host_order, hosts, next_step, unplanned};
+
+/// One line of `fleet plan`.
+pub struct Row {
+    pub name: String,
+    pub cluster: String,
+    /// The host it holds or would take now.
+    pub host: Option<String>,
+    /// `host` when every host it may take is held.
+    pub waiting_for: Option<&'static str>,
+    pub next: String,
+}
+
+/// The rows, in the plan's order, and what the plan should know.
+pub struct Preview {
+    pub rows: Vec<Row>,
+    pub warnings: Vec<String>,
+}
+
+/// Who takes which host, by the rule apply follows: the state's holders
+/// keep theirs, the others take free ones, earlier waves first, then in
+/// plan order.
+pub fn preview(migrations: &[Migration], store: Option<&Store>, cutover: bool) -> Preview {
+    let mut pool = store.map(hosts::Pool::from_state).unwrap_or_default();
+    let order = host_order(migrations);
+    let mut by_order: Vec<usize> = (0..migrations.len()).collect();
+    by_order.sort_by_key(|index| order[*index]);
+    let mut rows: Vec<(usize, Row)> = by_order
+        .into_iter()
+        .map(|index| (index, &migrations[index]))
+        .map(|(index, m)| {
+            let entry = store.map(|s| s.get(&m.name)).unwrap_or_default();
+            let needs_host = hosts::needs_host(&entry);
+            let held = hosts::held_host(&entry).map(str::to_owned);
+            let (host, waits) = match held {
+                Some(host) => (Some(host), None),
+                None if needs_host => match pool.take(order[index], &m.name, &m.hosts) {
+                    Some(host) => (Some(host), None),
+                    None => (None, Some(hosts::describe_holders(&pool.holders(&m.hosts)))),
+                },
+                None => (entry.migration_host.clone(), None),
+            };
+            let next = match &waits {
+                Some(holders) => format!(
+                    "wait for a migration host ({holders} hold them), then {}",
+                    next_step(&entry, cutover)
+                ),
+                None => next_step(&entry, cutover),
+            };
+            (
+                index,
+                Row {
+                    name: m.name.clone(),
+                    cluster: format!("{} <- {}", m.cluster_name, m.source_cluster_name),
+                    host,
+                    waiting_for: waits.map(|_| "host"),
+                    next,
+                },
+            )
+        })
+        .collect();
+    // In the plan's order again.
+    rows.sort_by_key(|(index, _)| *index);
+    let rows = rows.into_iter().map(|(_, row)| row).collect();
+    let mut warnings = late_windows(migrations, store);
+    if let Some(store) = store {
+        for name in unplanned(store, migrations) {
+            warnings.push(format!(
+                "the state has {name}, which the plan does not: apply leaves it as it is"
+            ));
+        }
+    }
+    Preview { rows, warnings }
+}
+
+/// A window that opens only after the cutover timer ran out comes too
+/// late: Atlas makes the job EXPIRED first.
+fn late_windows(migrations: &[Migration], store: Option<&Store>) -> Vec<String> {
+    let mut warnings = Vec::new();
+    for m in migrations {
+        let entry = store.map(|s| s.get(&m.name)).unwrap_or_default();
+        let (Some(windows), Some(deadline)) = (&m.cutover.windows, &entry.cutover_deadline) else {
+            continue;
+        };
+        if entry.cutover_started {
+            continue;
+        }
+        let (Ok(deadline), Some(opens)) = (
+            deadline.parse::<jiff::Timestamp>(),
+            windows.next_open(jiff::Timestamp::now()),
+        ) else {
+            continue;
+        };
+        if opens > deadline {
+            warnings.push(format!(
+                "warning: {}: its next cutover window opens {opens}, after its cutover deadline \
+                 {deadline}: Atlas makes the job EXPIRED first; widen cutoverWindows \
+                 ({}) or cut it over by hand",
+                m.name,
+                windows.describe()
+            ));
+        }
+    }
+    warnings
+}

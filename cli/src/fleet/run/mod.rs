@@ -1,0 +1,407 @@
+//! One migration of `fleet apply`, from where its state says it stopped to
+//! its target: validated, created once, ready for cutover, and with
+//! `--cutover` cut over once and `COMPLETE`. Each step is recorded in the
+//! state as it happens; a create is recorded before it is sent.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use atlas_live_migration_api::types::{LiveMigrationId, LiveMigrationResponse};
+use atlas_live_migration_api::{Checked, Client, CutoverOutcome, Error, WaitEvent, WaitOptions};
+use serde::Serialize;
+
+use super::hosts::{Hosts, NoHost, describe_holders, held_host, needs_host};
+use super::plan::Migration;
+use super::report::Report;
+use super::state::{Entry, Store};
+
+mod create;
+mod cutover;
+mod notices;
+
+/// What `apply` does for every migration.
+pub struct Run {
+    pub client: Client,
+    pub store: Store,
+    pub options: WaitOptions,
+    pub cutover: bool,
+    pub report: Report,
+    /// The migration hosts, each held by one unfinished migration.
+    pub hosts: Hosts,
+    /// `--concurrency`: how many migrations are driven at once. A
+    /// migration takes its host first, then a slot: one that holds a slot
+    /// never waits for a host.
+    pub slots: Arc<tokio::sync::Semaphore>,
+    /// When this apply began: `--timeout` counts from it.
+    pub started: std::time::Instant,
+    /// The plan's password variables, kept out of hooks.
+    pub password_variables: Vec<String>,
+    /// Which migrations of each wave are not `COMPLETE`.
+    pub waves: super::gates::Waves,
+    /// `maxConcurrentCutovers`: a permit from the start of `beforeCutover`
+    /// to the end of `afterCutover`.
+    pub cutover_slots: Option<Arc<tokio::sync::Semaphore>>,
+}
+
+/// How one migration ended this apply.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum End {
+    /// Ready for cutover (the target without `--cutover`).
+    Ready,
+    Complete,
+    /// The job `FAILED` or `EXPIRED`.
+    Failed,
+    ValidationFailed,
+    /// A person must look (a create whose answer never came, an error).
+    NeedsPerson,
+    TimedOut,
+    /// No migration host came free for it in this apply.
+    WaitingForHost,
+    /// A migration of an earlier wave did not reach `COMPLETE` in this
+    /// apply: its wave may not cut over.
+    HeldByWave,
+}
+
+/// One migration's outcome, as `-o json` prints it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Outcome {
+    pub name: String,
+    pub result: End,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub live_migration_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+/// Why a migration stopped before its target.
+struct Stop(End, String);
+
+impl From<String> for Stop {
+    /// The state could not be written: nothing more may be sent.
+    fn from(problem: String) -> Self {
+        Stop(End::NeedsPerson, problem)
+    }
+}
+
+fn now() -> String {
+    humantime::format_rfc3339_seconds(SystemTime::now()).to_string()
+}
+
+/// What a person is told about a create whose answer never came.
+pub fn lost_create(sent_at: &str, cause: &str, name: &str, cluster: &str, state: &Path) -> String {
+    let state = state.display();
+    format!(
+        "the create was sent at {sent_at} and its answer never came ({cause}); Atlas may have \
+         created the migration, so it is not sent again. Look in the Atlas UI (the project's \
+         Migration page) for a migration to cluster {cluster}; then run `atlas-live-migration \
+         fleet record --state {state} --name {name} --liveMigrationId ID` with its ID, or, if \
+         there is none, `atlas-live-migration fleet forget --state {state} --name {name}`"
+    )
+}
+
+impl Run {
+    /// Drives `migration` (the plan's `index`th) to its target; never
+    /// fails, the outcome says how it ended.
+    pub async fn migration(self: Arc<Self>, index: usize, migration: Migration) -> Outcome {
+        let stopped = match self.host(index, &migration).await {
+            Ok(body) => {
+                let _slot = self
+                    .slots
+                    .clone()
+                    .acquire_owned()
+                    .await
+                    .expect("the semaphore stays open");
+                self.drive(&migration, body).await
+            }
+            Err(stop) => Err(stop),
+        };
+        self.give_back_host(&migration.name);
+        self.hosts.done_with(&migration.name);
+        let complete = self.store.get(&migration.name).status.as_deref() == Some("COMPLETE");
+        self.waves.done_with(&migration.name, complete);
+        let event = match &stopped {
+            Ok(End::Complete) => Some("complete"),
+            Err(Stop(End::Failed, _))
+                if self.store.get(&migration.name).status.as_deref() == Some("EXPIRED") =>
+            {
+                Some("expired")
+            }
+            Err(Stop(End::Failed | End::ValidationFailed, _)) => Some("failed"),
+            Err(Stop(End::NeedsPerson, _)) => Some("needsPerson"),
+            _ => None,
+        };
+        if let Some(event) = event {
+            let detail = stopped.as_ref().err().map(|Stop(_, why)| why.as_str());
+            self.notice(&migration, event, detail).await;
+        }
+        let entry = self.store.get(&migration.name);
+        let (result, detail) = match stopped {
+            Ok(result) => (result, None),
+            Err(Stop(result, detail)) => (result, Some(detail)),
+        };
+        self.report.done(&migration.name, result, detail.as_deref());
+        Outcome {
+            name: migration.name,
+            result,
+            live_migration_id: entry.live_migration_id,
+            status: entry.status,
+            detail,
+        }
+    }
+
+    /// The body to send, from the host the migration holds or takes (it
+    /// waits for one that no unfinished migration holds), recorded in the
+    /// state before anything names it. A migration that needs no new
+    /// request (it has a job, or a create whose answer was lost, or has
+    /// ended) takes none.
+    async fn host(
+        &self,
+        index: usize,
+        migration: &Migration,
+    ) -> Result<atlas_live_migration_api::types::LiveMigrationRequest20240530, Stop> {
+        let name = &migration.name;
+        let entry = self.store.get(name);
+        if let Some(host) = held_host(&entry) {
+            return migration
+                .body_on(host)
+                .map_err(|e| Stop(End::NeedsPerson, e));
+        }
+        if !needs_host(&entry) {
+            return Ok(migration.body.clone());
+        }
+        let deadline = self.deadline();
+        let host = self
+            .hosts
+            .take(index, name, &migration.hosts, deadline, |holders| {
+                self.report.line(
+                    name,
+                    &format!("waits for a migration host: {}", describe_holders(holders)),
+                );
+            })
+            .await
+            .map_err(|no_host| match no_host {
+                NoHost::TimedOut => Stop(
+                    End::TimedOut,
+                    "waited for a migration host until --timeout; apply again to go on".into(),
+                ),
+                NoHost::HeldOn(holders) => Stop(
+                    End::WaitingForHost,
+                    format!(
+                        "every migration host it may take is held by a migration whose job goes \
+                         on after this apply ({}): cut those over (--cutover) or forget them, \
+                         then apply again",
+                        describe_holders(&holders)
+                    ),
+                ),
+            })?;
+        self.store
+            .update(name, |e| e.migration_host = Some(host.clone()))?;
+        self.report
+            .line(name, &format!("takes migration host {host}"));
+        migration
+            .body_on(&host)
+            .map_err(|e| Stop(End::NeedsPerson, e))
+    }
+
+    /// After this apply's work on `name`: a migration that ended, or that
+    /// has no job on its host (its validation failed, Atlas refused its
+    /// create), gives its host back; one whose job goes on keeps it.
+    fn give_back_host(&self, name: &str) {
+        let entry = self.store.get(name);
+        let job_may_run = entry.live_migration_id.is_some() || entry.create_sent_at.is_some();
+        if held_host(&entry).is_some() && job_may_run {
+            return;
+        }
+        if entry.migration_host.is_some() && !job_may_run {
+            // A state that cannot be written keeps the host recorded; the
+            // next apply gives it back then.
+            let _ = self.store.update(name, |e| e.migration_host = None);
+        }
+        self.hosts.release(name);
+    }
+
+    async fn drive(
+        &self,
+        migration: &Migration,
+        body: atlas_live_migration_api::types::LiveMigrationRequest20240530,
+    ) -> Result<End, Stop> {
+        let name = &migration.name;
+        let entry = self.store.get(name);
+        if let Some(why) = entry.needs_person {
+            return Err(Stop(End::NeedsPerson, why));
+        }
+        if let Some(ended) = ended(&entry) {
+            // COMPLETE with an afterCutover not known to be done: it runs.
+            if matches!(ended, Ok(End::Complete)) {
+                return self.after_cutover(migration).await;
+            }
+            return ended;
+        }
+        let job_id = match entry.live_migration_id.as_deref() {
+            Some(id) => id.parse::<LiveMigrationId>().map_err(|_| {
+                Stop(
+                    End::NeedsPerson,
+                    format!("the state's liveMigrationId {id:?} is not an ID; fix or forget it"),
+                )
+            })?,
+            None => {
+                if let Some(sent_at) = &entry.create_sent_at {
+                    return Err(self.lost(
+                        migration,
+                        sent_at,
+                        "an earlier apply stopped before it",
+                    ));
+                }
+                self.validate(migration, &entry, &body).await?;
+                self.create(migration, body).await?
+            }
+        };
+        // `maxConcurrentCutovers`: held from the start of beforeCutover to
+        // the end of afterCutover, a resumed cutover included.
+        let mut _cutover_slot = None;
+        if self.store.get(name).cutover_started {
+            _cutover_slot = self.cutover_slot(name).await?;
+        } else {
+            let group = &migration.group_id;
+            self.waiting(name, Some("ready"))?;
+            let outcome = self
+                .client
+                .wait_for_cutover(group, &job_id, self.options, |event| {
+                    self.observed(name, event);
+                })
+                .await
+                .map_err(|e| self.error(name, &e))?;
+            match outcome {
+                CutoverOutcome::ReadyForCutover(_) => {
+                    self.ready(migration)?;
+                    self.notice(migration, "ready", None).await;
+                    self.deadline_near(migration).await;
+                }
+                CutoverOutcome::TimedOut { .. } => {
+                    return Err(Stop(End::TimedOut, "not ready before --timeout".into()));
+                }
+                other => return ended_job(&other),
+            }
+            if !self.cutover {
+                self.waiting(name, None)?;
+                return Ok(End::Ready);
+            }
+            _cutover_slot = self.gates(migration, &job_id).await?;
+            self.before_cutover(migration, &job_id).await?;
+            // Recorded before it is sent. A cutover is a PUT: should its
+            // answer be lost, sending it again asks Atlas for the same.
+            self.store.update(name, |e| {
+                e.cutover_sent_at.get_or_insert_with(now);
+                e.waiting_for = None;
+            })?;
+            self.client
+                .cutover_group_live_migration()
+                .group_id(group.clone())
+                .live_migration_id(job_id.clone())
+                .send()
+                .checked()
+                .await
+                .map_err(|e| self.error(name, &e))?;
+            self.store.update(name, |e| e.cutover_started = true)?;
+            self.report.line(name, "cutover started");
+            self.notice(migration, "cutoverStarted", None).await;
+        }
+        let outcome = self
+            .client
+            .wait_for_completion(&migration.group_id, &job_id, self.options, |event| {
+                self.observed(name, event);
+            })
+            .await
+            .map_err(|e| self.error(name, &e))?;
+        match outcome {
+            CutoverOutcome::TimedOut { .. } => Err(Stop(
+                End::TimedOut,
+                "the cutover goes on in Atlas; not COMPLETE before --timeout".into(),
+            )),
+            CutoverOutcome::Complete(_) => self.after_cutover(migration).await,
+            other => ended_job(&other),
+        }
+    }
+
+    fn observed(&self, name: &str, event: WaitEvent<'_>) {
+        match event {
+            WaitEvent::Observed(seen) => {
+                let before = self.store.get(name);
+                // A state that cannot be written shows on the next step.
+                if let Ok(after) = self.store.update(name, |e| record(e, &seen.job))
+                    && (after.status != before.status
+                        || after.ready_for_cutover != before.ready_for_cutover)
+                {
+                    self.report.line(name, &crate::output::state(&seen.job));
+                }
+            }
+            WaitEvent::PollFailed { error, .. } => {
+                self.report
+                    .line(name, &format!("poll failed, still waiting: {error}"));
+            }
+            _ => {}
+        }
+    }
+
+    /// An error that stopped the migration: recorded, and a person's.
+    fn error(&self, name: &str, error: &Error) -> Stop {
+        let why = error.to_string();
+        let _ = self.store.update(name, |e| e.error = Some(why.clone()));
+        Stop(End::NeedsPerson, why)
+    }
+}
+
+/// The job's status and readiness, as the state keeps them.
+fn record(entry: &mut Entry, job: &LiveMigrationResponse) {
+    entry.status = job.status.as_ref().map(ToString::to_string);
+    entry.ready_for_cutover = job.ready_for_cutover;
+    entry.lag_seconds = job.lag_time_seconds.and_then(|lag| u64::try_from(lag).ok());
+    if let Some(lag) = entry.lag_seconds
+        && entry.recent_lags.last() != Some(&lag)
+    {
+        entry.recent_lags.push(lag);
+        let extra = entry.recent_lags.len().saturating_sub(16);
+        entry.recent_lags.drain(..extra);
+    }
+}
+
+/// How a hook ended, as the state keeps it: `done`, or `failed: ` and the
+/// first line of why.
+fn hook_state(ran: &Result<(), String>) -> String {
+    match ran {
+        Ok(()) => "done".into(),
+        Err(why) => format!("failed: {}", why.lines().next().unwrap_or_default()),
+    }
+}
+
+fn rfc3339(at: SystemTime) -> String {
+    humantime::format_rfc3339_seconds(at).to_string()
+}
+
+/// A migration the state already has at an end: nothing to send.
+fn ended(entry: &Entry) -> Option<Result<End, Stop>> {
+    match entry.status.as_deref()? {
+        "COMPLETE" => Some(Ok(End::Complete)),
+        status @ ("FAILED" | "EXPIRED") => Some(Err(Stop(
+            End::Failed,
+            format!("the job is {status}; fleet forget starts it anew"),
+        ))),
+        _ => None,
+    }
+}
+
+fn ended_job(outcome: &CutoverOutcome) -> Result<End, Stop> {
+    match outcome {
+        CutoverOutcome::Complete(_) => Ok(End::Complete),
+        CutoverOutcome::Expired(_) => Err(Stop(
+            End::Failed,
+            "EXPIRED: the cutover timer ran out".into(),
+        )),
+        _ => Err(Stop(End::Failed, "the job FAILED".into())),
+    }
+}
