@@ -67,7 +67,7 @@ fn a_revision_from_before_the_renames_cuts_with_the_same_rust_names() {
     assert_eq!(get.operation_id, "getPushMigration");
 
     let cut_doc = serde_norway::from_str(&cut).unwrap();
-    let report = spec::report::compare(&committed_doc, &kept, &cut_doc, &updated);
+    let report = spec::report::compare::compare(&committed_doc, &kept, &cut_doc, &updated);
     let rendered = report.render("now", "2025-03-20");
     for rename in [
         "createGroupLiveMigration -> createPushMigration",
@@ -109,7 +109,7 @@ fn a_revision_without_the_pinned_version_names_it_and_generates_once_moved() {
         "{error}"
     );
     let official: serde_norway::Value = serde_norway::from_str(&text).unwrap();
-    let renames = spec::report::renames(&kept, &official).render("now", "2023-11-16");
+    let renames = spec::report::compare::renames(&kept, &official).render("now", "2023-11-16");
     assert!(
         renames.contains("createGroupLiveMigration -> createPushMigration"),
         "{renames}"
@@ -142,7 +142,7 @@ fn the_current_revision_cuts_to_the_committed_transcription_and_reports_nothing(
     let (committed_doc, kept) = committed();
     let (cut, updated) = spec::cut::cut(&text, &kept, &path.to_string_lossy(), &digest).unwrap();
     assert_eq!(cut, committed_text);
-    let report = spec::report::compare(&committed_doc, &kept, &committed_doc, &updated);
+    let report = spec::report::compare::compare(&committed_doc, &kept, &committed_doc, &updated);
     assert!(report.is_empty(), "{}", report.render("now", "now"));
 }
 

@@ -283,7 +283,7 @@ pub fn update(
     let (cut, new_kept) = match cut::cut_document(official_doc, &kept, &pins, source, digest) {
         Ok(cut) => cut,
         Err(problem) => {
-            let renames = report::renames(&kept, official_doc).render(
+            let renames = report::compare::renames(&kept, official_doc).render(
                 "the committed cut",
                 &format!("{} (not cut)", cut::file_name(source)),
             );
@@ -293,7 +293,7 @@ pub fn update(
     let cut_doc: Value =
         serde_norway::from_str(&cut).map_err(|e| format!("the cut does not read back: {e}"))?;
     let adapted_cut = crate::codegen::adapted_document(&cut)?;
-    let mut report = report::compare_with_rules(
+    let mut report = report::compare::compare_with_rules(
         (&committed_doc, &committed_kept, adapted_committed.as_ref()),
         (&cut_doc, &new_kept, &adapted_cut),
     );
