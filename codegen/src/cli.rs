@@ -72,7 +72,8 @@ pub fn generate(spec: &OpenAPI, client_code: &str) -> Result<String, String> {
         let mut parameters = Vec::new();
         let mut setters = Vec::new();
         for parameter in path_parameters.iter().chain(&operation.parameters) {
-            let Some(parameter) = super::resolve_parameter(parameter, spec.components.as_ref())
+            let Some(parameter) =
+                crate::openapi::resolve_parameter(parameter, spec.components.as_ref())
             else {
                 continue;
             };

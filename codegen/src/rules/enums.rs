@@ -1,6 +1,19 @@
 //! Rules on enums and secrets, and the walk over the schemas they share.
 
-use super::super::*;
+use std::collections::{BTreeMap, BTreeSet};
+
+use heck::ToUpperCamelCase;
+use openapiv3::{OpenAPI, ReferenceOr, Schema, SchemaData, SchemaKind, Type};
+
+use super::answers;
+use crate::paths::SPEC_PATH;
+
+/// The component schema that secret properties point at (replaced).
+pub(crate) const SECRET_SCHEMA: &str = "SecretString";
+/// Suffix of the schema each enum's uses point at (replaced by `Open<Enum>`).
+pub(crate) const OPEN_SUFFIX: &str = "Open";
+/// Property names (lower-cased suffixes) whose strings are secrets.
+pub(crate) const SECRET_NAMES: &[&str] = &["password", "secret", "token"];
 
 /// Visits one schema slot: the slot, the name typify gives an inline type
 /// there, and the property name (if the slot is a property) with whether it
@@ -155,7 +168,7 @@ pub(crate) fn open_string_enums(spec: &mut OpenAPI) -> Result<Vec<String>, Strin
                     && !schema
                         .schema_data
                         .extensions
-                        .contains_key(answers::VARIANT_TAG) =>
+                        .contains_key(answers::variant_tags::VARIANT_TAG) =>
             {
                 let use_ = reference_keeping_docs(
                     &format!("{inline_name}{OPEN_SUFFIX}"),

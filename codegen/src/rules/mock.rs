@@ -9,6 +9,8 @@
 
 use serde_json::{Map, Value};
 
+use crate::walk;
+
 const OPERATION_KEYS: &[&str] = &[
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];
@@ -25,7 +27,9 @@ pub(crate) const ERROR_TYPE: &str = "crate::AtlasError";
 /// Applies this module's rules to the document the mock is generated from.
 pub(crate) fn adapt(spec: &openapiv3::OpenAPI) -> Result<openapiv3::OpenAPI, String> {
     let mut doc = serde_json::to_value(spec).map_err(|e| e.to_string())?;
-    let components = doc.get("components").cloned().unwrap_or(Value::Null);
+    // The components alone, as a document to resolve references in while
+    // the paths change.
+    let components = serde_json::json!({"components": doc.get("components")});
     if let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) {
         for item in paths.values_mut().filter_map(Value::as_object_mut) {
             leave_out_unprintable_parameters(item, &components);
@@ -116,14 +120,14 @@ fn leave_out_unprintable_parameters(holder: &mut Map<String, Value>, components:
         return;
     };
     parameters.retain(|parameter| {
-        let parameter = resolve(parameter, components);
+        let parameter = walk::resolve(components, parameter);
         let location = parameter.get("in").and_then(Value::as_str);
         if !matches!(location, Some("query" | "header")) {
             return true;
         }
         parameter
             .get("schema")
-            .is_some_and(|schema| printable(resolve(schema, components), components))
+            .is_some_and(|schema| printable(walk::resolve(components, schema), components))
     });
 }
 
@@ -139,7 +143,7 @@ fn printable(schema: &Value, components: &Value) -> bool {
             // A one-member allOf is the member's type.
             match schema.get("allOf").and_then(Value::as_array) {
                 Some(members) if members.len() == 1 => {
-                    printable(resolve(&members[0], components), components)
+                    printable(walk::resolve(components, &members[0]), components)
                 }
                 _ => false,
             }
@@ -188,26 +192,6 @@ fn scalar_schemas_as_json(content: &mut Value) {
             *schema = Value::Object(Map::new());
         }
     }
-}
-
-/// The value a local `$ref` points at (followed until it is no reference),
-/// else the value itself.
-fn resolve<'a>(value: &'a Value, components: &'a Value) -> &'a Value {
-    let mut value = value;
-    for _ in 0..16 {
-        let Some(reference) = value.get("$ref").and_then(Value::as_str) else {
-            return value;
-        };
-        let target = reference.strip_prefix("#/components/").and_then(|path| {
-            let (kind, name) = path.split_once('/')?;
-            components.get(kind)?.get(name)
-        });
-        match target {
-            Some(target) => value = target,
-            None => return value,
-        }
-    }
-    value
 }
 
 #[cfg(test)]

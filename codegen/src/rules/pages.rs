@@ -1,7 +1,12 @@
 //! Which operations answer a list one page at a time.
 
-use super::super::*;
+use std::collections::{BTreeMap, BTreeSet};
+
+use heck::ToSnakeCase;
+use openapiv3::{OpenAPI, Parameter, ReferenceOr, Schema, SchemaKind, Type};
+
 use super::versions::is_success;
+use crate::openapi::*;
 
 /// The query parameters that page through a list, in Atlas's spelling.
 pub(crate) const PAGE_PARAMETERS: [&str; 2] = ["pageNum", "itemsPerPage"];

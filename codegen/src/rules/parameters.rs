@@ -1,6 +1,16 @@
 //! The rule on path parameters: one ID type per parameter name.
 
-use super::super::*;
+use std::collections::{BTreeMap, BTreeSet};
+
+use heck::ToUpperCamelCase;
+use openapiv3::{
+    OpenAPI, Parameter, ParameterSchemaOrContent, ReferenceOr, Schema, SchemaKind, Type,
+};
+
+use super::enums::{reference_keeping_docs, walk_component_schemas};
+use crate::paths::SPEC_PATH;
+
+use crate::openapi::*;
 
 /// Rule `PATH_PARAMETER_AS_SHARED_TYPE`: an inline path parameter schema becomes
 /// `components/schemas/<ParameterName>`, shared by every path parameter of

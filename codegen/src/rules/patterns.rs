@@ -1,7 +1,12 @@
 //! Rules on patterns: the ones the generated types cannot check as the
 //! spec means them, and the table of the ones they do.
 
-use super::super::*;
+use heck::ToUpperCamelCase;
+use openapiv3::{
+    OpenAPI, Operation, Parameter, ParameterSchemaOrContent, ReferenceOr, Schema, SchemaKind, Type,
+};
+
+use crate::openapi::*;
 
 /// Named string schemas with a pattern (typify's checked newtypes): (type, pattern).
 pub(crate) fn pattern_types(spec: &OpenAPI) -> Vec<(String, String)> {

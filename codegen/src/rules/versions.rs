@@ -2,7 +2,15 @@
 //! API version per operation, the success and error answers progenitor can
 //! take, and the answers that are text.
 
-use super::super::*;
+use std::collections::{BTreeMap, BTreeSet};
+
+use heck::ToSnakeCase;
+use openapiv3::{OpenAPI, Operation, ReferenceOr, Schema, SchemaKind, Type};
+
+use super::mock;
+use crate::paths::SPEC_PATH;
+
+use crate::openapi::*;
 
 /// Rule `KEPT_OPERATION_NAMES`. Applies the kept list (`x-kept-operations`, written by `cargo xtask
 /// spec`): each operation, found by method and path, is generated under its

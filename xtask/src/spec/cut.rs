@@ -123,7 +123,7 @@ pub fn cut_document(
     }
 
     let components = doc.get("components").and_then(Value::as_mapping);
-    let reached = closure(&Value::Mapping(kept_paths.clone()), components)?;
+    let reached = crate::codegen::walk::reachable(doc, &Value::Mapping(kept_paths.clone()))?;
 
     let mut out = Mapping::new();
     out.insert(KEPT_KEY.into(), kept::to_value(&updated));
@@ -247,56 +247,6 @@ pub fn file_name(source: &str) -> String {
         .map_or_else(|| source.to_owned(), |n| n.to_string_lossy().into_owned())
 }
 
-/// Every `(kind, name)` of `components` that `root` reaches through `$ref`s,
-/// transitively.
-fn closure(
-    root: &Value,
-    components: Option<&Mapping>,
-) -> Result<BTreeSet<(String, String)>, String> {
-    let mut reached = BTreeSet::new();
-    let mut pending = Vec::new();
-    refs(root, &mut pending);
-    while let Some(reference) = pending.pop() {
-        let Some(pointer) = reference.strip_prefix("#/components/") else {
-            return Err(format!(
-                "$ref {reference:?} points outside components; the cut only follows local \
-                 component references"
-            ));
-        };
-        let Some((kind, name)) = pointer.split_once('/') else {
-            return Err(format!("$ref {reference:?} is not #/components/KIND/NAME"));
-        };
-        let name = name.replace("~1", "/").replace("~0", "~");
-        if !reached.insert((kind.to_owned(), name.clone())) {
-            continue;
-        }
-        let target = components
-            .and_then(|c| c.get(kind))
-            .and_then(|entries| entries.get(name.as_str()))
-            .ok_or_else(|| format!("$ref {reference:?} names nothing in the spec"))?;
-        refs(target, &mut pending);
-    }
-    Ok(reached)
-}
-
-fn refs(value: &Value, out: &mut Vec<String>) {
-    match value {
-        Value::Mapping(map) => {
-            for (key, value) in map {
-                if key.as_str() == Some("$ref") {
-                    if let Some(target) = value.as_str() {
-                        out.push(target.to_owned());
-                    }
-                } else {
-                    refs(value, out);
-                }
-            }
-        }
-        Value::Sequence(items) => items.iter().for_each(|item| refs(item, out)),
-        Value::Tagged(tagged) => refs(&tagged.value, out),
-        _ => {}
-    }
-}
 
 fn path_operations(paths: &Mapping) -> impl Iterator<Item = &Value> {
     paths

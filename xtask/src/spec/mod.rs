@@ -102,30 +102,7 @@ use crate::codegen::atlas_media_type;
 /// generator's own reading, so the cut and the generation agree on versions.
 pub use crate::codegen::atlas_version_date as version_date;
 
-/// Follows a local `$ref` (one level) inside `doc`.
-pub fn resolve<'a>(doc: &'a Value, value: &'a Value) -> &'a Value {
-    let mut value = value;
-    for _ in 0..8 {
-        let Some(target) = value.get("$ref").and_then(Value::as_str) else {
-            return value;
-        };
-        let Some(found) = lookup(doc, target) else {
-            return value;
-        };
-        value = found;
-    }
-    value
-}
-
-/// The value a `#/…` pointer names.
-pub fn lookup<'a>(doc: &'a Value, pointer: &str) -> Option<&'a Value> {
-    let mut at = doc;
-    for part in pointer.strip_prefix("#/")?.split('/') {
-        let part = part.replace("~1", "/").replace("~0", "~");
-        at = at.get(part.as_str())?;
-    }
-    Some(at)
-}
+pub use crate::codegen::walk::{lookup, resolve};
 
 /// The request body's and responses' `content` maps of an operation.
 pub fn contents<'a>(doc: &'a Value, operation: &'a Value) -> Vec<(&'static str, &'a Value)> {

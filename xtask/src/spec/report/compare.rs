@@ -381,14 +381,14 @@ pub(super) fn users(doc: &Value) -> BTreeMap<String, Vec<String>> {
             continue;
         };
         let mut pending = Vec::new();
-        collect_refs(operation.value, &mut pending);
+        crate::codegen::walk::schema_refs(operation.value, &mut pending);
         let mut seen = BTreeSet::new();
         while let Some(name) = pending.pop() {
             if !seen.insert(name.clone()) {
                 continue;
             }
             if let Some(schema) = schemas.and_then(|m| m.get(name.as_str())) {
-                collect_refs(schema, &mut pending);
+                crate::codegen::walk::schema_refs(schema, &mut pending);
                 users.entry(name).or_default().push(id.to_owned());
             }
         }
@@ -396,24 +396,6 @@ pub(super) fn users(doc: &Value) -> BTreeMap<String, Vec<String>> {
     users
 }
 
-pub(super) fn collect_refs(value: &Value, out: &mut Vec<String>) {
-    match value {
-        Value::Mapping(map) => {
-            for (key, inner) in map {
-                match (key.as_str(), inner.as_str()) {
-                    (Some("$ref"), Some(target)) => {
-                        if let Some(name) = target.strip_prefix("#/components/schemas/") {
-                            out.push(name.to_owned());
-                        }
-                    }
-                    _ => collect_refs(inner, out),
-                }
-            }
-        }
-        Value::Sequence(items) => items.iter().for_each(|i| collect_refs(i, out)),
-        _ => {}
-    }
-}
 
 /// The operationIds Atlas renamed, alone: the report of a spec that cannot
 /// be cut (it lacks a kept operation or a pinned version).

@@ -1,0 +1,15 @@
+//! Where the spec and the generated files are, relative to the workspace
+//! root.
+
+/// The spec, relative to the workspace root.
+pub const SPEC_PATH: &str = "openapi/atlas-live-migration.yaml";
+/// The committed snapshot, relative to the workspace root (used by xtask).
+pub const SNAPSHOT_PATH: &str = "atlas-live-migration-api/src/generated.rs";
+/// The committed typed mock, relative to the workspace root (used by xtask).
+pub const HTTPMOCK_PATH: &str = "httpmock/src/generated.rs";
+/// The committed paginated operations' code beside the client, relative to
+/// the workspace root (used by xtask).
+pub const PAGES_PATH: &str = "atlas-live-migration-api/src/pages/generated.rs";
+/// The committed `api` commands of the CLI, relative to the workspace root
+/// (used by xtask).
+pub const CLI_PATH: &str = "cli/src/api/generated.rs";
