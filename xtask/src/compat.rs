@@ -97,7 +97,7 @@ fn each_history_revision_regenerated_to_today_reports_the_items_that_break() {
 
         let old = Surface::of_cut(&then.cut).unwrap();
         let new = Surface::of_cut(&now.cut).unwrap();
-        let breaking: BTreeSet<String> = spec::surface::diff(&old, &new)
+        let breaking: BTreeSet<String> = spec::surface::diff::diff(&old, &new)
             .into_iter()
             .filter(|change| change.breaking)
             .map(|change| change.path)

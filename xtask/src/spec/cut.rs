@@ -247,7 +247,6 @@ pub fn file_name(source: &str) -> String {
         .map_or_else(|| source.to_owned(), |n| n.to_string_lossy().into_owned())
 }
 
-
 fn path_operations(paths: &Mapping) -> impl Iterator<Item = &Value> {
     paths
         .values()

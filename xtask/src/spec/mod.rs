@@ -282,7 +282,7 @@ pub fn update(
     } else {
         let new_surface = Surface::of_cut(&cut)?;
         if let Ok(old_surface) = Surface::of_cut(committed) {
-            let changes = surface::diff(&old_surface, &new_surface);
+            let changes = surface::diff::diff(&old_surface, &new_surface);
             report.judge(&changes, &old_surface, &new_surface);
         }
     }

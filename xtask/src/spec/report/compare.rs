@@ -396,7 +396,6 @@ pub(super) fn users(doc: &Value) -> BTreeMap<String, Vec<String>> {
     users
 }
 
-
 /// The operationIds Atlas renamed, alone: the report of a spec that cannot
 /// be cut (it lacks a kept operation or a pinned version).
 pub fn renames(kept: &[Kept], official: &Value) -> Report {

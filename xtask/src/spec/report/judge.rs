@@ -13,7 +13,7 @@ impl Report {
     /// the spec's diff that caused it. The spec's incompatible changes that
     /// break no item (a new required parameter, which fails at `send()`)
     /// are then said as API changes that compile.
-    pub fn judge(&mut self, changes: &[surface::Change], old: &Surface, new: &Surface) {
+    pub fn judge(&mut self, changes: &[surface::diff::Change], old: &Surface, new: &Surface) {
         let breaks = changes
             .iter()
             .filter(|change| change.breaking)
@@ -40,7 +40,7 @@ impl Report {
     /// about documented errors never.
     fn causes(
         &self,
-        change: &surface::Change,
+        change: &surface::diff::Change,
         old: &Surface,
         new: &Surface,
     ) -> Vec<(Section, &Line)> {
@@ -177,7 +177,7 @@ pub(super) struct Subject {
 }
 
 impl Subject {
-    fn of(change: &surface::Change, old: &Surface, new: &Surface) -> Self {
+    fn of(change: &surface::diff::Change, old: &Surface, new: &Surface) -> Self {
         let item = change.item();
         let path = change.path.as_str();
         // A trait impl is about the generated type it names (`impl
@@ -305,7 +305,7 @@ pub(super) fn users_of_type(ty: &str, old: &Surface, new: &Surface) -> Vec<Strin
             if !names_it {
                 continue;
             }
-            let change = surface::Change {
+            let change = surface::diff::Change {
                 path: path.clone(),
                 old: None,
                 new: Some(item.clone()),

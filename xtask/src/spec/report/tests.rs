@@ -124,7 +124,7 @@ fn judged_on_the_generated_code_a_break_names_its_item_and_its_cause() {
     let new = read(
         "pub mod types { pub struct ThingRequest20240530 { pub name: String, pub label: String } }",
     );
-    report.judge(&crate::spec::surface::diff(&old, &new), &old, &new);
+    report.judge(&crate::spec::surface::diff::diff(&old, &new), &old, &new);
     let rendered = report.render("a", "b");
     let section = |title: &str| {
         rendered
