@@ -1,11 +1,15 @@
 //! Integration tests for `atlas-live-migration-api` (in `tests/`), run
-//! against an httpmock server on 127.0.0.1, and the workspace README's
-//! examples compiled as doctests.
+//! against an httpmock server on 127.0.0.1, and the examples of the
+//! workspace README and `docs/client.md` compiled as doctests.
 //!
 //! This library holds what the tests share: the seed documents' example
 //! bodies, verbatim, and the IDs they use.
 #![doc = include_str!("../../README.md")]
 #![forbid(unsafe_code)]
+
+/// `docs/client.md`, whose examples are compiled and run as doctests here.
+#[doc = include_str!("../../docs/client.md")]
+pub mod client_guide {}
 
 /// A valid project (group) id from the seeds.
 pub const GROUP_ID: &str = "32b6e34b3d91647abb20e7b8";
