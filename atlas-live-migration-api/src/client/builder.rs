@@ -305,7 +305,6 @@ impl ClientBuilder {
                 request_timeout,
                 legacy_v1: self.legacy_v1,
                 deprecation: Mutex::new(None),
-                rate_limit: Mutex::new(None),
                 pace: Pace::new(self.pacing.unwrap_or(Some(0))),
             }),
             pinned: self.api_version.map(PinnedVersion::new),

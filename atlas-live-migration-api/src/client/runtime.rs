@@ -37,7 +37,7 @@ pub(crate) struct Shared {
     /// The latest notice; `None` until the first, which is logged.
     pub(crate) deprecation: Mutex<Option<DeprecationNotice>>,
     /// The rate-limit headers of the last answer that had them.
-    pub(crate) rate_limit: Mutex<Option<RateLimit>>,
+
     /// The rate-limit budget every clone's requests wait for.
     pub(crate) pace: Pace,
 }
@@ -52,26 +52,7 @@ impl ClientRuntime {
     }
 
     pub(crate) fn rate_limit(&self) -> Option<RateLimit> {
-        *self
-            .shared
-            .rate_limit
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// Keeps what an answer's headers say of the client's standing with
-    /// Atlas: its rate-limit bucket, and a deprecation notice.
-    pub(crate) fn note_answer(&self, headers: &reqwest::header::HeaderMap) {
-        if let Some(limit) = RateLimit::of(headers) {
-            *self
-                .shared
-                .rate_limit
-                .lock()
-                .unwrap_or_else(|p| p.into_inner()) = Some(limit);
-        }
-        if let Some(notice) = crate::client::versioning::deprecation_notice(headers) {
-            self.note_deprecation(notice);
-        }
+        self.shared.pace.last_reported()
     }
 
     /// Keeps the notice; the first one is also logged as a warning.

@@ -18,7 +18,6 @@ use reqwest::header::HeaderMap;
 use reqwest::{ResponseBuilderExt, StatusCode, Url};
 
 use crate::response::atlas_error::AtlasError;
-use crate::transport::retry;
 
 /// Bodies are read up to this size; the rest is dropped. Atlas error bodies
 /// are a few hundred bytes; this bounds what a broken proxy can make us hold.
@@ -154,7 +153,7 @@ impl Failure {
         Self {
             endpoint,
             status: read.status,
-            retry_after: retry::retry_after(&read.headers),
+            retry_after: retry_after(&read.headers),
             headers: read.headers,
             url: read.url,
             body: read.body,
@@ -228,4 +227,21 @@ pub(crate) fn snippet(body: &[u8]) -> String {
         out.push('…');
     }
     out
+}
+
+/// `Retry-After` as a duration: delay-seconds or an HTTP date.
+fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let value = headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(
+        at.duration_since(std::time::SystemTime::now())
+            .unwrap_or_default(),
+    )
 }

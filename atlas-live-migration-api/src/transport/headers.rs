@@ -1,4 +1,5 @@
-//! The one place that decides a request's headers (the `pre` hook): the
+//! The one place that decides a request's headers (`exec`, before the first
+//! attempt): the
 //! API version it asks for and, with a body, the version the body is in.
 //!
 //! Atlas reads the version of the answer from `Accept` and the version of a
@@ -12,7 +13,6 @@ use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderName, HeaderValue};
 use crate::OPERATION_MEDIA_TYPES;
 use crate::client::runtime::ClientRuntime;
 use crate::client::versioning::{ApiVersion, PinnedVersion};
-use crate::response::legacy;
 
 static API_VERSION: HeaderName = HeaderName::from_static("api-version");
 
@@ -55,10 +55,6 @@ impl Requested<'_> {
 }
 
 impl ClientRuntime {
-    pub(crate) fn requested_version(&self, operation_id: &str) -> Requested<'_> {
-        self.requested(media_type(operation_id))
-    }
-
     /// The decision, given the operation's generated media type.
     fn requested(&self, generated: Option<&'static str>) -> Requested<'_> {
         if self.shared.legacy_v1 {
@@ -70,18 +66,25 @@ impl ClientRuntime {
         generated.map_or(Requested::Spec, Requested::Generated)
     }
 
-    pub(crate) fn set_headers(&self, request: &mut reqwest::Request, operation_id: &str) {
+    /// Decides the version `operation_id` asks for and sets the request's
+    /// headers (and, for the legacy surface, its path) to it; the decision
+    /// is returned for what else names the version.
+    pub(crate) fn set_headers(
+        &self,
+        request: &mut reqwest::Request,
+        operation_id: &str,
+    ) -> Requested<'_> {
         let has_body = request.body().is_some();
         let generated = media_type(operation_id);
         let requested = self.requested(generated);
         let headers = request.headers_mut();
         headers.remove(&API_VERSION);
-        let accept = match requested {
+        let accept = match &requested {
             Requested::Legacy => {
                 // v1.0 is unversioned plain JSON.
                 headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
-                legacy::rewrite_path(request.url_mut());
-                return;
+                legacy_path(request.url_mut());
+                return requested;
             }
             Requested::Pinned(pinned) => pinned.accept.clone(),
             Requested::Generated(media) => HeaderValue::from_static(media),
@@ -96,6 +99,15 @@ impl ClientRuntime {
             headers.insert(CONTENT_TYPE, body_type);
         }
         headers.insert(ACCEPT, accept);
+        requested
+    }
+}
+
+/// Rewrites a v2 request path to the legacy v1.0 surface's.
+fn legacy_path(url: &mut reqwest::Url) {
+    if let Some(rest) = url.path().strip_prefix("/api/atlas/v2/") {
+        let path = format!("/api/atlas/v1.0/{rest}");
+        url.set_path(&path);
     }
 }
 

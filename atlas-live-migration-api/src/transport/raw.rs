@@ -1,10 +1,11 @@
 //! A request of a kept operation that the caller built (method, URL, JSON
 //! body) and whose success comes back as Atlas sent it: for tools that
 //! print Atlas's answer, such as the CLI's `api`. It goes through the same
-//! `ClientHooks` as the generated builders: `pre` (the pinned version's
-//! headers), the runtime's send with credentials and retries (the `exec`
-//! hook's, told to leave the success as it came: no `NULL_AS_ABSENT`, no
-//! envelope or legacy shape), and `post` (a failure as the one error).
+//! `ClientHooks` as the generated builders: `pre` (a listing's page), the
+//! runtime's send with the pinned version's headers, credentials and
+//! retries (the `exec` hook's, told to leave the success as it came: no
+//! `NULL_AS_ABSENT`, no envelope or legacy shape), and `post` (a failure as
+//! the one error).
 
 use bytes::Bytes;
 use progenitor_client::{ClientHooks, OperationInfo};
@@ -12,6 +13,7 @@ use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderValue};
 use reqwest::{Method, StatusCode};
 
 use crate::Error;
+use crate::transport::send::SuccessRead;
 
 /// A success as Atlas sent it.
 #[derive(Debug)]
@@ -31,8 +33,8 @@ impl crate::Client {
     /// member, `null`s included, whatever the pinned schema has.
     ///
     /// It passes the same hooks as the generated builders: the operation's
-    /// pinned version in `Accept` and `Content-Type` (the `pre` hook sets
-    /// them over the `application/json` given here), the credentials,
+    /// pinned version in `Accept` and `Content-Type` (set over the
+    /// `application/json` given here before the first attempt), the credentials,
     /// retries (a `POST` still never re-sent unless Atlas certainly did not
     /// act), and a failure as the one [`Error`]. Code that reads answers
     /// uses the builders, which check what they send and decode what comes
@@ -97,7 +99,7 @@ impl crate::Client {
             .await?;
         let result = self
             .inner
-            .execute_with(&self.client, request, operation_id, true)
+            .execute_with(&self.client, request, operation_id, SuccessRead::AsSent)
             .await;
         self.post::<crate::types::ApiError>(&result, &info).await?;
         let response = result.map_err(transport)?;

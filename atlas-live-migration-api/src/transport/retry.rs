@@ -2,9 +2,8 @@
 //! how long to wait before it (exponential backoff with full jitter, never
 //! sooner than the server's `Retry-After`).
 
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
-use reqwest::header::{HeaderMap, RETRY_AFTER};
 use reqwest::{Method, StatusCode};
 
 /// How often and how long a call is retried.
@@ -136,14 +135,4 @@ impl Resendable {
             Self::IfNotActedOn => error.is_connect(),
         }
     }
-}
-
-/// `Retry-After` as a duration: delay-seconds or an HTTP date.
-pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    let at = httpdate::parse_http_date(value).ok()?;
-    Some(at.duration_since(SystemTime::now()).unwrap_or_default())
 }

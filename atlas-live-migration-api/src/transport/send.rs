@@ -12,11 +12,24 @@ use tracing::Instrument;
 
 use crate::auth::Auth;
 use crate::auth::oauth::{TokenFailure, Via};
+use crate::client::rate_limit::RateLimit;
 use crate::client::runtime::ClientRuntime;
+use crate::client::versioning::deprecation_notice;
 use crate::response::failure::{Endpoint, Failure, ReadResponse};
 use crate::response::{self, envelope, legacy, nulls};
+use crate::transport::headers::Requested;
 use crate::transport::resend::KeptRequest;
 use crate::transport::retry;
+
+/// How a success is read.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SuccessRead {
+    /// Brought to the v2 shape: envelope unwrapped, legacy body normalized,
+    /// `null` members left out (what the generated decode reads).
+    Shaped,
+    /// As Atlas sent it ([`crate::Client::send_as_sent`]).
+    AsSent,
+}
 
 /// What one attempt brought back.
 enum Answer {
@@ -32,18 +45,21 @@ impl ClientRuntime {
         request: reqwest::Request,
         operation_id: &'static str,
     ) -> reqwest::Result<reqwest::Response> {
-        self.execute_with(http, request, operation_id, false).await
+        self.execute_with(http, request, operation_id, SuccessRead::Shaped)
+            .await
     }
 
-    /// [`execute`](Self::execute), with the success untouched when
-    /// `as_sent` (a request built by [`crate::Client::send_as_sent`]).
+    /// [`execute`](Self::execute), with a success read as `read` says.
     pub(crate) async fn execute_with(
         &self,
         http: &reqwest::Client,
-        request: reqwest::Request,
+        mut request: reqwest::Request,
         operation_id: &'static str,
-        as_sent: bool,
+        read: SuccessRead,
     ) -> reqwest::Result<reqwest::Response> {
+        // The version asked for, decided once: the headers sent and the
+        // version a failure names both come from it.
+        let requested = self.set_headers(&mut request, operation_id);
         let policy = self.shared.retry;
         let started = Instant::now();
         let resendable = retry::Resendable::of(request.method());
@@ -60,33 +76,37 @@ impl ClientRuntime {
                 let ticket = self.shared.pace.admit(request.url(), operation_id).await;
                 paced += waiting.elapsed();
                 let outcome = self
-                    .attempt(http, &mut request, operation_id, attempt, as_sent)
+                    .attempt(http, &mut request, operation_id, attempt, read)
                     .await;
-                match &outcome {
+                // An answer of the API's: its `RateLimit-*`, read once, teach
+                // the pace (which `Client::rate_limit()` asks).
+                let answered = match &outcome {
                     Ok(Answer::Success(response)) => {
-                        ticket.answered(request.url(), response.status(), response.headers(), None)
+                        Some((response.status(), response.headers(), None))
                     }
-                    Ok(Answer::Failure(failure)) if failure.endpoint == Endpoint::Api => ticket
-                        .answered(
-                            request.url(),
-                            failure.status,
-                            &failure.headers,
-                            failure.retry_after,
-                        ),
-                    _ => drop(ticket),
+                    Ok(Answer::Failure(failure)) if failure.endpoint == Endpoint::Api => {
+                        Some((failure.status, &failure.headers, failure.retry_after))
+                    }
+                    _ => None,
+                };
+                match answered {
+                    Some((status, headers, retry_after)) => {
+                        ticket.answered(request.url(), status, RateLimit::of(headers), retry_after)
+                    }
+                    None => drop(ticket),
                 }
                 let retry_after = match &outcome {
                     Ok(Answer::Failure(failure)) if resendable.after_status(failure.status) => {
                         failure.retry_after
                     }
                     Err(error) if resendable.after_error(error) => None,
-                    _ => return self.finish(outcome, operation_id, attempt),
+                    _ => return self.finish(outcome, &requested, attempt),
                 };
                 let delay = policy.delay(attempt, retry_after);
                 if attempt >= policy.max_attempts()
                     || started.elapsed().saturating_sub(paced) + delay > policy.max_elapsed()
                 {
-                    return self.finish(outcome, operation_id, attempt);
+                    return self.finish(outcome, &requested, attempt);
                 }
                 delay
             };
@@ -108,7 +128,7 @@ impl ClientRuntime {
     fn finish(
         &self,
         outcome: reqwest::Result<Answer>,
-        operation_id: &str,
+        requested: &Requested<'_>,
         attempts: u32,
     ) -> reqwest::Result<reqwest::Response> {
         let headers = match &outcome {
@@ -118,14 +138,14 @@ impl ClientRuntime {
             }
             _ => None,
         };
-        if let Some(headers) = headers {
-            self.note_answer(headers);
+        if let Some(notice) = headers.and_then(deprecation_notice) {
+            self.note_deprecation(notice);
         }
         Ok(match outcome? {
             Answer::Success(response) => response,
             Answer::Failure(mut failure) => {
                 failure.attempts = attempts;
-                failure.api_version = self.requested_version(operation_id).label();
+                failure.api_version = requested.label();
                 Arc::<Failure>::from(failure).into_response()
             }
         })
@@ -137,7 +157,7 @@ impl ClientRuntime {
         request: &mut KeptRequest,
         operation_id: &'static str,
         attempt: u32,
-        as_sent: bool,
+        read: SuccessRead,
     ) -> reqwest::Result<Answer> {
         // The span is built only when a subscriber may want it: even a
         // disabled one costs on every call.
@@ -157,7 +177,7 @@ impl ClientRuntime {
         let work = async {
             match self.authorized_send(http, request).await {
                 Ok(response) => {
-                    self.read_answer(response, request.url(), operation_id, as_sent)
+                    self.read_answer(response, request.url(), operation_id, read)
                         .await
                 }
                 Err(TokenFailure::Refused(failure)) => Ok(Answer::Failure(failure)),
@@ -248,9 +268,8 @@ impl ClientRuntime {
         http.execute(request)
     }
 
-    /// Successes that are no JSON (downloads), and every success of a
-    /// request that wants the answer as Atlas sent it (`as_sent`), pass
-    /// untouched; JSON
+    /// Successes that are no JSON (downloads), and every success read
+    /// [`SuccessRead::AsSent`], pass untouched; JSON
     /// successes pass without their `null` members (`NULL_AS_ABSENT`),
     /// whatever their size, or, for an operation whose success is a bare
     /// string, as the JSON string of a text that is no JSON
@@ -261,9 +280,9 @@ impl ClientRuntime {
         response: reqwest::Response,
         url: &reqwest::Url,
         operation_id: &str,
-        as_sent: bool,
+        read: SuccessRead,
     ) -> reqwest::Result<Answer> {
-        if as_sent && response.status().is_success() {
+        if read == SuccessRead::AsSent && response.status().is_success() {
             return Ok(Answer::Success(response));
         }
         let wrapped = envelope::requested(url);

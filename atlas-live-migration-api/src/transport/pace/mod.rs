@@ -32,16 +32,19 @@
 //! headers is not held back, except by a barrier: without them there is
 //! nothing to pace by, and the retry loop still waits out a `429`.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+mod bucket;
+mod ticket;
+
+use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 use std::time::Duration;
 
 use tokio::time::Instant;
 
-use reqwest::StatusCode;
-use reqwest::header::HeaderMap;
-
 use crate::client::rate_limit::RateLimit;
+use bucket::Bucket;
+use ticket::Place;
+pub(crate) use ticket::Ticket;
 
 /// A refill rate until one is learned: the capacity per this many seconds.
 const DEFAULT_REFILL_PERIOD_SECS: f64 = 150.0;
@@ -77,159 +80,16 @@ struct State {
     probing: HashSet<String>,
     /// Operations whose answers carry no rate-limit headers.
     unmetered: HashSet<&'static str>,
+    /// The last answer's `RateLimit-*`, as `Client::rate_limit()` gives it.
+    last_reported: Option<RateLimit>,
 }
 
-#[derive(Debug)]
-struct Bucket {
-    capacity: u64,
-    /// The budget estimated at `at`.
-    tokens: f64,
-    at: Instant,
-    /// Tokens a second.
-    refill: f64,
-    learned: bool,
-    in_flight: u64,
-    /// Requests let through so far; each ticket keeps its number.
-    admitted: u64,
-    /// Answers read so far; each ticket keeps the count when it went.
-    reads: u64,
-    /// Requests refused with `429` so far: they took no token.
-    refused: u64,
-    /// The answer the refill is next measured from: (when, remaining,
-    /// the request's number, requests refused by then).
-    sample: Option<(Instant, f64, u64, u64)>,
-    /// The places of the requests waiting for a token: the first in line
-    /// takes the next, so that none waits for ever behind later ones.
-    line: BTreeSet<u64>,
-    next_place: u64,
-}
-
-/// The refill rate taken until one is learned, in tokens a second.
-fn default_refill(capacity: u64) -> f64 {
-    (capacity as f64 / DEFAULT_REFILL_PERIOD_SECS).max(1.0)
-}
-
-impl Bucket {
-    fn new(capacity: u64, now: Instant) -> Self {
-        Self {
-            capacity,
-            tokens: capacity as f64,
-            at: now,
-            refill: default_refill(capacity),
-            learned: false,
-            in_flight: 0,
-            admitted: 0,
-            reads: 0,
-            refused: 0,
-            sample: None,
-            line: BTreeSet::new(),
-            next_place: 0,
-        }
-    }
-
-    /// Between answers the budget grows at the refill rate learned, less
-    /// a twentieth: a rate measured a little high would otherwise meet a
-    /// `429` at the end of each wait.
-    fn refill_to(&mut self, now: Instant) {
-        let elapsed = now.saturating_duration_since(self.at).as_secs_f64();
-        let rate = self.refill * REFILL_SPENT;
-        self.tokens = (self.tokens + elapsed * rate).min(self.capacity as f64);
-        self.at = now;
-    }
-
-    /// How long until `needed` tokens are there.
-    fn time_to(&self, needed: f64) -> Duration {
-        let seconds = (needed - self.tokens).max(0.0) / (self.refill * REFILL_SPENT);
-        Duration::from_secs_f64(seconds.min(1e6)).max(PROBE_NAP)
-    }
-
-    /// Reads the headers of the answer to a request that drew on this
-    /// bucket: its number (`sequence`) and the answers read before it went
-    /// (`reads_then`), or `None` for one that did not (the scope's first).
-    ///
-    /// Answers do not come in the order Atlas counted their requests, so
-    /// the budget is what the answer says, less every request that Atlas
-    /// may not have counted in it: those still in flight, and those
-    /// answered since this one went (Atlas may have taken them after it).
-    /// Counting some twice errs on the side of waiting.
-    fn observe(&mut self, remaining: u64, drew: Option<(u64, u64)>, now: Instant) {
-        self.reads += 1;
-        let remaining = remaining as f64;
-        let uncounted = match drew {
-            Some((_, reads_then)) => self.in_flight + (self.reads - 1 - reads_then),
-            None => self.in_flight,
-        };
-        self.tokens = (remaining - uncounted as f64).max(0.0);
-        self.at = now;
-        let Some((sequence, _)) = drew else {
-            return;
-        };
-        let full = self.capacity as f64;
-        let here = (now, remaining, sequence, self.refused);
-        let Some((at, before, then, refused_then)) = self.sample else {
-            self.sample = Some(here);
-            return;
-        };
-        if sequence <= then {
-            return;
-        }
-        // A full bucket hides its refill: only two answers below the
-        // capacity measure it, by the requests let through between them
-        // (Atlas takes them in about that order), less those it refused.
-        if before >= full || remaining >= full {
-            self.sample = Some(here);
-            return;
-        }
-        let elapsed = now.duration_since(at);
-        let spent = (sequence - then).saturating_sub(self.refused - refused_then) as f64;
-        let refilled = remaining - before + spent;
-        if elapsed < MIN_SAMPLE_GAP || refilled < MIN_SAMPLE_TOKENS {
-            return;
-        }
-        self.sample = Some(here);
-        // A measure across a wait that filled the bucket comes out low, one
-        // blurred by answers out of order high: each moves the rate at most
-        // halfway, and to at most twice what it was.
-        let rate = (refilled / elapsed.as_secs_f64()).min(self.refill * 2.0);
-        self.refill = if self.learned {
-            (self.refill + rate) / 2.0
-        } else {
-            rate
-        };
-        self.learned = true;
-    }
-}
-
-/// A request's place in its bucket's line; a request that stops waiting
-/// (its call was dropped) leaves the line.
-struct Place<'a> {
-    pace: &'a Pace,
-    key: (String, u64),
-    number: u64,
-}
-
-impl Drop for Place<'_> {
-    fn drop(&mut self) {
-        if let Some(bucket) = self.pace.lock().buckets.get_mut(&self.key) {
-            bucket.line.remove(&self.number);
-        }
-    }
-}
-
-/// A request let through: it holds its place in the bucket's requests in
-/// flight until its answer is read (or it is dropped).
-pub(crate) struct Ticket<'a> {
-    pace: &'a Pace,
-    scope: Option<String>,
-    bucket: Option<(String, u64)>,
-    /// This request is its scope's first.
-    probe: bool,
-    /// Its number in its bucket (`Bucket::admitted`), and the bucket's
-    /// answers read when it went (`Bucket::reads`).
-    sequence: (u64, u64),
-    /// Let through unpaced: an operation whose answers carry no headers.
-    unmetered: bool,
-    operation_id: &'static str,
+/// What one look at a request's scope decides.
+enum Decision {
+    /// It goes now.
+    Go,
+    /// It looks again after this long.
+    Wait(Duration),
 }
 
 impl Pace {
@@ -244,31 +104,30 @@ impl Pace {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// `RateLimit-Limit` and `RateLimit-Remaining` of the last answer that
+    /// had them.
+    pub(crate) fn last_reported(&self) -> Option<RateLimit> {
+        self.lock().last_reported
+    }
+
+    /// Keeps an answer's `RateLimit-*` that taught the pace nothing.
+    fn remember(&self, reported: Option<RateLimit>) {
+        if reported.is_some() {
+            self.lock().last_reported = reported;
+        }
+    }
+
     /// Waits until the request to `url` may go.
     pub(crate) async fn admit(&self, url: &reqwest::Url, operation_id: &'static str) -> Ticket<'_> {
-        let mut ticket = Ticket {
-            pace: self,
-            scope: None,
-            bucket: None,
-            probe: false,
-            sequence: (0, 0),
-            unmetered: false,
-            operation_id,
-        };
+        let mut ticket = Ticket::new(self, operation_id);
         let Some(reserve) = self.reserve else {
             return ticket;
         };
         // The common case against a server without the headers, in one
         // look: nothing to wait for.
-        {
-            let state = self.lock();
-            let now = Instant::now();
-            if state.unmetered.contains(operation_id)
-                && state.barriers.values().all(|until| *until <= now)
-            {
-                ticket.unmetered = true;
-                return ticket;
-            }
+        if self.lock().unpaced(operation_id) {
+            ticket.unmetered = true;
+            return ticket;
         }
         let Some(scope) = scope_of(url.path()) else {
             return ticket;
@@ -277,73 +136,15 @@ impl Pace {
         // This request's place in its bucket's line, once it has to wait.
         let mut place: Option<Place<'_>> = None;
         loop {
-            let nap = {
-                let mut state = self.lock();
-                let now = Instant::now();
-                match state.barriers.get(&scope) {
-                    Some(until) if *until > now => Some(*until - now),
-                    _ if state.unmetered.contains(operation_id) => None,
-                    _ => {
-                        // The operation's own bucket, else the scope's
-                        // smallest known one.
-                        let key = match state.capacity_of.get(operation_id) {
-                            Some(capacity) => Some((scope.clone(), *capacity)),
-                            None => state
-                                .buckets
-                                .keys()
-                                .filter(|(s, _)| *s == scope)
-                                .min_by_key(|(_, capacity)| *capacity)
-                                .cloned(),
-                        };
-                        let state = &mut *state;
-                        match key.as_ref().and_then(|k| state.buckets.get_mut(k)) {
-                            None if state.probing.contains(&scope) => Some(PROBE_NAP),
-                            None => {
-                                state.probing.insert(scope.clone());
-                                ticket.probe = true;
-                                None
-                            }
-                            Some(bucket) => {
-                                bucket.refill_to(now);
-                                let needed = reserve as f64 + 1.0;
-                                let mine = place.as_ref().map(|p| p.number);
-                                let first = bucket.line.first().is_none_or(|f| Some(*f) == mine);
-                                if first && bucket.tokens >= needed {
-                                    bucket.tokens -= 1.0;
-                                    bucket.in_flight += 1;
-                                    bucket.admitted += 1;
-                                    if let Some(number) = mine {
-                                        bucket.line.remove(&number);
-                                    }
-                                    ticket.sequence = (bucket.admitted, bucket.reads);
-                                    ticket.bucket = key;
-                                    None
-                                } else {
-                                    if place.is_none()
-                                        && let Some(key) = key
-                                    {
-                                        let number = bucket.next_place;
-                                        bucket.next_place += 1;
-                                        bucket.line.insert(number);
-                                        place = Some(Place {
-                                            pace: self,
-                                            key,
-                                            number,
-                                        });
-                                    }
-                                    Some(bucket.time_to(needed))
-                                }
-                            }
-                        }
-                    }
-                }
-            };
-            match nap {
-                None => {
+            let decision = self
+                .lock()
+                .decide(self, &scope, reserve, &mut place, &mut ticket);
+            match decision {
+                Decision::Go => {
                     drop(place);
                     return ticket;
                 }
-                Some(nap) => {
+                Decision::Wait(nap) => {
                     tracing::debug!(
                         operation_id,
                         wait_ms = nap.as_millis() as u64,
@@ -356,102 +157,82 @@ impl Pace {
     }
 }
 
-impl Ticket<'_> {
-    /// Reads an attempt's answer: its rate-limit headers, and a `429`.
-    pub(crate) fn answered(
-        mut self,
-        url: &reqwest::Url,
-        status: StatusCode,
-        headers: &HeaderMap,
-        retry_after: Option<Duration>,
-    ) {
-        let scope = match self.scope.take() {
-            Some(scope) => scope,
-            // Unpaced, until an answer brings the headers or a 429.
-            None if self.unmetered
-                && (status == StatusCode::TOO_MANY_REQUESTS
-                    || RateLimit::of(headers).is_some()) =>
-            {
-                match scope_of(url.path()) {
-                    Some(scope) => scope,
-                    None => return,
-                }
-            }
-            None => return,
-        };
-        let mut state = self.pace.lock();
+impl State {
+    /// An operation whose answers carry no headers, with no barrier up:
+    /// nothing to pace it by.
+    fn unpaced(&self, operation_id: &str) -> bool {
         let now = Instant::now();
-        let drew_on = self.bucket.take();
-        if let Some(bucket) = drew_on.as_ref().and_then(|key| state.buckets.get_mut(key)) {
-            bucket.in_flight = bucket.in_flight.saturating_sub(1);
-        }
-        if std::mem::take(&mut self.probe) {
-            state.probing.remove(&scope);
-        }
-        let reported = RateLimit::of(headers);
-        if reported.is_some() {
-            state.unmetered.remove(self.operation_id);
-        } else if status != StatusCode::TOO_MANY_REQUESTS {
-            state.unmetered.insert(self.operation_id);
-        }
-        let refused = status == StatusCode::TOO_MANY_REQUESTS;
-        let mut refill = None;
-        if let Some(RateLimit { limit, remaining }) = reported {
-            state.capacity_of.insert(self.operation_id, limit);
-            let key = (scope.clone(), limit);
-            // The request's numbers count only in the bucket it drew on.
-            let drew = (drew_on.as_ref() == Some(&key)).then_some(self.sequence);
-            let bucket = state
+        self.unmetered.contains(operation_id) && self.barriers.values().all(|until| *until <= now)
+    }
+
+    /// The bucket a request of `operation_id` draws on: its own, else the
+    /// scope's smallest known one.
+    fn bucket_of(&self, scope: &str, operation_id: &str) -> Option<(String, u64)> {
+        match self.capacity_of.get(operation_id) {
+            Some(capacity) => Some((scope.to_owned(), *capacity)),
+            None => self
                 .buckets
-                .entry(key)
-                .or_insert_with(|| Bucket::new(limit, now));
-            if refused {
-                bucket.refused += 1;
-            }
-            bucket.observe(remaining, drew, now);
-            if refused {
-                bucket.refill *= 0.8;
-                bucket.tokens = 0.0;
-            }
-            refill = Some(bucket.refill);
-        }
-        if refused {
-            // Without `Retry-After`, the time one request takes to refill.
-            let wait = retry_after
-                .or_else(|| refill.map(|r| Duration::from_secs_f64((1.0 / r).min(60.0))))
-                .unwrap_or(Duration::from_secs(1));
-            let until = now + wait;
-            state.barriers.retain(|_, until| *until > now);
-            let barrier = state.barriers.entry(scope).or_insert(until);
-            *barrier = (*barrier).max(until);
+                .keys()
+                .filter(|(s, _)| s == scope)
+                .min_by_key(|(_, capacity)| *capacity)
+                .cloned(),
         }
     }
-}
 
-impl Drop for Ticket<'_> {
-    /// A request that got no answer (a transport error, or the call was
-    /// dropped) gives its place back.
-    fn drop(&mut self) {
-        if self.bucket.is_none() && !self.probe {
-            return;
+    /// One look: a barrier holds the whole scope; an unmetered operation
+    /// goes; a scope of which nothing is known lets its first request go
+    /// and holds the others; else the request goes when it is first in its
+    /// bucket's line and the budget is above the reserve, and otherwise
+    /// takes a place in the line and waits for the tokens it lacks.
+    fn decide<'p>(
+        &mut self,
+        pace: &'p Pace,
+        scope: &str,
+        reserve: u64,
+        place: &mut Option<Place<'p>>,
+        ticket: &mut Ticket<'p>,
+    ) -> Decision {
+        let now = Instant::now();
+        if let Some(until) = self.barriers.get(scope).filter(|until| **until > now) {
+            return Decision::Wait(*until - now);
         }
-        let mut state = self.pace.lock();
-        if let Some(key) = self.bucket.take()
-            && let Some(bucket) = state.buckets.get_mut(&key)
-        {
-            bucket.in_flight = bucket.in_flight.saturating_sub(1);
+        if self.unmetered.contains(ticket.operation_id) {
+            return Decision::Go;
         }
-        if self.probe
-            && let Some(scope) = &self.scope
-        {
-            state.probing.remove(scope);
+        let key = self.bucket_of(scope, ticket.operation_id);
+        let Some((key, bucket)) = key.and_then(|key| {
+            let bucket = self.buckets.get_mut(&key)?;
+            Some((key, bucket))
+        }) else {
+            if self.probing.contains(scope) {
+                return Decision::Wait(PROBE_NAP);
+            }
+            self.probing.insert(scope.to_owned());
+            ticket.probe = true;
+            return Decision::Go;
+        };
+        bucket.refill_to(now);
+        let needed = reserve as f64 + 1.0;
+        let mine = place.as_ref().map(|p| p.number);
+        if bucket.is_turn(mine) && bucket.tokens >= needed {
+            ticket.sequence = bucket.take(mine);
+            ticket.bucket = Some(key);
+            return Decision::Go;
         }
+        if place.is_none() {
+            *place = Some(Place {
+                pace,
+                number: bucket.join_line(),
+                key,
+            });
+        }
+        Decision::Wait(bucket.time_to(needed))
     }
 }
 
 /// The scope of Atlas's bucket a path draws on: `groups/{id}`,
 /// `orgs/{id}`, or `user`; `None` outside the API (the token endpoint).
-fn scope_of(path: &str) -> Option<String> {
+pub(super) fn scope_of(path: &str) -> Option<String> {
     let rest = path.strip_prefix("/api/atlas/")?;
     let mut segments = rest.split('/').skip(1);
     Some(match (segments.next(), segments.next()) {
@@ -462,14 +243,12 @@ fn scope_of(path: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    use super::bucket::default_refill;
     use super::*;
-    use reqwest::header::HeaderValue;
+    use reqwest::StatusCode;
 
-    fn headers(limit: u64, remaining: u64) -> HeaderMap {
-        let mut headers = HeaderMap::new();
-        headers.insert("ratelimit-limit", HeaderValue::from(limit));
-        headers.insert("ratelimit-remaining", HeaderValue::from(remaining));
-        headers
+    fn headers(limit: u64, remaining: u64) -> Option<RateLimit> {
+        Some(RateLimit { limit, remaining })
     }
 
     fn url(path: &str) -> reqwest::Url {
@@ -569,7 +348,7 @@ mod tests {
         let job = url("/api/atlas/v2/groups/32b6e34b3d91647abb20e7b8/liveMigrations/x");
         // Nothing known yet: the first request goes.
         let ticket = pace.admit(&job, "op").await;
-        ticket.answered(&job, StatusCode::OK, &headers(150, 4), None);
+        ticket.answered(&job, StatusCode::OK, headers(150, 4), None);
         // 4 left, a reserve of 2: two go at once, the third waits one
         // token's refill (150 per 150 s: one a second).
         let started = tokio::time::Instant::now();
@@ -599,7 +378,7 @@ mod tests {
         ticket.answered(
             &job,
             StatusCode::TOO_MANY_REQUESTS,
-            &HeaderMap::new(),
+            None,
             Some(Duration::from_secs(7)),
         );
         let started = tokio::time::Instant::now();
@@ -621,7 +400,7 @@ mod tests {
                 .await
                 .is_err()
         );
-        first.answered(&job, StatusCode::OK, &headers(100, 1), None);
+        first.answered(&job, StatusCode::OK, headers(100, 1), None);
         let second = second.await;
         // It drew on the one bucket known: none left for a third now.
         assert_eq!(
@@ -640,7 +419,7 @@ mod tests {
         let job = url("/api/atlas/v2/groups/32b6e34b3d91647abb20e7b8/liveMigrations/x");
         pace.admit(&job, "get")
             .await
-            .answered(&job, StatusCode::OK, &HeaderMap::new(), None);
+            .answered(&job, StatusCode::OK, None, None);
         let started = tokio::time::Instant::now();
         let (one, two) = tokio::join!(pace.admit(&job, "get"), pace.admit(&job, "get"));
         assert_eq!(started.elapsed(), Duration::ZERO);
@@ -653,13 +432,13 @@ mod tests {
         let job = url("/api/atlas/v2/groups/32b6e34b3d91647abb20e7b8/liveMigrations/x");
         pace.admit(&job, "op")
             .await
-            .answered(&job, StatusCode::OK, &headers(150, 3), None);
+            .answered(&job, StatusCode::OK, headers(150, 3), None);
         let older = pace.admit(&job, "op").await;
         let newer = pace.admit(&job, "op").await;
-        newer.answered(&job, StatusCode::OK, &headers(150, 0), None);
+        newer.answered(&job, StatusCode::OK, headers(150, 0), None);
         // Atlas counted both when it answered the newer; the older's
         // answer, read later, says 1 was left before the newer came.
-        older.answered(&job, StatusCode::OK, &headers(150, 1), None);
+        older.answered(&job, StatusCode::OK, headers(150, 1), None);
         let started = tokio::time::Instant::now();
         drop(pace.admit(&job, "op").await);
         assert!(started.elapsed() >= Duration::from_millis(900));
@@ -671,7 +450,7 @@ mod tests {
         let job = url("/api/atlas/v2/groups/32b6e34b3d91647abb20e7b8/liveMigrations/x");
         pace.admit(&job, "op")
             .await
-            .answered(&job, StatusCode::OK, &headers(150, 0), None);
+            .answered(&job, StatusCode::OK, headers(150, 0), None);
         let order = Mutex::new(Vec::new());
         let waiter = |n: u32| {
             let (pace, job, order) = (&pace, &job, &order);
@@ -692,10 +471,10 @@ mod tests {
         let job = url("/api/atlas/v2/groups/32b6e34b3d91647abb20e7b8/liveMigrations/x");
         pace.admit(&job, "op")
             .await
-            .answered(&job, StatusCode::OK, &HeaderMap::new(), None);
+            .answered(&job, StatusCode::OK, None, None);
         pace.admit(&job, "op")
             .await
-            .answered(&job, StatusCode::OK, &headers(150, 0), None);
+            .answered(&job, StatusCode::OK, headers(150, 0), None);
         let started = tokio::time::Instant::now();
         drop(pace.admit(&job, "op").await);
         assert!(started.elapsed() >= Duration::from_millis(900));
@@ -707,11 +486,11 @@ mod tests {
         let job = url("/api/atlas/v2/groups/32b6e34b3d91647abb20e7b8/liveMigrations/x");
         pace.admit(&job, "op")
             .await
-            .answered(&job, StatusCode::OK, &HeaderMap::new(), None);
+            .answered(&job, StatusCode::OK, None, None);
         pace.admit(&job, "op").await.answered(
             &job,
             StatusCode::TOO_MANY_REQUESTS,
-            &HeaderMap::new(),
+            None,
             Some(Duration::from_secs(2)),
         );
         tokio::time::sleep(Duration::from_secs(3)).await;
@@ -725,7 +504,7 @@ mod tests {
         let pace = Pace::new(None);
         let job = url("/api/atlas/v2/groups/32b6e34b3d91647abb20e7b8/liveMigrations/x");
         let ticket = pace.admit(&job, "op").await;
-        ticket.answered(&job, StatusCode::OK, &headers(100, 0), None);
+        ticket.answered(&job, StatusCode::OK, headers(100, 0), None);
         let started = tokio::time::Instant::now();
         drop(pace.admit(&job, "op").await);
         assert_eq!(started.elapsed(), Duration::ZERO);
@@ -737,11 +516,11 @@ mod tests {
         let job = url("/api/atlas/v2/groups/32b6e34b3d91647abb20e7b8/liveMigrations/x");
         pace.admit(&job, "op")
             .await
-            .answered(&job, StatusCode::OK, &headers(150, 3), None);
+            .answered(&job, StatusCode::OK, headers(150, 3), None);
         let first = pace.admit(&job, "op").await;
         let second = pace.admit(&job, "op").await;
         // One answered with 2 left; the other is still in flight: 1 left.
-        first.answered(&job, StatusCode::OK, &headers(150, 2), None);
+        first.answered(&job, StatusCode::OK, headers(150, 2), None);
         let started = tokio::time::Instant::now();
         drop(pace.admit(&job, "op").await);
         assert_eq!(started.elapsed(), Duration::ZERO);
