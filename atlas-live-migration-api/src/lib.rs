@@ -5,6 +5,9 @@
 mod auth;
 mod client;
 mod error;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod model;
 pub mod pages;
 mod response;
