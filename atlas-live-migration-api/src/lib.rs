@@ -11,6 +11,7 @@ pub mod fuzzing;
 mod model;
 pub mod pages;
 mod response;
+mod tls;
 mod transport;
 mod wait;
 
@@ -29,12 +30,11 @@ mod generated {
 
 pub use client::builder::ClientBuilder;
 pub use client::credentials::Credentials;
-pub use client::rate_limit::RateLimit;
-pub use client::runtime::ClientRuntime;
-pub use client::versioning::{ApiVersion, DeprecationNotice, InvalidApiVersion};
 pub use client::{DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
 pub use error::{ApiFailure, Checked, Error, FieldViolation};
 pub use generated::*;
+pub use model::rate_limit::RateLimit;
+pub use model::versioning::{ApiVersion, DeprecationNotice, InvalidApiVersion};
 pub use model::{MigrationStatus, Open, Secret, ValidationStatus};
 pub use pages::Page;
 /// Not public API: the runtime's pass over a JSON success before the
@@ -43,6 +43,7 @@ pub use pages::Page;
 pub use response::success_body as __success_body;
 pub use transport::raw::RawAnswer;
 pub use transport::retry::RetryPolicy;
+pub use transport::runtime::ClientRuntime;
 pub use wait::{
     CutoverOutcome, LifecycleEvent, Observation, ValidationOutcome, WaitEvent, WaitOptions,
 };

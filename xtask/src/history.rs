@@ -308,7 +308,7 @@ fn update(text: &str) -> Result<Updated, String> {
     required.retain(|field| !matches!(field.as_str(), Some("errorCode" | "error")));
     assert!(required.len() < before, "errorCode was required");
 
-    let scratch = Scratch::new()?;
+    let scratch = Scratch::new("scratch-spec-update", None)?;
     let edited = scratch.dir.join("edited-spec.yaml");
     std::fs::write(&edited, serde_norway::to_string(&doc).unwrap()).unwrap();
     let mut spec = vec!["xtask", "spec", "--from", "edited-spec.yaml"];
@@ -380,11 +380,14 @@ fn a_revision_whose_api_error_fields_are_optional_builds_the_workspace() {
 /// would take the outer build's file names and overwrite them.
 struct Scratch {
     dir: PathBuf,
+    /// Its target directory: its own (`<dir>/target`), or one it shares.
+    target: PathBuf,
 }
 
 impl Scratch {
-    fn new() -> Result<Self, String> {
-        let dir = root().join("target/scratch-spec-update");
+    /// A fresh copy in `target/<name>`, building into `target` (else its own).
+    fn new(name: &str, target: Option<PathBuf>) -> Result<Self, String> {
+        let dir = root().join("target").join(name);
         // Everything but the target directory, copied afresh.
         if let Ok(entries) = std::fs::read_dir(&dir) {
             for entry in entries.flatten() {
@@ -411,7 +414,8 @@ impl Scratch {
             std::fs::create_dir_all(to.parent().unwrap()).unwrap();
             std::fs::copy(&from, &to).unwrap();
         }
-        Ok(Self { dir })
+        let target = target.unwrap_or_else(|| dir.join("target"));
+        Ok(Self { dir, target })
     }
 
     /// Runs cargo there; its output, or cargo's output as the failure.
@@ -421,7 +425,7 @@ impl Scratch {
         command
             .args(args)
             .current_dir(&self.dir)
-            .env("CARGO_TARGET_DIR", self.dir.join("target"))
+            .env("CARGO_TARGET_DIR", &self.target)
             .env_remove("RUSTFLAGS");
         let output = command.output().map_err(|e| format!("cargo runs: {e}"))?;
         let text = format!(
@@ -748,4 +752,42 @@ fn loopback(
         requests
     });
     (base_url, server)
+}
+
+/// Issue 34: `cargo xtask` writes only into the checkout it runs in. Two
+/// clones share one target directory (a global `CARGO_TARGET_DIR`, a CI
+/// cache); cargo names a workspace crate's files by its path inside the
+/// workspace, so the second clone runs the xtask the first built. It finds
+/// the workspace where it is run, not where it was built: `cargo xtask
+/// codegen` in the second clone repairs that clone's generated client and
+/// leaves the first clone's as it was.
+#[test]
+#[cfg_attr(
+    not(feature = "slow-tests"),
+    ignore = "slow: builds the xtask in a scratch target directory; \
+              `cargo test --workspace --locked --features slow-tests` runs it"
+)]
+fn the_xtask_writes_only_into_the_checkout_it_runs_in() {
+    let shared = root().join("target/scratch-two-clones-target");
+    let first = Scratch::new("scratch-clone-first", Some(shared.clone())).unwrap();
+    let second = Scratch::new("scratch-clone-second", Some(shared)).unwrap();
+    // The first clone builds the xtask into the shared target directory.
+    first.cargo(&["xtask", "codegen", "--check"]).unwrap();
+    let snapshot = |clone: &Scratch| clone.dir.join(codegen::SNAPSHOT_PATH);
+    let committed = std::fs::read_to_string(snapshot(&first)).unwrap();
+    let first_edit = format!("{committed}// the first clone's own edit\n");
+    std::fs::write(snapshot(&first), &first_edit).unwrap();
+    std::fs::write(snapshot(&second), "// the second clone's, out of date\n").unwrap();
+    // The second clone runs it, fresh from the shared target directory.
+    second.cargo(&["xtask", "codegen"]).unwrap();
+    assert_eq!(
+        std::fs::read_to_string(snapshot(&second)).unwrap(),
+        committed,
+        "the second clone's generated client is regenerated"
+    );
+    assert_eq!(
+        std::fs::read_to_string(snapshot(&first)).unwrap(),
+        first_edit,
+        "the first clone's files are left as they were"
+    );
 }

@@ -263,9 +263,7 @@ fn quote(text: &str) -> String {
 /// 16 random bytes as hex, from the TLS provider's secure random generator.
 fn cnonce() -> Option<String> {
     let mut bytes = [0u8; 16];
-    crate::transport::tls::secure_random()
-        .fill(&mut bytes)
-        .ok()?;
+    crate::tls::secure_random().fill(&mut bytes).ok()?;
     Some(to_hex(&bytes))
 }
 

@@ -11,11 +11,11 @@ use crate::auth::Auth;
 use crate::auth::digest::DigestAuth;
 use crate::auth::oauth::TokenSource;
 use crate::client::credentials::{Credentials, Kind};
-use crate::client::runtime::{ClientRuntime, Shared};
-use crate::client::versioning::{ApiVersion, PinnedVersion};
 use crate::error::Error;
+use crate::model::versioning::{ApiVersion, PinnedVersion};
 use crate::transport::pace::Pace;
 use crate::transport::retry::RetryPolicy;
+use crate::transport::runtime::{ClientRuntime, Shared};
 
 use super::{DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
 
@@ -267,9 +267,9 @@ impl ClientBuilder {
             Some(client) => (client, Some(attempt_timeout)),
             None => (
                 reqwest::Client::builder()
-                    .tls_backend_preconfigured(crate::transport::tls::client_config().map_err(
-                        |e| Error::Config(format!("cannot set up TLS (the platform's roots): {e}")),
-                    )?)
+                    .tls_backend_preconfigured(crate::tls::client_config().map_err(|e| {
+                        Error::Config(format!("cannot set up TLS (the platform's roots): {e}"))
+                    })?)
                     .timeout(attempt_timeout)
                     .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
                     .redirect(reqwest::redirect::Policy::none())

@@ -1,11 +1,8 @@
-//! Building a client: the builder, the credentials, the API version, and
-//! the runtime state the generated `Client` carries.
+//! Building a client: the builder and the credentials (the runtime state
+//! the generated `Client` carries is `transport/runtime.rs`).
 
 pub(crate) mod builder;
 pub(crate) mod credentials;
-pub(crate) mod rate_limit;
-pub(crate) mod runtime;
-pub(crate) mod versioning;
 
 use std::time::Duration;
 

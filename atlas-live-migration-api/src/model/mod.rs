@@ -1,9 +1,11 @@
 //! Values that are no HTTP: `Open` (enums that keep unknown values),
-//! `Secret`, and helpers on the generated types (the job's statuses, the ID
+//! `Secret`, the API version and the rate limit an answer reports, and helpers on the generated types (the job's statuses, the ID
 //! an answer gives for the next call).
 
 mod open;
+pub(crate) mod rate_limit;
 mod secret;
+pub(crate) mod versioning;
 
 pub use open::Open;
 pub use secret::Secret;

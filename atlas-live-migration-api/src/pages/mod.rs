@@ -52,6 +52,8 @@ use progenitor_client::ResponseValue;
 
 use crate::Error;
 
+pub(crate) mod request;
+
 /// The generated part: each paginated operation's [`Listing`] and builder
 /// methods. `cargo xtask codegen` writes it beside the client; with the
 /// feature `codegen`, `build.rs` does.
@@ -246,8 +248,7 @@ where
     stream::unfold(state, move |state| async move {
         let (builder, send, mut paging) = state?;
         let (answer, asked) =
-            crate::transport::paging::page(paging.after(), takes_count, send(builder.clone()))
-                .await;
+            request::page(paging.after(), takes_count, send(builder.clone())).await;
         let page = match answer {
             Ok(answer) => answer.into_inner().into_page(),
             Err(error) => return Some((Err(Error::from(error)), None)),

@@ -11,8 +11,8 @@
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderName, HeaderValue};
 
 use crate::OPERATION_MEDIA_TYPES;
-use crate::client::runtime::ClientRuntime;
-use crate::client::versioning::{ApiVersion, PinnedVersion};
+use crate::model::versioning::{ApiVersion, PinnedVersion};
+use crate::transport::runtime::ClientRuntime;
 
 static API_VERSION: HeaderName = HeaderName::from_static("api-version");
 

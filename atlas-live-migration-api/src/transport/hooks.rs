@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use progenitor_client::{ClientHooks, Error, OperationInfo};
 
-use crate::client::runtime::ClientRuntime;
 use crate::response::failure::Failure;
+use crate::transport::runtime::ClientRuntime;
 
 impl ClientHooks<ClientRuntime> for crate::Client {
     async fn pre<E>(
@@ -18,7 +18,7 @@ impl ClientHooks<ClientRuntime> for crate::Client {
         // The headers are `exec`'s, which decides the version once for
         // them and for what a failure names.
         let _ = info;
-        super::paging::shape(request);
+        crate::pages::request::shape(request);
         Ok(())
     }
 

@@ -116,7 +116,7 @@ mod tests {
     use super::KeptRequest;
 
     fn request(body: Option<&'static str>) -> reqwest::Request {
-        let client = crate::transport::tls::plain_client();
+        let client = crate::tls::plain_client();
         let mut builder = client
             .get("https://cloud.mongodb.com/api/atlas/v2/groups/g?pretty=true")
             .header(ACCEPT, "application/vnd.atlas.2023-01-01+json")

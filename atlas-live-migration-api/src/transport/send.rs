@@ -12,14 +12,14 @@ use tracing::Instrument;
 
 use crate::auth::Auth;
 use crate::auth::oauth::{TokenFailure, Via};
-use crate::client::rate_limit::RateLimit;
-use crate::client::runtime::ClientRuntime;
-use crate::client::versioning::deprecation_notice;
+use crate::model::rate_limit::RateLimit;
+use crate::model::versioning::deprecation_notice;
 use crate::response::failure::{Endpoint, Failure, ReadResponse};
 use crate::response::{self, envelope, legacy, nulls};
 use crate::transport::headers::Requested;
 use crate::transport::resend::KeptRequest;
 use crate::transport::retry;
+use crate::transport::runtime::ClientRuntime;
 
 /// How a success is read.
 #[derive(Clone, Copy, PartialEq, Eq)]

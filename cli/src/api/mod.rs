@@ -281,7 +281,13 @@ pub async fn run(args: Vec<OsString>) -> Result<u8, Failure> {
         match (parameter.location, parameter.kind) {
             ("path", _) => path.push((parameter.name, text)),
             ("query", Kind::List) => {
-                let items: Vec<serde_json::Value> = serde_json::from_str(&text).unwrap_or_default();
+                // `list` wrote it: a JSON array, whatever the flags held.
+                let Ok(serde_json::Value::Array(items)) = serde_json::from_str(&text) else {
+                    return Err(Failure::usage(format!(
+                        "--{}: {text} is not a list; repeat the flag once per value",
+                        parameter.name
+                    )));
+                };
                 for item in items {
                     query.push((parameter.name, scalar_text(item)));
                 }

@@ -41,7 +41,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::client::rate_limit::RateLimit;
+use crate::model::rate_limit::RateLimit;
 use bucket::Bucket;
 use ticket::Place;
 pub(crate) use ticket::Ticket;

@@ -8,7 +8,7 @@ use tokio::time::Instant;
 
 use super::bucket::Bucket;
 use super::{Pace, scope_of};
-use crate::client::rate_limit::RateLimit;
+use crate::model::rate_limit::RateLimit;
 
 /// A request's place in its bucket's line; a request that stops waiting
 /// (its call was dropped) leaves the line.

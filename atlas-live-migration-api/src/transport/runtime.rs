@@ -6,8 +6,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::auth::Auth;
-use crate::client::rate_limit::RateLimit;
-use crate::client::versioning::{DeprecationNotice, PinnedVersion};
+use crate::model::rate_limit::RateLimit;
+use crate::model::versioning::{DeprecationNotice, PinnedVersion};
 use crate::transport::pace::Pace;
 use crate::transport::retry::RetryPolicy;
 
