@@ -13,11 +13,10 @@ impl ClientHooks<ClientRuntime> for crate::Client {
     async fn pre<E>(
         &self,
         request: &mut reqwest::Request,
-        info: &OperationInfo,
+        _info: &OperationInfo,
     ) -> Result<(), Error<E>> {
         // The headers are `exec`'s, which decides the version once for
         // them and for what a failure names.
-        let _ = info;
         crate::pages::request::shape(request);
         Ok(())
     }
