@@ -11,6 +11,25 @@
 #[doc = include_str!("../../docs/client.md")]
 pub mod client_guide {}
 
+/// The property tests' runner: a fixed seed, so that CI runs the same
+/// cases every time; `PROPTEST_CASES` raises the count (512 by default).
+pub fn proptest_runner(seed: u8) -> proptest::test_runner::TestRunner {
+    use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(512);
+    let config = Config {
+        cases,
+        failure_persistence: None,
+        ..Config::default()
+    };
+    TestRunner::new_with_rng(
+        config,
+        TestRng::from_seed(RngAlgorithm::ChaCha, &[seed; 32]),
+    )
+}
+
 /// A valid project (group) id from the seeds.
 pub const GROUP_ID: &str = "32b6e34b3d91647abb20e7b8";
 /// A valid live migration id.

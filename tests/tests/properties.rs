@@ -6,21 +6,11 @@ use atlas_live_migration_api::MigrationStatus;
 use atlas_live_migration_api::fuzzing;
 use atlas_live_migration_api::types::{GroupId, LiveMigrationId, LiveMigrationResponse};
 use proptest::prelude::*;
-use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+use proptest::test_runner::TestRunner;
 use serde_json::{Value, json};
 
-/// A runner with a fixed seed; `PROPTEST_CASES` raises the case count.
 fn runner() -> TestRunner {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(512);
-    let config = Config {
-        cases,
-        failure_persistence: None,
-        ..Config::default()
-    };
-    TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &[7; 32]))
+    atlas_live_migration_tests::proptest_runner(7)
 }
 
 /// Strings near and far from valid IDs.

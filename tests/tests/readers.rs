@@ -10,24 +10,11 @@ use atlas_live_migration_api::Error;
 use atlas_live_migration_api::fuzzing;
 use bytes::Bytes;
 use proptest::prelude::*;
-use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+use proptest::test_runner::TestRunner;
 use serde_json::{Map, Value, json};
 
-/// How many cases each property runs: `PROPTEST_CASES`, else 512.
-fn cases() -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(512)
-}
-
 fn runner() -> TestRunner {
-    let config = Config {
-        cases: cases(),
-        failure_persistence: None,
-        ..Config::default()
-    };
-    TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &[11; 32]))
+    atlas_live_migration_tests::proptest_runner(11)
 }
 
 /// JSON whose keys are often those of Atlas's errors, envelopes and jobs.
