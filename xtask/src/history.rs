@@ -780,14 +780,13 @@ fn the_xtask_writes_only_into_the_checkout_it_runs_in() {
     std::fs::write(snapshot(&second), "// the second clone's, out of date\n").unwrap();
     // The second clone runs it, fresh from the shared target directory.
     second.cargo(&["xtask", "codegen"]).unwrap();
-    assert_eq!(
-        std::fs::read_to_string(snapshot(&second)).unwrap(),
-        committed,
-        "the second clone's generated client is regenerated"
+    // Compared whole, said short: the files are 200 KB.
+    assert!(
+        std::fs::read_to_string(snapshot(&second)).unwrap() == committed,
+        "the second clone's generated client was not regenerated: the xtask wrote elsewhere"
     );
-    assert_eq!(
-        std::fs::read_to_string(snapshot(&first)).unwrap(),
-        first_edit,
-        "the first clone's files are left as they were"
+    assert!(
+        std::fs::read_to_string(snapshot(&first)).unwrap() == first_edit,
+        "the first clone's generated client was written by the second clone's xtask"
     );
 }
