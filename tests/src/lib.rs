@@ -11,6 +11,10 @@
 #[doc = include_str!("../../docs/client.md")]
 pub mod client_guide {}
 
+/// `mock/README.md`, whose example is compiled as a doctest here.
+#[doc = include_str!("../../mock/README.md")]
+pub mod mock_guide {}
+
 /// The property tests' runner: a fixed seed, so that CI runs the same
 /// cases every time; `PROPTEST_CASES` raises the count (512 by default).
 pub fn proptest_runner(seed: u8) -> proptest::test_runner::TestRunner {
