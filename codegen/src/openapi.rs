@@ -120,3 +120,42 @@ pub(crate) fn each_operation(
     }
     Ok(())
 }
+
+/// Each operation that has an operationId, with its path item.
+pub(crate) fn operations(spec: &OpenAPI) -> impl Iterator<Item = (&PathItem, &str, &Operation)> {
+    spec.paths
+        .paths
+        .values()
+        .filter_map(ReferenceOr::as_item)
+        .flat_map(|item| {
+            item.iter().filter_map(move |(_, operation)| {
+                Some((item, operation.operation_id.as_deref()?, operation))
+            })
+        })
+}
+
+/// The schemas of an operation's JSON successes, resolved: the JSON
+/// contents are `application/json` here, as `ONE_VERSION_PER_OPERATION`
+/// leaves them for progenitor.
+pub(crate) fn json_success_schemas<'a>(
+    operation: &'a Operation,
+    components: Option<&'a openapiv3::Components>,
+) -> impl Iterator<Item = &'a Schema> {
+    operation
+        .responses
+        .responses
+        .iter()
+        .filter(|(status, _)| is_success(status))
+        .filter_map(|(_, response)| response.as_item())
+        .filter_map(|response| response.content.get("application/json"))
+        .filter_map(|content| content.schema.as_ref())
+        .filter_map(move |schema| resolve_schema(schema, components))
+}
+
+/// A 2xx status or the `2XX` range.
+pub(crate) fn is_success(status: &openapiv3::StatusCode) -> bool {
+    match status {
+        openapiv3::StatusCode::Code(code) => (200..300).contains(code),
+        openapiv3::StatusCode::Range(range) => *range == 2,
+    }
+}

@@ -2,11 +2,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::openapi::{json_success_schemas, operations, resolve_parameter, resolve_schema};
 use heck::ToSnakeCase;
 use openapiv3::{OpenAPI, Parameter, ReferenceOr, Schema, SchemaKind, Type};
-
-use super::versions::is_success;
-use crate::openapi::*;
 
 /// The query parameters that page through a list, in Atlas's spelling.
 pub(crate) const PAGE_PARAMETERS: [&str; 2] = ["pageNum", "itemsPerPage"];
@@ -38,55 +36,38 @@ pub(crate) struct Pagination {
 pub(crate) fn paginated_operations(spec: &OpenAPI) -> Pagination {
     let components = spec.components.as_ref();
     let mut found = Pagination::default();
-    for item in spec.paths.paths.values() {
-        let ReferenceOr::Item(item) = item else {
+    for (item, id, operation) in operations(spec) {
+        let in_query: BTreeSet<&str> = item
+            .parameters
+            .iter()
+            .chain(&operation.parameters)
+            .filter_map(|parameter| resolve_parameter(parameter, components))
+            .filter_map(|parameter| match parameter {
+                Parameter::Query { parameter_data, .. } => Some(parameter_data.name.as_str()),
+                _ => None,
+            })
+            .collect();
+        if !PAGE_PARAMETERS.iter().all(|name| in_query.contains(name)) {
             continue;
-        };
-        for (_, operation) in item.iter() {
-            let Some(id) = &operation.operation_id else {
-                continue;
-            };
-            let in_query: BTreeSet<&str> = item
-                .parameters
+        }
+        let successes: Vec<&Schema> = json_success_schemas(operation, components).collect();
+        let listed = successes
+            .iter()
+            .any(|schema| results_array(schema, components, 0));
+        if listed {
+            found.lists.insert(id.to_snake_case());
+        } else {
+            let answers = successes
                 .iter()
-                .chain(&operation.parameters)
-                .filter_map(|parameter| resolve_parameter(parameter, components))
-                .filter_map(|parameter| match parameter {
-                    Parameter::Query { parameter_data, .. } => Some(parameter_data.name.as_str()),
-                    _ => None,
-                })
-                .collect();
-            if !PAGE_PARAMETERS.iter().all(|name| in_query.contains(name)) {
-                continue;
-            }
-            let successes: Vec<&Schema> = operation
-                .responses
-                .responses
-                .iter()
-                .filter(|(status, _)| is_success(status))
-                .filter_map(|(_, response)| response.as_item())
-                .filter_map(|response| response.content.get("application/json"))
-                .filter_map(|content| content.schema.as_ref())
-                .filter_map(|schema| resolve_schema(schema, components))
-                .collect();
-            let listed = successes
-                .iter()
-                .any(|schema| results_array(schema, components, 0));
-            if listed {
-                found.lists.insert(id.to_snake_case());
+                .map(|schema| describe(schema, components))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let answers = if answers.is_empty() {
+                "no JSON success".to_owned()
             } else {
-                let answers = successes
-                    .iter()
-                    .map(|schema| describe(schema, components))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                let answers = if answers.is_empty() {
-                    "no JSON success".to_owned()
-                } else {
-                    answers
-                };
-                found.left_out.insert(id.to_snake_case(), answers);
-            }
+                answers
+            };
+            found.left_out.insert(id.to_snake_case(), answers);
         }
     }
     found

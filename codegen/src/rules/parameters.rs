@@ -8,9 +8,8 @@ use openapiv3::{
 };
 
 use super::enums::{reference_keeping_docs, walk_component_schemas};
+use crate::openapi::operations_mut;
 use crate::paths::SPEC_PATH;
-
-use crate::openapi::*;
 
 /// Rule `PATH_PARAMETER_AS_SHARED_TYPE`: an inline path parameter schema becomes
 /// `components/schemas/<ParameterName>`, shared by every path parameter of

@@ -6,7 +6,7 @@ use openapiv3::{
     OpenAPI, Operation, Parameter, ParameterSchemaOrContent, ReferenceOr, Schema, SchemaKind, Type,
 };
 
-use crate::openapi::*;
+use crate::openapi::operations_mut;
 
 /// Named string schemas with a pattern (typify's checked newtypes): (type, pattern).
 pub(crate) fn pattern_types(spec: &OpenAPI) -> Vec<(String, String)> {

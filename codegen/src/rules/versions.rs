@@ -8,9 +8,8 @@ use heck::ToSnakeCase;
 use openapiv3::{OpenAPI, Operation, ReferenceOr, Schema, SchemaKind, Type};
 
 use super::mock;
+use crate::openapi::{each_operation, is_success, json_success_schemas};
 use crate::paths::SPEC_PATH;
-
-use crate::openapi::*;
 
 /// Rule `KEPT_OPERATION_NAMES`. Applies the kept list (`x-kept-operations`, written by `cargo xtask
 /// spec`): each operation, found by method and path, is generated under its
@@ -296,14 +295,6 @@ pub(crate) fn success_as_any_2xx(operation: &mut Operation) {
         .collect();
 }
 
-/// A 2xx status or the `2XX` range.
-pub(crate) fn is_success(status: &openapiv3::StatusCode) -> bool {
-    match status {
-        openapiv3::StatusCode::Code(code) => (200..300).contains(code),
-        openapiv3::StatusCode::Range(range) => *range == 2,
-    }
-}
-
 /// What progenitor makes of an answer: its JSON schema, no content, or
 /// bytes (any other media type). A shared `components/responses` answer is
 /// looked up.
@@ -379,30 +370,9 @@ pub(crate) fn text_success_operations(spec: &OpenAPI) -> BTreeSet<String> {
         _ => false,
     };
     let mut operations = BTreeSet::new();
-    for item in spec.paths.paths.values() {
-        let ReferenceOr::Item(item) = item else {
-            continue;
-        };
-        for (_, operation) in item.iter() {
-            let Some(id) = &operation.operation_id else {
-                continue;
-            };
-            // JSON contents are `application/json` here, as
-            // `ONE_VERSION_PER_OPERATION` leaves them for progenitor.
-            let text = operation
-                .responses
-                .responses
-                .iter()
-                .filter(|(status, _)| is_success(status))
-                .filter_map(|(_, response)| response.as_item())
-                .filter_map(|response| response.content.get("application/json"))
-                .filter_map(|content| content.schema.as_ref())
-                .any(|schema| {
-                    resolve_schema(schema, spec.components.as_ref()).is_some_and(is_text)
-                });
-            if text {
-                operations.insert(id.to_snake_case());
-            }
+    for (_, id, operation) in crate::openapi::operations(spec) {
+        if json_success_schemas(operation, spec.components.as_ref()).any(is_text) {
+            operations.insert(id.to_snake_case());
         }
     }
     operations
