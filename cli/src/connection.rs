@@ -8,7 +8,7 @@ use clap::Args;
 use crate::Failure;
 
 /// How to reach Atlas.
-#[derive(Args, Debug, Clone, Default)]
+#[derive(Args, Debug, Clone)]
 pub struct Connection {
     /// Atlas base URL [default: MONGODB_ATLAS_BASE_URL, else https://cloud.mongodb.com]
     #[arg(long = "base-url", value_name = "URL")]

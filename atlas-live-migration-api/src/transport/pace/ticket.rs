@@ -80,9 +80,6 @@ impl Ticket<'_> {
             None => return self.pace.remember(reported),
         };
         let mut state = self.pace.lock();
-        if reported.is_some() {
-            state.last_reported = reported;
-        }
         let now = Instant::now();
         let drew_on = self.bucket.take();
         if let Some(bucket) = drew_on.as_ref().and_then(|key| state.buckets.get_mut(key)) {
@@ -92,6 +89,7 @@ impl Ticket<'_> {
             state.probing.remove(&scope);
         }
         if reported.is_some() {
+            state.last_reported = reported;
             state.unmetered.remove(self.operation_id);
         } else if status != StatusCode::TOO_MANY_REQUESTS {
             state.unmetered.insert(self.operation_id);
