@@ -47,14 +47,43 @@ pub(crate) fn current_job(state: &State, n: usize) -> (&'static str, Option<u32>
             ("WORKING", Some(0), true)
         };
     }
-    if let (Some(ready_at), Some(timer)) = (job.ready_at, state.scenario.cutover_timer)
+    if let (Some(ready_at), Some(timer)) = (ready_at(state, n), state.scenario.cutover_timer)
         && ready_at.elapsed() >= timer
     {
         return ("EXPIRED", None, false);
     }
+    // Time-driven: the job goes on whether anyone reads it or not.
+    let age = job.created_at.map(|at| at.elapsed()).unwrap_or_default();
+    if let Some(after) = state.scenario.ready_after {
+        return if age >= after {
+            ("WORKING", Some(2), true)
+        } else {
+            ("WORKING", Some(30), false)
+        };
+    }
+    if let Some((step, lags)) = &state.scenario.lags_over_time {
+        let at = (age.as_nanos() / step.as_nanos().max(1)) as usize;
+        return ("WORKING", lags.get(at.min(lags.len() - 1)).copied(), true);
+    }
     let script = &state.scenario.replication;
     // The poll count before this poll: the job last reported.
     script[job.polls.saturating_sub(1).min(script.len() - 1)]
+}
+
+/// When the `n`th job became ready for cutover: its timer runs from then.
+pub(crate) fn ready_at(state: &State, n: usize) -> Option<Instant> {
+    let job = &state.jobs[n];
+    match (
+        state.scenario.ready_after,
+        state.scenario.lags_over_time.is_some(),
+    ) {
+        (Some(after), _) => job
+            .created_at
+            .map(|at| at + after)
+            .filter(|at| *at <= Instant::now()),
+        (None, true) => job.created_at,
+        (None, false) => job.ready_at,
+    }
 }
 
 pub(crate) fn poll_job(state: &mut State, n: usize) -> String {

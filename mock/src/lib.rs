@@ -124,8 +124,13 @@ struct Job {
     cutover_at_poll: Option<usize>,
     /// The lag its last poll reported when the cutover came.
     lag_at_cutover: Option<u32>,
-    /// When a poll first reported it ready for cutover: its timer runs.
+    /// When a poll first reported it ready for cutover (or, with
+    /// `ready_after`, when it became ready): its timer runs.
     ready_at: Option<Instant>,
+    /// When its create came.
+    created_at: Option<Instant>,
+    /// Its cutover's answer was held back once already.
+    cutover_answer_held: bool,
 }
 
 impl MockAtlas {
@@ -187,6 +192,18 @@ impl MockAtlas {
             .iter()
             .filter(|job| job.cutover_at_poll.is_some())
             .map(|job| job.lag_at_cutover)
+            .collect()
+    }
+
+    /// For each migration created, in order: when it became ready for
+    /// cutover, as the wall clock reads (`None`: not yet, or not known).
+    pub fn ready_since(&self) -> Vec<Option<std::time::SystemTime>> {
+        let state = self.lock();
+        let now = (Instant::now(), std::time::SystemTime::now());
+        (0..state.jobs.len())
+            .map(|n| {
+                fixtures::ready_at(&state, n).map(|at| now.1 - now.0.saturating_duration_since(at))
+            })
             .collect()
     }
 

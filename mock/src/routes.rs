@@ -13,6 +13,8 @@ pub(crate) enum Answer {
     /// It carries the request out and cuts the connection: the answer is
     /// lost, as when a network cuts it.
     Lost,
+    /// It carries the request out and answers after this delay.
+    Held(std::time::Duration, u16, &'static str, String),
 }
 
 /// An Atlas error as the real Atlas sends it: `parameters` is a list of
@@ -132,6 +134,7 @@ pub(crate) fn answer(state: &mut State, request: &RecordedRequest) -> Answer {
             state.jobs.push(Job {
                 cluster: cluster.map(str::to_owned),
                 host: host.map(str::to_owned),
+                created_at: Some(std::time::Instant::now()),
                 ..Job::default()
             });
             let id = live_migration_id(state.jobs.len() - 1);
@@ -147,9 +150,22 @@ pub(crate) fn answer(state: &mut State, request: &RecordedRequest) -> Answer {
             let n = job_n.unwrap_or_default();
             if state.jobs[n].cutover_at_poll.is_some() {
                 (202, String::new())
+            } else if state.scenario.refuse_cutover {
+                return error(
+                    400,
+                    "CANNOT_CUTOVER_LIVE_MIGRATION",
+                    "The migration cannot be cut over now.",
+                );
             } else if current_job(state, n).2 {
                 state.jobs[n].lag_at_cutover = current_job(state, n).1;
                 state.jobs[n].cutover_at_poll = Some(state.jobs[n].polls);
+                if let Some(delay) = state.scenario.hold_cutover_answer
+                    && !std::mem::replace(&mut state.jobs[n].cutover_answer_held, true)
+                {
+                    // Carried out; the answer comes late, or never to a
+                    // client that stopped waiting.
+                    return Answer::Held(delay, 202, media, String::new());
+                }
                 (202, String::new())
             } else {
                 return error(

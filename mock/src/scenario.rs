@@ -36,6 +36,20 @@ pub struct Scenario {
     /// Atlas's cutover timer: a job ready for cutover this long without a
     /// cutover is `EXPIRED`. `None`: never (Atlas's is 120 hours).
     pub cutover_timer: Option<Duration>,
+    /// The first cutover of each job is carried out, and its answer held
+    /// back this long (a slow or stalled answer; a client killed meanwhile
+    /// never sees it).
+    pub hold_cutover_answer: Option<Duration>,
+    /// The job is ready for cutover this long after its create, whether
+    /// anyone reads it or not (`WORKING` before, lag 30 s, then 2 s); its
+    /// cutover timer runs from then.
+    pub ready_after: Option<Duration>,
+    /// Lags that change with time, not with reads: the job is ready from
+    /// its create, and its lag is the `n`th of the list during the `n`th
+    /// step after it (the last one stays).
+    pub lags_over_time: Option<(Duration, Vec<u32>)>,
+    /// Atlas refuses every cutover (`400 CANNOT_CUTOVER_LIVE_MIGRATION`).
+    pub refuse_cutover: bool,
 }
 
 impl Default for Scenario {
@@ -61,6 +75,10 @@ impl Default for Scenario {
             rate_limit: None,
             lose_create_answer: None,
             cutover_timer: None,
+            hold_cutover_answer: None,
+            ready_after: None,
+            lags_over_time: None,
+            refuse_cutover: false,
         }
     }
 }
@@ -142,6 +160,32 @@ impl Scenario {
             .iter()
             .map(|lag| ("WORKING", Some(*lag), true))
             .collect();
+        self
+    }
+
+    /// The first cutover of each job is carried out and its answer held
+    /// back for `delay`.
+    pub fn hold_cutover_answer(mut self, delay: Duration) -> Self {
+        self.hold_cutover_answer = Some(delay);
+        self
+    }
+
+    /// The job is ready for cutover `after` its create, read or not.
+    pub fn ready_after(mut self, after: Duration) -> Self {
+        self.ready_after = Some(after);
+        self
+    }
+
+    /// Ready from its create, with a lag that is `lags[n]` during the
+    /// `n`th `step` after it (the last one stays).
+    pub fn lags_over_time(mut self, step: Duration, lags: &[u32]) -> Self {
+        self.lags_over_time = Some((step, lags.to_vec()));
+        self
+    }
+
+    /// Atlas refuses every cutover.
+    pub fn refusing_cutover(mut self) -> Self {
+        self.refuse_cutover = true;
         self
     }
 }

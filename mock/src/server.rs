@@ -69,8 +69,13 @@ pub(crate) async fn serve(mut stream: TcpStream, state: Arc<Mutex<State>>) {
             }
         };
         // A lost answer: the request was carried out, the connection cut.
-        let Answer::Sent(status, content_type, body) = answered else {
-            return;
+        let (status, content_type, body) = match answered {
+            Answer::Sent(status, content_type, body) => (status, content_type, body),
+            Answer::Held(delay, status, content_type, body) => {
+                tokio::time::sleep(delay).await;
+                (status, content_type, body)
+            }
+            Answer::Lost => return,
         };
         let reason = http::StatusCode::from_u16(status)
             .ok()

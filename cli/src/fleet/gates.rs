@@ -107,6 +107,24 @@ impl Window {
     }
 }
 
+/// The first instant whose civil time in `zone` is `at` or later: `at`
+/// itself, the earlier of two in a fold, and in a daylight-saving gap (a
+/// civil time that does not exist) the end of the gap, where the civil
+/// time jumps past it.
+fn first_instant(zone: &TimeZone, at: jiff::civil::DateTime) -> Option<Timestamp> {
+    let ambiguous = zone.to_ambiguous_timestamp(at);
+    match ambiguous.offset() {
+        jiff::tz::AmbiguousOffset::Gap { before, .. } => {
+            // Read with the offset before the gap, `at` lands after the
+            // transition; the transition is the last one before it.
+            let late = before.to_timestamp(at).ok()?;
+            let after = late.checked_add(jiff::SignedDuration::from_secs(1)).ok()?;
+            zone.preceding(after).next().map(|t| t.timestamp())
+        }
+        _ => ambiguous.earlier().ok(),
+    }
+}
+
 /// A migration's windows, in the plan's time zone.
 #[derive(Clone, Debug)]
 pub struct Windows {
@@ -136,16 +154,30 @@ impl Windows {
                 if !window.starts_on(day.weekday()) {
                     continue;
                 }
-                let Ok(start) = day.to_datetime(window.start).to_zoned(self.zone.clone()) else {
+                let Some(start) = first_instant(&self.zone, day.to_datetime(window.start)) else {
                     continue;
                 };
-                let start = start.timestamp();
                 if start >= at && next.is_none_or(|n| start < n) {
                     next = Some(start);
                 }
             }
         }
         next
+    }
+
+    /// When the next window opens after `at`, in the plan's zone and in
+    /// UTC.
+    pub fn describe_next(&self, at: Timestamp) -> String {
+        match self.next_open(at) {
+            Some(opens) if opens == at => "a window is open now".to_owned(),
+            Some(opens) => format!(
+                "the next opens {} ({opens})",
+                opens
+                    .to_zoned(self.zone.clone())
+                    .strftime("%Y-%m-%d %H:%M %Z")
+            ),
+            None => "no window opens within 8 days".to_owned(),
+        }
     }
 
     /// The windows as the plan writes them.
@@ -160,11 +192,11 @@ impl Windows {
 }
 
 /// The waves of one apply: which migrations of each wave are not
-/// `COMPLETE` yet, and whether this apply still drives them.
+/// finished yet (`COMPLETE`, and their `afterCutover`, if any, succeeded),
+/// and whether this apply still drives them.
 pub struct Waves {
-    /// Name -> (wave, complete, driven by this apply).
+    /// Name -> (wave, finished, driven by this apply).
     members: Mutex<BTreeMap<String, (u32, bool, bool)>>,
-    changed: tokio::sync::Notify,
 }
 
 /// Why a migration's wave may not start its cutovers in this apply.
@@ -176,10 +208,9 @@ impl Waves {
             members: Mutex::new(
                 members
                     .into_iter()
-                    .map(|(name, wave, complete)| (name, (wave, complete, true)))
+                    .map(|(name, wave, finished)| (name, (wave, finished, true)))
                     .collect(),
             ),
-            changed: tokio::sync::Notify::new(),
         }
     }
 
@@ -187,54 +218,44 @@ impl Waves {
         self.members.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The migrations of earlier waves than `wave` that are not
-    /// `COMPLETE`.
+    /// The migrations of earlier waves than `wave` that are not finished.
     pub fn ahead(&self, wave: u32) -> Vec<String> {
         self.lock()
             .iter()
-            .filter(|(_, (w, complete, _))| *w < wave && !complete)
+            .filter(|(_, (w, finished, _))| *w < wave && !finished)
             .map(|(name, _)| name.clone())
             .collect()
     }
 
-    /// Waits until every migration of the earlier waves is `COMPLETE`.
-    /// `Err` names those that will not be in this apply (they ended
-    /// otherwise: failed, a person's, not cut over).
-    pub async fn turn(&self, wave: u32) -> Result<(), HeldBy> {
-        loop {
-            let changed = self.changed.notified();
-            tokio::pin!(changed);
-            changed.as_mut().enable();
-            {
-                let members = self.lock();
-                let ahead: Vec<(&String, bool)> = members
-                    .iter()
-                    .filter(|(_, (w, complete, _))| *w < wave && !complete)
-                    .map(|(name, (_, _, driven))| (name, *driven))
-                    .collect();
-                if ahead.is_empty() {
-                    return Ok(());
-                }
-                let stuck: Vec<String> = ahead
-                    .iter()
-                    .filter(|(_, driven)| !driven)
-                    .map(|(name, _)| (*name).clone())
-                    .collect();
-                if !stuck.is_empty() {
-                    return Err(HeldBy(stuck));
-                }
-            }
-            changed.await;
+    /// Whether `wave` may start its cutovers: `Some(Ok)` when every
+    /// migration of the earlier waves is finished, `Some(Err)` naming
+    /// those that will not be in this apply (they ended otherwise: failed,
+    /// a person's, their application not switched), `None` while they are
+    /// still driven.
+    pub fn check(&self, wave: u32) -> Option<Result<(), HeldBy>> {
+        let members = self.lock();
+        let ahead: Vec<(&String, bool)> = members
+            .iter()
+            .filter(|(_, (w, finished, _))| *w < wave && !finished)
+            .map(|(name, (_, _, driven))| (name, *driven))
+            .collect();
+        if ahead.is_empty() {
+            return Some(Ok(()));
         }
+        let stuck: Vec<String> = ahead
+            .iter()
+            .filter(|(_, driven)| !driven)
+            .map(|(name, _)| (*name).clone())
+            .collect();
+        (!stuck.is_empty()).then_some(Err(HeldBy(stuck)))
     }
 
-    /// This apply is done with `name`, `COMPLETE` or not.
-    pub fn done_with(&self, name: &str, complete: bool) {
+    /// This apply is done with `name`, finished or not.
+    pub fn done_with(&self, name: &str, finished: bool) {
         if let Some(member) = self.lock().get_mut(name) {
-            member.1 = complete;
+            member.1 = finished;
             member.2 = false;
         }
-        self.changed.notify_waiters();
     }
 }
 
@@ -282,6 +303,18 @@ mod tests {
             paris.next_open(at("2026-12-05T02:30:00Z")),
             Some(at("2026-12-06T01:00:00Z"))
         );
+    }
+
+    #[test]
+    fn a_window_that_starts_in_a_daylight_saving_gap_opens_when_the_gap_ends() {
+        // 2027-03-28: Paris goes from 02:00 CET straight to 03:00 CEST
+        // (01:00 UTC); 02:30 does not exist that day.
+        let paris = windows(&["Sun 02:30-05:00"], "Europe/Paris");
+        let opens = paris.next_open(at("2027-03-27T12:00:00Z")).unwrap();
+        assert_eq!(opens, at("2027-03-28T01:00:00Z"));
+        // Open from that instant, as the civil time (03:00) says.
+        assert!(paris.open_at(opens));
+        assert!(!paris.open_at(at("2027-03-28T00:59:59Z")));
     }
 
     #[test]

@@ -17,15 +17,68 @@ use std::process::Stdio;
 use std::time::Duration;
 
 /// The environment variables a hook never sees: every `MONGODB_ATLAS_…`
-/// variable (the credentials, the source password of `create`) and the
-/// plan's password variables.
+/// variable (the credentials, the source password of `create`), every
+/// `MCLI_…` one (the source side's keys), the plan's password variables,
+/// and proxy variables that carry a user or password (`https://u:p@proxy`).
 pub fn hidden(password_variables: &[String]) -> Vec<String> {
     let mut hidden: Vec<String> = std::env::vars_os()
-        .filter_map(|(name, _)| name.into_string().ok())
-        .filter(|name| name.starts_with("MONGODB_ATLAS_"))
+        .filter_map(|(name, value)| Some((name.into_string().ok()?, value)))
+        .filter(|(name, value)| {
+            name.starts_with("MONGODB_ATLAS_")
+                || name.starts_with("MCLI_")
+                || (name.to_ascii_lowercase().ends_with("_proxy")
+                    && value.to_string_lossy().contains('@'))
+        })
+        .map(|(name, _)| name)
         .collect();
     hidden.extend(password_variables.iter().cloned());
     hidden
+}
+
+/// How long a program's group has after `SIGTERM` before `SIGKILL`.
+const GRACE: Duration = Duration::from_secs(3);
+
+/// A hook's log grows to at most this; past it, the output is dropped
+/// and the log says so.
+const LOG_CAP: u64 = 8 * 1024 * 1024;
+
+/// The process groups of the programs running now: an interrupted apply
+/// ends them all.
+static RUNNING: std::sync::Mutex<Vec<i32>> = std::sync::Mutex::new(Vec::new());
+
+fn running() -> std::sync::MutexGuard<'static, Vec<i32>> {
+    RUNNING.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Sends `signal` to the process group `group` (the program and every
+/// process it started that did not leave the group).
+fn signal_group(group: i32, signal: nix::sys::signal::Signal) {
+    let _ = nix::sys::signal::killpg(nix::unistd::Pid::from_raw(group), signal);
+}
+
+/// Ends the group `group`: `SIGTERM`, then `SIGKILL` after [`GRACE`] (to
+/// whatever in it is left then).
+async fn end_group(group: i32) {
+    signal_group(group, nix::sys::signal::Signal::SIGTERM);
+    let waited = tokio::time::Instant::now();
+    while waited.elapsed() < GRACE {
+        // Signal 0: whether any process of the group is left.
+        if nix::sys::signal::killpg(nix::unistd::Pid::from_raw(group), None).is_err() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    signal_group(group, nix::sys::signal::Signal::SIGKILL);
+}
+
+/// Ends every program running now (an apply interrupted): each group gets
+/// `SIGTERM`, then `SIGKILL` after a grace.
+pub async fn end_all() {
+    let mut ends = tokio::task::JoinSet::new();
+    for group in running().clone() {
+        ends.spawn(end_group(group));
+    }
+    while ends.join_next().await.is_some() {}
 }
 
 /// The folder of the logs beside the state: `<state>.logs`.
@@ -56,8 +109,10 @@ pub fn log_path(state: &Path, name: &str) -> PathBuf {
 }
 
 /// Runs `program` (its first word the program, the rest its arguments)
-/// with `env` added and `hidden` taken out, its output appended to `log`;
-/// `Err` says how it failed, with the log's last lines.
+/// in a process group of its own, with `env` added and `hidden` taken out,
+/// its output appended to `log` (capped), `stdin` written to it within
+/// the time limit; past `timeout` its whole group is ended. `Err` says how
+/// it failed, with the log's last lines.
 pub async fn run(
     hook: &str,
     program: &[String],
@@ -81,12 +136,6 @@ pub async fn run(
         .map_err(|e| format!("cannot open the hook log {}: {e}", log.display()))?;
     let started = humantime::format_rfc3339_seconds(std::time::SystemTime::now());
     let _ = writeln!(file, "--- {hook} started {started}: {}", program.join(" "));
-    let output = file
-        .try_clone()
-        .map_err(|e| format!("cannot write the hook log {}: {e}", log.display()))?;
-    let errors = file
-        .try_clone()
-        .map_err(|e| format!("cannot write the hook log {}: {e}", log.display()))?;
     let mut child = tokio::process::Command::new(command);
     child
         .args(args)
@@ -95,8 +144,10 @@ pub async fn run(
         } else {
             Stdio::null()
         })
-        .stdout(Stdio::from(output))
-        .stderr(Stdio::from(errors))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        // Its own group: what it starts is ended with it.
+        .process_group(0)
         .kill_on_drop(true);
     for name in hidden {
         child.env_remove(name);
@@ -107,24 +158,55 @@ pub async fn run(
     let mut child = child
         .spawn()
         .map_err(|e| format!("{hook} `{command}` did not start: {e}"))?;
-    if let (Some(bytes), Some(mut input)) = (stdin, child.stdin.take()) {
-        use tokio::io::AsyncWriteExt;
-        // A program that does not read its input is no failure.
-        let _ = input.write_all(&bytes).await;
-        drop(input);
+    let group = child.id().and_then(|id| i32::try_from(id).ok());
+    if let Some(group) = group {
+        running().push(group);
     }
-    let ended = match tokio::time::timeout(timeout, child.wait()).await {
+    let written = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(
+        file.metadata().map(|m| m.len()).unwrap_or(0),
+    ));
+    let copies = [
+        child
+            .stdout
+            .take()
+            .map(|out| copy_capped(out, &file, &written)),
+        child
+            .stderr
+            .take()
+            .map(|out| copy_capped(out, &file, &written)),
+    ];
+    let input = stdin.zip(child.stdin.take());
+    let work = async {
+        if let Some((bytes, mut pipe)) = input {
+            use tokio::io::AsyncWriteExt;
+            // A program that does not read its input is no failure.
+            let _ = pipe.write_all(&bytes).await;
+            drop(pipe);
+        }
+        child.wait().await
+    };
+    let ended = match tokio::time::timeout(timeout, work).await {
         Ok(Ok(status)) if status.success() => Ok(()),
         Ok(Ok(status)) => Err(format!("{hook} `{command}` ended with {status}")),
         Ok(Err(e)) => Err(format!("{hook} `{command}` could not be waited for: {e}")),
-        Err(_) => {
-            let _ = child.kill().await;
-            Err(format!(
-                "{hook} `{command}` ran past hookTimeout ({}) and was killed",
-                humantime::format_duration(timeout)
-            ))
-        }
+        Err(_) => Err(format!(
+            "{hook} `{command}` ran past hookTimeout ({}); it and every process it started were \
+             ended",
+            humantime::format_duration(timeout)
+        )),
     };
+    if let Some(group) = group {
+        if ended.is_err() {
+            end_group(group).await;
+        }
+        let _ = child.wait().await;
+        running().retain(|g| *g != group);
+    }
+    // What it printed, up to a moment after it ended (a process it left
+    // running may hold its output open).
+    for copy in copies.into_iter().flatten() {
+        let _ = tokio::time::timeout(Duration::from_millis(500), copy).await;
+    }
     let _ = writeln!(
         file,
         "--- {hook} {}",
@@ -142,9 +224,52 @@ pub async fn run(
     })
 }
 
-/// The last `n` lines of `path`, indented.
+/// Copies `from` to the log `to` until its end, writing no more once the
+/// log holds [`LOG_CAP`] bytes (and saying so once).
+fn copy_capped(
+    mut from: impl tokio::io::AsyncRead + Unpin + Send + 'static,
+    to: &std::fs::File,
+    written: &std::sync::Arc<std::sync::atomic::AtomicU64>,
+) -> tokio::task::JoinHandle<()> {
+    use std::sync::atomic::Ordering;
+    let to = to.try_clone();
+    let written = written.clone();
+    tokio::spawn(async move {
+        use tokio::io::AsyncReadExt;
+        let Ok(mut to) = to else { return };
+        let mut buffer = vec![0u8; 16 * 1024];
+        let mut said = false;
+        loop {
+            let n = match from.read(&mut buffer).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => n,
+            };
+            let so_far = written.fetch_add(n as u64, Ordering::Relaxed);
+            if so_far + n as u64 <= LOG_CAP {
+                let _ = to.write_all(&buffer[..n]);
+            } else if !said {
+                said = true;
+                let _ = writeln!(
+                    to,
+                    "\n--- the log holds {LOG_CAP} bytes: the rest of this output is dropped"
+                );
+            }
+        }
+    })
+}
+
+/// The last `n` lines of `path`, indented, read from its end.
 fn tail(path: &Path, n: usize) -> String {
-    let text = std::fs::read_to_string(path).unwrap_or_default();
+    use std::io::{Read, Seek, SeekFrom};
+    let mut text = Vec::new();
+    if let Ok(mut file) = std::fs::File::open(path) {
+        let length = file.metadata().map(|m| m.len()).unwrap_or(0);
+        let from = length.saturating_sub(16 * 1024);
+        let _ = file
+            .seek(SeekFrom::Start(from))
+            .and_then(|_| file.read_to_end(&mut text));
+    }
+    let text = String::from_utf8_lossy(&text);
     let lines: Vec<&str> = text.lines().collect();
     lines[lines.len().saturating_sub(n)..]
         .iter()

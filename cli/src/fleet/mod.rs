@@ -75,17 +75,51 @@ pub fn next_step(entry: &Entry, cutover: bool) -> String {
     } else {
         ""
     };
+    let gates = "beforeCutover, cut over, follow it to COMPLETE";
     if let Some(why) = &entry.needs_person {
         return format!("nothing until a person looks: {why}");
     }
     if entry.status.as_deref() == Some("COMPLETE")
         && entry.after_cutover.as_deref().is_some_and(|a| a != "done")
     {
-        return "run afterCutover again (the application was not switched)".to_owned();
+        return if entry.after_cutover.as_deref() == Some("running") {
+            "afterCutover runs (the next apply runs it again if it is stopped)".to_owned()
+        } else {
+            "run afterCutover again (the application was not switched)".to_owned()
+        };
+    }
+    match (entry.status.as_deref(), &entry.live_migration_id) {
+        (Some("COMPLETE"), _) => return "nothing: COMPLETE".to_owned(),
+        (Some(status @ ("FAILED" | "EXPIRED")), _) => {
+            let writes = if entry.writes_stopped() {
+                "; the application's writes are stopped: start them again on the source"
+            } else {
+                ""
+            };
+            return format!("nothing: the job is {status} (fleet forget starts it anew){writes}");
+        }
+        (_, Some(id)) if entry.cutover_sent() => {
+            return if entry.cutover_started {
+                format!("follow the cutover of {id} to COMPLETE, then afterCutover")
+            } else {
+                format!(
+                    "read {id}: COMPLETE goes on to afterCutover; still ready, send its cutover \
+                     again (its answer was not seen)"
+                )
+            };
+        }
+        _ => {}
     }
     match entry.waiting_for.as_deref() {
-        Some("approval") => {
-            return "wait for `fleet approve`, then beforeCutover, cut over, follow it to COMPLETE"
+        Some("wave") => return format!("wait for the earlier waves to be COMPLETE, then {gates}"),
+        Some("approval") => return format!("wait for `fleet approve` of its job, then {gates}"),
+        Some("window") => return format!("wait for a cutover window, then {gates}"),
+        Some("cutoverSlot") => {
+            return format!("wait for a cutover slot (maxConcurrentCutovers), then {gates}");
+        }
+        Some("hook") if entry.before_cutover.as_deref() == Some("running") => {
+            return "beforeCutover runs (the next apply runs it again if it is stopped), then \
+                    cut over"
                 .to_owned();
         }
         Some("lag") => {
@@ -95,25 +129,24 @@ pub fn next_step(entry: &Entry, cutover: bool) -> String {
         }
         _ => {}
     }
-    if entry.before_cutover.as_deref().is_some_and(|b| b != "done") && !entry.cutover_started {
+    if entry.writes_stopped() {
+        return "the application's writes are stopped (beforeCutover done): go through the \
+                gates again and cut over"
+            .to_owned();
+    }
+    if entry
+        .before_cutover
+        .as_deref()
+        .is_some_and(|b| b.starts_with("failed"))
+    {
         return "run beforeCutover again (it did not finish with success), then cut over"
             .to_owned();
     }
-    match (entry.status.as_deref(), &entry.live_migration_id) {
-        (Some("COMPLETE"), _) => return "nothing: COMPLETE".to_owned(),
-        (Some(status @ ("FAILED" | "EXPIRED")), _) => {
-            return format!("nothing: the job is {status} (fleet forget starts it anew)");
+    if let Some(id) = &entry.live_migration_id {
+        if entry.ready_for_cutover == Some(true) && cutover {
+            return format!("go through the gates, then {gates}");
         }
-        (_, Some(id)) if entry.cutover_started => {
-            return format!("follow the cutover of {id} to COMPLETE");
-        }
-        (_, Some(id)) if entry.cutover_sent_at.is_some() => {
-            return format!(
-                "send the cutover of {id} again (its answer was lost), follow it to COMPLETE"
-            );
-        }
-        (_, Some(id)) => return format!("wait for {id} to be ready for cutover{then}"),
-        _ => {}
+        return format!("wait for {id} to be ready for cutover{then}");
     }
     if let Some(sent_at) = &entry.create_sent_at {
         return format!(
@@ -185,8 +218,8 @@ pub async fn apply(
         }
     }
     let waves = gates::Waves::new(migrations.iter().map(|m| {
-        let complete = store.get(&m.name).status.as_deref() == Some("COMPLETE");
-        (m.name.clone(), m.cutover.wave, complete)
+        let finished = run::finished(&store.get(&m.name), m);
+        (m.name.clone(), m.cutover.wave, finished)
     }));
     let cutover_slots = migrations
         .first()
@@ -249,15 +282,38 @@ pub async fn apply(
             }
         }
     };
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .map_err(|e| Failure::usage(format!("cannot listen for SIGTERM: {e}")))?;
     let interrupted = tokio::select! {
         () = all => false,
         _ = tokio::signal::ctrl_c() => true,
+        _ = terminate.recv() => true,
     };
     run.report.finish();
     if interrupted {
+        // Every hook and notify running now, and what they started, ends
+        // with the apply: none races the next apply's run of it.
+        hooks::end_all().await;
+        eprintln!("interrupted; what each migration was doing:");
+        for name in &names {
+            let entry = run.store.get(name);
+            eprintln!(
+                "  {name}: {}{}",
+                entry.waiting_for.as_deref().map_or_else(
+                    || entry.status.clone().unwrap_or_else(|| "not started".into()),
+                    |w| format!("waiting for {w}")
+                ),
+                if entry.writes_stopped() {
+                    " (its application's writes are stopped: beforeCutover ran, no cutover was \
+                     sent)"
+                } else {
+                    ""
+                }
+            );
+        }
         eprintln!(
-            "interrupted; the state {} has every step so far, and what was started goes on in \
-             Atlas: apply again to go on",
+            "the state {} has every step so far, and what was started goes on in Atlas: apply \
+             again to go on (a hook that was running runs again)",
             state_path.display()
         );
         return Ok(exit::INTERRUPTED);

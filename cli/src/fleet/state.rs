@@ -16,7 +16,7 @@
 
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
-use std::io::Write;
+use std::io::{Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::SystemTime;
@@ -52,8 +52,14 @@ pub struct Entry {
     /// `status` draws them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub recent_lags: Vec<u64>,
-    /// When Atlas first said it was ready for cutover: its cutover timer
-    /// runs from then (the API has no deadline field).
+    /// When the job was last read, and what that read said of its
+    /// readiness is `ready_for_cutover`: the first read that says ready
+    /// puts `ready_since` at this read, which said not ready.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_at: Option<String>,
+    /// No later than the moment Atlas made it ready for cutover (its timer
+    /// runs from then; the API has no deadline field): the last read that
+    /// said not ready, else the create.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ready_since: Option<String>,
     /// `readySince` plus the plan's `cutoverTimer`: Atlas makes the job
@@ -61,12 +67,17 @@ pub struct Entry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cutover_deadline: Option<String>,
     /// What `apply` waits for before its next step (`host`, `ready`,
-    /// `approval`, `lag`, `hook`, `person`), as it goes.
+    /// `wave`, `approval`, `window`, `cutoverSlot`, `lag`, `hook`,
+    /// `person`), as it goes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waiting_for: Option<String>,
-    /// When `fleet approve` approved its cutover, as `apply` took it.
+    /// When `fleet approve` approved the cutover of this entry's job, as
+    /// `apply` took it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approved_at: Option<String>,
+    /// Who approved it (`user@host`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approved_by: Option<String>,
     /// `beforeCutover`: `running` (started, not known to have ended: the
     /// next apply runs it again), `done`, or `failed: …`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -78,6 +89,11 @@ pub struct Entry {
     /// `afterCutover`, likewise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after_cutover: Option<String>,
+    /// `onCutoverAbort`: how it last ended (`done`, `failed: …`), with its
+    /// reason, when a successful `beforeCutover` was followed by no
+    /// cutover.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cutover_aborted: Option<String>,
     /// When the cutover was sent (written before it was).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cutover_sent_at: Option<String>,
@@ -92,6 +108,21 @@ pub struct Entry {
     pub error: Option<String>,
     #[serde(default)]
     pub updated_at: String,
+}
+
+impl Entry {
+    /// `beforeCutover` stopped the application's writes and neither a
+    /// cutover nor `onCutoverAbort` followed: the application is
+    /// write-stopped, and a person must know.
+    pub fn writes_stopped(&self) -> bool {
+        self.before_cutover.as_deref() == Some("done") && self.cutover_sent_at.is_none()
+    }
+
+    /// The job's cutover was sent (its answer may have been lost): from
+    /// here the cutover is driven from where it is, never gated again.
+    pub fn cutover_sent(&self) -> bool {
+        self.cutover_sent_at.is_some() || self.cutover_started
+    }
 }
 
 /// The state as the first version wrote it: one JSON document.
@@ -125,12 +156,19 @@ struct Change {
 
 /// Where an exclusive store appends, and what it has written.
 struct Journal {
+    /// The file it wrote last (the compaction's, kept open: never a path
+    /// opened again, which could fail or find another file).
     file: File,
+    /// Its length: every whole line, and nothing after it.
+    length: u64,
     /// Lines since the last compaction.
     lines: usize,
     /// Bytes written to the state (appends and compactions), and changes.
     written: u64,
     changes: u64,
+    /// A failed write that could not be undone: the file may end with a
+    /// fragment, so nothing more is appended to it by this process.
+    broken: Option<String>,
 }
 
 /// The state of one `apply`, written through on every change.
@@ -151,8 +189,11 @@ impl Store {
     pub fn read(path: &Path) -> Result<Self, String> {
         let not_ours = |e: String| {
             format!(
-                "the state {} is not a state file of this tool ({e}); give --state a new \
-                 path, or the file an earlier apply wrote",
+                "the state {} cannot be read as a state file of this tool ({e}); it is left \
+                 as it is. If an apply wrote it, do not start over with a new --state: the \
+                 migrations it names may exist in Atlas, and a new state would create them \
+                 again. Each line after the first is one migration's entry as JSON: mend or \
+                 remove the line named, or restore the file, then run again",
                 path.display()
             )
         };
@@ -188,13 +229,22 @@ impl Store {
             .write(true)
             .open(&lock_path)
             .map_err(|e| format!("cannot open {}: {e}", lock_path.display()))?;
-        lock.try_lock().map_err(|_| {
-            format!(
-                "another apply is running with the state {} (it holds {}); wait for it to end",
-                path.display(),
-                lock_path.display()
-            )
-        })?;
+        // `fleet status` takes the lock for an instant to see whether an
+        // apply holds it: an apply that starts at that instant tries again
+        // rather than being refused.
+        let mut tries = 0;
+        while lock.try_lock().is_err() {
+            tries += 1;
+            if tries == 20 {
+                return Err(format!(
+                    "another apply is running with the state {} (it holds {}); wait for it to \
+                     end",
+                    path.display(),
+                    lock_path.display()
+                ));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
         let mut store = Self::read(path)?;
         store._lock = Some(lock);
         // Compacted once it is ours: a first version's document becomes a
@@ -242,6 +292,23 @@ impl Store {
     /// Changes the entry of `name` and writes the state before returning:
     /// when this returns `Ok`, the change survives a crash.
     pub fn update(&self, name: &str, change: impl FnOnce(&mut Entry)) -> Result<Entry, String> {
+        self.change(name, change, true)
+    }
+
+    /// Like [`update`](Self::update) for a reading (a lag, the time of a
+    /// read): written, not synced, so a crash may lose the last few, never
+    /// an intent. A reading that changes what the entry decides (its
+    /// status, its readiness) is an [`update`](Self::update).
+    pub fn note(&self, name: &str, change: impl FnOnce(&mut Entry)) -> Result<Entry, String> {
+        self.change(name, change, false)
+    }
+
+    fn change(
+        &self,
+        name: &str,
+        change: impl FnOnce(&mut Entry),
+        sync: bool,
+    ) -> Result<Entry, String> {
         let mut document = self.lock();
         let entry = document.migrations.entry(name.to_owned()).or_default();
         let before = entry.clone();
@@ -256,7 +323,7 @@ impl Store {
             entry: Some(after.clone()),
             forgotten: false,
         };
-        if let Err(problem) = self.append(&document, &line) {
+        if let Err(problem) = self.append(&document, &line, sync) {
             // Not on disk: not in the state either.
             document.migrations.insert(name.to_owned(), before);
             return Err(problem);
@@ -275,24 +342,27 @@ impl Store {
             entry: None,
             forgotten: true,
         };
-        if let Err(problem) = self.append(&document, &line) {
+        if let Err(problem) = self.append(&document, &line, true) {
             document.migrations.insert(name.to_owned(), before);
             return Err(problem);
         }
         Ok(true)
     }
 
-    fn fail(&self, what: &str, e: std::io::Error) -> String {
+    fn fail(&self, what: &str, e: &std::io::Error) -> String {
         format!(
             "cannot {what} the state {}: {e}; the last change is not recorded, so this \
-             migration stops here",
+             migration stops here (the state keeps every change before it: once the disk \
+             has room, apply again with the same --state)",
             self.path.display()
         )
     }
 
-    /// Appends `line` to the journal and syncs it (off the async workers),
-    /// compacting it when it has grown to four times the entries.
-    fn append(&self, document: &Document, line: &Change) -> Result<(), String> {
+    /// Appends `line` to the journal, synced when `sync` (a change acted
+    /// on); a reading that a crash may lose is not. The journal is
+    /// compacted when it has grown to four times the entries. A write that
+    /// fails leaves the file as it was: cut back to its last whole line.
+    fn append(&self, document: &Document, line: &Change, sync: bool) -> Result<(), String> {
         let mut journal = self.journal_lock();
         let Some(open) = journal.as_mut() else {
             return Err(format!(
@@ -300,27 +370,52 @@ impl Store {
                 self.path.display()
             ));
         };
+        if let Some(why) = &open.broken {
+            return Err(why.clone());
+        }
         let mut text = serde_json::to_string(line).expect("a change serializes");
         text.push('\n');
-        blocking(|| {
-            open.file
-                .write_all(text.as_bytes())
-                .and_then(|()| open.file.sync_data())
-        })
-        .map_err(|e| self.fail("write", e))?;
+        let written = blocking(|| {
+            faults::write(&mut open.file, text.as_bytes())
+                .and_then(|()| if sync { open.file.sync_data() } else { Ok(()) })
+        });
+        if let Err(e) = written {
+            let problem = self.fail("write", &e);
+            // Back to the last whole line, so that the next append does not
+            // glue itself to a fragment.
+            let length = open.length;
+            let undone = blocking(|| {
+                open.file.set_len(length)?;
+                open.file.seek(SeekFrom::Start(length))?;
+                open.file.sync_data()
+            });
+            if let Err(undo) = undone {
+                open.broken = Some(format!(
+                    "{problem}; cutting the state back to its last whole line failed too \
+                     ({undo}), so this apply writes no more (a reader leaves a cut last line \
+                     out)"
+                ));
+            }
+            return Err(problem);
+        }
+        open.length += text.len() as u64;
         open.lines += 1;
         open.written += text.len() as u64;
         open.changes += 1;
         if open.lines > 64.max(4 * document.migrations.len()) {
             let (written, changes) = (open.written, open.changes);
-            *journal = Some(self.compact(document, written, changes)?);
+            // A compaction that fails leaves the journal as it was: whole,
+            // with this change in it.
+            if let Ok(compacted) = self.compact(document, written, changes) {
+                *journal = Some(compacted);
+            }
         }
         Ok(())
     }
 
     /// The entries as a new journal beside the old, synced, renamed over
     /// it, and the folder synced: the rename is then on disk too. Gives
-    /// the new journal, open to append.
+    /// the new journal, its file the one written (kept open to append).
     fn compact(&self, document: &Document, written: u64, changes: u64) -> Result<Journal, String> {
         let mut text = serde_json::to_string(&Header { version: VERSION }).expect("serializes");
         text.push('\n');
@@ -334,32 +429,75 @@ impl Store {
             text.push('\n');
         }
         let new = sibling(&self.path, ".new");
-        blocking(|| -> std::io::Result<()> {
-            let mut file = File::create(&new)?;
-            file.write_all(text.as_bytes())?;
-            file.sync_all()
+        let file = blocking(|| -> std::io::Result<File> {
+            let mut file = OpenOptions::new()
+                .create(true)
+                .write(true)
+                .truncate(true)
+                .open(&new)?;
+            faults::write(&mut file, text.as_bytes())?;
+            file.sync_all()?;
+            Ok(file)
         })
-        .map_err(|e| self.fail("write", e))?;
-        std::fs::rename(&new, &self.path).map_err(|e| self.fail("replace", e))?;
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&new);
+            self.fail("write", &e)
+        })?;
+        std::fs::rename(&new, &self.path).map_err(|e| self.fail("replace", &e))?;
         let folder = match self.path.parent() {
             Some(parent) if !parent.as_os_str().is_empty() => parent,
             _ => Path::new("."),
         };
-        // Not every system can open a folder to sync it; the rename is
-        // whole either way.
-        if let Ok(folder) = File::open(folder) {
-            let _ = blocking(|| folder.sync_all());
-        }
-        let file = OpenOptions::new()
-            .append(true)
-            .open(&self.path)
-            .map_err(|e| self.fail("open", e))?;
+        // The rename is on disk only once the folder is.
+        blocking(|| File::open(folder).and_then(|folder| folder.sync_all()))
+            .map_err(|e| self.fail("sync the folder of", &e))?;
         Ok(Journal {
             file,
+            length: text.len() as u64,
             lines: 0,
             written: written + text.len() as u64,
             changes,
+            broken: None,
         })
+    }
+}
+
+/// Where the journal's bytes go: the file, as they are.
+#[cfg(not(test))]
+mod faults {
+    use std::io::Write;
+
+    pub fn write(file: &mut std::fs::File, bytes: &[u8]) -> std::io::Result<()> {
+        file.write_all(bytes)
+    }
+}
+
+/// Writes that fail part-way, for the tests of a full disk: after
+/// `room` more bytes (this thread's), every write fails as a full disk
+/// does, the bytes before it written.
+#[cfg(test)]
+mod faults {
+    use std::cell::Cell;
+    use std::io::Write;
+
+    thread_local! {
+        pub static ROOM: Cell<Option<usize>> = const { Cell::new(None) };
+    }
+
+    pub fn write(file: &mut std::fs::File, bytes: &[u8]) -> std::io::Result<()> {
+        let Some(room) = ROOM.get() else {
+            return file.write_all(bytes);
+        };
+        let fits = room.min(bytes.len());
+        file.write_all(&bytes[..fits])?;
+        ROOM.set(Some(room - fits));
+        if fits < bytes.len() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::StorageFull,
+                "No space left on device (os error 28)",
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -428,45 +566,96 @@ pub fn held_by_apply(path: &Path) -> bool {
 }
 
 /// The approvals beside the state (`<state>.approvals`): `fleet approve`
-/// appends a line per migration (`name`, a tab, when), which needs no lock,
-/// so a running `apply` takes it within one polling interval; `apply` and
-/// `status` read it.
+/// appends a line per migration, which needs no lock, so a running `apply`
+/// takes it within one polling interval; `apply` and `status` read it. An
+/// approval names the job it approves: it is void for any other (a job
+/// created anew after `fleet forget`).
 fn approvals_path(state: &Path) -> PathBuf {
     sibling(state, ".approvals")
 }
 
-/// Approves the cutover of `names`: one line each, on disk when this
-/// returns. Gives the time recorded.
-pub fn approve(state: &Path, names: &[String]) -> Result<String, String> {
-    let at = now();
+/// One line of the approvals: an approval of a job's cutover, or its
+/// revocation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Approval {
+    pub name: String,
+    /// The job approved; `None` on a revocation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub live_migration_id: Option<String>,
+    /// `user@host`.
+    pub by: String,
+    pub at: String,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub revoked: bool,
+}
+
+/// Who runs this: `user@host`, from the environment and the system.
+pub fn who() -> String {
+    let user = ["USER", "LOGNAME", "USERNAME"]
+        .iter()
+        .find_map(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
+        .unwrap_or_else(|| "unknown".to_owned());
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .ok()
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "unknown".to_owned());
+    format!("{user}@{host}")
+}
+
+/// Appends `lines` to the approvals, on disk when this returns.
+pub fn append_approvals(state: &Path, lines: &[Approval]) -> Result<(), String> {
     let path = approvals_path(state);
     let mut file = OpenOptions::new()
         .create(true)
         .append(true)
         .open(&path)
         .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
-    let lines: String = names.iter().map(|name| format!("{name}\t{at}\n")).collect();
-    file.write_all(lines.as_bytes())
+    let text: String = lines
+        .iter()
+        .map(|line| serde_json::to_string(line).expect("an approval serializes") + "\n")
+        .collect();
+    file.write_all(text.as_bytes())
         .and_then(|()| file.sync_all())
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    Ok(at)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
-/// The approvals given so far: each migration's first.
-pub fn approvals(state: &Path) -> BTreeMap<String, String> {
+/// Each migration's approval in force: its last line, unless that is a
+/// revocation. A line cut short (no end, or not an approval) is ignored.
+pub fn approvals(state: &Path) -> BTreeMap<String, Approval> {
     let text = std::fs::read_to_string(approvals_path(state)).unwrap_or_default();
     let mut approvals = BTreeMap::new();
-    for line in text.lines() {
-        if let Some((name, at)) = line.split_once('\t') {
-            approvals
-                .entry(name.to_owned())
-                .or_insert_with(|| at.to_owned());
+    for line in text.split_inclusive('\n') {
+        if !line.ends_with('\n') {
+            break;
+        }
+        let Ok(approval) = serde_json::from_str::<Approval>(line) else {
+            continue;
+        };
+        if approval.revoked {
+            approvals.remove(&approval.name);
+        } else {
+            approvals.insert(approval.name.clone(), approval);
         }
     }
     approvals
 }
 
-fn now() -> String {
+/// The approval of `entry`'s job, if one in force names it.
+pub fn approval_of<'a>(
+    approvals: &'a BTreeMap<String, Approval>,
+    name: &str,
+    entry: &Entry,
+) -> Option<&'a Approval> {
+    approvals
+        .get(name)
+        .filter(|a| a.live_migration_id.is_some() && a.live_migration_id == entry.live_migration_id)
+}
+
+pub fn now() -> String {
     humantime::format_rfc3339_seconds(SystemTime::now()).to_string()
 }
 

@@ -65,11 +65,11 @@ fn render_status(state_path: &Path, output: Output) -> Result<String, Failure> {
         .into_iter()
         .map(|name| {
             let entry = store.get(&name);
-            // An approval given since apply last looked.
-            let approved = entry
-                .approved_at
-                .clone()
-                .or_else(|| approvals.get(&name).cloned());
+            // The approval of this entry's job in force (one given since
+            // apply last looked included; one of another job is void).
+            let approval = state::approval_of(&approvals, &name, &entry);
+            let approved_at = approval.map(|a| a.at.clone());
+            let approved_by = approval.map(|a| a.by.clone());
             serde_json::json!({
                 "name": name,
                 "status": entry.status,
@@ -78,7 +78,9 @@ fn render_status(state_path: &Path, output: Output) -> Result<String, Failure> {
                 "lagSeconds": entry.lag_seconds,
                 "readySince": entry.ready_since,
                 "cutoverDeadline": entry.cutover_deadline,
-                "approvedAt": approved,
+                "approvedAt": approved_at,
+                "approvedBy": approved_by,
+                "writesStopped": entry.writes_stopped(),
                 "waitingFor": if entry.needs_person.is_some() { Some("person".to_owned()) } else { entry.waiting_for.clone() },
                 "next": next_step(&entry, true),
                 "lags": entry.recent_lags,

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::fleet::state::Store;
+use crate::fleet::state::{self, Store};
 use crate::{Failure, exit, prompt};
 
 #[derive(Args, Debug)]
@@ -42,6 +42,21 @@ pub fn run(args: ForgetArgs) -> Result<u8, Failure> {
         return Ok(exit::USAGE);
     }
     store.forget(&args.name).map_err(Failure::usage)?;
-    println!("forgot {}; the next apply starts it anew", args.name);
+    // Its approvals go with it: a job made anew waits for its own.
+    state::append_approvals(
+        &args.state,
+        &[state::Approval {
+            name: args.name.clone(),
+            live_migration_id: None,
+            by: state::who(),
+            at: state::now(),
+            revoked: true,
+        }],
+    )
+    .map_err(Failure::usage)?;
+    println!(
+        "forgot {} and its approval; the next apply starts it anew",
+        args.name
+    );
     Ok(exit::DONE)
 }

@@ -1,5 +1,5 @@
 //! A migration's cutover keys (`cutoverApproval`, `beforeCutover`,
-//! `afterCutover`, `hookTimeout`, `cutoverMaxLagSeconds`, `cutoverTimer`,
+//! `afterCutover`, `onCutoverAbort`, `hookTimeout`, `cutoverMaxLagSeconds`, `cutoverTimer`,
 //! `cutoverWindows`, `wave`, `maxConcurrentCutovers`, `deadlineWarning`,
 //! `notify`), read and checked.
 
@@ -17,6 +17,11 @@ pub struct Cutover {
     pub approval: bool,
     pub before: Option<Vec<String>>,
     pub after: Option<Vec<String>>,
+    /// `onCutoverAbort`: run when a successful `beforeCutover` is followed
+    /// by no cutover (the lag gate timed out, the window closed, Atlas
+    /// refused the cutover, the job ended), with `FLEET_ABORT_REASON`:
+    /// start the application's writes on its source again.
+    pub on_abort: Option<Vec<String>>,
     /// `hookTimeout` (10 minutes): how long a hook may run, and how long
     /// the lag may take to fall after `beforeCutover`.
     pub hook_timeout: std::time::Duration,
@@ -49,6 +54,7 @@ impl Default for Cutover {
             approval: false,
             before: None,
             after: None,
+            on_abort: None,
             hook_timeout: std::time::Duration::from_secs(600),
             max_lag: None,
             timer: std::time::Duration::from_secs(120 * 3600),
@@ -60,6 +66,10 @@ impl Default for Cutover {
         }
     }
 }
+
+/// The longest duration a plan may set: past it, a deadline computed from
+/// it would overflow the clock, and no migration waits that long.
+const MAX_DURATION: std::time::Duration = std::time::Duration::from_secs(366 * 24 * 3600);
 
 /// The cutover's keys of one migration.
 pub(super) fn cutover_keys(
@@ -74,7 +84,14 @@ pub(super) fn cutover_keys(
     }
     let mut program = |key: &str| match keys.get(key) {
         None => None,
-        Some(Value::Sequence(words)) if !words.is_empty() && words.iter().all(Value::is_string) => {
+        Some(Value::Sequence(words))
+            if !words.is_empty()
+                && words.iter().all(Value::is_string)
+                && words
+                    .first()
+                    .and_then(Value::as_str)
+                    .is_some_and(|w| !w.is_empty()) =>
+        {
             Some(
                 words
                     .iter()
@@ -94,16 +111,41 @@ pub(super) fn cutover_keys(
     };
     cutover.before = program("beforeCutover");
     cutover.after = program("afterCutover");
+    cutover.on_abort = program("onCutoverAbort");
     cutover.notify = program("notify");
     let mut duration = |key: &str, default: std::time::Duration| match keys.get(key) {
         None => default,
-        Some(Value::String(text)) => humantime::parse_duration(text).unwrap_or_else(|e| {
+        Some(Value::String(text)) => match humantime::parse_duration(text) {
+            Ok(duration) if duration.is_zero() => {
+                problem(
+                    key,
+                    format!("is {text:?}: a duration greater than zero, such as 10m or 120h"),
+                );
+                default
+            }
+            Ok(duration) if duration > MAX_DURATION => {
+                problem(
+                    key,
+                    format!("is {text:?}: at most 366 days, such as 10m or 120h"),
+                );
+                default
+            }
+            Ok(duration) => duration,
+            Err(e) => {
+                problem(
+                    key,
+                    format!("is {text:?}, not a duration such as 10m or 120h ({e})"),
+                );
+                default
+            }
+        },
+        Some(Value::Number(n)) => {
             problem(
                 key,
-                format!("is {text:?}, not a duration such as 10m or 120h ({e})"),
+                format!("is {n}, a number without a unit: write a duration such as {n}s or 10m"),
             );
             default
-        }),
+        }
         Some(_) => {
             problem(key, "is a duration such as 10m or 120h".to_owned());
             default

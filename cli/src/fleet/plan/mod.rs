@@ -45,6 +45,7 @@ const KEYS: &[Key] = &[
     key("cutoverApproval", false),
     key("beforeCutover", false),
     key("afterCutover", false),
+    key("onCutoverAbort", false),
     key("hookTimeout", false),
     key("cutoverMaxLagSeconds", false),
     key("cutoverTimer", false),
@@ -153,7 +154,16 @@ pub fn parse(text: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Vec<Mig
             continue;
         };
         let name = match entry.get("name").map(Value::as_str) {
-            Some(Some(name)) if !name.trim().is_empty() => name.to_owned(),
+            Some(Some(name)) if valid_name(name) => name.to_owned(),
+            Some(Some(name)) if !name.trim().is_empty() => {
+                problems.push(format!(
+                    "  migration {}: `name` is {name:?}: a name is letters, digits, `.`, `_` \
+                     and `-` (it names the migration's log file and its approvals), such as \
+                     app-01",
+                    index + 1
+                ));
+                format!("#{}", index + 1)
+            }
             _ => {
                 problems.push(format!(
                     "  migration {}: missing key `name` (unique: the migration's key in the state)",
@@ -193,6 +203,18 @@ pub fn parse(text: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Vec<Mig
     } else {
         Err(problems.join("\n"))
     }
+}
+
+/// A migration's name: letters, digits, `.`, `_` and `-`, not `.` or `..`
+/// alone, at most 100 characters.
+fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 100
+        && name != "."
+        && name != ".."
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || ".-_".contains(c))
 }
 
 /// Whether `name` is a key; else a problem says what it may have meant.
@@ -297,13 +319,24 @@ fn migration(
     let source_project_id = id("sourceProjectId", &mut problem);
     let cluster_name = text("clusterName", &mut problem);
     let source_cluster_name = text("sourceClusterName", &mut problem);
+    // Host names are compared without case, as DNS does: `VM001` and
+    // `vm001` are one host, and Atlas is sent the lower-case spelling.
     let hosts: Vec<String> = match keys.get("migrationHosts") {
         None => Vec::new(),
-        Some(Value::String(host)) => vec![host.clone()],
-        Some(Value::Sequence(hosts)) => hosts
-            .iter()
-            .filter_map(|host| host.as_str().map(str::to_owned))
-            .collect(),
+        Some(Value::String(host)) => vec![host.to_ascii_lowercase()],
+        Some(Value::Sequence(hosts)) => {
+            let texts: Vec<String> = hosts
+                .iter()
+                .filter_map(|host| host.as_str().map(str::to_ascii_lowercase))
+                .collect();
+            if texts.len() != hosts.len() {
+                problem(
+                    "migrationHosts",
+                    "has an item that is not a host name as text; quote each name".to_owned(),
+                );
+            }
+            texts
+        }
         Some(_) => {
             problem("migrationHosts", "is a list of host names".to_owned());
             Vec::new()

@@ -127,7 +127,12 @@ impl Run {
         self.store.update(name, |e| {
             e.live_migration_id = Some(id.as_str().to_owned());
             e.error = None;
-            record(e, &job);
+            record(
+                e,
+                &job,
+                migration.cutover.timer,
+                std::time::SystemTime::now(),
+            );
         })?;
         self.report
             .line(name, &format!("created live migration {}", id.as_str()));

@@ -5,10 +5,10 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use atlas_live_migration_api::types::{LiveMigrationId, LiveMigrationResponse};
-use atlas_live_migration_api::{Checked, Client, CutoverOutcome, Error, WaitEvent, WaitOptions};
+use atlas_live_migration_api::{Client, CutoverOutcome, Error, WaitEvent, WaitOptions};
 use serde::Serialize;
 
 use super::hosts::{Hosts, NoHost, describe_holders, held_host, needs_host};
@@ -110,20 +110,20 @@ impl Run {
     pub async fn migration(self: Arc<Self>, index: usize, migration: Migration) -> Outcome {
         let stopped = match self.host(index, &migration).await {
             Ok(body) => {
-                let _slot = self
-                    .slots
-                    .clone()
-                    .acquire_owned()
-                    .await
-                    .expect("the semaphore stays open");
-                self.drive(&migration, body).await
+                let mut slot = Slot {
+                    slots: self.slots.clone(),
+                    permit: None,
+                };
+                slot.take().await;
+                self.drive(&migration, body, &mut slot).await
             }
             Err(stop) => Err(stop),
         };
         self.give_back_host(&migration.name);
         self.hosts.done_with(&migration.name);
-        let complete = self.store.get(&migration.name).status.as_deref() == Some("COMPLETE");
-        self.waves.done_with(&migration.name, complete);
+        // Later waves go on only once its application is switched too.
+        let finished = finished(&self.store.get(&migration.name), &migration);
+        self.waves.done_with(&migration.name, finished);
         let event = match &stopped {
             Ok(End::Complete) => Some("complete"),
             Err(Stop(End::Failed, _))
@@ -229,6 +229,7 @@ impl Run {
         &self,
         migration: &Migration,
         body: atlas_live_migration_api::types::LiveMigrationRequest20240530,
+        slot: &mut Slot,
     ) -> Result<End, Stop> {
         let name = &migration.name;
         let entry = self.store.get(name);
@@ -236,11 +237,14 @@ impl Run {
             return Err(Stop(End::NeedsPerson, why));
         }
         if let Some(ended) = ended(&entry) {
-            // COMPLETE with an afterCutover not known to be done: it runs.
-            if matches!(ended, Ok(End::Complete)) {
-                return self.after_cutover(migration).await;
-            }
-            return ended;
+            return match ended {
+                // COMPLETE with an afterCutover not known to be done: it runs.
+                Ok(End::Complete) => self.after_cutover(migration).await,
+                Err(Stop(End::Failed, why)) if entry.writes_stopped() => {
+                    Err(self.abort(migration, cutover::Abort::JobEnded, why).await)
+                }
+                other => other,
+            };
         }
         let job_id = match entry.live_migration_id.as_deref() {
             Some(id) => id.parse::<LiveMigrationId>().map_err(|_| {
@@ -262,59 +266,56 @@ impl Run {
             }
         };
         // `maxConcurrentCutovers`: held from the start of beforeCutover to
-        // the end of afterCutover, a resumed cutover included.
-        let mut _cutover_slot = None;
-        if self.store.get(name).cutover_started {
-            _cutover_slot = self.cutover_slot(name).await?;
+        // the end of afterCutover. A cutover sent by an earlier apply goes
+        // through no gate: it takes a slot only if one is free.
+        let _cutover_slot;
+        if self.store.get(name).cutover_sent() {
+            _cutover_slot = self
+                .cutover_slots
+                .as_ref()
+                .and_then(|slots| slots.clone().try_acquire_owned().ok());
+            self.resume_cutover(migration, &job_id).await?;
         } else {
             let group = &migration.group_id;
             self.waiting(name, Some("ready"))?;
             let outcome = self
                 .client
                 .wait_for_cutover(group, &job_id, self.options, |event| {
-                    self.observed(name, event);
+                    self.observed(migration, event);
                 })
                 .await
                 .map_err(|e| self.error(name, &e))?;
             match outcome {
                 CutoverOutcome::ReadyForCutover(_) => {
-                    self.ready(migration)?;
                     self.notice(migration, "ready", None).await;
                     self.deadline_near(migration).await;
                 }
                 CutoverOutcome::TimedOut { .. } => {
                     return Err(Stop(End::TimedOut, "not ready before --timeout".into()));
                 }
-                other => return ended_job(&other),
+                other => {
+                    let ended = ended_job(&other);
+                    return match ended {
+                        Err(Stop(End::Failed, why)) if self.store.get(name).writes_stopped() => {
+                            Err(self.abort(migration, cutover::Abort::JobEnded, why).await)
+                        }
+                        other => other,
+                    };
+                }
             }
             if !self.cutover {
                 self.waiting(name, None)?;
                 return Ok(End::Ready);
             }
-            _cutover_slot = self.gates(migration, &job_id).await?;
+            _cutover_slot = self.gates(migration, &job_id, slot).await?;
             self.before_cutover(migration, &job_id).await?;
-            // Recorded before it is sent. A cutover is a PUT: should its
-            // answer be lost, sending it again asks Atlas for the same.
-            self.store.update(name, |e| {
-                e.cutover_sent_at.get_or_insert_with(now);
-                e.waiting_for = None;
-            })?;
-            self.client
-                .cutover_group_live_migration()
-                .group_id(group.clone())
-                .live_migration_id(job_id.clone())
-                .send()
-                .checked()
-                .await
-                .map_err(|e| self.error(name, &e))?;
-            self.store.update(name, |e| e.cutover_started = true)?;
-            self.report.line(name, "cutover started");
-            self.notice(migration, "cutoverStarted", None).await;
+            self.send_cutover(migration, &job_id).await?;
         }
+        self.waiting(name, None)?;
         let outcome = self
             .client
             .wait_for_completion(&migration.group_id, &job_id, self.options, |event| {
-                self.observed(name, event);
+                self.observed(migration, event);
             })
             .await
             .map_err(|e| self.error(name, &e))?;
@@ -324,16 +325,25 @@ impl Run {
                 "the cutover goes on in Atlas; not COMPLETE before --timeout".into(),
             )),
             CutoverOutcome::Complete(_) => self.after_cutover(migration).await,
-            other => ended_job(&other),
+            other => ended_job(&other).map_err(|Stop(end, why)| {
+                Stop(
+                    end,
+                    format!(
+                        "{why} after its cutover was sent{}",
+                        cutover::writes_note(&self.store.get(name))
+                    ),
+                )
+            }),
         }
     }
 
-    fn observed(&self, name: &str, event: WaitEvent<'_>) {
+    fn observed(&self, migration: &Migration, event: WaitEvent<'_>) {
+        let name = &migration.name;
         match event {
             WaitEvent::Observed(seen) => {
                 let before = self.store.get(name);
                 // A state that cannot be written shows on the next step.
-                if let Ok(after) = self.store.update(name, |e| record(e, &seen.job))
+                if let Ok(after) = self.record(migration, &seen.job)
                     && (after.status != before.status
                         || after.ready_for_cutover != before.ready_for_cutover)
                 {
@@ -356,8 +366,42 @@ impl Run {
     }
 }
 
-/// The job's status and readiness, as the state keeps them.
-fn record(entry: &mut Entry, job: &LiveMigrationResponse) {
+impl Run {
+    /// What a read of the job said, as the state keeps it. The first read
+    /// that says ready puts `readySince` at the read before it, which said
+    /// not ready (else at the create): no later than Atlas's moment, so the
+    /// deadline is never late. A reading that changes what the migration
+    /// does (its status, its readiness) is synced; a lag alone is not.
+    fn record(&self, migration: &Migration, job: &LiveMigrationResponse) -> Result<Entry, Stop> {
+        let timer = migration.cutover.timer;
+        let before = self.store.get(&migration.name);
+        let read = |e: &mut Entry| record(e, job, timer, SystemTime::now());
+        let mut after = before.clone();
+        read(&mut after);
+        let decides =
+            after.status != before.status || after.ready_for_cutover != before.ready_for_cutover;
+        let entry = if decides {
+            self.store.update(&migration.name, read)?
+        } else {
+            self.store.note(&migration.name, read)?
+        };
+        Ok(entry)
+    }
+}
+
+/// A read of `job` at `now`, recorded in `entry`.
+fn record(entry: &mut Entry, job: &LiveMigrationResponse, timer: Duration, now: SystemTime) {
+    if job.ready_for_cutover == Some(true) && entry.ready_since.is_none() {
+        let since = entry
+            .read_at
+            .as_deref()
+            .or(entry.create_sent_at.as_deref())
+            .and_then(|at| humantime::parse_rfc3339(at).ok())
+            .unwrap_or(now);
+        entry.ready_since = Some(rfc3339(since));
+        entry.cutover_deadline = Some(rfc3339(since + timer));
+    }
+    entry.read_at = Some(rfc3339(now));
     entry.status = job.status.as_ref().map(ToString::to_string);
     entry.ready_for_cutover = job.ready_for_cutover;
     entry.lag_seconds = job.lag_time_seconds.and_then(|lag| u64::try_from(lag).ok());
@@ -367,6 +411,38 @@ fn record(entry: &mut Entry, job: &LiveMigrationResponse) {
         entry.recent_lags.push(lag);
         let extra = entry.recent_lags.len().saturating_sub(16);
         entry.recent_lags.drain(..extra);
+    }
+}
+
+/// Done with, for the waves: `COMPLETE`, and its `afterCutover`, if the
+/// plan has one, succeeded.
+pub fn finished(entry: &Entry, migration: &Migration) -> bool {
+    entry.status.as_deref() == Some("COMPLETE")
+        && (migration.cutover.after.is_none() || entry.after_cutover.as_deref() == Some("done"))
+}
+
+/// A `--concurrency` slot: held while the migration works, given back
+/// while it waits at a gate.
+pub struct Slot {
+    slots: Arc<tokio::sync::Semaphore>,
+    permit: Option<tokio::sync::OwnedSemaphorePermit>,
+}
+
+impl Slot {
+    pub(super) async fn take(&mut self) {
+        if self.permit.is_none() {
+            self.permit = Some(
+                self.slots
+                    .clone()
+                    .acquire_owned()
+                    .await
+                    .expect("the semaphore stays open"),
+            );
+        }
+    }
+
+    pub(super) fn give_back(&mut self) {
+        self.permit = None;
     }
 }
 

@@ -1,0 +1,647 @@
+//! A migration weekend, when things go wrong, through the binary against a
+//! mock Atlas that plays the faults: a cutover whose answer never came, a
+//! wave behind `--concurrency`, a window that closes while migrations wait,
+//! an approval of an old job, a lag that rises during `beforeCutover`, a
+//! failed `afterCutover`, a hook past its time, a lag gate that times out,
+//! a job that became ready while no apply ran.
+
+use std::path::Path;
+use std::process::Output;
+use std::time::Duration;
+
+use atlas_live_migration_mock::{MockAtlas, Scenario};
+use serde_json::Value;
+
+mod common;
+mod fleet_common;
+use fleet_common::{Folder, results, saved, text};
+
+const PASSWORD: &str = "weekend-Source-pw-5150";
+
+async fn fleet(atlas: Option<&MockAtlas>, args: &[&str]) -> Output {
+    fleet_common::fleet(atlas, PASSWORD, args).await
+}
+
+fn apply<'a>(plan: &'a str, state: &'a str) -> Vec<&'a str> {
+    fleet_common::apply_args(plan, state)
+}
+
+/// A scenario ready at once with a lag of 2 s, validated on the first
+/// poll, complete `polls` polls after the cutover.
+fn ready(polls: usize) -> Scenario {
+    let mut scenario = Scenario::default().ready_with_lags(&[2]);
+    scenario.validation = vec!["SUCCESS"];
+    scenario.polls_to_complete = polls;
+    scenario
+}
+
+/// A hook that appends `label name [extra]` to `out`.
+fn stamp(label: &str, out: &Path) -> String {
+    format!(
+        "[sh, -c, 'echo \"{label} $FLEET_NAME $FLEET_LAG_SECONDS $FLEET_ABORT_REASON\" >> {}']",
+        out.display()
+    )
+}
+
+/// The lines `stamp` wrote, as (label, name, rest).
+fn stamps(out: &Path) -> Vec<(String, String, String)> {
+    std::fs::read_to_string(out)
+        .unwrap_or_default()
+        .lines()
+        .map(|line| {
+            let mut words = line.splitn(3, ' ');
+            (
+                words.next().unwrap_or_default().to_owned(),
+                words.next().unwrap_or_default().to_owned(),
+                words.next().unwrap_or_default().trim().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// A notify that appends each notice (one JSON line) to `out`.
+fn notify(out: &Path) -> String {
+    format!("notify: [sh, -c, 'cat >> {}']\n", out.display())
+}
+
+/// The events told to notify, in order.
+fn events(out: &Path) -> Vec<(String, String)> {
+    std::fs::read_to_string(out)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .map(|n| {
+            (
+                n["name"].as_str().unwrap_or_default().to_owned(),
+                n["event"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn cutovers(atlas: &MockAtlas) -> usize {
+    atlas
+        .requests()
+        .iter()
+        .filter(|r| r.method == "PUT" && r.path.ends_with("/cutover"))
+        .count()
+}
+
+/// `wave: N` (or any key) added to migration `name` of `plan`.
+fn with(plan: &str, name: &str, key: &str) -> String {
+    plan.replace(
+        &format!("  - name: {name}\n"),
+        &format!("  - name: {name}\n    {key}\n"),
+    )
+}
+
+async fn status(state: &str) -> Value {
+    let output = fleet(None, &["status", "--state", state, "-o", "json"]).await;
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cutover_whose_answer_never_came_is_driven_from_where_it_is() {
+    // Atlas carries the cutover out and holds its answer back; the apply is
+    // killed while it waits. The job goes on: WORKING (ready) for three
+    // polls, then COMPLETE.
+    let atlas = MockAtlas::start(ready(3).hold_cutover_answer(Duration::from_secs(120)))
+        .await
+        .unwrap();
+    let folder = Folder::new("lost-cutover");
+    let out = folder.path("hooks.txt");
+    let notices = folder.path("notices.jsonl");
+    let plan_path = folder.file(
+        "plan.yaml",
+        &fleet_common::plan(
+            1,
+            1,
+            &format!(
+                "beforeCutover: {}\nafterCutover: {}\n{}",
+                stamp("B", &out),
+                stamp("A", &out),
+                notify(&notices)
+            ),
+        ),
+    );
+    let state = folder.path("state.json");
+    let (plan_arg, state_arg) = (plan_path.to_str().unwrap(), state.to_str().unwrap());
+    let mut child = fleet_common::spawn_fleet(&atlas, PASSWORD, &apply(plan_arg, state_arg), false);
+    let started = std::time::Instant::now();
+    while cutovers(&atlas) == 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "no cutover sent"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Killed while the cutover's answer is held back.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let entry = &saved(&state)["migrations"]["app-01"];
+    assert!(entry["cutoverSentAt"].is_string(), "{entry}");
+    assert!(entry["cutoverStarted"].is_null(), "{entry}");
+
+    let output = fleet(Some(&atlas), &apply(plan_arg, state_arg)).await;
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(results(&output), [("app-01".into(), "complete".into())]);
+    // Read, still ready: the cutover sent once more (Atlas answered 202);
+    // no gate and no beforeCutover again.
+    assert_eq!(cutovers(&atlas), 2);
+    let hooks: Vec<String> = stamps(&out).into_iter().map(|(l, _, _)| l).collect();
+    assert_eq!(hooks, ["B", "A"], "afterCutover once, after beforeCutover");
+    let entry = &saved(&state)["migrations"]["app-01"];
+    assert_eq!(entry["status"], "COMPLETE", "{entry}");
+    assert_eq!(entry["afterCutover"], "done", "{entry}");
+    let told: Vec<String> = events(&notices).into_iter().map(|(_, e)| e).collect();
+    assert!(!told.iter().any(|e| e == "failed"), "{told:?}");
+    assert!(told.iter().any(|e| e == "complete"), "{told:?}");
+    assert_eq!(
+        told.iter().filter(|e| *e == "cutoverStarted").count(),
+        1,
+        "{told:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cutover_seen_complete_after_its_answer_was_lost_runs_after_cutover_once() {
+    // The job is COMPLETE by the time the next apply reads it.
+    let atlas = MockAtlas::start(ready(1).hold_cutover_answer(Duration::from_secs(120)))
+        .await
+        .unwrap();
+    let folder = Folder::new("lost-complete");
+    let out = folder.path("hooks.txt");
+    let plan_path = folder.file(
+        "plan.yaml",
+        &fleet_common::plan(
+            1,
+            1,
+            &format!(
+                "beforeCutover: {}\nafterCutover: {}\n",
+                stamp("B", &out),
+                stamp("A", &out)
+            ),
+        ),
+    );
+    let state = folder.path("state.json");
+    let (plan_arg, state_arg) = (plan_path.to_str().unwrap(), state.to_str().unwrap());
+    let mut child = fleet_common::spawn_fleet(&atlas, PASSWORD, &apply(plan_arg, state_arg), false);
+    while cutovers(&atlas) == 0 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // A poll by someone else moves the mock's job on to COMPLETE.
+    let output = fleet(Some(&atlas), &apply(plan_arg, state_arg)).await;
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(results(&output), [("app-01".into(), "complete".into())]);
+    let hooks: Vec<String> = stamps(&out).into_iter().map(|(l, _, _)| l).collect();
+    assert_eq!(hooks, ["B", "A"]);
+    assert!(cutovers(&atlas) <= 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wave_waiting_behind_concurrency_one_holds_no_slot() {
+    let atlas = MockAtlas::start(ready(1)).await.unwrap();
+    let folder = Folder::new("wave-slot");
+    let out = folder.path("hooks.txt");
+    // app-01 is wave 2 and listed first; app-02 is wave 1.
+    let plan_text = with(
+        &fleet_common::plan(2, 2, &format!("beforeCutover: {}\n", stamp("B", &out))),
+        "app-01",
+        "wave: 2",
+    );
+    let plan_path = folder.file("plan.yaml", &plan_text);
+    let state = folder.path("state.json");
+    let (plan_arg, state_arg) = (plan_path.to_str().unwrap(), state.to_str().unwrap());
+    let first = fleet(
+        Some(&atlas),
+        &[
+            "apply",
+            plan_arg,
+            "--state",
+            state_arg,
+            "--interval",
+            "100ms",
+        ],
+    )
+    .await;
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
+    let mut args = apply(plan_arg, state_arg);
+    args.extend(["--concurrency", "1", "--timeout", "60s"]);
+    let started = std::time::Instant::now();
+    let output = fleet(Some(&atlas), &args).await;
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert!(started.elapsed() < Duration::from_secs(60));
+    assert!(results(&output).iter().all(|(_, end)| end == "complete"));
+    let order: Vec<String> = stamps(&out).into_iter().map(|(_, n, _)| n).collect();
+    assert_eq!(order, ["app-02", "app-01"], "wave 1 first");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wave_that_waits_ends_by_timeout() {
+    // Wave 1's migration never becomes ready; wave 2's is ready at once and
+    // waits for it: both end by --timeout, not later.
+    let mut scenario = Scenario::default();
+    scenario.validation = vec!["SUCCESS"];
+    let atlas = MockAtlas::start(scenario.ready_after(Duration::from_secs(3600)))
+        .await
+        .unwrap();
+    let folder = Folder::new("wave-timeout");
+    let plan_text = with(&fleet_common::plan(2, 2, ""), "app-02", "wave: 2");
+    let plan_path = folder.file("plan.yaml", &plan_text);
+    let state = folder.path("state.json");
+    let (plan_arg, state_arg) = (plan_path.to_str().unwrap(), state.to_str().unwrap());
+    let mut args = apply(plan_arg, state_arg);
+    args.extend(["--timeout", "3s"]);
+    let started = std::time::Instant::now();
+    let output = fleet(Some(&atlas), &args).await;
+    assert!(started.elapsed() < Duration::from_secs(30));
+    assert_eq!(output.status.code(), Some(5), "{}", text(&output.stderr));
+    assert!(results(&output).iter().all(|(_, end)| end == "timedOut"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_approval_is_of_one_job_and_a_job_made_anew_waits_for_its_own() {
+    // Atlas's cutover timer, 5 s here: long enough for the new job to wait
+    // for its approval, twice, without expiring.
+    let atlas = MockAtlas::start(ready(1).cutover_timer(Duration::from_secs(5)))
+        .await
+        .unwrap();
+    let folder = Folder::new("approval-job");
+    let plan_path = folder.file(
+        "plan.yaml",
+        &fleet_common::plan(1, 1, "cutoverApproval: true\n"),
+    );
+    let state = folder.path("state.json");
+    let (plan_arg, state_arg) = (plan_path.to_str().unwrap(), state.to_str().unwrap());
+    let ready_args = [
+        "apply",
+        plan_arg,
+        "--state",
+        state_arg,
+        "--interval",
+        "100ms",
+    ];
+    let first = fleet(Some(&atlas), &ready_args).await;
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
+    let approved = fleet(None, &["approve", "--state", state_arg, "app-01"]).await;
+    assert_eq!(
+        approved.status.code(),
+        Some(0),
+        "{}",
+        text(&approved.stderr)
+    );
+    let first_job = saved(&state)["migrations"]["app-01"]["liveMigrationId"].clone();
+    assert!(text(&approved.stdout).contains(first_job.as_str().unwrap()));
+    let shown = status(state_arg).await;
+    assert!(shown["migrations"][0]["approvedBy"].is_string(), "{shown}");
+
+    // Atlas's timer runs out before anyone cuts over: EXPIRED.
+    tokio::time::sleep(Duration::from_millis(5300)).await;
+    let expired = fleet(Some(&atlas), &apply(plan_arg, state_arg)).await;
+    assert_eq!(expired.status.code(), Some(3), "{}", text(&expired.stderr));
+    assert_eq!(cutovers(&atlas), 0, "an EXPIRED job is not cut over");
+
+    let forgot = fleet(
+        None,
+        &[
+            "forget", "--state", state_arg, "--name", "app-01", "--force",
+        ],
+    )
+    .await;
+    assert_eq!(forgot.status.code(), Some(0), "{}", text(&forgot.stderr));
+    // Created anew: the approval of the old job is void.
+    let mut args = apply(plan_arg, state_arg);
+    args.extend(["--timeout", "1s"]);
+    let anew = fleet(Some(&atlas), &args).await;
+    assert_eq!(anew.status.code(), Some(5), "{}", text(&anew.stderr));
+    assert_eq!(cutovers(&atlas), 0, "cut over on the old job's approval");
+    let entry = &saved(&state)["migrations"]["app-01"];
+    assert_ne!(entry["liveMigrationId"], first_job);
+    assert_eq!(entry["waitingFor"], "approval", "{entry}");
+    let shown = status(state_arg).await;
+    assert!(shown["migrations"][0]["approvedAt"].is_null(), "{shown}");
+
+    // An approval taken back is void too; a new one lets it through.
+    for (args, code) in [
+        (vec!["approve", "--state", state_arg, "app-01"], 0),
+        (
+            vec!["approve", "--state", state_arg, "--revoke", "app-01"],
+            0,
+        ),
+    ] {
+        let out = fleet(None, &args).await;
+        assert_eq!(out.status.code(), Some(code), "{}", text(&out.stderr));
+    }
+    let revoked = fleet(Some(&atlas), &args).await;
+    assert_eq!(revoked.status.code(), Some(5), "{}", text(&revoked.stderr));
+    assert_eq!(cutovers(&atlas), 0);
+    let out = fleet(None, &["approve", "--state", state_arg, "app-01"]).await;
+    assert_eq!(out.status.code(), Some(0));
+    let done = fleet(Some(&atlas), &apply(plan_arg, state_arg)).await;
+    assert_eq!(done.status.code(), Some(0), "{}", text(&done.stderr));
+    assert_eq!(cutovers(&atlas), 1);
+    let entry = &saved(&state)["migrations"]["app-01"];
+    assert!(
+        entry["approvedBy"].as_str().unwrap().contains('@'),
+        "{entry}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_lag_that_lets_the_cutover_through_is_read_after_before_cutover() {
+    // Low when the job says ready, high while beforeCutover runs, low again.
+    let mut scenario = Scenario::default().lags_over_time(Duration::from_millis(1500), &[2, 40, 3]);
+    scenario.validation = vec!["SUCCESS"];
+    scenario.polls_to_complete = 1;
+    let atlas = MockAtlas::start(scenario).await.unwrap();
+    let folder = Folder::new("lag-after-hook");
+    let out = folder.path("hooks.txt");
+    let before = format!(
+        "[sh, -c, 'echo \"B $FLEET_NAME $FLEET_LAG_SECONDS\" >> {}; sleep 1.5']",
+        out.display()
+    );
+    let plan_path = folder.file(
+        "plan.yaml",
+        &fleet_common::plan(
+            1,
+            1,
+            &format!("cutoverMaxLagSeconds: 5\nhookTimeout: 30s\nbeforeCutover: {before}\n"),
+        ),
+    );
+    let state = folder.path("state.json");
+    let (plan_arg, state_arg) = (plan_path.to_str().unwrap(), state.to_str().unwrap());
+    let output = fleet(Some(&atlas), &apply(plan_arg, state_arg)).await;
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    // The cutover came once Atlas reported 3 s, read after the hook.
+    assert_eq!(atlas.lags_at_cutover(), [Some(3)]);
+    // The hook was told the lag of a read made just before it.
+    let told = stamps(&out);
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert_eq!(told[0].2, "2", "{told:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_after_cutover_in_wave_one_holds_wave_two() {
+    let atlas = MockAtlas::start(ready(1)).await.unwrap();
+    let folder = Folder::new("after-holds");
+    let out = folder.path("hooks.txt");
+    let mut plan_text = fleet_common::plan(2, 2, &format!("beforeCutover: {}\n", stamp("B", &out)));
+    plan_text = with(
+        &plan_text,
+        "app-01",
+        "afterCutover: [sh, -c, 'echo the load balancer said no >&2; exit 4']",
+    );
+    plan_text = with(&plan_text, "app-02", "wave: 2");
+    let plan_path = folder.file("plan.yaml", &plan_text);
+    let state = folder.path("state.json");
+    let (plan_arg, state_arg) = (plan_path.to_str().unwrap(), state.to_str().unwrap());
+    let output = fleet(Some(&atlas), &apply(plan_arg, state_arg)).await;
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    assert_eq!(
+        results(&output),
+        [
+            ("app-01".into(), "needsPerson".into()),
+            ("app-02".into(), "heldByWave".into())
+        ]
+    );
+    let began: Vec<String> = stamps(&out).into_iter().map(|(_, n, _)| n).collect();
+    assert_eq!(began, ["app-01"], "wave 2 stopped its application's writes");
+    assert_eq!(cutovers(&atlas), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hook_past_hook_timeout_leaves_none_of_its_children_running() {
+    let atlas = MockAtlas::start(ready(1)).await.unwrap();
+    let folder = Folder::new("hook-group");
+    let pids = folder.path("pids.txt");
+    // The shell starts a child that would outlive it, and waits.
+    let before = format!(
+        "[sh, -c, 'sleep 60 & echo $! >> {0}; sh -c \"sleep 61\" & echo $! >> {0}; wait']",
+        pids.display()
+    );
+    let plan_path = folder.file(
+        "plan.yaml",
+        &fleet_common::plan(1, 1, &format!("hookTimeout: 1s\nbeforeCutover: {before}\n")),
+    );
+    let state = folder.path("state.json");
+    let (plan_arg, state_arg) = (plan_path.to_str().unwrap(), state.to_str().unwrap());
+    let output = fleet(Some(&atlas), &apply(plan_arg, state_arg)).await;
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    assert!(text(&output.stdout).contains("ran past hookTimeout"));
+    assert_eq!(cutovers(&atlas), 0);
+    let pids = std::fs::read_to_string(&pids).unwrap();
+    assert_eq!(pids.lines().count(), 2, "{pids}");
+    for pid in pids.lines() {
+        assert!(!alive(pid), "the hook's child {pid} is still running");
+    }
+}
+
+/// Whether process `pid` runs (a zombie waiting for its parent does not).
+fn alive(pid: &str) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| {
+            stat.rsplit_once(')')
+                .map(|(_, rest)| rest.trim_start().chars().next())
+        })
+        .flatten()
+        .is_some_and(|state| state != 'Z' && state != 'X')
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lag_gate_that_times_out_after_before_cutover_runs_on_cutover_abort_once() {
+    let mut scenario = Scenario::default().ready_with_lags(&[40]);
+    scenario.validation = vec!["SUCCESS"];
+    let atlas = MockAtlas::start(scenario).await.unwrap();
+    let folder = Folder::new("abort");
+    let out = folder.path("hooks.txt");
+    let notices = folder.path("notices.jsonl");
+    // app-01 undoes its beforeCutover; app-02 has no onCutoverAbort.
+    let plan_text = with(
+        &fleet_common::plan(
+            2,
+            2,
+            &format!(
+                "cutoverMaxLagSeconds: 5\nhookTimeout: 1s\nbeforeCutover: {}\n{}",
+                stamp("B", &out),
+                notify(&notices)
+            ),
+        ),
+        "app-01",
+        &format!("onCutoverAbort: {}", stamp("ABORT", &out)),
+    );
+    let plan_path = folder.file("plan.yaml", &plan_text);
+    let state = folder.path("state.json");
+    let (plan_arg, state_arg) = (plan_path.to_str().unwrap(), state.to_str().unwrap());
+    let output = fleet(Some(&atlas), &apply(plan_arg, state_arg)).await;
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    assert!(results(&output).iter().all(|(_, end)| end == "needsPerson"));
+    assert_eq!(cutovers(&atlas), 0);
+    let aborts: Vec<(String, String, String)> = stamps(&out)
+        .into_iter()
+        .filter(|(l, _, _)| l == "ABORT")
+        .collect();
+    assert_eq!(aborts.len(), 1, "{aborts:?}");
+    assert_eq!(aborts[0].1, "app-01");
+    assert!(aborts[0].2.ends_with("lagTimeout"), "{aborts:?}");
+    let told = events(&notices);
+    for name in ["app-01", "app-02"] {
+        assert!(
+            told.contains(&(name.to_owned(), "cutoverAborted".to_owned())),
+            "{told:?}"
+        );
+    }
+    // app-02's application is still write-stopped, and status says so.
+    let shown = status(state_arg).await;
+    let rows = shown["migrations"].as_array().unwrap();
+    assert_eq!(rows[0]["writesStopped"], false, "{shown}");
+    assert_eq!(rows[1]["writesStopped"], true, "{shown}");
+    let entry = &saved(&state)["migrations"]["app-01"];
+    assert!(entry["beforeCutover"].is_null(), "{entry}");
+    assert_eq!(entry["cutoverAborted"], "done: lagTimeout", "{entry}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cutover_atlas_refuses_runs_on_cutover_abort() {
+    let atlas = MockAtlas::start(ready(1).refusing_cutover()).await.unwrap();
+    let folder = Folder::new("refused");
+    let out = folder.path("hooks.txt");
+    let plan_path = folder.file(
+        "plan.yaml",
+        &fleet_common::plan(
+            1,
+            1,
+            &format!(
+                "beforeCutover: {}\nonCutoverAbort: {}\n",
+                stamp("B", &out),
+                stamp("ABORT", &out)
+            ),
+        ),
+    );
+    let state = folder.path("state.json");
+    let (plan_arg, state_arg) = (plan_path.to_str().unwrap(), state.to_str().unwrap());
+    let output = fleet(Some(&atlas), &apply(plan_arg, state_arg)).await;
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let labels: Vec<String> = stamps(&out)
+        .into_iter()
+        .map(|(l, _, r)| format!("{l} {r}"))
+        .collect();
+    assert_eq!(labels.len(), 2, "{labels:?}");
+    assert!(labels[1].starts_with("ABORT") && labels[1].ends_with("cutoverRefused"));
+    let entry = &saved(&state)["migrations"]["app-01"];
+    assert!(entry["cutoverSentAt"].is_null(), "{entry}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_that_became_ready_while_no_apply_ran_gets_a_ready_since_no_later_than_atlas() {
+    let mut scenario = Scenario::default().ready_after(Duration::from_secs(3));
+    scenario.validation = vec!["SUCCESS"];
+    let atlas = MockAtlas::start(scenario).await.unwrap();
+    let folder = Folder::new("ready-since");
+    let plan_path = folder.file("plan.yaml", &fleet_common::plan(1, 1, ""));
+    let state = folder.path("state.json");
+    let (plan_arg, state_arg) = (plan_path.to_str().unwrap(), state.to_str().unwrap());
+    let args = [
+        "apply",
+        plan_arg,
+        "--state",
+        state_arg,
+        "--interval",
+        "200ms",
+        "--timeout",
+        "1s",
+    ];
+    let first = fleet(Some(&atlas), &args).await;
+    assert_eq!(first.status.code(), Some(5), "{}", text(&first.stderr));
+    // Ready while no apply runs.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let second = fleet(Some(&atlas), &args).await;
+    assert_eq!(second.status.code(), Some(0), "{}", text(&second.stderr));
+    let entry = &saved(&state)["migrations"]["app-01"];
+    let since = humantime::parse_rfc3339(entry["readySince"].as_str().unwrap()).unwrap();
+    let atlas_ready = atlas.ready_since()[0].unwrap();
+    assert!(
+        since <= atlas_ready,
+        "readySince {entry} is after Atlas made it ready ({atlas_ready:?})"
+    );
+    let deadline = humantime::parse_rfc3339(entry["cutoverDeadline"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        deadline.duration_since(since).unwrap(),
+        Duration::from_secs(120 * 3600)
+    );
+}
+
+/// Nine migrations, one cutover slot, a window that closes while they
+/// wait for it: no beforeCutover starts after it closed; the rest end
+/// waiting for the window. It waits for a minute's end (the windows are
+/// written to the minute), so it is a slow test.
+#[cfg(feature = "slow-tests")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_window_that_closes_while_migrations_wait_for_the_slot_stops_them() {
+    use std::time::SystemTime;
+    // The window closes at the next minute's start that is at least 25 s
+    // away.
+    let now = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let mut close = (now / 60 + 1) * 60;
+    if close - now < 25 {
+        close += 60;
+    }
+    let clock = |at: u64| format!("{:02}:{:02}", (at / 3600) % 24, (at / 60) % 60);
+    let window = format!("daily {}-{}", clock(close - 3600), clock(close));
+    let atlas = MockAtlas::start(ready(1)).await.unwrap();
+    let folder = Folder::new("window-closes");
+    let out = folder.path("hooks.txt");
+    let before = format!(
+        "[sh, -c, 'echo \"B $FLEET_NAME $(date +%s)\" >> {}']",
+        out.display()
+    );
+    // Each afterCutover holds the one slot for 4 s: at most some of the
+    // nine cut over before the window closes.
+    let plan_path = folder.file(
+        "plan.yaml",
+        &fleet_common::plan(
+            9,
+            9,
+            &format!(
+                "maxConcurrentCutovers: 1\ncutoverWindows: [\"{window}\"]\nbeforeCutover: \
+                 {before}\nafterCutover: [sleep, \"4\"]\n"
+            ),
+        ),
+    );
+    let state = folder.path("state.json");
+    let (plan_arg, state_arg) = (plan_path.to_str().unwrap(), state.to_str().unwrap());
+    let timeout = format!("{}s", close - now + 8);
+    let mut args = apply(plan_arg, state_arg);
+    args.extend(["--timeout", &timeout]);
+    let output = fleet(Some(&atlas), &args).await;
+    assert_eq!(output.status.code(), Some(5), "{}", text(&output.stderr));
+    let ends = results(&output);
+    let complete = ends.iter().filter(|(_, e)| e == "complete").count();
+    assert!(complete >= 1 && complete < 9, "{ends:?}");
+    assert!(
+        ends.iter().all(|(_, e)| e == "complete" || e == "timedOut"),
+        "{ends:?}"
+    );
+    for (_, name, at) in stamps(&out) {
+        let at: u64 = at.parse().unwrap();
+        assert!(
+            at < close,
+            "{name}'s beforeCutover started after the window closed"
+        );
+    }
+    assert_eq!(cutovers(&atlas), complete);
+    let shown = status(state_arg).await;
+    let waiting = shown["migrations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["waitingFor"] == "window")
+        .count();
+    assert_eq!(waiting, 9 - complete, "{shown}");
+}
