@@ -10,11 +10,13 @@
 //! - `run/`: one migration from its state to its target;
 //! - `preview.rs`: what `apply` would do next, for `fleet plan`;
 //! - `status.rs`: the state as `fleet status` shows it;
-//! - `report.rs`: what is shown while it works.
+//! - `report.rs`: what is shown while it works;
+//! - `outcome.rs`: how each migration ended an apply.
 
 mod gates;
 mod hooks;
 pub mod hosts;
+mod outcome;
 pub mod plan;
 pub mod preview;
 mod report;

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
-use super::run::End;
+use super::outcome::End;
 
 pub enum Report {
     Live(HashMap<String, ProgressBar>),
@@ -75,22 +75,6 @@ impl Report {
             for bar in bars.values().filter(|bar| !bar.is_finished()) {
                 bar.abandon();
             }
-        }
-    }
-}
-
-impl End {
-    /// As the summary and the report print it.
-    pub fn label(self) -> &'static str {
-        match self {
-            End::Ready => "ready for cutover",
-            End::Complete => "COMPLETE",
-            End::Failed => "FAILED",
-            End::ValidationFailed => "validation FAILED",
-            End::NeedsPerson => "needs a person",
-            End::TimedOut => "timed out",
-            End::WaitingForHost => "waits for a host",
-            End::HeldByWave => "held by its wave",
         }
     }
 }

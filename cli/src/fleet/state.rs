@@ -752,4 +752,117 @@ mod tests {
         assert!(journal.starts_with("{\"version\":2}\n"), "{journal}");
         std::fs::remove_dir_all(&folder).unwrap();
     }
+
+    /// A full disk at any instant: a write that fails part-way leaves the
+    /// journal as it was (cut back to its last whole line), the change is
+    /// refused, the state still reads, and once there is room the next
+    /// change is appended whole, not glued to a fragment. A compaction that
+    /// fails keeps the journal it had.
+    #[test]
+    fn a_write_that_fails_part_way_leaves_the_journal_whole() {
+        let folder = std::env::temp_dir().join(format!("fleet-full-{}", std::process::id()));
+        std::fs::create_dir_all(&folder).unwrap();
+        let path = folder.join("state.json");
+        let _ = std::fs::remove_file(&path);
+        let store = Store::open_exclusive(&path).unwrap();
+        store
+            .update("app-01", |e| e.create_sent_at = Some("then".into()))
+            .unwrap();
+        let before = std::fs::read(&path).unwrap();
+        for room in [0, 1, 20, 60] {
+            faults::ROOM.set(Some(room));
+            let refused = store
+                .update("app-01", |e| {
+                    e.live_migration_id = Some("6296fb4c7c7aa997cf94e9a8".into())
+                })
+                .unwrap_err();
+            faults::ROOM.set(None);
+            assert!(refused.contains("No space left on device"), "{refused}");
+            assert!(
+                refused.contains("apply again with the same --state"),
+                "{refused}"
+            );
+            assert!(!refused.contains("new path"), "{refused}");
+            // Not in the store, not on disk.
+            assert_eq!(store.get("app-01").live_migration_id, None);
+            assert_eq!(std::fs::read(&path).unwrap(), before, "room {room}");
+            let read = Store::read(&path).unwrap();
+            assert_eq!(read.get("app-01").create_sent_at.as_deref(), Some("then"));
+        }
+        // Room again: the next change is whole.
+        store
+            .update("app-01", |e| {
+                e.live_migration_id = Some("6296fb4c7c7aa997cf94e9a8".into())
+            })
+            .unwrap();
+        let read = Store::read(&path).unwrap();
+        assert_eq!(
+            read.get("app-01").live_migration_id.as_deref(),
+            Some("6296fb4c7c7aa997cf94e9a8")
+        );
+        // A compaction that fails (room for the appended line, not for the
+        // new file) keeps the journal, with the change that triggered it.
+        let length = || std::fs::metadata(&path).unwrap().len();
+        let mut line = None;
+        for lag in 10..90 {
+            let before = length();
+            faults::ROOM.set(line);
+            store
+                .update("app-02", |e| e.lag_seconds = Some(lag))
+                .unwrap();
+            faults::ROOM.set(None);
+            line = Some(usize::try_from(length() - before).unwrap());
+        }
+        let lines = std::fs::read_to_string(&path).unwrap().lines().count();
+        assert!(lines > 64, "no compaction could have been written: {lines}");
+        assert_eq!(
+            Store::read(&path).unwrap().get("app-02").lag_seconds,
+            Some(89)
+        );
+        // With room, the next change compacts it.
+        store
+            .update("app-02", |e| e.lag_seconds = Some(90))
+            .unwrap();
+        let lines = std::fs::read_to_string(&path).unwrap().lines().count();
+        assert_eq!(lines, 3, "header and two entries");
+        assert_eq!(
+            Store::read(&path).unwrap().get("app-02").lag_seconds,
+            Some(90)
+        );
+        drop(store);
+        std::fs::remove_dir_all(&folder).unwrap();
+    }
+
+    #[test]
+    fn an_approval_is_void_for_another_job_and_a_torn_line_is_ignored() {
+        let folder = std::env::temp_dir().join(format!("fleet-approvals-{}", std::process::id()));
+        std::fs::create_dir_all(&folder).unwrap();
+        let state = folder.join("state.json");
+        let _ = std::fs::remove_file(approvals_path(&state));
+        let approval = |id: Option<&str>, revoked: bool| Approval {
+            name: "app-01".into(),
+            live_migration_id: id.map(str::to_owned),
+            by: "ops@host".into(),
+            at: "2026-12-05T02:00:00Z".into(),
+            revoked,
+        };
+        append_approvals(&state, &[approval(Some("6296fb4c7c7aa997cf94e9a8"), false)]).unwrap();
+        let entry = |id: &str| Entry {
+            live_migration_id: Some(id.into()),
+            ..Entry::default()
+        };
+        let all = approvals(&state);
+        assert!(approval_of(&all, "app-01", &entry("6296fb4c7c7aa997cf94e9a8")).is_some());
+        assert!(approval_of(&all, "app-01", &entry("6296fb4c7c7aa997cf94e9a9")).is_none());
+        // A torn last line (a crash in the middle of `fleet approve`).
+        let path = approvals_path(&state);
+        let mut text = std::fs::read_to_string(&path).unwrap();
+        text.push_str("{\"name\":\"app-01\",\"revo");
+        std::fs::write(&path, &text).unwrap();
+        assert_eq!(approvals(&state).len(), 1);
+        std::fs::write(&path, text.trim_end_matches("{\"name\":\"app-01\",\"revo")).unwrap();
+        append_approvals(&state, &[approval(None, true)]).unwrap();
+        assert!(approvals(&state).is_empty());
+        std::fs::remove_dir_all(&folder).unwrap();
+    }
 }

@@ -550,4 +550,58 @@ migrations:
             assert!(!problems.contains("hunter2"), "{problems}");
         }
     }
+
+    #[test]
+    fn plan_values_that_would_misbehave_are_refused() {
+        let cases = [
+            (
+                "sourceSsl: true",
+                "sourceSsl: true\n    hookTimeout: 0s",
+                "a duration greater than zero",
+            ),
+            (
+                "sourceSsl: true",
+                "sourceSsl: true\n    hookTimeout: 300",
+                "a number without a unit: write a duration such as 300s",
+            ),
+            (
+                "sourceSsl: true",
+                "sourceSsl: true\n    cutoverTimer: 100000000h",
+                "at most 366 days",
+            ),
+            ("name: app-01", "name: app/01", "a name is letters, digits"),
+            (
+                "name: app-01",
+                "name: \"app\\t01\"",
+                "a name is letters, digits",
+            ),
+            (
+                "migrationHosts: [vm001.example.com]",
+                "migrationHosts: [vm001.example.com, VM001.example.com]",
+                "lists vm001.example.com twice",
+            ),
+            (
+                "migrationHosts: [vm001.example.com]",
+                "migrationHosts: [vm001.example.com, 7]",
+                "`migrationHosts` has an item that is not a host name as text",
+            ),
+            (
+                "sourceSsl: true",
+                "sourceSsl: true\n    beforeCutover: [\"\"]",
+                "`beforeCutover` is a program",
+            ),
+        ];
+        for (from, to, expected) in cases {
+            let plan = PLAN.replacen(from, to, 1);
+            let problems = parse(&plan, &env).err().unwrap_or_default();
+            assert!(problems.contains(expected), "{to}: {expected}: {problems}");
+        }
+        // Upper case is the same host, sent in lower case.
+        let plan = parse(
+            &PLAN.replacen("vm001.example.com", "VM001.Example.com", 1),
+            &env,
+        )
+        .unwrap();
+        assert_eq!(plan[0].hosts, ["vm001.example.com"]);
+    }
 }

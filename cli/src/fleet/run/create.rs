@@ -124,16 +124,31 @@ impl Run {
         let Some(id) = job.live_migration_id() else {
             return Err(self.lost(migration, &sent_at, "Atlas answered without the job's _id"));
         };
-        self.store.update(name, |e| {
-            e.live_migration_id = Some(id.as_str().to_owned());
-            e.error = None;
-            record(
-                e,
-                &job,
-                migration.cutover.timer,
-                std::time::SystemTime::now(),
-            );
-        })?;
+        self.store
+            .update(name, |e| {
+                e.live_migration_id = Some(id.as_str().to_owned());
+                e.error = None;
+                record(
+                    e,
+                    &job,
+                    migration.cutover.timer,
+                    std::time::SystemTime::now(),
+                );
+            })
+            .map_err(|problem| {
+                // Atlas made the job and the state could not say so: its
+                // ID is told here, and the state still has the create sent.
+                Stop(
+                    End::NeedsPerson,
+                    format!(
+                        "Atlas created live migration {id} and the state could not record it \
+                         ({problem}); once the disk has room, run `atlas-live-migration fleet \
+                         record --state {} --name {name} --liveMigrationId {id}`",
+                        self.store.path().display(),
+                        id = id.as_str()
+                    ),
+                )
+            })?;
         self.report
             .line(name, &format!("created live migration {}", id.as_str()));
         Ok(id)

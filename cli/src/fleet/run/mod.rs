@@ -9,9 +9,9 @@ use std::time::{Duration, SystemTime};
 
 use atlas_live_migration_api::types::{LiveMigrationId, LiveMigrationResponse};
 use atlas_live_migration_api::{Client, CutoverOutcome, Error, WaitEvent, WaitOptions};
-use serde::Serialize;
 
 use super::hosts::{Hosts, NoHost, describe_holders, held_host, needs_host};
+pub use super::outcome::{End, Outcome};
 use super::plan::Migration;
 use super::report::Report;
 use super::state::{Entry, Store};
@@ -42,40 +42,6 @@ pub struct Run {
     /// `maxConcurrentCutovers`: a permit from the start of `beforeCutover`
     /// to the end of `afterCutover`.
     pub cutover_slots: Option<Arc<tokio::sync::Semaphore>>,
-}
-
-/// How one migration ended this apply.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub enum End {
-    /// Ready for cutover (the target without `--cutover`).
-    Ready,
-    Complete,
-    /// The job `FAILED` or `EXPIRED`.
-    Failed,
-    ValidationFailed,
-    /// A person must look (a create whose answer never came, an error).
-    NeedsPerson,
-    TimedOut,
-    /// No migration host came free for it in this apply.
-    WaitingForHost,
-    /// A migration of an earlier wave did not reach `COMPLETE` in this
-    /// apply: its wave may not cut over.
-    HeldByWave,
-}
-
-/// One migration's outcome, as `-o json` prints it.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Outcome {
-    pub name: String,
-    pub result: End,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub live_migration_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub detail: Option<String>,
 }
 
 /// Why a migration stopped before its target.
