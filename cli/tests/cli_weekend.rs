@@ -777,3 +777,52 @@ async fn a_full_disk_during_apply_loses_nothing_and_creates_nothing_twice() {
         .count();
     assert!(ready >= 1, "{said}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_apply_ended_by_sigterm_ends_its_hooks_and_what_they_started() {
+    let atlas = MockAtlas::start(ready(1)).await.unwrap();
+    let folder = Folder::new("sigterm");
+    let pids = folder.path("pids.txt");
+    let before = format!(
+        "[sh, -c, 'sleep 60 & echo $! >> {0}; echo $$ >> {0}; wait']",
+        pids.display()
+    );
+    let plan_path = folder.file(
+        "plan.yaml",
+        &fleet_common::plan(1, 1, &format!("beforeCutover: {before}\n")),
+    );
+    let state = folder.path("state.json");
+    let (plan_arg, state_arg) = (plan_path.to_str().unwrap(), state.to_str().unwrap());
+    let child = fleet_common::spawn_fleet(&atlas, PASSWORD, &apply(plan_arg, state_arg), true);
+    let started = std::time::Instant::now();
+    while std::fs::read_to_string(&pids)
+        .unwrap_or_default()
+        .lines()
+        .count()
+        < 2
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the hook never ran"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let sent = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let output = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(output.status.code(), Some(130), "{}", text(&output.stderr));
+    let said = text(&output.stderr);
+    assert!(said.contains("app-01: waiting for hook"), "{said}");
+    for pid in std::fs::read_to_string(&pids).unwrap().lines() {
+        assert!(!alive(pid), "the hook's process {pid} outlived the apply");
+    }
+    assert_eq!(cutovers(&atlas), 0);
+    // The state says the hook did not finish: the next apply runs it again.
+    let entry = &saved(&state)["migrations"]["app-01"];
+    assert_eq!(entry["beforeCutover"], "running", "{entry}");
+}

@@ -293,8 +293,13 @@ pub async fn apply(
     };
     run.report.finish();
     if interrupted {
-        // Every hook and notify running now, and what they started, ends
-        // with the apply: none races the next apply's run of it.
+        // The migrations stop where they are (at an await: never in the
+        // middle of a write to the state), so that a hook ended below is
+        // not taken for one that failed; then every hook and notify running
+        // now, and what they started, ends with the apply: none races the
+        // next apply's run of it.
+        tasks.abort_all();
+        while tasks.join_next().await.is_some() {}
         hooks::end_all().await;
         eprintln!("interrupted; what each migration was doing:");
         for name in &names {
