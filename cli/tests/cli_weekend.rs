@@ -101,12 +101,21 @@ async fn status(state: &str) -> Value {
     serde_json::from_slice(&output.stdout).unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_cutover_whose_answer_never_came_is_driven_from_where_it_is() {
-    // Atlas carries the cutover out and holds its answer back; the apply is
-    // killed while it waits. The job goes on: WORKING (ready) for three
-    // polls, then COMPLETE.
-    let atlas = MockAtlas::start(ready(3).hold_cutover_answer(Duration::from_secs(120)))
+/// What a lost cutover answer left: the second apply's output, the
+/// hooks' labels in order, the cutovers sent, the events told.
+struct LostCutover {
+    output: Output,
+    hooks: Vec<String>,
+    cutovers: usize,
+    told: Vec<String>,
+    entry: Value,
+}
+
+/// One migration whose cutover Atlas carries out and whose answer it holds
+/// back; the apply is killed while it waits, then applied again. The job
+/// stays ready for `polls` reads after the cutover, then is COMPLETE.
+async fn lost_cutover(polls: usize) -> LostCutover {
+    let atlas = MockAtlas::start(ready(polls).hold_cutover_answer(Duration::from_secs(120)))
         .await
         .unwrap();
     let folder = Folder::new("lost-cutover");
@@ -144,17 +153,32 @@ async fn a_cutover_whose_answer_never_came_is_driven_from_where_it_is() {
     assert!(entry["cutoverStarted"].is_null(), "{entry}");
 
     let output = fleet(Some(&atlas), &apply(plan_arg, state_arg)).await;
+    LostCutover {
+        hooks: stamps(&out).into_iter().map(|(l, _, _)| l).collect(),
+        cutovers: cutovers(&atlas),
+        told: events(&notices).into_iter().map(|(_, e)| e).collect(),
+        entry: saved(&state)["migrations"]["app-01"].clone(),
+        output,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cutover_whose_answer_never_came_is_driven_from_where_it_is() {
+    // Still ready when the next apply reads it: the cutover is sent once
+    // more (Atlas answers 202); no gate and no beforeCutover again.
+    let lost = lost_cutover(3).await;
+    let output = &lost.output;
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
-    assert_eq!(results(&output), [("app-01".into(), "complete".into())]);
-    // Read, still ready: the cutover sent once more (Atlas answered 202);
-    // no gate and no beforeCutover again.
-    assert_eq!(cutovers(&atlas), 2);
-    let hooks: Vec<String> = stamps(&out).into_iter().map(|(l, _, _)| l).collect();
-    assert_eq!(hooks, ["B", "A"], "afterCutover once, after beforeCutover");
-    let entry = &saved(&state)["migrations"]["app-01"];
-    assert_eq!(entry["status"], "COMPLETE", "{entry}");
-    assert_eq!(entry["afterCutover"], "done", "{entry}");
-    let told: Vec<String> = events(&notices).into_iter().map(|(_, e)| e).collect();
+    assert_eq!(results(output), [("app-01".into(), "complete".into())]);
+    assert_eq!(lost.cutovers, 2);
+    assert_eq!(
+        lost.hooks,
+        ["B", "A"],
+        "afterCutover once, after beforeCutover"
+    );
+    assert_eq!(lost.entry["status"], "COMPLETE", "{}", lost.entry);
+    assert_eq!(lost.entry["afterCutover"], "done", "{}", lost.entry);
+    let told = &lost.told;
     assert!(!told.iter().any(|e| e == "failed"), "{told:?}");
     assert!(told.iter().any(|e| e == "complete"), "{told:?}");
     assert_eq!(
@@ -166,39 +190,14 @@ async fn a_cutover_whose_answer_never_came_is_driven_from_where_it_is() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cutover_seen_complete_after_its_answer_was_lost_runs_after_cutover_once() {
-    // The job is COMPLETE by the time the next apply reads it.
-    let atlas = MockAtlas::start(ready(1).hold_cutover_answer(Duration::from_secs(120)))
-        .await
-        .unwrap();
-    let folder = Folder::new("lost-complete");
-    let out = folder.path("hooks.txt");
-    let plan_path = folder.file(
-        "plan.yaml",
-        &fleet_common::plan(
-            1,
-            1,
-            &format!(
-                "beforeCutover: {}\nafterCutover: {}\n",
-                stamp("B", &out),
-                stamp("A", &out)
-            ),
-        ),
-    );
-    let state = folder.path("state.json");
-    let (plan_arg, state_arg) = (plan_path.to_str().unwrap(), state.to_str().unwrap());
-    let mut child = fleet_common::spawn_fleet(&atlas, PASSWORD, &apply(plan_arg, state_arg), false);
-    while cutovers(&atlas) == 0 {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    child.kill().unwrap();
-    child.wait().unwrap();
-    // A poll by someone else moves the mock's job on to COMPLETE.
-    let output = fleet(Some(&atlas), &apply(plan_arg, state_arg)).await;
+    // COMPLETE by the time the next apply reads it: no cutover again.
+    let lost = lost_cutover(0).await;
+    let output = &lost.output;
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
-    assert_eq!(results(&output), [("app-01".into(), "complete".into())]);
-    let hooks: Vec<String> = stamps(&out).into_iter().map(|(l, _, _)| l).collect();
-    assert_eq!(hooks, ["B", "A"]);
-    assert!(cutovers(&atlas) <= 2);
+    assert_eq!(results(output), [("app-01".into(), "complete".into())]);
+    assert_eq!(lost.hooks, ["B", "A"]);
+    assert_eq!(lost.cutovers, 1);
+    assert!(!lost.told.iter().any(|e| e == "failed"), "{:?}", lost.told);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -341,14 +341,7 @@ impl Run {
             e.cutover_sent_at.get_or_insert_with(super::now);
             e.waiting_for = None;
         })?;
-        let sent = self
-            .client
-            .cutover_group_live_migration()
-            .group_id(migration.group_id.clone())
-            .live_migration_id(job_id.clone())
-            .send()
-            .checked()
-            .await;
+        let sent = self.put_cutover(migration, job_id).await;
         match sent {
             Ok(_) => {}
             Err(error) if refused_before_acting(&error) => {
@@ -407,14 +400,7 @@ impl Run {
                 }
                 _ if job.ready_for_cutover == Some(true) && !sent_again => {
                     sent_again = true;
-                    let sent = self
-                        .client
-                        .cutover_group_live_migration()
-                        .group_id(migration.group_id.clone())
-                        .live_migration_id(job_id.clone())
-                        .send()
-                        .checked()
-                        .await;
+                    let sent = self.put_cutover(migration, job_id).await;
                     match sent {
                         Ok(_) => {
                             self.store.update(name, |e| e.cutover_started = true)?;
@@ -517,6 +503,39 @@ impl Run {
         Stop(End::NeedsPerson, detail)
     }
 
+    /// The job as Atlas has it now.
+    async fn get_job(
+        &self,
+        migration: &Migration,
+        job_id: &LiveMigrationId,
+    ) -> Result<LiveMigrationResponse, Error> {
+        Ok(self
+            .client
+            .get_push_migration()
+            .group_id(migration.group_id.clone())
+            .live_migration_id(job_id.clone())
+            .send()
+            .checked()
+            .await?
+            .into_inner())
+    }
+
+    /// The cutover PUT.
+    async fn put_cutover(
+        &self,
+        migration: &Migration,
+        job_id: &LiveMigrationId,
+    ) -> Result<(), Error> {
+        self.client
+            .cutover_group_live_migration()
+            .group_id(migration.group_id.clone())
+            .live_migration_id(job_id.clone())
+            .send()
+            .checked()
+            .await
+            .map(drop)
+    }
+
     /// Reads the job once and records it.
     pub(super) async fn read(
         &self,
@@ -524,15 +543,9 @@ impl Run {
         job_id: &LiveMigrationId,
     ) -> Result<LiveMigrationResponse, Stop> {
         let job = self
-            .client
-            .get_push_migration()
-            .group_id(migration.group_id.clone())
-            .live_migration_id(job_id.clone())
-            .send()
-            .checked()
+            .get_job(migration, job_id)
             .await
-            .map_err(|e| self.error(&migration.name, &e))?
-            .into_inner();
+            .map_err(|e| self.error(&migration.name, &e))?;
         self.record(migration, &job)?;
         Ok(job)
     }
@@ -556,17 +569,9 @@ impl Run {
         let mut read = read_first;
         loop {
             if read {
-                let job = self
-                    .client
-                    .get_push_migration()
-                    .group_id(migration.group_id.clone())
-                    .live_migration_id(job_id.clone())
-                    .send()
-                    .checked()
-                    .await;
-                match job {
+                match self.get_job(migration, job_id).await {
                     Ok(job) => {
-                        let entry = self.record(migration, &job.into_inner())?;
+                        let entry = self.record(migration, &job)?;
                         self.deadline_near(migration).await;
                         if let Some(ended) = ended(&entry) {
                             return ended.and_then(|_| {
