@@ -11,7 +11,9 @@
 //! - `preview.rs`: what `apply` would do next, for `fleet plan`;
 //! - `status.rs`: the state as `fleet status` shows it;
 //! - `report.rs`: what is shown while it works;
-//! - `outcome.rs`: how each migration ended an apply.
+//! - `outcome.rs`: how each migration ended an apply;
+//! - `step.rs`: a migration's next step, which `run/` starts from and the
+//!   views describe.
 
 mod gates;
 mod hooks;
@@ -23,6 +25,7 @@ mod report;
 mod run;
 pub mod state;
 pub mod status;
+pub mod step;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -70,99 +73,10 @@ pub fn unplanned(store: &Store, migrations: &[Migration]) -> Vec<String> {
         .collect()
 }
 
-/// What `apply` does next for a migration in `entry`'s state.
+/// What `apply` does next for a migration in `entry`'s state, in words:
+/// the step [`step::next`] gives, which `run/` starts from.
 pub fn next_step(entry: &Entry, cutover: bool) -> String {
-    let then = if cutover {
-        ", cut over, follow it to COMPLETE"
-    } else {
-        ""
-    };
-    let gates = "beforeCutover, cut over, follow it to COMPLETE";
-    if let Some(why) = &entry.needs_person {
-        return format!("nothing until a person looks: {why}");
-    }
-    if entry.status.as_deref() == Some("COMPLETE")
-        && entry.after_cutover.as_deref().is_some_and(|a| a != "done")
-    {
-        return if entry.after_cutover.as_deref() == Some("running") {
-            "afterCutover runs (the next apply runs it again if it is stopped)".to_owned()
-        } else {
-            "run afterCutover again (the application was not switched)".to_owned()
-        };
-    }
-    match (entry.status.as_deref(), &entry.live_migration_id) {
-        (Some("COMPLETE"), _) => return "nothing: COMPLETE".to_owned(),
-        (Some(status @ ("FAILED" | "EXPIRED")), _) => {
-            let writes = if entry.writes_stopped() {
-                "; the application's writes are stopped: start them again on the source"
-            } else {
-                ""
-            };
-            return format!("nothing: the job is {status} (fleet forget starts it anew){writes}");
-        }
-        (_, Some(id)) if entry.cutover_sent() => {
-            return if entry.cutover_started {
-                format!("follow the cutover of {id} to COMPLETE, then afterCutover")
-            } else {
-                format!(
-                    "read {id}: COMPLETE goes on to afterCutover; still ready, send its cutover \
-                     again (its answer was not seen)"
-                )
-            };
-        }
-        _ => {}
-    }
-    match entry.waiting_for.as_deref() {
-        Some("wave") => return format!("wait for the earlier waves to be COMPLETE, then {gates}"),
-        Some("approval") => return format!("wait for `fleet approve` of its job, then {gates}"),
-        Some("window") => return format!("wait for a cutover window, then {gates}"),
-        Some("cutoverSlot") => {
-            return format!("wait for a cutover slot (maxConcurrentCutovers), then {gates}");
-        }
-        Some("hook") if entry.before_cutover.as_deref() == Some("running") => {
-            return "beforeCutover runs (the next apply runs it again if it is stopped), then \
-                    cut over"
-                .to_owned();
-        }
-        Some("lag") => {
-            return "wait for the lag to fall to cutoverMaxLagSeconds, cut over, follow it to \
-                    COMPLETE"
-                .to_owned();
-        }
-        _ => {}
-    }
-    if entry.writes_stopped() {
-        return "the application's writes are stopped (beforeCutover done): go through the \
-                gates again and cut over"
-            .to_owned();
-    }
-    if entry
-        .before_cutover
-        .as_deref()
-        .is_some_and(|b| b.starts_with("failed"))
-    {
-        return "run beforeCutover again (it did not finish with success), then cut over"
-            .to_owned();
-    }
-    if let Some(id) = &entry.live_migration_id {
-        if entry.ready_for_cutover == Some(true) && cutover {
-            return format!("go through the gates, then {gates}");
-        }
-        return format!("wait for {id} to be ready for cutover{then}");
-    }
-    if let Some(sent_at) = &entry.create_sent_at {
-        return format!(
-            "nothing until a person looks: a create was sent at {sent_at} and its answer never \
-             came (apply says what to check)"
-        );
-    }
-    match (entry.validation_status.as_deref(), &entry.validation_id) {
-        (Some("SUCCESS"), _) => format!("create, wait until ready for cutover{then}"),
-        (Some("FAILED"), _) | (_, None) => {
-            format!("validate, create, wait until ready for cutover{then}")
-        }
-        (_, Some(id)) => format!("wait for validation {id}, create, wait until ready{then}"),
-    }
+    step::next(entry).describe(cutover)
 }
 
 /// Each migration's place in the line for hosts: earlier waves first, then

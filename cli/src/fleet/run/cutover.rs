@@ -12,10 +12,11 @@
 use atlas_live_migration_api::types::{LiveMigrationId, LiveMigrationResponse};
 use atlas_live_migration_api::{Checked, Error};
 
-use super::{End, Run, Slot, Stop, ended, hook_state};
+use super::{End, Run, Slot, Stop, hook_state};
 use crate::failure::refused_before_acting;
 use crate::fleet::plan::Migration;
 use crate::fleet::state::{Entry, approval_of, approvals};
+use crate::fleet::step::{self, Step};
 
 /// Why a successful `beforeCutover` is followed by no cutover: the
 /// `FLEET_ABORT_REASON` of `onCutoverAbort`.
@@ -573,10 +574,20 @@ impl Run {
                     Ok(job) => {
                         let entry = self.record(migration, &job)?;
                         self.deadline_near(migration).await;
-                        if let Some(ended) = ended(&entry) {
-                            return ended.and_then(|_| {
-                                Err(Stop(End::Failed, "the job ended before its cutover".into()))
-                            });
+                        match step::next(&entry) {
+                            Step::Complete { .. } => {
+                                return Err(Stop(
+                                    End::Complete,
+                                    "COMPLETE: cut over outside this apply".into(),
+                                ));
+                            }
+                            Step::Ended { status, .. } => {
+                                return Err(Stop(
+                                    End::Failed,
+                                    format!("the job is {status}: it ended before its cutover"),
+                                ));
+                            }
+                            _ => {}
                         }
                     }
                     Err(error) => self

@@ -15,6 +15,7 @@ pub use super::outcome::{End, Outcome};
 use super::plan::Migration;
 use super::report::Report;
 use super::state::{Entry, Store};
+use super::step::{self, Step};
 
 mod create;
 mod cutover;
@@ -191,6 +192,9 @@ impl Run {
         self.hosts.release(name);
     }
 
+    /// Drives the migration from the step its entry gives
+    /// ([`step::next`](crate::fleet::step::next), which the views describe)
+    /// to its target.
     async fn drive(
         &self,
         migration: &Migration,
@@ -199,88 +203,104 @@ impl Run {
     ) -> Result<End, Stop> {
         let name = &migration.name;
         let entry = self.store.get(name);
-        if let Some(why) = entry.needs_person {
-            return Err(Stop(End::NeedsPerson, why));
-        }
-        if let Some(ended) = ended(&entry) {
-            return match ended {
-                // COMPLETE with an afterCutover not known to be done: it runs.
-                Ok(End::Complete) => self.after_cutover(migration).await,
-                Err(Stop(End::Failed, why)) if entry.writes_stopped() => {
-                    Err(self.abort(migration, cutover::Abort::JobEnded, why).await)
-                }
-                other => other,
-            };
-        }
-        let job_id = match entry.live_migration_id.as_deref() {
-            Some(id) => id.parse::<LiveMigrationId>().map_err(|_| {
-                Stop(
-                    End::NeedsPerson,
-                    format!("the state's liveMigrationId {id:?} is not an ID; fix or forget it"),
-                )
-            })?,
-            None => {
-                if let Some(sent_at) = &entry.create_sent_at {
-                    return Err(self.lost(
-                        migration,
-                        sent_at,
-                        "an earlier apply stopped before it",
-                    ));
-                }
+        let job_id = match step::next(&entry) {
+            Step::Person(why) => return Err(Stop(End::NeedsPerson, why.to_owned())),
+            // COMPLETE with an afterCutover not known to be done: it runs.
+            Step::Complete { .. } => return self.after_cutover(migration).await,
+            Step::Ended {
+                status,
+                writes_stopped,
+            } => {
+                let why = format!("the job is {status}; fleet forget starts it anew");
+                return Err(if writes_stopped {
+                    self.abort(migration, cutover::Abort::JobEnded, why).await
+                } else {
+                    Stop(End::Failed, why)
+                });
+            }
+            Step::LostCreate { sent_at } => {
+                return Err(self.lost(migration, sent_at, "an earlier apply stopped before it"));
+            }
+            Step::Validate { .. } | Step::Create => {
                 self.validate(migration, &entry, &body).await?;
                 self.create(migration, body).await?
             }
+            Step::ResumeCutover { id, .. } => {
+                let job_id = self.job_id(id)?;
+                // A cutover sent by an earlier apply goes through no gate:
+                // it takes a `maxConcurrentCutovers` slot only if one is
+                // free.
+                let _cutover_slot = self
+                    .cutover_slots
+                    .as_ref()
+                    .and_then(|slots| slots.clone().try_acquire_owned().ok());
+                self.resume_cutover(migration, &job_id).await?;
+                return self.follow_cutover(migration, &job_id).await;
+            }
+            Step::Drive { id, .. } => self.job_id(id)?,
         };
+        self.waiting(name, Some("ready"))?;
+        let outcome = self
+            .client
+            .wait_for_cutover(&migration.group_id, &job_id, self.options, |event| {
+                self.observed(migration, event);
+            })
+            .await
+            .map_err(|e| self.error(name, &e))?;
+        match outcome {
+            CutoverOutcome::ReadyForCutover(_) => {
+                self.notice(migration, "ready", None).await;
+                self.deadline_near(migration).await;
+            }
+            CutoverOutcome::TimedOut { .. } => {
+                return Err(Stop(End::TimedOut, "not ready before --timeout".into()));
+            }
+            other => {
+                return match ended_job(&other) {
+                    // Cut over by someone else (the Atlas UI): the
+                    // application is pointed at Atlas all the same.
+                    Ok(End::Complete) => self.after_cutover(migration).await,
+                    Err(Stop(End::Failed, why)) if self.store.get(name).writes_stopped() => {
+                        Err(self.abort(migration, cutover::Abort::JobEnded, why).await)
+                    }
+                    other => other,
+                };
+            }
+        }
+        if !self.cutover {
+            self.waiting(name, None)?;
+            return Ok(End::Ready);
+        }
         // `maxConcurrentCutovers`: held from the start of beforeCutover to
-        // the end of afterCutover. A cutover sent by an earlier apply goes
-        // through no gate: it takes a slot only if one is free.
-        let _cutover_slot;
-        if self.store.get(name).cutover_sent() {
-            _cutover_slot = self
-                .cutover_slots
-                .as_ref()
-                .and_then(|slots| slots.clone().try_acquire_owned().ok());
-            self.resume_cutover(migration, &job_id).await?;
-        } else {
-            let group = &migration.group_id;
-            self.waiting(name, Some("ready"))?;
-            let outcome = self
-                .client
-                .wait_for_cutover(group, &job_id, self.options, |event| {
-                    self.observed(migration, event);
-                })
-                .await
-                .map_err(|e| self.error(name, &e))?;
-            match outcome {
-                CutoverOutcome::ReadyForCutover(_) => {
-                    self.notice(migration, "ready", None).await;
-                    self.deadline_near(migration).await;
-                }
-                CutoverOutcome::TimedOut { .. } => {
-                    return Err(Stop(End::TimedOut, "not ready before --timeout".into()));
-                }
-                other => {
-                    let ended = ended_job(&other);
-                    return match ended {
-                        Err(Stop(End::Failed, why)) if self.store.get(name).writes_stopped() => {
-                            Err(self.abort(migration, cutover::Abort::JobEnded, why).await)
-                        }
-                        other => other,
-                    };
-                }
-            }
-            if !self.cutover {
-                self.waiting(name, None)?;
-                return Ok(End::Ready);
-            }
-            _cutover_slot = self.gates(migration, &job_id, slot).await?;
+        // the end of afterCutover.
+        let through = async {
+            let permit = self.gates(migration, &job_id, slot).await?;
             self.before_cutover(migration, &job_id).await?;
             self.send_cutover(migration, &job_id).await?;
-        }
+            Ok(permit)
+        };
+        let _cutover_slot = match through.await {
+            Ok(permit) => permit,
+            // COMPLETE while it waited (cut over outside this apply): the
+            // application is pointed at Atlas.
+            Err(Stop(End::Complete, _)) => return self.after_cutover(migration).await,
+            Err(stop) => return Err(stop),
+        };
+        self.follow_cutover(migration, &job_id).await
+    }
+
+    /// A cutover Atlas accepted, followed to `COMPLETE`, then
+    /// `afterCutover`.
+    async fn follow_cutover(
+        &self,
+        migration: &Migration,
+        job_id: &LiveMigrationId,
+    ) -> Result<End, Stop> {
+        let name = &migration.name;
         self.waiting(name, None)?;
         let outcome = self
             .client
-            .wait_for_completion(&migration.group_id, &job_id, self.options, |event| {
+            .wait_for_completion(&migration.group_id, job_id, self.options, |event| {
                 self.observed(migration, event);
             })
             .await
@@ -301,6 +321,16 @@ impl Run {
                 )
             }),
         }
+    }
+
+    /// The state's job ID, checked.
+    fn job_id(&self, id: &str) -> Result<LiveMigrationId, Stop> {
+        id.parse::<LiveMigrationId>().map_err(|_| {
+            Stop(
+                End::NeedsPerson,
+                format!("the state's liveMigrationId {id:?} is not an ID; fix or forget it"),
+            )
+        })
     }
 
     fn observed(&self, migration: &Migration, event: WaitEvent<'_>) {
@@ -423,18 +453,6 @@ fn hook_state(ran: &Result<(), String>) -> String {
 
 fn rfc3339(at: SystemTime) -> String {
     humantime::format_rfc3339_seconds(at).to_string()
-}
-
-/// A migration the state already has at an end: nothing to send.
-fn ended(entry: &Entry) -> Option<Result<End, Stop>> {
-    match entry.status.as_deref()? {
-        "COMPLETE" => Some(Ok(End::Complete)),
-        status @ ("FAILED" | "EXPIRED") => Some(Err(Stop(
-            End::Failed,
-            format!("the job is {status}; fleet forget starts it anew"),
-        ))),
-        _ => None,
-    }
 }
 
 fn ended_job(outcome: &CutoverOutcome) -> Result<End, Stop> {
