@@ -825,3 +825,69 @@ async fn an_apply_ended_by_sigterm_ends_its_hooks_and_what_they_started() {
     let entry = &saved(&state)["migrations"]["app-01"];
     assert_eq!(entry["beforeCutover"], "running", "{entry}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fleet_plan_shows_the_next_window_in_its_zone_and_in_utc() {
+    let folder = Folder::new("plan-window");
+    let plan_path = folder.file(
+        "plan.yaml",
+        &fleet_common::plan(
+            2,
+            2,
+            "timeZone: Europe/Paris\ncutoverWindows: [\"Sat 02:00-06:00\"]\n",
+        ),
+    );
+    let plan_arg = plan_path.to_str().unwrap();
+    let table = fleet(None, &["plan", plan_arg, "--cutover"]).await;
+    assert_eq!(table.status.code(), Some(0), "{}", text(&table.stderr));
+    let said = text(&table.stdout);
+    let line = said
+        .lines()
+        .find(|l| {
+            l.starts_with("cutover windows of app-01, app-02: Sat 02:00-06:00 (Europe/Paris)")
+        })
+        .unwrap_or_else(|| panic!("{said}"));
+    // 02:00 in Paris is CET or CEST, 01:00 or 00:00 UTC.
+    assert!(
+        line.contains(" 02:00 CE") && (line.contains("T01:00:00Z") || line.contains("T00:00:00Z")),
+        "{line}"
+    );
+    let json = fleet(None, &["plan", plan_arg, "--cutover", "-o", "json"]).await;
+    let rows: Value = serde_json::from_slice(&json.stdout).unwrap();
+    let opens = rows[0]["nextWindowOpens"].as_str().unwrap();
+    assert!(opens.ends_with('Z'), "{rows}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_credential_of_either_side_nor_a_proxy_password_reaches_a_hook() {
+    let atlas = MockAtlas::start(ready(1)).await.unwrap();
+    let folder = Folder::new("hidden");
+    let out = folder.path("env.txt");
+    let before = format!(
+        "[sh, -c, 'echo \"${{https_proxy:-none}} ${{MCLI_PRIVATE_API_KEY:-none}} \
+         ${{MONGODB_ATLAS_PRIVATE_API_KEY:-none}} ${{SRC_PW:-none}} ${{no_proxy:-none}}\" >> {}']",
+        out.display()
+    );
+    let plan_path = folder.file(
+        "plan.yaml",
+        &fleet_common::plan(1, 1, &format!("beforeCutover: {before}\n")),
+    );
+    let state = folder.path("state.json");
+    let mut command = common::cli();
+    command
+        .env("SRC_PW", PASSWORD)
+        // For https only: the mock is http, so the client does not use it.
+        .env("https_proxy", "http://user:proxy-Secret-1@127.0.0.1:9")
+        .env("no_proxy", "example.com")
+        .env("MCLI_PRIVATE_API_KEY", "cloud-manager-Secret-2")
+        .arg("fleet")
+        .args(apply(plan_path.to_str().unwrap(), state.to_str().unwrap()))
+        .args(["--base-url", atlas.base_url()]);
+    let output = tokio::task::spawn_blocking(move || command.output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let seen = std::fs::read_to_string(&out).unwrap();
+    // A proxy variable without a password is the hook's to use.
+    assert_eq!(seen.trim(), "none none none none example.com");
+}

@@ -14,6 +14,11 @@ pub struct Row {
     /// `host` when every host it may take is held.
     pub waiting_for: Option<&'static str>,
     pub next: String,
+    /// Its cutover windows and when the next opens, in the plan's zone
+    /// and in UTC (`None`: no windows).
+    pub windows: Option<String>,
+    /// When the next window opens (UTC).
+    pub next_window: Option<jiff::Timestamp>,
 }
 
 /// The rows, in the plan's order, and what the plan should know.
@@ -60,6 +65,18 @@ pub fn preview(migrations: &[Migration], store: Option<&Store>, cutover: bool) -
                     host,
                     waiting_for: waits.map(|_| "host"),
                     next,
+                    windows: m.cutover.windows.as_ref().map(|w| {
+                        format!(
+                            "{}: {}",
+                            w.describe(),
+                            w.describe_next(jiff::Timestamp::now())
+                        )
+                    }),
+                    next_window: m
+                        .cutover
+                        .windows
+                        .as_ref()
+                        .and_then(|w| w.next_open(jiff::Timestamp::now())),
                 },
             )
         })

@@ -40,12 +40,29 @@ pub fn run(args: PlanArgs) -> Result<u8, Failure> {
                         "migrationHost": r.host,
                         "waitingFor": r.waiting_for,
                         "next": r.next,
+                        "nextWindowOpens": r.next_window.map(|t| t.to_string()),
                     })
                 })
                 .collect();
             println!("{}", output::json(&rows));
         }
-        Output::Table => print_table(&preview.rows),
+        Output::Table => {
+            print_table(&preview.rows);
+            // Each set of windows once, with the migrations it holds.
+            let mut windows: Vec<(&str, Vec<&str>)> = Vec::new();
+            for row in &preview.rows {
+                let Some(text) = row.windows.as_deref() else {
+                    continue;
+                };
+                match windows.iter_mut().find(|(t, _)| *t == text) {
+                    Some((_, names)) => names.push(&row.name),
+                    None => windows.push((text, vec![&row.name])),
+                }
+            }
+            for (text, names) in windows {
+                println!("cutover windows of {}: {text}", names.join(", "));
+            }
+        }
     }
     for warning in &preview.warnings {
         eprintln!("{warning}");
