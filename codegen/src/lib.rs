@@ -36,6 +36,7 @@ use quote::quote;
 use openapi::{keep_reachable_components, operation_ids, operations_mut};
 pub use paths::{CLI_PATH, HTTPMOCK_PATH, PAGES_PATH, SNAPSHOT_PATH, SPEC_PATH};
 /// The cut's list of request members kept required (xtask writes it).
+pub use rules::checks::{KEPT_CHECKED_KEY, kept_checked};
 pub use rules::requests::KEPT_REQUIRED_KEY;
 /// An Atlas media type's version and suffix, and its date (xtask reads
 /// them, so the cut and the generation agree on versions).
@@ -56,6 +57,10 @@ const HEADER: &str = "\
 /// rule that changes a Rust type says so in the generated docs, and `cargo
 /// xtask spec` reports the change it makes to the family's types.
 pub const RULES: &[(&str, &str)] = &[
+    (
+        "CHECKED_STRING_TYPES_KEPT",
+        "a string an earlier cut held in a checked newtype (a pattern or a length) keeps the newtype when the spec drops the check (listed by cargo xtask spec in x-kept-checked; --unpin-checked takes the spec as it is), checking nothing (minLength: 0): the client never enforces a check Atlas dropped, and code that names the type or builds it keeps compiling; a string the spec starts to check becomes the checked newtype, a one-time change the report names",
+    ),
     (
         "CODE_BLOCK_AS_TEXT",
         "a code fence without a language in a description becomes ```text (rustdoc would compile it)",
@@ -237,6 +242,7 @@ struct AdaptedSpec {
 fn adapt_document(spec_yaml: &str) -> Result<AdaptedSpec, String> {
     let mut document: serde_json::Value =
         serde_norway::from_str(spec_yaml).map_err(|e| format!("{SPEC_PATH} is not YAML: {e}"))?;
+    rules::checks::checked_string_types_kept(&mut document);
     mark_code_blocks_as_text(&mut document);
     default_as_documentation(&mut document);
     shapes::adapt(&mut document);
@@ -532,6 +538,7 @@ mod tests {
             include_str!("rules/answers/direction.rs"),
             include_str!("rules/answers/loosen.rs"),
             include_str!("rules/answers/variant_tags.rs"),
+            include_str!("rules/checks.rs"),
             include_str!("rules/docs.rs"),
             include_str!("rules/enums.rs"),
             include_str!("rules/mock.rs"),
@@ -556,6 +563,7 @@ mod tests {
                 "answers/variant_tags.rs",
                 include_str!("rules/answers/variant_tags.rs"),
             ),
+            ("checks.rs", include_str!("rules/checks.rs")),
             ("docs.rs", include_str!("rules/docs.rs")),
             ("enums.rs", include_str!("rules/enums.rs")),
             ("mock.rs", include_str!("rules/mock.rs")),

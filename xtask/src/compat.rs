@@ -15,6 +15,7 @@ const NOTHING: Asked<'static> = Asked {
     add: &[],
     upgrade: &[],
     unpin_required: false,
+    unpin_checked: false,
 };
 
 fn committed() -> String {
@@ -217,4 +218,142 @@ fn members_made_nullable_or_optional_change_no_public_item() {
         ),
         "{rendered}"
     );
+}
+
+/// Every plain string schema of `value` (not an enum, not a typed format),
+/// handed to `edit`; examples and defaults are values, not schemas.
+pub(crate) fn each_string_schema(
+    value: &mut Value,
+    edit: &mut dyn FnMut(&mut serde_norway::Mapping),
+) {
+    match value {
+        Value::Mapping(map) => {
+            let plain = map.get("type").and_then(Value::as_str) == Some("string")
+                && !map.contains_key("enum")
+                && map.get("format").and_then(Value::as_str).is_none_or(|f| {
+                    !["uuid", "date", "date-time", "ip", "ipv4", "ipv6"].contains(&f)
+                });
+            if plain {
+                edit(map);
+            }
+            for (key, inner) in map.iter_mut() {
+                if !matches!(
+                    key.as_str(),
+                    Some("example" | "examples" | "default" | "enum")
+                ) {
+                    each_string_schema(inner, edit);
+                }
+            }
+        }
+        Value::Sequence(items) => {
+            for item in items {
+                each_string_schema(item, edit);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Issue 40: a spec update that drops every value check of every string
+/// (pattern, minLength, maxLength: what Atlas's history does to one member
+/// or another) changes no public item: each checked newtype is kept (rule
+/// `CHECKED_STRING_TYPES_KEPT`), checking nothing, and the report says so.
+/// `--unpin-checked` takes the spec as it is, and the report names each
+/// item that becomes a `String`.
+#[test]
+fn value_checks_dropped_change_no_public_item() {
+    let committed = committed();
+    let mut document: Value = serde_norway::from_str(&committed).unwrap();
+    let mut dropped = 0;
+    each_string_schema(&mut document, &mut |schema| {
+        for key in ["pattern", "minLength", "maxLength"] {
+            if schema.remove(key).is_some() {
+                dropped += 1;
+            }
+        }
+    });
+    assert!(dropped > 10, "{dropped} checks dropped");
+
+    let now = update(&committed, &document, &NOTHING);
+    let rendered = now.report.render("committed", "unchecked");
+    let breaks = now.report.rust_breaks().expect("judged");
+    assert!(breaks.is_empty(), "{rendered}");
+    assert_eq!(
+        Surface::of_cut(&now.cut).unwrap(),
+        Surface::of_cut(&committed).unwrap(),
+        "{rendered}"
+    );
+    let cut: Value = serde_norway::from_str(&now.cut).unwrap();
+    let kept = cut
+        .get(codegen::KEPT_CHECKED_KEY)
+        .and_then(Value::as_sequence)
+        .expect("the cut lists the kept types");
+    assert!(
+        kept.iter().any(|at| at
+            .as_str()
+            .is_some_and(|at| at.contains("migrationHosts/items"))),
+        "{kept:?}"
+    );
+    assert!(
+        rendered.contains("rule CHECKED_STRING_TYPES_KEPT"),
+        "{rendered}"
+    );
+    // The generated type checks nothing Atlas dropped.
+    let code = codegen::generate(&now.cut).unwrap();
+    assert!(
+        !code.contains("shorter than 1 characters"),
+        "a dropped check is enforced"
+    );
+
+    // A second update from the same spec keeps them (the cut's own list).
+    let again = update(&now.cut, &document, &NOTHING);
+    assert_eq!(again.cut, now.cut);
+
+    // Asked for the spec as it is: the newtypes become Strings, and the
+    // report names the items.
+    let unpinned = update(
+        &now.cut,
+        &document,
+        &Asked {
+            unpin_checked: true,
+            ..NOTHING
+        },
+    );
+    let rendered = unpinned.report.render("kept", "unpinned");
+    let breaks = unpinned.report.rust_breaks().expect("judged");
+    assert!(
+        breaks.iter().any(|b| b.item.contains("MigrationHostsItem")),
+        "{rendered}"
+    );
+}
+
+/// Issue 40, the other way: a spec update that starts to check every plain
+/// string makes each a checked newtype where requests send it, a one-time
+/// change the report names, item by item, with the check as its cause.
+#[test]
+fn value_checks_added_are_named_with_what_the_rust_does() {
+    let committed = committed();
+    let mut document: Value = serde_norway::from_str(&committed).unwrap();
+    let mut added = 0;
+    each_string_schema(&mut document, &mut |schema| {
+        if !["pattern", "minLength", "maxLength"]
+            .iter()
+            .any(|k| schema.contains_key(*k))
+        {
+            schema.insert("minLength".into(), 1.into());
+            added += 1;
+        }
+    });
+    assert!(added > 10, "{added} checks added");
+    let now = update(&committed, &document, &NOTHING);
+    let rendered = now.report.render("committed", "checked");
+    assert!(
+        rendered.contains("a value check added: where requests send it, its Rust type becomes"),
+        "{rendered}"
+    );
+    let breaks = now.report.rust_breaks().expect("judged");
+    assert!(!breaks.is_empty(), "{rendered}");
+    for b in breaks {
+        assert!(!b.causes.is_empty(), "{} has no cause:\n{rendered}", b.item);
+    }
 }

@@ -61,6 +61,12 @@ enum Task {
         /// otherwise, so users' code keeps compiling).
         #[arg(long)]
         unpin_required: bool,
+        /// Take the spec's value checks as they are: the strings an earlier
+        /// cut held in a checked newtype, whose check the spec dropped,
+        /// become `String`s (rule CHECKED_STRING_TYPES_KEPT keeps the
+        /// newtype otherwise, checking nothing).
+        #[arg(long)]
+        unpin_checked: bool,
         /// Write nothing; print the report and a unified diff, and fail if
         /// the committed transcription differs from the cut of PATH.
         #[arg(long)]
@@ -84,6 +90,7 @@ fn main() -> ExitCode {
             add,
             upgrade,
             unpin_required,
+            unpin_checked,
             check,
             report,
             spec,
@@ -91,7 +98,7 @@ fn main() -> ExitCode {
             &root,
             &spec,
             &from,
-            (&add, &upgrade, unpin_required),
+            (&add, &upgrade, unpin_required, unpin_checked),
             check,
             report.as_deref(),
         ),
@@ -182,7 +189,7 @@ fn run_spec(
     root: &Path,
     spec_path: &str,
     from: &Path,
-    (add, upgrade, unpin_required): (&[String], &[String], bool),
+    (add, upgrade, unpin_required, unpin_checked): (&[String], &[String], bool, bool),
     check: bool,
     report_path: Option<&Path>,
 ) -> Result<ExitCode, String> {
@@ -209,6 +216,7 @@ fn run_spec(
         add,
         upgrade,
         unpin_required,
+        unpin_checked,
     };
     let spec::Update {
         cut,

@@ -8,6 +8,7 @@
 //! | `shapes.rs` | `POLYMORPHIC_BASE_INLINED_IN_ALLOF`, `INTEGER_ENUM_AS_INTEGER`, `UNNAMEABLE_ENUM_AS_STRING` |
 //! | `versions.rs` | `KEPT_OPERATION_NAMES`, `ONE_VERSION_PER_OPERATION`, `NO_SCHEMA_AS_NO_CONTENT`, `MIXED_SUCCESS_AS_BYTES`, `SUCCESS_AS_ANY_2XX`, `ONE_ERROR_SHAPE`, `TEXT_SUCCESS_AS_TEXT` |
 //! | `parameters.rs` | `PATH_PARAMETER_AS_SHARED_TYPE` |
+//! | `checks.rs` | `CHECKED_STRING_TYPES_KEPT` |
 //! | `requests.rs` | `REQUIRED_REQUEST_MEMBERS_KEPT` |
 //! | `answers/direction.rs` | `SHARED_SCHEMA_SPLIT_BY_DIRECTION` |
 //! | `answers/mod.rs` | `ANSWER_PROPERTIES_OPTIONAL`, `ANSWER_VALUES_UNCHECKED` |
@@ -19,6 +20,7 @@
 //! | `mock.rs` | `MOCK_UNPRINTABLE_PARAMETER_LEFT_OUT`, `MOCK_SCALAR_BODY_AS_JSON`, `MOCK_DOCUMENTED_SUCCESS_BY_NAME`, `MOCK_ERROR_AS_ATLAS_SENDS_IT` |
 
 pub(crate) mod answers;
+pub(crate) mod checks;
 pub(crate) mod docs;
 pub(crate) mod enums;
 pub(crate) mod mock;

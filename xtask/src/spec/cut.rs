@@ -34,7 +34,25 @@ pub fn cut(
 ) -> Result<(String, Vec<Kept>), String> {
     let doc: Value = serde_norway::from_str(official)
         .map_err(|e| format!("{source} is not a YAML document: {e}"))?;
-    cut_document(&doc, kept, &kept::Pins::new(), source, digest)
+    let none = (kept::Pins::new(), std::collections::BTreeSet::new());
+    cut_document(
+        &doc,
+        kept,
+        &KeptTypes {
+            required: &none.0,
+            checked: &none.1,
+        },
+        source,
+        digest,
+    )
+}
+
+/// What a cut keeps of the Rust types of the committed one: the request
+/// members kept required (`x-kept-required`), and the strings whose checked
+/// newtype is kept (`x-kept-checked`).
+pub struct KeptTypes<'a> {
+    pub required: &'a kept::Pins,
+    pub checked: &'a std::collections::BTreeSet<String>,
 }
 
 /// The cut of a document already read (the official spec is 75,000 lines:
@@ -42,10 +60,11 @@ pub fn cut(
 pub fn cut_document(
     doc: &Value,
     kept: &[Kept],
-    pins: &kept::Pins,
+    types: &KeptTypes,
     source: &str,
     digest: &str,
 ) -> Result<(String, Vec<Kept>), String> {
+    let pins = types.required;
     if kept.is_empty() {
         return Err(format!(
             "the kept list is empty: name the operations with --add OPERATION_ID \
@@ -131,6 +150,12 @@ pub fn cut_document(
         out.insert(
             crate::codegen::KEPT_REQUIRED_KEY.into(),
             kept::pins_to_value(pins),
+        );
+    }
+    if !types.checked.is_empty() {
+        out.insert(
+            crate::codegen::KEPT_CHECKED_KEY.into(),
+            Value::Sequence(types.checked.iter().map(|at| at.as_str().into()).collect()),
         );
     }
     let mut record = Mapping::new();

@@ -13,7 +13,7 @@ pub mod kept;
 pub mod report;
 pub mod surface;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 use std::path::Path;
 
@@ -167,6 +167,8 @@ pub struct Asked<'a> {
     pub upgrade: &'a [String],
     /// Take the spec's `required` as it is (`--unpin-required`).
     pub unpin_required: bool,
+    /// Take the spec's value checks as they are (`--unpin-checked`).
+    pub unpin_checked: bool,
 }
 
 /// A new cut and what it changes.
@@ -257,7 +259,24 @@ pub fn update(
         }
         _ => kept::Pins::new(),
     };
-    let (cut, new_kept) = match cut::cut_document(official_doc, &kept, &pins, source, digest) {
+    // Rule CHECKED_STRING_TYPES_KEPT: a string the committed cut held in a
+    // checked newtype keeps it when the spec drops the check.
+    let checked = if asked.unpin_checked {
+        BTreeSet::new()
+    } else {
+        let as_json = |doc: &Value| serde_json::to_value(doc).unwrap_or(serde_json::Value::Null);
+        crate::codegen::kept_checked(&as_json(&committed_doc), &as_json(official_doc))
+    };
+    let (cut, new_kept) = match cut::cut_document(
+        official_doc,
+        &kept,
+        &cut::KeptTypes {
+            required: &pins,
+            checked: &checked,
+        },
+        source,
+        digest,
+    ) {
         Ok(cut) => cut,
         Err(problem) => {
             let renames = report::compare::renames(&kept, official_doc).render(

@@ -39,6 +39,7 @@ pub fn compare_with_rules(
         adapted.as_ref().map(|(a, b)| (a, b)),
     );
     schemas_in_and_out(&mut report, (old_doc, old_kept), (new_doc, new_kept));
+    kept_checked_types(&mut report, old_doc, new_doc);
     if let (Some(old_adapted), Some((old_yaml, new_yaml))) = (old_adapted, &adapted) {
         rule_changes(
             &mut report,
@@ -320,6 +321,47 @@ pub(super) fn rule_changes(
                 }
             }
         }
+    }
+}
+
+/// Rule `CHECKED_STRING_TYPES_KEPT` as the new cut applies it: each string
+/// whose check the spec dropped and whose checked newtype is kept, said
+/// once, with what the Rust does (newly kept ones first).
+fn kept_checked_types(report: &mut Report, old_doc: &Value, new_doc: &Value) {
+    let listed = |doc: &Value| -> Vec<String> {
+        doc.get(crate::codegen::KEPT_CHECKED_KEY)
+            .and_then(Value::as_sequence)
+            .into_iter()
+            .flatten()
+            .filter_map(|at| at.as_str().map(str::to_owned))
+            .collect()
+    };
+    let before = listed(old_doc);
+    for at in listed(new_doc) {
+        let since = if before.contains(&at) {
+            "still kept"
+        } else {
+            "kept"
+        };
+        report.push(
+            Section::Other,
+            crate::codegen::KEPT_CHECKED_KEY,
+            format!(
+                "`{at}`: the spec no longer checks this value (pattern, lengths); its checked \
+                 newtype is {since}, checking nothing (rule CHECKED_STRING_TYPES_KEPT): no \
+                 Rust item changes. `cargo xtask spec --unpin-checked` makes it a `String`"
+            ),
+        );
+    }
+    for at in before.iter().filter(|at| !listed(new_doc).contains(at)) {
+        report.push(
+            Section::Other,
+            crate::codegen::KEPT_CHECKED_KEY,
+            format!(
+                "`{at}`: no longer kept by rule CHECKED_STRING_TYPES_KEPT (the spec checks it \
+                 again, or drops it, or the cut was made with --unpin-checked)"
+            ),
+        );
     }
 }
 

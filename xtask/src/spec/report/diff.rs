@@ -151,8 +151,32 @@ impl Diff<'_> {
                         .join(", ")
                 }
             };
+            let string = matches!(&new.kind, Kind::Scalar(s) if s.starts_with("string"));
+            let lengths_or_pattern = |checks: &BTreeMap<String, String>| {
+                ["pattern", "minLength", "maxLength"]
+                    .iter()
+                    .any(|k| checks.contains_key(*k))
+            };
+            // What the Rust does now: a string's checks decide whether it is
+            // a checked newtype.
+            let rust = match (
+                string,
+                lengths_or_pattern(&old.checks),
+                lengths_or_pattern(&new.checks),
+            ) {
+                (true, false, true) => {
+                    "; a value check added: where requests send it, its Rust type becomes the \
+                     checked newtype, checked before the request is sent (a one-time change, \
+                     named below if it breaks an item)"
+                }
+                (true, true, false) => {
+                    "; its value check dropped: its checked newtype is kept, checking nothing, \
+                     where the cut lists it in x-kept-checked (rule CHECKED_STRING_TYPES_KEPT)"
+                }
+                _ => "",
+            };
             self.other(format!(
-                "{at}: value checks {} -> {}",
+                "{at}: value checks {} -> {}{rust}",
                 said(&old.checks),
                 said(&new.checks)
             ));
