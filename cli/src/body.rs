@@ -7,7 +7,7 @@ use atlas_live_migration_api::types::{
     Destination, DestinationHostnameSchemaType, GroupId, LiveMigrationRequest20240530, Source,
 };
 
-use crate::Failure;
+use crate::{Failure, fields};
 
 /// What a migration request says.
 pub struct MigrationBody<'a> {
@@ -32,6 +32,22 @@ impl MigrationBody<'_> {
             .migration_host
             .try_into()
             .map_err(|e| Failure::usage(format!("invalid --migrationHost: {e}")))?;
+        let invalid = |e: atlas_live_migration_api::types::error::ConversionError| {
+            Failure::usage(format!("invalid migration request: {e}"))
+        };
+        let mut source: Source = Source::builder()
+            .cluster_name(self.source_cluster_name)
+            .group_id(self.source_group_id.as_str())
+            .managed_authentication(self.source_managed_authentication)
+            .ssl(self.source_ssl)
+            .password(self.source_password)
+            .try_into()
+            .map_err(invalid)?;
+        // Optional strings set on the fields as `Source` declares them.
+        source.ca_certificate_path = fields::optional(self.source_ca_certificate_path)
+            .map_err(|e| Failure::usage(format!("invalid --sourceCACertificatePath: {e}")))?;
+        source.username = fields::optional(self.source_username)
+            .map_err(|e| Failure::usage(format!("invalid --sourceUsername: {e}")))?;
         LiveMigrationRequest20240530::builder()
             .destination(
                 Destination::builder()
@@ -40,22 +56,9 @@ impl MigrationBody<'_> {
                     .hostname_schema_type(self.hostname_schema_type),
             )
             .migration_hosts([host])
-            .source(
-                Source::builder()
-                    .cluster_name(self.source_cluster_name)
-                    .group_id(self.source_group_id.as_str())
-                    .managed_authentication(self.source_managed_authentication)
-                    .ssl(self.source_ssl)
-                    .ca_certificate_path(self.source_ca_certificate_path)
-                    .username(self.source_username)
-                    .password(self.source_password),
-            )
+            .source(source)
             .drop_destination_data(self.drop_destination_data)
             .try_into()
-            .map_err(
-                |e: atlas_live_migration_api::types::error::ConversionError| {
-                    Failure::usage(format!("invalid migration request: {e}"))
-                },
-            )
+            .map_err(invalid)
     }
 }

@@ -16,6 +16,7 @@ mod cmd;
 mod connection;
 mod display;
 mod failure;
+mod fields;
 mod fleet;
 mod output;
 mod prompt;

@@ -54,10 +54,18 @@ pub async fn run(command: LinkCommand) -> Result<u8, Failure> {
 async fn create(args: CreateArgs) -> Result<u8, Failure> {
     let org = args.organization;
     let client = org.connection.client()?;
+    let mut body: TargetOrgRequest = TargetOrgRequest::builder().try_into().map_err(
+        |e: atlas_live_migration_api::types::error::ConversionError| {
+            Failure::usage(format!("invalid link token request: {e}"))
+        },
+    )?;
+    // Set on the field as `TargetOrgRequest` declares it.
+    body.access_list_ips = crate::fields::list(args.access_list_ips)
+        .map_err(|e| Failure::usage(format!("invalid --accessListIp: {e}")))?;
     let created = client
         .create_org_live_migration_link_token()
         .org_id(org.org_id)
-        .body(TargetOrgRequest::builder().access_list_ips(args.access_list_ips))
+        .body(body)
         .send()
         .checked()
         .await?;

@@ -205,17 +205,6 @@ pub fn parse(text: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Vec<Mig
     }
 }
 
-/// `value` as the items of the slice `field` gives are typed: the check of
-/// the generated type, named by the field that holds it (a type that exists
-/// only while the spec checks the value is never named here).
-fn checked_as<B, T>(_field: impl Fn(&B) -> &[T], value: &str) -> Result<T, String>
-where
-    T: for<'a> TryFrom<&'a str>,
-    for<'a> <T as TryFrom<&'a str>>::Error: std::fmt::Display,
-{
-    T::try_from(value).map_err(|e| e.to_string())
-}
-
 /// A migration's name: letters, digits, `.`, `_` and `-`, not `.` or `..`
 /// alone, at most 100 characters.
 fn valid_name(name: &str) -> bool {
@@ -378,7 +367,7 @@ fn migration(
         // The request's own check of an item, whatever type the generated
         // code gives it (a checked newtype, or a String where a revision
         // checks nothing).
-        let item = checked_as(
+        let item = crate::fields::item_of(
             |body: &LiveMigrationRequest20240530| &body.migration_hosts[..],
             host,
         );
