@@ -351,6 +351,17 @@ pub fn migration_request() -> atlas_live_migration_api::types::LiveMigrationRequ
     use atlas_live_migration_api::types::{
         Destination, DestinationHostnameSchemaType, LiveMigrationRequest20240530, Source,
     };
+    let mut source: Source = Source::builder()
+        .cluster_name("source-cluster")
+        .group_id("6296fb4c7c7aa997cf94e9a0")
+        .managed_authentication(false)
+        .ssl(true)
+        .password(Some(SOURCE_PASSWORD.into()))
+        .try_into()
+        .expect("a complete source");
+    // Set as `Source` declares the field: a checked newtype or a `String`,
+    // as the spec's value checks make it.
+    source.username = Some("admin".try_into().unwrap());
     LiveMigrationRequest20240530::builder()
         .destination(
             Destination::builder()
@@ -359,18 +370,22 @@ pub fn migration_request() -> atlas_live_migration_api::types::LiveMigrationRequ
                 .hostname_schema_type(DestinationHostnameSchemaType::Public),
         )
         .migration_hosts(["vm001.example.com".try_into().unwrap()])
-        .source(
-            Source::builder()
-                .cluster_name("source-cluster")
-                .group_id("6296fb4c7c7aa997cf94e9a0")
-                .managed_authentication(false)
-                .ssl(true)
-                .username(Some("admin".to_owned()))
-                .password(Some(SOURCE_PASSWORD.into())),
-        )
+        .source(source)
         .drop_destination_data(true)
         .try_into()
         .expect("a complete request")
+}
+
+/// A link-token request with one access-list IP (`203.0.113.7`), set as
+/// `TargetOrgRequest` declares the field (a checked newtype or a `String`,
+/// as the spec's value checks make it).
+pub fn link_token_request() -> atlas_live_migration_api::types::TargetOrgRequest {
+    let mut request: atlas_live_migration_api::types::TargetOrgRequest =
+        atlas_live_migration_api::types::TargetOrgRequest::builder()
+            .try_into()
+            .expect("no member is required");
+    request.access_list_ips = vec!["203.0.113.7".try_into().unwrap()];
+    request
 }
 
 /// [`migration_request`] as it must go on the wire.

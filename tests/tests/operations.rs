@@ -2,9 +2,7 @@
 //! `Accept`, `Content-Type` and body on the wire, and the typed answer,
 //! including enum values the spec does not list.
 
-use atlas_live_migration_api::types::{
-    LiveImportValidationStatus, LiveMigrationResponseStatus, TargetOrgRequest,
-};
+use atlas_live_migration_api::types::{LiveImportValidationStatus, LiveMigrationResponseStatus};
 use atlas_live_migration_api::{Checked, Client, Open};
 use atlas_live_migration_tests::*;
 use httpmock::prelude::*;
@@ -302,7 +300,7 @@ async fn a_link_token_is_created_and_never_shown_by_debug() {
     let created = client(&server)
         .create_org_live_migration_link_token()
         .org_id(ORG_ID)
-        .body(TargetOrgRequest::builder().access_list_ips(vec!["203.0.113.7".to_owned()]))
+        .body(atlas_live_migration_tests::link_token_request())
         .send()
         .checked()
         .await

@@ -12,9 +12,8 @@ fn client(server: &MockServer) -> Client {
     plain_client(&server.base_url())
 }
 
-fn link_request() -> atlas_live_migration_api::types::builder::TargetOrgRequest {
-    atlas_live_migration_api::types::TargetOrgRequest::builder()
-        .access_list_ips(vec!["203.0.113.7".to_owned()])
+fn link_request() -> atlas_live_migration_api::types::TargetOrgRequest {
+    atlas_live_migration_tests::link_token_request()
 }
 
 /// The recorded answers of the family's operations in the corpus, each
