@@ -906,9 +906,11 @@ fn every_history_revision_with_checks_dropped_or_added_builds_the_workspace() {
             };
             run(&args);
             run(&["xtask", "codegen"]);
+            // Every crate with its tests, examples and benches.
             run(&[
                 "build",
                 "--workspace",
+                "--all-targets",
                 "--exclude",
                 "atlas-live-migration-replay",
                 "--locked",
