@@ -347,6 +347,10 @@ pub const VALIDATION_ID: &str = "507f1f77bcf86cd799439011";
 pub const SOURCE_PASSWORD: &str = "s3cr3t-Source-Passw0rd";
 
 /// A push live migration request (the 2024-05-30 body) with a password.
+#[allow(
+    clippy::unnecessary_fallible_conversions,
+    reason = "the field is a String or a checked newtype, as the spec's checks make it"
+)]
 pub fn migration_request() -> atlas_live_migration_api::types::LiveMigrationRequest20240530 {
     use atlas_live_migration_api::types::{
         Destination, DestinationHostnameSchemaType, LiveMigrationRequest20240530, Source,
@@ -379,6 +383,10 @@ pub fn migration_request() -> atlas_live_migration_api::types::LiveMigrationRequ
 /// A link-token request with one access-list IP (`203.0.113.7`), set as
 /// `TargetOrgRequest` declares the field (a checked newtype or a `String`,
 /// as the spec's value checks make it).
+#[allow(
+    clippy::unnecessary_fallible_conversions,
+    reason = "the field is a String or a checked newtype, as the spec's checks make it"
+)]
 pub fn link_token_request() -> atlas_live_migration_api::types::TargetOrgRequest {
     let mut request: atlas_live_migration_api::types::TargetOrgRequest =
         atlas_live_migration_api::types::TargetOrgRequest::builder()

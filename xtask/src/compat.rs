@@ -43,6 +43,26 @@ fn about_null_or_optional(cause: &str) -> bool {
     .any(|said| cause.contains(said))
 }
 
+/// The kept operations whose pinned API version `doc` does not offer, by
+/// Rust name: what `--upgrade` must move for `doc` to cut.
+pub(crate) fn versions_missing(doc: &Value, kept: &[spec::kept::Kept]) -> Vec<String> {
+    let operations = spec::operations(doc);
+    kept.iter()
+        .filter(|entry| {
+            let offered = operations
+                .iter()
+                .find(|o| o.key() == entry.key())
+                .map(|o| spec::versions(doc, o.value))
+                .unwrap_or_default();
+            entry
+                .version
+                .as_ref()
+                .is_some_and(|v| !offered.contains_key(v))
+        })
+        .map(|entry| entry.rust_name.clone())
+        .collect()
+}
+
 /// Each revision of the official history, regenerated to today's spec as
 /// its user would: cut with the committed kept list (an operation whose
 /// pinned version the revision lacks moved to one it offers, and its
@@ -67,22 +87,7 @@ fn each_history_revision_regenerated_to_today_reports_the_items_that_break() {
     for revision in revisions {
         let (text, _) = spec::read_official(&revision).unwrap();
         let doc: Value = serde_norway::from_str(&text).unwrap();
-        let operations = spec::operations(&doc);
-        let upgrade: Vec<String> = kept
-            .iter()
-            .filter(|entry| {
-                let offered = operations
-                    .iter()
-                    .find(|o| o.key() == entry.key())
-                    .map(|o| spec::versions(&doc, o.value))
-                    .unwrap_or_default();
-                entry
-                    .version
-                    .as_ref()
-                    .is_some_and(|v| !offered.contains_key(v))
-            })
-            .map(|entry| entry.rust_name.clone())
-            .collect();
+        let upgrade = versions_missing(&doc, &kept);
         let then = update(
             &committed,
             &doc,

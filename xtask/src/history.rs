@@ -852,22 +852,7 @@ fn every_history_revision_with_checks_dropped_or_added_builds_the_workspace() {
     for revision in &revisions {
         let (text, _) = spec::read_official(revision).unwrap();
         let doc: serde_norway::Value = serde_norway::from_str(&text).unwrap();
-        let operations = spec::operations(&doc);
-        let upgrade: Vec<String> = kept
-            .iter()
-            .filter(|entry| {
-                let offered = operations
-                    .iter()
-                    .find(|o| o.key() == entry.key())
-                    .map(|o| spec::versions(&doc, o.value))
-                    .unwrap_or_default();
-                entry
-                    .version
-                    .as_ref()
-                    .is_some_and(|v| !offered.contains_key(v))
-            })
-            .map(|entry| entry.rust_name.clone())
-            .collect();
+        let upgrade = crate::compat::versions_missing(&doc, &kept);
         let stem = revision
             .file_name()
             .unwrap()

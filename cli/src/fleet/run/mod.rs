@@ -193,7 +193,7 @@ impl Run {
     }
 
     /// Drives the migration from the step its entry gives
-    /// ([`step::next`](crate::fleet::step::next), which the views describe)
+    /// ([`step::next`], which the views describe)
     /// to its target.
     async fn drive(
         &self,
