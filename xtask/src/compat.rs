@@ -259,6 +259,30 @@ pub(crate) fn each_string_schema(
     }
 }
 
+/// Adds `minLength: 1` to every plain string of `document` that has no
+/// check; how many.
+fn add_length_checks(document: &mut Value) -> usize {
+    let mut added = 0;
+    each_string_schema(document, &mut |schema| {
+        if !["pattern", "minLength", "maxLength"]
+            .iter()
+            .any(|k| schema.contains_key(*k))
+        {
+            schema.insert("minLength".into(), 1.into());
+            added += 1;
+        }
+    });
+    added
+}
+
+/// The committed cut updated to a spec whose every string is checked.
+fn checked_cut() -> String {
+    let committed = committed();
+    let mut document: Value = serde_norway::from_str(&committed).unwrap();
+    add_length_checks(&mut document);
+    update(&committed, &document, &NOTHING).cut
+}
+
 /// Issue 40: a spec update that drops every value check of every string
 /// (pattern, minLength, maxLength: what Atlas's history does to one member
 /// or another) changes no public item: each checked newtype is kept (rule
@@ -267,7 +291,10 @@ pub(crate) fn each_string_schema(
 /// item that becomes a `String`.
 #[test]
 fn value_checks_dropped_change_no_public_item() {
-    let committed = committed();
+    // From a cut whose every string is checked (whatever the committed cut
+    // checks: in a workspace regenerated from another revision it may
+    // check none).
+    let committed = checked_cut();
     let mut document: Value = serde_norway::from_str(&committed).unwrap();
     let mut dropped = 0;
     each_string_schema(&mut document, &mut |schema| {
@@ -337,18 +364,25 @@ fn value_checks_dropped_change_no_public_item() {
 /// change the report names, item by item, with the check as its cause.
 #[test]
 fn value_checks_added_are_named_with_what_the_rust_does() {
-    let committed = committed();
-    let mut document: Value = serde_norway::from_str(&committed).unwrap();
-    let mut added = 0;
-    each_string_schema(&mut document, &mut |schema| {
-        if !["pattern", "minLength", "maxLength"]
-            .iter()
-            .any(|k| schema.contains_key(*k))
-        {
-            schema.insert("minLength".into(), 1.into());
-            added += 1;
+    // From a cut whose strings are all unchecked, taken as the spec has
+    // them (`--unpin-checked`), whatever the committed cut checks.
+    let mut unchecked: Value = serde_norway::from_str(&committed()).unwrap();
+    each_string_schema(&mut unchecked, &mut |schema| {
+        for key in ["pattern", "minLength", "maxLength"] {
+            schema.remove(key);
         }
     });
+    let committed = update(
+        &committed(),
+        &unchecked,
+        &Asked {
+            unpin_checked: true,
+            ..NOTHING
+        },
+    )
+    .cut;
+    let mut document = unchecked;
+    let added = add_length_checks(&mut document);
     assert!(added > 10, "{added} checks added");
     let now = update(&committed, &document, &NOTHING);
     let rendered = now.report.render("committed", "checked");
