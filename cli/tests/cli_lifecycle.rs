@@ -468,7 +468,24 @@ async fn the_password_never_appears_in_output_or_logs_at_any_verbosity() {
             .map(|a| if *a == "atlas-cluster" { "" } else { a }),
     );
     let output = run(&atlas, &args).await;
-    assert_eq!(code(&output), Some(2), "{}", text(&output.stderr));
+    // Refused before the network where the spec checks the cluster name
+    // (non-empty since 2026); sent, and failed by the mock, where a
+    // revision checks nothing: the password is never shown either way.
+    let refused = atlas_live_migration_api::types::Destination::try_from(
+        atlas_live_migration_api::types::Destination::builder()
+            .cluster_name("")
+            .group_id(GROUP_ID)
+            .hostname_schema_type(
+                atlas_live_migration_api::types::DestinationHostnameSchemaType::Public,
+            ),
+    )
+    .is_err();
+    assert_eq!(
+        code(&output),
+        Some(if refused { 2 } else { 1 }),
+        "{}",
+        text(&output.stderr)
+    );
     let printed = format!("{}{}", text(&output.stdout), text(&output.stderr));
     assert!(!printed.contains(PASSWORD), "{printed}");
     // --help names the variable but never shows its value.

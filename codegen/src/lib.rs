@@ -90,6 +90,10 @@ pub const RULES: &[(&str, &str)] = &[
         "the pinned API version only (else the newest not sunset), read as application/json; other versions and the preview dropped; a versioned download left as bytes; recorded in OPERATION_MEDIA_TYPES",
     ),
     (
+        "NO_CONTENT_STATUS_AS_NO_BODY",
+        "a 204, 205 or 304 answer whose media type names a schema (an empty NoBody object) is read without a body: HTTP gives those statuses none and the real Atlas sends none; the media type stays, for its version",
+    ),
+    (
         "NO_SCHEMA_AS_NO_CONTENT",
         "a media type without a schema becomes an answer without content (progenitor panics on it)",
     ),
@@ -249,6 +253,7 @@ fn adapt_document(spec_yaml: &str) -> Result<AdaptedSpec, String> {
     let mut spec: OpenAPI = serde_json::from_value(document)
         .map_err(|e| format!("{SPEC_PATH} is not a valid OpenAPI 3.0 document: {e}"))?;
     let pins = apply_kept_list(&mut spec)?;
+    rules::versions::no_content_status_as_no_body(&mut spec)?;
     let media_types = choose_versions(&mut spec, &pins)?;
     name_path_parameter_schemas(&mut spec)?;
     let mut document = serde_json::to_value(&spec)

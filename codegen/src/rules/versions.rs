@@ -64,6 +64,27 @@ pub(crate) fn apply_kept_list(
     Ok(pins)
 }
 
+/// Rule `NO_CONTENT_STATUS_AS_NO_BODY`: a `204`, `205` or `304` answer
+/// whose media type names a schema (the 2023-2025 specs give
+/// `deleteLinkToken`'s 204 the empty object `NoBody`) is read without a
+/// body: HTTP gives those statuses none, and the real Atlas sends none, so
+/// a client that decodes one fails on every success. The media type stays
+/// (its version is the operation's), without its schema:
+/// `NO_SCHEMA_AS_NO_CONTENT` then makes it an answer without content.
+pub(crate) fn no_content_status_as_no_body(spec: &mut OpenAPI) -> Result<(), String> {
+    each_operation(spec, |_, _, _, operation| {
+        for (status, response) in operation.responses.responses.iter_mut() {
+            let no_body = matches!(status, openapiv3::StatusCode::Code(204 | 205 | 304));
+            if let (true, ReferenceOr::Item(response)) = (no_body, response) {
+                for entry in response.content.values_mut() {
+                    entry.schema = None;
+                }
+            }
+        }
+        Ok(())
+    })
+}
+
 /// Rules `ONE_VERSION_PER_OPERATION` and `NO_SCHEMA_AS_NO_CONTENT`, then,
 /// per operation, `MIXED_SUCCESS_AS_BYTES`, `SUCCESS_AS_ANY_2XX` and
 /// `ONE_ERROR_SHAPE`. Returns, per operation as `OperationInfo` names it
