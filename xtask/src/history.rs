@@ -797,8 +797,8 @@ fn the_xtask_writes_only_into_the_checkout_it_runs_in() {
 /// dropped, and with one added to every string that had none, regenerates
 /// into a workspace whose every crate builds, the CLI, the mock Atlas and
 /// the tests included: as a user would run `cargo xtask spec --from`,
-/// `cargo xtask codegen` and `cargo build`, in a scratch copy; and the
-/// CLI's tests pass there. A revision
+/// `cargo xtask codegen` and `cargo build`, in a scratch copy; and, for a
+/// revision as published, the CLI's tests pass there. A revision
 /// that lacks a pinned version does not cut (the cut names the version and
 /// `--upgrade`: another API version is the user's choice, and the code
 /// written for one does not build against another). Hand-written code names no
@@ -901,12 +901,17 @@ fn every_history_revision_with_checks_dropped_or_added_builds_the_workspace() {
                 "atlas-live-migration-replay",
                 "--locked",
             ]);
-            // The CLI's tests pass, through its binary against the mock
-            // Atlas, both as generated from this spec. (The xtask's and the
-            // replay's tests compare the cut with today's official spec and
-            // the recorded answers: a workspace cut from another revision
-            // fails them by design.)
-            run(&["test", "-p", "atlas-live-migration-cli", "--locked"]);
+            // An official revision as published: the CLI's tests pass,
+            // through its binary against the mock Atlas, both as generated
+            // from it. (Not with every check dropped or added: the tests
+            // that an invalid ID is refused before the network hold where
+            // the spec checks IDs. Nor the xtask's and the replay's tests,
+            // which compare the cut with today's official spec and the
+            // recorded answers: a workspace cut from another revision fails
+            // them by design.)
+            if edit.is_none() {
+                run(&["test", "-p", "atlas-live-migration-cli", "--locked"]);
+            }
         }
     }
     assert!(built >= 5, "{built} workspaces built");
