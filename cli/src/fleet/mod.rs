@@ -37,7 +37,7 @@ use crate::output::Output;
 use crate::{Failure, exit, prompt};
 pub use plan::Migration;
 use run::{End, Outcome, Run};
-use state::{Entry, Store};
+use state::Store;
 
 /// How `apply` works, whoever calls it: `fleet apply`'s flags, or the demo.
 #[derive(Debug, Clone)]
@@ -71,12 +71,6 @@ pub fn unplanned(store: &Store, migrations: &[Migration]) -> Vec<String> {
         .into_iter()
         .filter(|name| !migrations.iter().any(|m| &m.name == name))
         .collect()
-}
-
-/// What `apply` does next for a migration in `entry`'s state, in words:
-/// the step [`step::next`] gives, which `run/` starts from.
-pub fn next_step(entry: &Entry, cutover: bool) -> String {
-    step::next(entry).describe(cutover)
 }
 
 /// Each migration's place in the line for hosts: earlier waves first, then

@@ -3,7 +3,7 @@
 
 use super::plan::Migration;
 use super::state::Store;
-use super::{host_order, hosts, next_step, unplanned};
+use super::{host_order, hosts, step, unplanned};
 
 /// One line of `fleet plan`.
 pub struct Row {
@@ -53,9 +53,9 @@ pub fn preview(migrations: &[Migration], store: Option<&Store>, cutover: bool) -
             let next = match &waits {
                 Some(holders) => format!(
                     "wait for a migration host ({holders} hold them), then {}",
-                    next_step(&entry, cutover)
+                    step::next(&entry).describe(cutover)
                 ),
-                None => next_step(&entry, cutover),
+                None => step::next(&entry).describe(cutover),
             };
             (
                 index,

@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
-use super::next_step;
 use super::state::{self, Store};
+use super::step;
 use crate::Failure;
 use crate::output::Output;
 
@@ -82,7 +82,7 @@ fn render_status(state_path: &Path, output: Output) -> Result<String, Failure> {
                 "approvedBy": approved_by,
                 "writesStopped": entry.writes_stopped(),
                 "waitingFor": if entry.needs_person.is_some() { Some("person".to_owned()) } else { entry.waiting_for.clone() },
-                "next": next_step(&entry, true),
+                "next": step::next(&entry).describe(true),
                 "lags": entry.recent_lags,
                 "timeLeft": time_left(entry.cutover_deadline.as_deref(), entry.cutover_started),
             })

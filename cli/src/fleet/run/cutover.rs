@@ -166,16 +166,14 @@ impl Run {
                         self.waves.check(plan.wave)
                     })
                     .await
-                    .map_err(|stop| match stop {
-                        Stop(End::TimedOut, _) => Stop(
-                            End::TimedOut,
+                    .map_err(|stop| {
+                        stop.timed_out_as(|| {
                             format!(
                                 "wave {} still waited for {} at --timeout; apply again to go on",
                                 plan.wave,
                                 self.waves.ahead(plan.wave).join(", ")
-                            ),
-                        ),
-                        other => other,
+                            )
+                        })
                     })?;
                 held.map_err(|held| self.held_by_wave(migration, &held.0))
             }
@@ -185,13 +183,11 @@ impl Run {
                     self.approval(migration).map(drop)
                 })
                 .await
-                .map_err(|stop| match stop {
-                    Stop(End::TimedOut, _) => Stop(
-                        End::TimedOut,
+                .map_err(|stop| {
+                    stop.timed_out_as(|| {
                         "no `fleet approve` of its job before --timeout; the next apply takes it"
-                            .into(),
-                    ),
-                    other => other,
+                            .into()
+                    })
                 })
             }
             Gate::Window => {
@@ -208,12 +204,10 @@ impl Run {
                     windows.open_at(jiff::Timestamp::now()).then_some(())
                 })
                 .await
-                .map_err(|stop| match stop {
-                    Stop(End::TimedOut, _) => Stop(
-                        End::TimedOut,
-                        format!("no cutover window opened before --timeout ({opens})"),
-                    ),
-                    other => other,
+                .map_err(|stop| {
+                    stop.timed_out_as(|| {
+                        format!("no cutover window opened before --timeout ({opens})")
+                    })
                 })
             }
         }
@@ -238,12 +232,10 @@ impl Run {
         })
         .await
         .map(Some)
-        .map_err(|stop| match stop {
-            Stop(End::TimedOut, _) => Stop(
-                End::TimedOut,
-                "no cutover slot (maxConcurrentCutovers) came free before --timeout".into(),
-            ),
-            other => other,
+        .map_err(|stop| {
+            stop.timed_out_as(|| {
+                "no cutover slot (maxConcurrentCutovers) came free before --timeout".into()
+            })
         })
     }
 
@@ -650,9 +642,12 @@ impl Run {
         job_id: Option<&LiveMigrationId>,
         abort_reason: Option<&str>,
     ) -> Result<(), String> {
-        if let Some(job_id) = job_id {
-            // A read that fails leaves the last lag known.
-            let _ = self.read(migration, job_id).await;
+        if let Some(job_id) = job_id
+            && let Ok(job) = self.get_job(migration, job_id).await
+        {
+            // A read that fails leaves the last lag known (and is no error
+            // of the migration's: the hook runs all the same).
+            let _ = self.record(migration, &job);
         }
         let entry = self.store.get(&migration.name);
         let mut env = vec![

@@ -48,6 +48,17 @@ pub struct Run {
 /// Why a migration stopped before its target.
 struct Stop(End, String);
 
+impl Stop {
+    /// A wait that ran into `--timeout`, said as `why` says it; any other
+    /// stop as it is.
+    fn timed_out_as(self, why: impl FnOnce() -> String) -> Stop {
+        match self {
+            Stop(End::TimedOut, _) => Stop(End::TimedOut, why()),
+            other => other,
+        }
+    }
+}
+
 impl From<String> for Stop {
     /// The state could not be written: nothing more may be sent.
     fn from(problem: String) -> Self {
@@ -371,7 +382,8 @@ impl Run {
     fn record(&self, migration: &Migration, job: &LiveMigrationResponse) -> Result<Entry, Stop> {
         let timer = migration.cutover.timer;
         let before = self.store.get(&migration.name);
-        let read = |e: &mut Entry| record(e, job, timer, SystemTime::now());
+        let now = SystemTime::now();
+        let read = |e: &mut Entry| record(e, job, timer, now);
         let mut after = before.clone();
         read(&mut after);
         let decides =
