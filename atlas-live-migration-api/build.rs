@@ -23,7 +23,13 @@ fn generate() {
     let yaml = std::fs::read_to_string(&spec).expect("the spec is readable");
     let code = codegen::generate(&yaml).unwrap_or_else(|error| panic!("{error}"));
     let pages = codegen::generate_pages(&yaml, &code).unwrap_or_else(|error| panic!("{error}"));
+    let transcription = std::path::Path::new("..").join(codegen::CLOUD_MANAGER.spec_path);
+    println!("cargo::rerun-if-changed={}", transcription.display());
+    let yaml = std::fs::read_to_string(&transcription).expect("the transcription is readable");
+    let cloud_manager = codegen::generate_document(&codegen::CLOUD_MANAGER, &yaml)
+        .unwrap_or_else(|error| panic!("{error}"));
     let out = std::path::PathBuf::from(std::env::var_os("OUT_DIR").unwrap());
+    std::fs::write(out.join("cloud_manager.rs"), cloud_manager).expect("OUT_DIR is writable");
     std::fs::write(out.join("generated.rs"), code).expect("OUT_DIR is writable");
     std::fs::write(out.join("pages.rs"), pages).expect("OUT_DIR is writable");
     println!("cargo::rustc-cfg=atlas_codegen");

@@ -9,6 +9,7 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 
+use crate::model::Service;
 use crate::response::atlas_error::AtlasError;
 use crate::response::failure::{self, Content, Endpoint, Failure};
 use crate::types::ApiError;
@@ -78,7 +79,7 @@ pub enum Error {
     /// that does not decode, a body over 1 MiB, or `envelope=true` answered
     /// without an envelope.
     #[error(
-        "Atlas {answered}{after}{version} with {problem}{content_type}{begins}.{hint}",
+        "{service} {answered}{after}{version} with {problem}{content_type}{begins}.{hint}",
         answered = status.map_or_else(|| "sent a success (2xx)".to_owned(), |s| format!("answered HTTP {s}")),
         after = attempts_note(*attempts),
         begins = if snippet.is_empty() { String::new() } else { format!("; the body begins {snippet:?}") },
@@ -89,9 +90,11 @@ pub enum Error {
             // progenitor does not report the headers of a success it could not decode.
             (None, None) => String::new(),
         },
-        hint = spaced(invalid_response_hint(*status)),
+        hint = spaced(invalid_response_hint(*status, *service)),
     )]
     InvalidResponse {
+        /// Who answered: Atlas, or Cloud Manager for [`crate::cloud_manager`].
+        service: Service,
         /// The HTTP status. `None` for a success body that does not decode:
         /// progenitor reports it without the response, so only "a 2xx" is
         /// known (the message says so rather than guess).
@@ -191,11 +194,13 @@ pub struct ApiFailure {
     pub retry_after: Option<Duration>,
     /// The API version the call was sent with (a date such as `2024-05-30`).
     pub api_version: String,
+    /// Who answered: Atlas, or Cloud Manager for [`crate::cloud_manager`].
+    pub service: Service,
 }
 
 impl std::fmt::Display for ApiFailure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Atlas answered HTTP {}", self.status)?;
+        write!(f, "{} answered HTTP {}", self.service, self.status)?;
         if let Some(code) = &self.error_code {
             write!(f, " ({code})")?;
         }
@@ -210,12 +215,12 @@ impl std::fmt::Display for ApiFailure {
                 None => write!(f, "; {name} is invalid")?,
             }
         }
-        let hint = hint(self.status);
+        let hint = hint(self.status, self.service);
         if !hint.is_empty() {
             write!(f, ". {hint}")?;
         }
         if let Some(wait) = self.retry_after {
-            write!(f, " (Atlas asks to wait {} s)", wait.as_secs())?;
+            write!(f, " ({} asks to wait {} s)", self.service, wait.as_secs())?;
         }
         Ok(())
     }
@@ -272,8 +277,24 @@ impl Error {
     }
 }
 
-impl From<progenitor_client::Error<ApiError>> for Error {
-    fn from(error: progenitor_client::Error<ApiError>) -> Self {
+/// The error body type of a generated client, and so who answers it: the
+/// Atlas client's `ApiError` or [`crate::cloud_manager`]'s.
+pub trait ErrorBody: serde::Serialize {
+    /// The API whose client names this type.
+    const SERVICE: Service;
+}
+
+impl ErrorBody for ApiError {
+    const SERVICE: Service = Service::Atlas;
+}
+
+impl ErrorBody for crate::cloud_manager::types::ApiError {
+    const SERVICE: Service = Service::CloudManager;
+}
+
+impl<E: ErrorBody> From<progenitor_client::Error<E>> for Error {
+    fn from(error: progenitor_client::Error<E>) -> Self {
+        let service = E::SERVICE;
         use progenitor_client::Error as Generated;
         match error {
             Generated::InvalidRequest(message) => invalid_request(&message),
@@ -285,6 +306,7 @@ impl From<progenitor_client::Error<ApiError>> for Error {
             Generated::UnexpectedResponse(mut response) => match Failure::take(&mut response) {
                 Some(failure) => Error::from(failure),
                 None => Error::InvalidResponse {
+                    service,
                     status: Some(response.status()),
                     problem: "an answer this client did not read".to_owned(),
                     content_type: header_text(response.headers(), "content-type"),
@@ -296,6 +318,7 @@ impl From<progenitor_client::Error<ApiError>> for Error {
             // Only successes reach the generated decode; progenitor does not
             // say which status or content type came.
             Generated::InvalidResponsePayload(bytes, source) => Error::InvalidResponse {
+                service,
                 status: None,
                 problem: format!("a body that does not decode ({source})"),
                 content_type: None,
@@ -313,8 +336,9 @@ impl From<progenitor_client::Error<ApiError>> for Error {
                 // generated fields, which change between spec revisions.
                 let body = serde_json::to_vec(&response.into_inner()).unwrap_or_default();
                 match AtlasError::read(&body, &headers) {
-                    Some(api) => api_error(status, api, None, "unknown".to_owned()),
+                    Some(api) => api_error(status, api, None, "unknown".to_owned(), service),
                     None => Error::InvalidResponse {
+                        service,
                         status: Some(status),
                         problem: "a body that is not an Atlas error".to_owned(),
                         content_type: header_text(&headers, "content-type"),
@@ -342,6 +366,7 @@ impl From<Failure> for Error {
             retry_after,
             api_version,
             attempts,
+            service,
         } = failure;
         if endpoint == Endpoint::Token {
             return Error::TokenRequest {
@@ -352,7 +377,9 @@ impl From<Failure> for Error {
             };
         }
         let problem = match content {
-            Content::AtlasError(api) => return api_error(status, *api, retry_after, api_version),
+            Content::AtlasError(api) => {
+                return api_error(status, *api, retry_after, api_version, service);
+            }
             Content::Unrecognized => "a body that is not an Atlas error".to_owned(),
             Content::MalformedEnvelope => {
                 "a body that is not the envelope {\"status\", \"content\"} that envelope=true asks for"
@@ -367,6 +394,7 @@ impl From<Failure> for Error {
             ),
         };
         Error::InvalidResponse {
+            service,
             status: Some(status),
             problem,
             content_type: header_text(&headers, "content-type"),
@@ -383,6 +411,7 @@ fn api_error(
     api: AtlasError,
     retry_after: Option<Duration>,
     api_version: String,
+    service: Service,
 ) -> Error {
     let version_error = matches!(
         api.error_code.as_deref(),
@@ -406,6 +435,7 @@ fn api_error(
         fields: api.fields,
         retry_after,
         api_version,
+        service,
     }))
 }
 
@@ -477,9 +507,9 @@ fn spaced(hint: &str) -> String {
     }
 }
 
-fn invalid_response_hint(status: Option<StatusCode>) -> &'static str {
+fn invalid_response_hint(status: Option<StatusCode>, service: Service) -> &'static str {
     match status {
-        Some(status) if !status.is_success() => hint(status),
+        Some(status) if !status.is_success() => hint(status, service),
         // A success: what was asked was done, so it is not to be sent again.
         _ => {
             "The request succeeded, so do not send it again; the answer's body is not what \
@@ -488,7 +518,28 @@ fn invalid_response_hint(status: Option<StatusCode>) -> &'static str {
     }
 }
 
-fn hint(status: StatusCode) -> &'static str {
+fn hint(status: StatusCode, service: Service) -> &'static str {
+    if service == Service::CloudManager {
+        return match status.as_u16() {
+            401 => {
+                "Check the source organization's API key: MCLI_PUBLIC_API_KEY and \
+                 MCLI_PRIVATE_API_KEY (a Cloud Manager or Ops Manager programmatic API key, not an \
+                 Atlas one)"
+            }
+            403 => {
+                "The Cloud Manager API key needs the Organization Owner role in the source \
+                 organization, and its access list must include this machine"
+            }
+            404 => "Check the source organization ID (--sourceOrgId or MCLI_ORG_ID)",
+            300..=399 => {
+                "The client does not follow redirects, so credentials never reach another host; \
+                 check the base URL (MCLI_OPS_MANAGER_URL)"
+            }
+            429 => "Cloud Manager rate-limited the calls and the retries ran out; wait, then try again",
+            500..=599 => "Cloud Manager or a proxy in front of it failed; try again later",
+            _ => "",
+        };
+    }
     match status.as_u16() {
         401 => {
             "Check the credentials: MONGODB_ATLAS_CLIENT_ID/MONGODB_ATLAS_CLIENT_SECRET for a \
@@ -529,8 +580,11 @@ fn hint(status: StatusCode) -> &'static str {
 /// println!("{:?}", job.status);
 /// # Ok(()) }
 /// ```
-pub trait Checked<T>:
-    Future<Output = Result<ResponseValue<T>, progenitor_client::Error<ApiError>>> + Sized
+///
+/// The same for [`crate::cloud_manager`]'s builders: `E` is the error body
+/// type of the client the builder belongs to.
+pub trait Checked<T, E: ErrorBody = ApiError>:
+    Future<Output = Result<ResponseValue<T>, progenitor_client::Error<E>>> + Sized
 {
     /// The answer, or the crate's [`Error`].
     fn checked(self) -> impl Future<Output = Result<ResponseValue<T>, Error>> {
@@ -538,8 +592,8 @@ pub trait Checked<T>:
     }
 }
 
-impl<T, F> Checked<T> for F where
-    F: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<ApiError>>>
+impl<T, E: ErrorBody, F> Checked<T, E> for F where
+    F: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<E>>>
 {
 }
 

@@ -5420,7 +5420,8 @@ pub mod builder {
 pub mod prelude {
     pub use self::super::Client;
 }
-/// The newest API version date any operation is generated for.
+/// The newest API version date any operation is generated for (the
+/// document's `info.version` when it has no versioned media type).
 pub(crate) const SPEC_API_VERSION: &str = "2024-05-30";
 /// Each operation (as `OperationInfo::operation_id` names it) and the
 /// versioned media type it is generated for: sent as `Accept`, and as

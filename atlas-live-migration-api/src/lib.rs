@@ -4,6 +4,7 @@
 
 mod auth;
 mod client;
+pub mod cloud_manager;
 mod error;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
@@ -31,11 +32,11 @@ mod generated {
 pub use client::builder::ClientBuilder;
 pub use client::credentials::Credentials;
 pub use client::{DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
-pub use error::{ApiFailure, Checked, Error, FieldViolation};
+pub use error::{ApiFailure, Checked, Error, ErrorBody, FieldViolation};
 pub use generated::*;
 pub use model::rate_limit::RateLimit;
 pub use model::versioning::{ApiVersion, DeprecationNotice, InvalidApiVersion};
-pub use model::{MigrationStatus, Open, Secret, ValidationStatus};
+pub use model::{MigrationStatus, Open, Secret, Service, ValidationStatus};
 pub use pages::Page;
 /// Not public API: the runtime's pass over a JSON success before the
 /// generated decode, for the whole-spec tolerance test.

@@ -43,3 +43,29 @@ fn parse_api_version(value: &str) -> Result<ApiVersion, String> {
         .parse()
         .map_err(|e: atlas_live_migration_api::InvalidApiVersion| e.to_string())
 }
+
+/// The source organization in Cloud Manager (or Ops Manager), as the
+/// MongoDB CLI names it; its client reads the MongoDB CLI's variables.
+#[derive(Args, Debug, Clone)]
+pub struct SourceOrganization {
+    /// Source organization ID in Cloud Manager or Ops Manager, 24 hexadecimal digits [env: MCLI_ORG_ID]
+    #[arg(
+        long = "source-org-id",
+        visible_alias = "sourceOrgId",
+        value_name = "ID",
+        env = "MCLI_ORG_ID",
+        hide_env = true,
+        value_parser = crate::cmd::target::parse_id::<atlas_live_migration_api::cloud_manager::types::OrgId>,
+    )]
+    pub source_org_id: atlas_live_migration_api::cloud_manager::types::OrgId,
+}
+
+/// A Cloud Manager client from `MCLI_PUBLIC_API_KEY`, `MCLI_PRIVATE_API_KEY`
+/// and `MCLI_OPS_MANAGER_URL`: refused, naming the variables, before any
+/// request when the key is missing. No Atlas variable is read for it.
+pub fn source_client() -> Result<atlas_live_migration_api::cloud_manager::Client, Failure> {
+    atlas_live_migration_api::cloud_manager::Client::builder()
+        .env()
+        .and_then(|builder| builder.build())
+        .map_err(|e| Failure::usage(e.to_string()))
+}

@@ -29,7 +29,7 @@ pub fn json(value: &impl Serialize) -> String {
 }
 
 /// Left-aligned columns, three spaces apart.
-fn columns(header: &[&str], rows: &[Vec<String>]) -> String {
+pub fn columns(header: &[&str], rows: &[Vec<String>]) -> String {
     let widths: Vec<usize> = (0..header.len())
         .map(|i| {
             rows.iter()

@@ -13,3 +13,9 @@ pub const PAGES_PATH: &str = "atlas-live-migration-api/src/pages/generated.rs";
 /// The committed `api` commands of the CLI, relative to the workspace root
 /// (used by xtask).
 pub const CLI_PATH: &str = "cli/src/api/generated.rs";
+/// The transcription of Cloud Manager's link operations, relative to the
+/// workspace root (no OpenAPI document of that API is published).
+pub const CLOUD_MANAGER_SPEC_PATH: &str = "openapi/cloud-manager-live-export.yaml";
+/// The committed client generated from it, relative to the workspace root.
+pub const CLOUD_MANAGER_SNAPSHOT_PATH: &str =
+    "atlas-live-migration-api/src/cloud_manager/generated.rs";

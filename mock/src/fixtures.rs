@@ -1,7 +1,7 @@
 //! The bodies the mock answers with: validations, jobs as their lifecycle
 //! goes, the available projects.
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::*;
 
@@ -96,21 +96,49 @@ pub(crate) fn poll_job(state: &mut State, n: usize) -> String {
     job(&state.scenario, &live_migration_id(n), host.as_deref(), now)
 }
 
-pub(crate) fn available_projects() -> String {
-    json!([{
-        "name": "On-premises project",
-        "projectId": "6296fb4c7c7aa997cf94e9a0",
-        "migrationHosts": ["vm001.example.com"],
-        "deployments": [{
-            "name": "source-cluster",
-            "clusterId": "6296fb4c7c7aa997cf94e9a1",
-            "featureCompatibilityVersion": "7.0",
-            "mongoDBVersion": "7.0.12",
-            "managed": true,
-            "sharded": false,
-            "tlsEnabled": true,
-            "dbSizeBytes": 8192
-        }]
-    }])
+/// The source projects the link reaches, with their registered migration
+/// hosts and deployments, as the scenario has them.
+pub(crate) fn available_projects(scenario: &Scenario) -> String {
+    let projects: Vec<_> = scenario
+        .sources
+        .iter()
+        .map(|project| {
+            let deployments: Vec<_> = project
+                .deployments
+                .iter()
+                .enumerate()
+                .map(|(n, d)| {
+                    json!({
+                        "name": d.name,
+                        "clusterId": format!("{:0>24}", format!("{:x}", 0x6296_fb4c_u64 + n as u64)),
+                        "featureCompatibilityVersion": d.feature_compatibility_version,
+                        "mongoDBVersion": d.mongodb_version,
+                        "managed": true,
+                        "sharded": d.sharded,
+                        "tlsEnabled": true,
+                        "dbSizeBytes": 8192
+                    })
+                })
+                .collect();
+            json!({
+                "name": project.name,
+                "projectId": project.project_id,
+                "migrationHosts": project.migration_hosts,
+                "deployments": deployments,
+            })
+        })
+        .collect();
+    Value::Array(projects).to_string()
+}
+
+/// The mock's one project, in its organization.
+pub(crate) fn group() -> String {
+    json!({
+        "id": GROUP_ID,
+        "name": "Mock project",
+        "orgId": ORG_ID,
+        "clusterCount": 0,
+        "created": "2026-01-05T10:00:00Z",
+    })
     .to_string()
 }

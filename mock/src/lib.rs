@@ -26,6 +26,7 @@ mod fixtures;
 mod routes;
 mod scenario;
 mod server;
+mod source;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -34,7 +35,7 @@ use std::time::Instant;
 use tokio::net::TcpListener;
 
 use buckets::Bucket;
-pub use scenario::Scenario;
+pub use scenario::{Scenario, SourceDeployment, SourceProject};
 use server::serve;
 
 /// One request as the mock received it.
@@ -89,6 +90,11 @@ pub const ORG_ID: &str = "4888442a3354817a7320eb61";
 /// The link token the mock issues.
 pub const LINK_TOKEN: &str = "bW9jay1saW5rLXRva2VuLWZvci1kZW1vLW9ubHk=";
 const ACCESS_TOKEN: &str = "mock-access-token";
+/// The source organization in the mock's Cloud Manager.
+pub const SOURCE_ORG_ID: &str = "5e2211c17a3e5a48f5497de0";
+/// The Cloud Manager API key the mock's source side takes (HTTP Digest),
+/// unless the scenario names another ([`Scenario::source_api_key`]).
+pub const SOURCE_API_KEY: (&str, &str) = ("source-public", "source-private-key-for-the-mock");
 
 /// A running mock. It serves until dropped.
 pub struct MockAtlas {
@@ -106,12 +112,24 @@ struct State {
     jobs: Vec<Job>,
     /// A link token was created and not deleted since.
     linked: bool,
+    /// The source organization's link, once Cloud Manager took a token.
+    source_link: Option<SourceLink>,
+    /// The Digest nonces the source side issued.
+    nonces: Vec<String>,
     /// Per scope (`groups/<id>`, `orgs/<id>`).
     buckets: HashMap<String, Bucket>,
     rate_limited: usize,
     /// Creates refused because their migration host ran another unfinished
     /// migration.
     busy_host_refused: usize,
+}
+
+/// The source organization's link in the mock's Cloud Manager.
+struct SourceLink {
+    /// The token it was given.
+    token: String,
+    /// Status reads since.
+    status_reads: usize,
 }
 
 #[derive(Default)]
@@ -205,6 +223,18 @@ impl MockAtlas {
                 fixtures::ready_at(&state, n).map(|at| now.1 - now.0.saturating_duration_since(at))
             })
             .collect()
+    }
+
+    /// The link token the mock's Cloud Manager was given and holds, if its
+    /// source organization is linked.
+    pub fn source_link_token(&self) -> Option<String> {
+        self.lock().source_link.as_ref().map(|l| l.token.clone())
+    }
+
+    /// Whether the Atlas organization holds a link token (made, and not
+    /// removed since).
+    pub fn atlas_link_token_exists(&self) -> bool {
+        self.lock().linked
     }
 
     /// How many migrations were created.

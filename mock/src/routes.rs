@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::fixtures::{available_projects, current_job, job, poll_job, validation};
+use super::fixtures::{self, available_projects, current_job, job, poll_job, validation};
 use super::*;
 
 /// What the mock does with a request.
@@ -15,6 +15,8 @@ pub(crate) enum Answer {
     Lost,
     /// It carries the request out and answers after this delay.
     Held(std::time::Duration, u16, &'static str, String),
+    /// `401` with this `WWW-Authenticate` challenge and JSON body.
+    Challenge(String, String),
 }
 
 /// An Atlas error as the real Atlas sends it: `parameters` is a list of
@@ -47,6 +49,9 @@ pub(crate) fn answer(state: &mut State, request: &RecordedRequest) -> Answer {
     let (method, path) = (request.method.as_str(), request.path.as_str());
     if path == "/api/oauth/token" {
         return token(state, request);
+    }
+    if path.starts_with("/api/public/v1.0/") {
+        return super::source::answer(state, request);
     }
     if let Some(refused) = refuse_unauthorized(state, request) {
         return refused;
@@ -175,7 +180,10 @@ pub(crate) fn answer(state: &mut State, request: &RecordedRequest) -> Answer {
                 );
             }
         }
-        ("GET", p) if p == format!("{org}/availableProjects") => (200, available_projects()),
+        ("GET", p) if p == format!("{org}/availableProjects") => {
+            (200, available_projects(&state.scenario))
+        }
+        ("GET", p) if p == format!("/api/atlas/v2/groups/{GROUP_ID}") => (200, fixtures::group()),
         ("POST", p) if p == format!("{org}/linkTokens") => {
             match serde_json::from_str::<atlas_live_migration_api::types::TargetOrgRequest>(
                 &request.body,
@@ -189,6 +197,21 @@ pub(crate) fn answer(state: &mut State, request: &RecordedRequest) -> Answer {
             }
         }
         ("DELETE", p) if p == format!("{org}/linkTokens") => {
+            // The link carries the migrations that run: Atlas keeps it.
+            let running = (0..state.jobs.len()).find(|n| {
+                state.jobs[*n].created_at.is_some()
+                    && !matches!(current_job(state, *n).0, "COMPLETE" | "FAILED" | "EXPIRED")
+            });
+            if let (true, Some(n)) = (state.linked, running) {
+                return error(
+                    409,
+                    "CANNOT_DELETE_ORG_ACTIVE_LIVE_MIGRATION_ATLAS_ORG_LINK",
+                    &format!(
+                        "The link cannot be removed while live migration {} uses it.",
+                        live_migration_id(n)
+                    ),
+                );
+            }
             if !std::mem::take(&mut state.linked) {
                 // Recorded from the real Atlas, word for word.
                 return error_with(

@@ -50,6 +50,104 @@ pub struct Scenario {
     pub lags_over_time: Option<(Duration, Vec<u32>)>,
     /// Atlas refuses every cutover (`400 CANNOT_CUTOVER_LIVE_MIGRATION`).
     pub refuse_cutover: bool,
+    /// The source projects the link reaches (`availableProjects`), with
+    /// their registered migration hosts and deployments.
+    pub sources: Vec<SourceProject>,
+    /// The Cloud Manager API key (public, private) the source side takes.
+    pub source_api_key: (&'static str, &'static str),
+    /// Status reads of a new source link that answer `NOT_SYNCED` before
+    /// it reads `SYNCED`.
+    pub link_synced_after: usize,
+}
+
+/// A source project as `availableProjects` lists it.
+#[derive(Clone, Debug)]
+pub struct SourceProject {
+    /// Its name in Cloud Manager.
+    pub name: String,
+    /// Its ID in Cloud Manager (a migration's `sourceProjectId`).
+    pub project_id: String,
+    /// The migration hosts registered in it (agents with
+    /// `agentFeatureCloudMigrationEnabled`).
+    pub migration_hosts: Vec<String>,
+    /// Its deployments.
+    pub deployments: Vec<SourceDeployment>,
+}
+
+/// A deployment of a source project.
+#[derive(Clone, Debug)]
+pub struct SourceDeployment {
+    /// Its name (a migration's `sourceClusterName`).
+    pub name: String,
+    /// `mongoDBVersion`.
+    pub mongodb_version: String,
+    /// `featureCompatibilityVersion`.
+    pub feature_compatibility_version: String,
+    /// Whether it is sharded.
+    pub sharded: bool,
+}
+
+impl SourceProject {
+    /// A project with these hosts and deployments (MongoDB 7.0.12, FCV 7.0,
+    /// a replica set each).
+    pub fn new<H, D>(name: &str, project_id: &str, hosts: H, deployments: D) -> Self
+    where
+        H: IntoIterator,
+        H::Item: Into<String>,
+        D: IntoIterator,
+        D::Item: Into<String>,
+    {
+        Self {
+            name: name.to_owned(),
+            project_id: project_id.to_owned(),
+            migration_hosts: hosts.into_iter().map(Into::into).collect(),
+            deployments: deployments
+                .into_iter()
+                .map(|name| SourceDeployment {
+                    name: name.into(),
+                    mongodb_version: "7.0.12".to_owned(),
+                    feature_compatibility_version: "7.0".to_owned(),
+                    sharded: false,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The mock's source side unless told otherwise: two projects, each with
+/// migration hosts `vm001.example.com`…`vm016.example.com` registered and
+/// the deployments `rs-01`…`rs-64` (the first project also has
+/// `source-cluster`, MongoDB 7.0.12, listed first; every fourth `rs-` is
+/// sharded and runs 6.0.15).
+fn default_sources() -> Vec<SourceProject> {
+    let hosts = || (1..=16).map(|n| format!("vm{n:03}.example.com"));
+    let replica_sets = || (1..=64).map(|n| format!("rs-{n:02}"));
+    let mut projects = vec![
+        SourceProject::new(
+            "On-premises project",
+            "6296fb4c7c7aa997cf94e9a0",
+            hosts(),
+            std::iter::once("source-cluster".to_owned()).chain(replica_sets()),
+        ),
+        SourceProject::new(
+            "Data center project",
+            "5e2211c17a3e5a48f5497de3",
+            hosts(),
+            replica_sets(),
+        ),
+    ];
+    for project in &mut projects {
+        for deployment in &mut project.deployments {
+            if let Some(n) = deployment.name.strip_prefix("rs-")
+                && n.parse::<u32>().is_ok_and(|n| n % 4 == 0)
+            {
+                deployment.sharded = true;
+                deployment.mongodb_version = "6.0.15".to_owned();
+                deployment.feature_compatibility_version = "6.0".to_owned();
+            }
+        }
+    }
+    projects
 }
 
 impl Default for Scenario {
@@ -79,6 +177,9 @@ impl Default for Scenario {
             ready_after: None,
             lags_over_time: None,
             refuse_cutover: false,
+            sources: default_sources(),
+            source_api_key: crate::SOURCE_API_KEY,
+            link_synced_after: 1,
         }
     }
 }
@@ -186,6 +287,12 @@ impl Scenario {
     /// Atlas refuses every cutover.
     pub fn refusing_cutover(mut self) -> Self {
         self.refuse_cutover = true;
+        self
+    }
+
+    /// The source projects the link reaches, instead of the default two.
+    pub fn sources(mut self, sources: Vec<SourceProject>) -> Self {
+        self.sources = sources;
         self
     }
 }

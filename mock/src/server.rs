@@ -75,6 +75,16 @@ pub(crate) async fn serve(mut stream: TcpStream, state: Arc<Mutex<State>>) {
                 tokio::time::sleep(delay).await;
                 (status, content_type, body)
             }
+            Answer::Challenge(challenge, body) => {
+                let response = format!(
+                    "HTTP/1.1 401 Unauthorized\r\ncontent-type: application/json\r\nwww-authenticate: {challenge}\r\ncontent-length: {}\r\n\r\n{body}",
+                    body.len()
+                );
+                if stream.write_all(response.as_bytes()).await.is_err() {
+                    return;
+                }
+                continue;
+            }
             Answer::Lost => return,
         };
         let reason = http::StatusCode::from_u16(status)

@@ -138,44 +138,62 @@ fn run_codegen(root: &Path, check: bool) -> Result<ExitCode, String> {
     let spec = std::fs::read_to_string(&spec_path)
         .map_err(|e| format!("cannot read the spec {}: {e}", spec_path.display()))?;
     // Every generated surface of the one cut: the client, the typed mock
-    // for dependents' tests and the CLI's `api` commands.
+    // for dependents' tests and the CLI's `api` commands; and the client of
+    // the source side's transcription.
     let client = codegen::generate(&spec)?;
+    let transcription_path = root.join(codegen::CLOUD_MANAGER.spec_path);
+    let transcription = std::fs::read_to_string(&transcription_path).map_err(|e| {
+        format!(
+            "cannot read the transcription {}: {e}",
+            transcription_path.display()
+        )
+    })?;
     let surfaces = [
         (
             codegen::HTTPMOCK_PATH,
             codegen::generate_httpmock(&spec, "atlas_live_migration_api")?,
+            codegen::SPEC_PATH,
         ),
-        (codegen::CLI_PATH, codegen::generate_cli(&spec, &client)?),
+        (
+            codegen::CLI_PATH,
+            codegen::generate_cli(&spec, &client)?,
+            codegen::SPEC_PATH,
+        ),
         (
             codegen::PAGES_PATH,
             codegen::generate_pages(&spec, &client)?,
+            codegen::SPEC_PATH,
         ),
-        (codegen::SNAPSHOT_PATH, client),
+        (codegen::SNAPSHOT_PATH, client, codegen::SPEC_PATH),
+        (
+            codegen::CLOUD_MANAGER.snapshot_path,
+            codegen::generate_document(&codegen::CLOUD_MANAGER, &transcription)?,
+            codegen::CLOUD_MANAGER.spec_path,
+        ),
     ];
     let mut stale = false;
-    for (path, generated) in &surfaces {
+    for (path, generated, from) in &surfaces {
         let target = root.join(path);
         // A missing file is just a difference from the empty file.
         let committed = std::fs::read_to_string(&target).unwrap_or_default();
         if *generated == committed {
-            println!("{path} is up to date with {}", codegen::SPEC_PATH);
+            println!("{path} is up to date with {from}");
         } else if check {
             print_diff(
                 &committed,
                 generated,
                 path,
-                &format!("generated from {}", codegen::SPEC_PATH),
+                &format!("generated from {from}"),
             );
             eprintln!(
-                "error: {path} does not match the spec {}. It is generated code: do not edit \
-                 it by hand; change the spec and run `cargo xtask codegen`, then commit both.",
-                codegen::SPEC_PATH
+                "error: {path} does not match the spec {from}. It is generated code: do not \
+                 edit it by hand; change the spec and run `cargo xtask codegen`, then commit both."
             );
             stale = true;
         } else {
             std::fs::write(&target, generated)
                 .map_err(|e| format!("cannot write {}: {e}", target.display()))?;
-            println!("regenerated {path} from {}", codegen::SPEC_PATH);
+            println!("regenerated {path} from {from}");
         }
     }
     Ok(if stale {

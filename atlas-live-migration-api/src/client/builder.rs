@@ -15,7 +15,7 @@ use crate::error::Error;
 use crate::model::versioning::{ApiVersion, PinnedVersion};
 use crate::transport::pace::Pace;
 use crate::transport::retry::RetryPolicy;
-use crate::transport::runtime::{ClientRuntime, Shared};
+use crate::transport::runtime::{ClientRuntime, Shared, Surface};
 
 use super::{DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
 
@@ -248,7 +248,27 @@ impl ClientBuilder {
 
     /// Checks the settings and builds the client.
     pub fn build(self) -> Result<crate::Client, Error> {
-        let base_url = parse_base_url(self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL))?;
+        let surface = if self.legacy_v1 {
+            Surface::AtlasLegacyV1
+        } else {
+            Surface::Atlas
+        };
+        let (base, http, runtime) = self.parts(surface, "ClientBuilder::base_url or MONGODB_ATLAS_BASE_URL")?;
+        Ok(crate::Client::new_with_client(&base, http, runtime))
+    }
+
+    /// What a generated client is made of: its base URL, its HTTP client
+    /// and the runtime, for `surface`. `base_url_from` names where the base
+    /// URL is set, for an error about it.
+    pub(crate) fn parts(
+        self,
+        surface: Surface,
+        base_url_from: &str,
+    ) -> Result<(String, reqwest::Client, ClientRuntime), Error> {
+        let base_url = parse_base_url(
+            self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL),
+            base_url_from,
+        )?;
         if self.credentials.is_some()
             && base_url.scheme() == "http"
             && !is_loopback(&base_url)
@@ -256,7 +276,7 @@ impl ClientBuilder {
         {
             return Err(Error::Config(format!(
                 "refusing to send credentials over plain http to {}: use https, or call \
-                 ClientBuilder::allow_plain_http(true) if the network is trusted",
+                 allow_plain_http(true) on the client's builder if the network is trusted",
                 base_url.host_str().unwrap_or_default()
             )));
         }
@@ -303,18 +323,18 @@ impl ClientBuilder {
                 auth,
                 retry: self.retry,
                 request_timeout,
-                legacy_v1: self.legacy_v1,
+                surface,
                 deprecation: Mutex::new(None),
                 pace: Pace::new(self.pacing.unwrap_or(Some(0))),
             }),
             pinned: self.api_version.map(PinnedVersion::new),
         };
-        let base = base_url.as_str().trim_end_matches('/');
-        Ok(crate::Client::new_with_client(base, http, runtime))
+        let base = base_url.as_str().trim_end_matches('/').to_owned();
+        Ok((base, http, runtime))
     }
 }
 
-fn parse_base_url(text: &str) -> Result<Url, Error> {
+fn parse_base_url(text: &str, set_by: &str) -> Result<Url, Error> {
     let parsed = Url::parse(text.trim());
     // Never echo userinfo: it may hold a password.
     let shown = match &parsed {
@@ -329,7 +349,7 @@ fn parse_base_url(text: &str) -> Result<Url, Error> {
     };
     let invalid = |why: String| {
         Error::Config(format!(
-            "invalid base URL {shown:?} (ClientBuilder::base_url or MONGODB_ATLAS_BASE_URL): {why}"
+            "invalid base URL {shown:?} ({set_by}): {why}"
         ))
     };
     let mut url = parsed.map_err(|e| invalid(e.to_string()))?;

@@ -10,6 +10,27 @@ pub(crate) mod versioning;
 pub use open::Open;
 pub use secret::Secret;
 
+/// Which API answered: Atlas, or the source side's Cloud Manager (or Ops
+/// Manager), whose link operations are [`crate::cloud_manager`]. Errors name
+/// it, and what to check on its side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Service {
+    /// The Atlas Admin API.
+    Atlas,
+    /// Cloud Manager's or Ops Manager's Public API v1.0.
+    CloudManager,
+}
+
+impl std::fmt::Display for Service {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Service::Atlas => "Atlas",
+            Service::CloudManager => "Cloud Manager",
+        })
+    }
+}
+
 use crate::types::{LiveImportValidation, LiveMigrationId, LiveMigrationResponse, ValidationId};
 
 impl LiveMigrationResponse {

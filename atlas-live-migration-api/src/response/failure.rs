@@ -17,6 +17,7 @@ use bytes::{Bytes, BytesMut};
 use reqwest::header::HeaderMap;
 use reqwest::{ResponseBuilderExt, StatusCode, Url};
 
+use crate::model::Service;
 use crate::response::atlas_error::AtlasError;
 
 /// Bodies are read up to this size; the rest is dropped. Atlas error bodies
@@ -126,6 +127,8 @@ pub(crate) struct Failure {
     pub(crate) api_version: String,
     /// Attempts made, retries included; set by the send loop.
     pub(crate) attempts: u32,
+    /// Who answered; set by the send loop, which knows the client.
+    pub(crate) service: Service,
 }
 
 impl Failure {
@@ -160,6 +163,7 @@ impl Failure {
             content,
             api_version: String::new(),
             attempts: 1,
+            service: Service::Atlas,
         }
     }
 

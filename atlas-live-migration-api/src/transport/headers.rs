@@ -12,7 +12,7 @@ use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderName, HeaderValue};
 
 use crate::OPERATION_MEDIA_TYPES;
 use crate::model::versioning::{ApiVersion, PinnedVersion};
-use crate::transport::runtime::ClientRuntime;
+use crate::transport::runtime::{ClientRuntime, Surface};
 
 static API_VERSION: HeaderName = HeaderName::from_static("api-version");
 
@@ -29,6 +29,8 @@ pub(crate) fn media_type(operation_id: &str) -> Option<&'static str> {
 pub(crate) enum Requested<'a> {
     /// The legacy v1.0 surface, unversioned.
     Legacy,
+    /// Cloud Manager's Public API v1.0, unversioned plain JSON.
+    CloudManager,
     /// The version pinned with `ClientBuilder::api_version`.
     Pinned(&'a PinnedVersion),
     /// The version the operation is generated for.
@@ -43,6 +45,7 @@ impl Requested<'_> {
     pub(crate) fn label(&self) -> String {
         match self {
             Requested::Legacy => "1.0 (the legacy surface)".to_owned(),
+            Requested::CloudManager => "1.0 (Cloud Manager's Public API)".to_owned(),
             Requested::Pinned(pinned) => pinned.version.to_string(),
             Requested::Generated(media) => media
                 .strip_prefix("application/vnd.atlas.")
@@ -57,8 +60,10 @@ impl Requested<'_> {
 impl ClientRuntime {
     /// The decision, given the operation's generated media type.
     fn requested(&self, generated: Option<&'static str>) -> Requested<'_> {
-        if self.shared.legacy_v1 {
-            return Requested::Legacy;
+        match self.shared.surface {
+            Surface::AtlasLegacyV1 => return Requested::Legacy,
+            Surface::CloudManager => return Requested::CloudManager,
+            Surface::Atlas => {}
         }
         if let Some(pinned) = &self.pinned {
             return Requested::Pinned(pinned);
@@ -80,6 +85,11 @@ impl ClientRuntime {
         let headers = request.headers_mut();
         headers.remove(&API_VERSION);
         let accept = match &requested {
+            Requested::CloudManager => {
+                // Plain JSON both ways, as generated; the path as it is.
+                headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+                return requested;
+            }
             Requested::Legacy => {
                 // v1.0 is unversioned plain JSON.
                 headers.insert(ACCEPT, HeaderValue::from_static("application/json"));

@@ -8,11 +8,12 @@
 //! the one error).
 
 use bytes::Bytes;
-use progenitor_client::{ClientHooks, OperationInfo};
+use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderValue};
 use reqwest::{Method, StatusCode};
 
 use crate::Error;
+use crate::transport::runtime::ClientRuntime;
 use crate::transport::send::SuccessRead;
 
 /// A success as Atlas sent it.
@@ -69,47 +70,92 @@ impl crate::Client {
         query: &[(&str, String)],
         body: Option<Vec<u8>>,
     ) -> Result<RawAnswer, Error> {
-        type Generated = progenitor_client::Error<crate::types::ApiError>;
-        let transport = |e: reqwest::Error| Error::from(Generated::from(e));
-        let method = Method::from_bytes(method.as_bytes()).map_err(|_| {
-            Error::from(Generated::InvalidRequest(format!(
-                "no HTTP method {method}"
-            )))
-        })?;
-        let mut url = format!("{}{path_template}", self.baseurl);
-        for (name, value) in path {
-            url = url.replace(
-                &format!("{{{name}}}"),
-                &progenitor_client::encode_path(value),
-            );
-        }
-        let mut builder = self
-            .client
-            .request(method, url)
-            .query(query)
-            .header(ACCEPT, HeaderValue::from_static("application/json"));
-        if let Some(body) = body {
-            builder = builder
-                .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
-                .body(body);
-        }
-        let mut request = builder.build().map_err(transport)?;
-        let info = OperationInfo { operation_id };
-        self.pre::<crate::types::ApiError>(&mut request, &info)
-            .await?;
-        let result = self
-            .inner
-            .execute_with(&self.client, request, operation_id, SuccessRead::AsSent)
-            .await;
-        self.post::<crate::types::ApiError>(&result, &info).await?;
-        let response = result.map_err(transport)?;
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = response.bytes().await.map_err(transport)?;
-        Ok(RawAnswer {
-            status,
-            headers,
+        send_as_sent::<_, crate::types::ApiError>(
+            self,
+            (operation_id, method, path_template),
+            path,
+            query,
             body,
-        })
+        )
+        .await
     }
+}
+
+impl crate::cloud_manager::Client {
+    /// [`crate::Client::send_as_sent`] for Cloud Manager: one request of a
+    /// transcribed operation, its success as Cloud Manager sent it.
+    pub async fn send_as_sent(
+        &self,
+        operation_id: &'static str,
+        method: &str,
+        path_template: &str,
+        path: &[(&str, String)],
+        query: &[(&str, String)],
+        body: Option<Vec<u8>>,
+    ) -> Result<RawAnswer, Error> {
+        send_as_sent::<_, crate::cloud_manager::types::ApiError>(
+            self,
+            (operation_id, method, path_template),
+            path,
+            query,
+            body,
+        )
+        .await
+    }
+}
+
+/// The one body of both clients' `send_as_sent`; `E` is the client's error
+/// body type.
+async fn send_as_sent<C, E>(
+    client: &C,
+    (operation_id, method, path_template): (&'static str, &str, &str),
+    path: &[(&str, String)],
+    query: &[(&str, String)],
+    body: Option<Vec<u8>>,
+) -> Result<RawAnswer, Error>
+where
+    C: ClientHooks<ClientRuntime> + ClientInfo<ClientRuntime> + Sync,
+    E: crate::ErrorBody,
+{
+    type Generated<E> = progenitor_client::Error<E>;
+    let transport = |e: reqwest::Error| Error::from(Generated::<E>::from(e));
+    let method = Method::from_bytes(method.as_bytes()).map_err(|_| {
+        Error::from(Generated::<E>::InvalidRequest(format!(
+            "no HTTP method {method}"
+        )))
+    })?;
+    let mut url = format!("{}{path_template}", client.baseurl());
+    for (name, value) in path {
+        url = url.replace(
+            &format!("{{{name}}}"),
+            &progenitor_client::encode_path(value),
+        );
+    }
+    let mut builder = client
+        .client()
+        .request(method, url)
+        .query(query)
+        .header(ACCEPT, HeaderValue::from_static("application/json"));
+    if let Some(body) = body {
+        builder = builder
+            .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+            .body(body);
+    }
+    let mut request = builder.build().map_err(transport)?;
+    let info = OperationInfo { operation_id };
+    client.pre::<E>(&mut request, &info).await?;
+    let result = client
+        .inner()
+        .execute_with(client.client(), request, operation_id, SuccessRead::AsSent)
+        .await;
+    client.post::<E>(&result, &info).await?;
+    let response = result.map_err(transport)?;
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response.bytes().await.map_err(transport)?;
+    Ok(RawAnswer {
+        status,
+        headers,
+        body,
+    })
 }

@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::auth::Auth;
+use crate::model::Service;
 use crate::model::rate_limit::RateLimit;
 use crate::model::versioning::{DeprecationNotice, PinnedVersion};
 use crate::transport::pace::Pace;
@@ -33,13 +34,35 @@ pub(crate) struct Shared {
     /// limit as its own: a per-request limit costs a map in the request's
     /// extensions on every attempt. Decided by the builder.
     pub(crate) request_timeout: Option<Duration>,
-    pub(crate) legacy_v1: bool,
+    pub(crate) surface: Surface,
     /// The latest notice; `None` until the first, which is logged.
     pub(crate) deprecation: Mutex<Option<DeprecationNotice>>,
     /// The rate-limit headers of the last answer that had them.
 
     /// The rate-limit budget every clone's requests wait for.
     pub(crate) pace: Pace,
+}
+
+/// Which API the client calls, and so how its requests are dressed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Surface {
+    /// Atlas v2: versioned media types.
+    Atlas,
+    /// Atlas's legacy v1.0 surface: plain JSON, `/api/atlas/v1.0/` paths.
+    AtlasLegacyV1,
+    /// Cloud Manager's (or Ops Manager's) Public API v1.0: plain JSON, the
+    /// paths as generated.
+    CloudManager,
+}
+
+impl Surface {
+    /// Who answers on this surface.
+    pub(crate) fn service(self) -> Service {
+        match self {
+            Surface::Atlas | Surface::AtlasLegacyV1 => Service::Atlas,
+            Surface::CloudManager => Service::CloudManager,
+        }
+    }
 }
 
 impl ClientRuntime {
@@ -87,7 +110,7 @@ impl fmt::Debug for ClientRuntime {
             .field("pinned", &self.pinned.as_ref().map(|p| p.version))
             .field("retry", &shared.retry)
             .field("request_timeout", &shared.request_timeout)
-            .field("legacy_v1", &shared.legacy_v1)
+            .field("surface", &shared.surface)
             .field("pace", &shared.pace)
             .finish()
     }

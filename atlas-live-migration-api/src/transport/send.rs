@@ -19,7 +19,7 @@ use crate::response::{self, envelope, legacy, nulls};
 use crate::transport::headers::Requested;
 use crate::transport::resend::KeptRequest;
 use crate::transport::retry;
-use crate::transport::runtime::ClientRuntime;
+use crate::transport::runtime::{ClientRuntime, Surface};
 
 /// How a success is read.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -146,6 +146,7 @@ impl ClientRuntime {
             Answer::Failure(mut failure) => {
                 failure.attempts = attempts;
                 failure.api_version = requested.label();
+                failure.service = self.shared.surface.service();
                 Arc::<Failure>::from(failure).into_response()
             }
         })
@@ -286,7 +287,7 @@ impl ClientRuntime {
             return Ok(Answer::Success(response));
         }
         let wrapped = envelope::requested(url);
-        let legacy = self.shared.legacy_v1;
+        let legacy = self.shared.surface == Surface::AtlasLegacyV1;
         if response.status().is_success() && !wrapped && !legacy {
             let content_type = response.headers().get(reqwest::header::CONTENT_TYPE);
             if !nulls::is_json(content_type.and_then(|c| c.to_str().ok())) {

@@ -18,6 +18,7 @@
 mod gates;
 mod hooks;
 pub mod hosts;
+pub mod sources;
 mod outcome;
 pub mod plan;
 pub mod preview;
@@ -87,12 +88,52 @@ pub fn host_order(migrations: &[Migration]) -> Vec<usize> {
 }
 
 /// Applies the plan `migrations` with the client `client` makes.
+/// The migrations that no create was sent for yet, checked against what
+/// Atlas sees of the source before the first validation: a problem refuses
+/// the whole apply, before anything is sent. Migrations already created
+/// are not checked again (a host retired after its migration ended must
+/// not hold a weekend's cutovers).
+async fn check_sources(
+    client: &atlas_live_migration_api::Client,
+    migrations: &[Migration],
+    store: &Store,
+) -> Result<(), Failure> {
+    let unsent: Vec<&Migration> = migrations
+        .iter()
+        .filter(|m| {
+            let entry = store.get(&m.name);
+            entry.create_sent_at.is_none() && entry.live_migration_id.is_none()
+        })
+        .collect();
+    if unsent.is_empty() {
+        return Ok(());
+    }
+    let mut notes = Vec::new();
+    let side = sources::source_side(migrations, &mut notes);
+    for note in notes {
+        eprintln!("{note}");
+    }
+    let checked = sources::check(client, &unsent, side.as_ref()).await?;
+    if checked.problems.is_empty() {
+        return Ok(());
+    }
+    Err(Failure::usage(format!(
+        "the plan does not fit what Atlas sees of the source, so nothing was validated or          created:\n{}\nFix the plan (or register the hosts, link the organization), then apply          again; `fleet plan` checks it without sending anything that changes Atlas.",
+        checked.problems.join("\n")
+    )))
+}
+
 pub async fn apply(
     options: ApplyOptions,
     migrations: Vec<Migration>,
     client: ClientBuilder,
 ) -> Result<u8, Failure> {
     let state_path = options.state.clone();
+    let store = Store::open_exclusive(&state_path).map_err(Failure::usage)?;
+    let client = client
+        .rate_limit_reserve(options.rate_limit_reserve)
+        .build()?;
+    check_sources(&client, &migrations, &store).await?;
     if options.cutover && !options.force {
         let question = format!(
             "Cut over each of the {} migrations as soon as it is ready? Atlas then stops \
@@ -104,13 +145,9 @@ pub async fn apply(
             return Ok(exit::USAGE);
         }
     }
-    let store = Store::open_exclusive(&state_path).map_err(Failure::usage)?;
     for name in unplanned(&store, &migrations) {
         eprintln!("the state has {name}, which the plan does not: left as it is");
     }
-    let client = client
-        .rate_limit_reserve(options.rate_limit_reserve)
-        .build()?;
     let wait = WaitOptions {
         interval: options.interval,
         timeout: options.timeout,

@@ -49,7 +49,8 @@ pub fn text(bytes: &[u8]) -> String {
 }
 
 /// `fleet ARGS…` with the source password in `SRC_PW`, against `atlas`
-/// when given.
+/// when given; without, with no Atlas credentials either (`fleet plan`
+/// then checks nothing against Atlas, and says so).
 pub async fn fleet(atlas: Option<&MockAtlas>, password: &str, args: &[&str]) -> Output {
     let mut command = cli();
     command
@@ -57,8 +58,15 @@ pub async fn fleet(atlas: Option<&MockAtlas>, password: &str, args: &[&str]) -> 
         .arg("fleet")
         .args(args)
         .timeout(Duration::from_secs(120));
-    if let Some(atlas) = atlas {
-        command.args(["--base-url", atlas.base_url()]);
+    match atlas {
+        Some(atlas) => {
+            command.args(["--base-url", atlas.base_url()]);
+        }
+        None => {
+            command
+                .env_remove("MONGODB_ATLAS_PUBLIC_API_KEY")
+                .env_remove("MONGODB_ATLAS_PRIVATE_API_KEY");
+        }
     }
     tokio::task::spawn_blocking(move || command.output().unwrap())
         .await

@@ -17,7 +17,9 @@ use crate::Failure;
 #[derive(Subcommand, Debug)]
 pub enum FleetCommand {
     /// Check the plan and print what `apply` would do next for each
-    /// migration (from the state, when there is one). Sends nothing.
+    /// migration (from the state, when there is one). With Atlas credentials,
+    /// checks each source project, cluster and migration host against what
+    /// Atlas sees of the source (reads only).
     Plan(plan::PlanArgs),
     /// For every migration of the plan: validate, create, wait until ready
     /// for cutover, and with --cutover cut over and follow it to COMPLETE;
@@ -53,7 +55,7 @@ pub struct FleetFiles {
 
 pub async fn run(command: FleetCommand) -> Result<u8, Failure> {
     match command {
-        FleetCommand::Plan(args) => plan::run(args),
+        FleetCommand::Plan(args) => plan::run(args).await,
         FleetCommand::Apply(args) => apply::run(args).await,
         FleetCommand::Record(args) => record::run(args),
         FleetCommand::Forget(args) => forget::run(args),

@@ -1,9 +1,12 @@
-//! `fleet plan`: the plan checked, and what `apply` would do next for each
-//! migration (from the state, when there is one). Sends nothing.
+//! `fleet plan`: the plan checked, against what Atlas sees of the source
+//! too, and what `apply` would do next for each migration (from the state,
+//! when there is one). Reads only: nothing that changes Atlas is sent.
 
 use clap::Args;
 
 use super::FleetFiles;
+use crate::connection::Connection;
+use crate::fleet::sources::{self, SourceCheck};
 use crate::fleet::preview::{Row, preview};
 use crate::fleet::{self, state::Store};
 use crate::output::{self, Output};
@@ -20,15 +23,44 @@ pub struct PlanArgs {
 
     #[arg(short = 'o', long, value_enum, default_value_t = Output::Table)]
     pub output: Output,
+
+    #[command(flatten)]
+    pub connection: Connection,
 }
 
-pub fn run(args: PlanArgs) -> Result<u8, Failure> {
+pub async fn run(args: PlanArgs) -> Result<u8, Failure> {
     let migrations = fleet::read_plan(&args.files.file)?;
     let store = match &args.files.state {
         Some(path) => Some(Store::read(path).map_err(Failure::usage)?),
         None => None,
     };
     let preview = preview(&migrations, store.as_ref(), args.cutover);
+    // What Atlas sees of the source, for the migrations not yet created.
+    let unsent: Vec<_> = migrations
+        .iter()
+        .filter(|m| {
+            store.as_ref().is_none_or(|store| {
+                let entry = store.get(&m.name);
+                entry.create_sent_at.is_none() && entry.live_migration_id.is_none()
+            })
+        })
+        .collect();
+    let mut notes = Vec::new();
+    let checked = match args.connection.client() {
+        Err(failure) => {
+            notes.push(format!(
+                "the plan was not checked against Atlas (its source projects, clusters and \
+                 migration hosts): {}",
+                failure.message
+            ));
+            SourceCheck::default()
+        }
+        Ok(_) if unsent.is_empty() => SourceCheck::default(),
+        Ok(client) => {
+            let side = sources::source_side(&migrations, &mut notes);
+            sources::check(&client, &unsent, side.as_ref()).await?
+        }
+    };
     match args.output {
         Output::Json => {
             let rows: Vec<_> = preview
@@ -41,6 +73,7 @@ pub fn run(args: PlanArgs) -> Result<u8, Failure> {
                         "waitingFor": r.waiting_for,
                         "next": r.next,
                         "nextWindowOpens": r.next_window.map(|t| t.to_string()),
+                        "source": checked.deployments.get(&r.name),
                     })
                 })
                 .collect();
@@ -62,12 +95,60 @@ pub fn run(args: PlanArgs) -> Result<u8, Failure> {
             for (text, names) in windows {
                 println!("cutover windows of {}: {text}", names.join(", "));
             }
+            print_sources(&checked);
         }
     }
-    for warning in &preview.warnings {
+    for warning in preview.warnings.iter().chain(&notes) {
         eprintln!("{warning}");
     }
+    if !checked.problems.is_empty() {
+        eprintln!(
+            "the plan does not fit what Atlas sees of the source (apply would refuse to \
+             start):\n{}",
+            checked.problems.join("\n")
+        );
+        return Ok(exit::USAGE);
+    }
     Ok(exit::DONE)
+}
+
+/// Each source deployment the plan migrates, once, with the migrations
+/// from it.
+fn print_sources(checked: &SourceCheck) {
+    if checked.deployments.is_empty() {
+        return;
+    }
+    let mut by_source: Vec<(&sources::Deployment, Vec<&str>)> = Vec::new();
+    for (name, deployment) in &checked.deployments {
+        let same = |d: &&sources::Deployment| d.project == deployment.project && d.name == deployment.name;
+        match by_source.iter_mut().find(|(d, _)| same(d)) {
+            Some((_, names)) => names.push(name),
+            None => by_source.push((deployment, vec![name])),
+        }
+    }
+    let rows: Vec<Vec<String>> = by_source
+        .iter()
+        .map(|(d, names)| {
+            vec![
+                d.name.clone(),
+                d.project.clone(),
+                d.mongodb_version.clone().unwrap_or_else(|| "-".to_owned()),
+                d.feature_compatibility_version
+                    .clone()
+                    .unwrap_or_else(|| "-".to_owned()),
+                d.sharded.map_or("-".to_owned(), |s| if s { "yes" } else { "no" }.to_owned()),
+                names.join(", "),
+            ]
+        })
+        .collect();
+    println!();
+    print!(
+        "{}",
+        output::columns(
+            &["SOURCE CLUSTER", "SOURCE PROJECT", "MONGODB", "FCV", "SHARDED", "MIGRATIONS"],
+            &rows
+        )
+    );
 }
 
 fn print_table(rows: &[Row]) {

@@ -55,11 +55,13 @@ const KEYS: &[Key] = &[
     key("maxConcurrentCutovers", false),
     key("deadlineWarning", false),
     key("notify", false),
+    // The source organization in Cloud Manager: its link is checked.
+    key("sourceOrgId", false),
 ];
 
 /// The keys a plan sets at the top only: they are the fleet's, not a
 /// migration's.
-const TOP_ONLY: &[&str] = &["timeZone", "maxConcurrentCutovers", "notify"];
+const TOP_ONLY: &[&str] = &["timeZone", "maxConcurrentCutovers", "notify", "sourceOrgId"];
 
 const fn key(name: &'static str, required: bool) -> Key {
     Key { name, required }
@@ -71,6 +73,11 @@ pub struct Migration {
     pub group_id: GroupId,
     pub cluster_name: String,
     pub source_cluster_name: String,
+    /// The source project in Cloud Manager (`sourceProjectId`).
+    pub source_project_id: GroupId,
+    /// The source organization in Cloud Manager (`sourceOrgId`, the
+    /// fleet's), whose link to Atlas is checked.
+    pub source_org_id: Option<GroupId>,
     /// The hosts it may take: the top's pool, or the one it pins. Each is
     /// checked as a `migrationHosts` item.
     pub hosts: Vec<String>,
@@ -317,6 +324,10 @@ fn migration(
     };
     let group_id = id("projectId", &mut problem);
     let source_project_id = id("sourceProjectId", &mut problem);
+    let source_org_id = keys
+        .contains_key("sourceOrgId")
+        .then(|| id("sourceOrgId", &mut problem))
+        .flatten();
     let cluster_name = text("clusterName", &mut problem);
     let source_cluster_name = text("sourceClusterName", &mut problem);
     // Host names are compared without case, as DNS does: `VM001` and
@@ -467,6 +478,8 @@ fn migration(
         group_id,
         cluster_name,
         source_cluster_name,
+        source_project_id: source_group_id,
+        source_org_id,
         hosts,
         body,
         cutover,
