@@ -535,7 +535,9 @@ fn hint(status: StatusCode, service: Service) -> &'static str {
                 "The client does not follow redirects, so credentials never reach another host; \
                  check the base URL (MCLI_OPS_MANAGER_URL)"
             }
-            429 => "Cloud Manager rate-limited the calls and the retries ran out; wait, then try again",
+            429 => {
+                "Cloud Manager rate-limited the calls and the retries ran out; wait, then try again"
+            }
             500..=599 => "Cloud Manager or a proxy in front of it failed; try again later",
             _ => "",
         };

@@ -348,7 +348,11 @@ pub fn generate_httpmock(spec_yaml: &str, crate_path: &str) -> Result<String, St
             })?;
             let file: syn::File = syn::parse2(mock)
                 .map_err(|e| format!("progenitor produced a mock that does not parse: {e}"))?;
-            Ok(format!("{}\n{}", header(&ATLAS), prettyplease::unparse(&file)))
+            Ok(format!(
+                "{}\n{}",
+                header(&ATLAS),
+                prettyplease::unparse(&file)
+            ))
         })
         .map_err(|e| format!("cannot start the generation thread: {e}"))?
         .join()
@@ -441,7 +445,11 @@ fn generate_on_this_thread(document: &Document, spec_yaml: &str) -> Result<Strin
     let client = generate_tokens(&settings, &spec)?;
     let file: syn::File = syn::parse2(quote!(#client #tables))
         .map_err(|e| format!("progenitor produced code that does not parse: {e}"))?;
-    Ok(format!("{}\n{}", header(document), prettyplease::unparse(&file)))
+    Ok(format!(
+        "{}\n{}",
+        header(document),
+        prettyplease::unparse(&file)
+    ))
 }
 
 thread_local! {

@@ -18,14 +18,19 @@ pub(crate) fn answer(state: &mut State, request: &RecordedRequest) -> Answer {
         return refused;
     }
     let link = format!("/api/public/v1.0/orgs/{SOURCE_ORG_ID}/liveExport/migrationLink");
-    let plain = |status: u16, body: Value| Answer::Sent(status, "application/json", body.to_string());
+    let plain =
+        |status: u16, body: Value| Answer::Sent(status, "application/json", body.to_string());
     match (request.method.as_str(), request.path.as_str()) {
         ("POST", p) if p == link => {
             let token = serde_json::from_str::<Value>(&request.body)
                 .ok()
                 .and_then(|body| body.get("linkToken")?.as_str().map(str::to_owned));
             let Some(token) = token else {
-                return error(400, "INVALID_JSON", "The body must be {\"linkToken\": \"…\"}.");
+                return error(
+                    400,
+                    "INVALID_JSON",
+                    "The body must be {\"linkToken\": \"…\"}.",
+                );
             };
             // Only a token the Atlas organization made, and has not
             // removed since. (Cloud Manager's own code for it is not
@@ -141,7 +146,10 @@ fn fields(header: &str) -> Vec<(String, String)> {
         let (value, next) = match after.strip_prefix('"') {
             Some(quoted) => {
                 let end = quoted.find('"').unwrap_or(quoted.len());
-                (quoted[..end].to_owned(), &quoted[(end + 1).min(quoted.len())..])
+                (
+                    quoted[..end].to_owned(),
+                    &quoted[(end + 1).min(quoted.len())..],
+                )
             }
             None => {
                 let end = after.find(',').unwrap_or(after.len());

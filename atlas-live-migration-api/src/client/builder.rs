@@ -253,7 +253,8 @@ impl ClientBuilder {
         } else {
             Surface::Atlas
         };
-        let (base, http, runtime) = self.parts(surface, "ClientBuilder::base_url or MONGODB_ATLAS_BASE_URL")?;
+        let (base, http, runtime) =
+            self.parts(surface, "ClientBuilder::base_url or MONGODB_ATLAS_BASE_URL")?;
         Ok(crate::Client::new_with_client(&base, http, runtime))
     }
 
@@ -347,11 +348,8 @@ fn parse_base_url(text: &str, set_by: &str) -> Result<Url, Error> {
         Err(_) if text.contains('@') => "(not shown: it contains '@')".to_owned(),
         Err(_) => text.to_owned(),
     };
-    let invalid = |why: String| {
-        Error::Config(format!(
-            "invalid base URL {shown:?} ({set_by}): {why}"
-        ))
-    };
+    let invalid =
+        |why: String| Error::Config(format!("invalid base URL {shown:?} ({set_by}): {why}"));
     let mut url = parsed.map_err(|e| invalid(e.to_string()))?;
     if !matches!(url.scheme(), "https" | "http") {
         return Err(invalid("the scheme must be https or http".into()));

@@ -6,14 +6,16 @@ use std::time::Duration;
 
 use clap::Args;
 
+use atlas_live_migration_api::cloud_manager;
 use atlas_live_migration_api::types::{
     DestinationHostnameSchemaType, GroupId, LiveMigrationRequest20240530,
 };
 use atlas_live_migration_api::{
     Checked, Client, Credentials, LifecycleEvent, ValidationOutcome, WaitEvent, WaitOptions,
 };
-use atlas_live_migration_mock::{self as mock, MockAtlas, Scenario};
+use atlas_live_migration_mock::{self as mock, MockAtlas, Scenario, SourceProject};
 
+use super::link;
 use super::outcome::summarize;
 use super::target::DEMO_CLIENT;
 use crate::body::MigrationBody;
@@ -161,9 +163,19 @@ fn request() -> LiveMigrationRequest20240530 {
 /// bucket holds 60 requests and refills 60 every 10 s.
 async fn fleet(count: u16, interval: Option<Duration>) -> Result<u8, Failure> {
     let (id, secret) = DEMO_CLIENT;
+    // The source side as Atlas sees it: one project in Cloud Manager with
+    // the plan's three migration hosts registered and its replica sets.
+    let source_project = "6296fb4c7c7aa997cf94e9a0";
+    let sources = vec![SourceProject::new(
+        "On-premises project",
+        source_project,
+        (1..=3).map(|n| format!("vm{n:03}.example.com")),
+        (1..=count).map(|n| format!("rs-{n:02}")),
+    )];
     let scenario = Scenario::default()
         .service_account(id, secret)
-        .rate_limit(60, Duration::from_secs(10));
+        .rate_limit(60, Duration::from_secs(10))
+        .sources(sources);
     let atlas = MockAtlas::start(scenario)
         .await
         .map_err(|e| Failure::usage(format!("cannot start the demo server on 127.0.0.1: {e}")))?;
@@ -177,9 +189,10 @@ async fn fleet(count: u16, interval: Option<Duration>) -> Result<u8, Failure> {
          # migration hosts (each migration takes one no unfinished migration holds),\n\
          # in two waves, with hooks around each cutover.\n\
          projectId: {}\nmigrationHosts: [vm001.example.com, vm002.example.com, vm003.example.com]\n\
-         sourceProjectId: 6296fb4c7c7aa997cf94e9a0\nsourceUsername: admin\n\
+         sourceOrgId: {}\nsourceProjectId: {source_project}\nsourceUsername: admin\n\
          sourcePasswordEnv: DEMO_SOURCE_PASSWORD\nsourceSsl: true\nmigrations:\n",
-        mock::GROUP_ID
+        mock::GROUP_ID,
+        mock::SOURCE_ORG_ID,
     );
     // Hooks that say what a real one would do (their output goes to the
     // state's logs), and two waves: the second half cuts over once the
@@ -223,10 +236,36 @@ async fn fleet(count: u16, interval: Option<Duration>) -> Result<u8, Failure> {
         rate_limit_reserve: 0,
         output: Output::Table,
     };
-    let client = Client::builder()
+    // The link first, as a team starts: the token Atlas makes goes to the
+    // source organization in (the mock's) Cloud Manager, unseen.
+    let builder = || {
+        Client::builder()
+            .base_url(atlas.base_url())
+            .credentials(Credentials::service_account(id, secret))
+    };
+    let (public, private) = mock::SOURCE_API_KEY;
+    let source = cloud_manager::Client::builder()
         .base_url(atlas.base_url())
-        .credentials(Credentials::service_account(id, secret));
-    let code = crate::fleet::apply(options, migrations, client).await?;
+        .api_key(public, private)
+        .build()?;
+    let atlas_org: atlas_live_migration_api::types::OrgId =
+        mock::ORG_ID.parse().expect("a valid ID");
+    let source_org: cloud_manager::types::OrgId = mock::SOURCE_ORG_ID.parse().expect("a valid ID");
+    let token = link::make_token(&builder().build()?, &atlas_org, Vec::new()).await?;
+    let wait = link::Wait {
+        timeout: Duration::from_secs(30),
+        interval: options.interval,
+    };
+    let linked = link::hand_over(&source, &source_org, token, mock::ORG_ID, &wait).await?;
+    println!(
+        "demo: {}",
+        link::linked_line(&source_org, mock::ORG_ID, &linked)
+    );
+    let side = crate::fleet::sources::SourceSide {
+        client: source,
+        org_id: source_org,
+    };
+    let code = crate::fleet::apply(options, migrations, builder(), Some(side)).await?;
     println!("\nfleet status --state {}:", state.display());
     crate::fleet::status::print_status(&state, Output::Table)?;
     let requests = atlas.requests();

@@ -7,7 +7,7 @@
 use std::time::{Duration, Instant};
 
 use atlas_live_migration_api::cloud_manager::types::{LinkToken, MigrationLinkStatus, OrgId};
-use atlas_live_migration_api::types::TargetOrgRequest;
+use atlas_live_migration_api::types::{OrgId as AtlasOrgId, TargetOrgRequest};
 use atlas_live_migration_api::{Checked, Error, Secret, cloud_manager};
 use clap::{Args, Subcommand};
 
@@ -116,35 +116,7 @@ async fn create(args: CreateArgs) -> Result<u8, Failure> {
         None => None,
     };
     let client = org.connection.client()?;
-    let mut body: TargetOrgRequest = TargetOrgRequest::builder().try_into().map_err(
-        |e: atlas_live_migration_api::types::error::ConversionError| {
-            Failure::usage(format!("invalid link token request: {e}"))
-        },
-    )?;
-    // Set on the field as `TargetOrgRequest` declares it.
-    body.access_list_ips = crate::fields::list(args.access_list_ips)
-        .map_err(|e| Failure::usage(format!("invalid --accessListIp: {e}")))?;
-    let created = client
-        .create_org_live_migration_link_token()
-        .org_id(org.org_id.clone())
-        .body(body)
-        .send()
-        .checked()
-        .await?;
-    let status = created.status();
-    let Some(token) = created.into_inner().link_token else {
-        return Err(Failure::from(Error::InvalidResponse {
-            service: atlas_live_migration_api::Service::Atlas,
-            status: Some(status),
-            problem: "no linkToken in its body: the token may have been made; `link delete` \
-                      removes it before you create another"
-                .to_owned(),
-            content_type: None,
-            snippet: String::new(),
-            attempts: 1,
-            api_version: None,
-        }));
-    };
+    let token = make_token(&client, &org.org_id, args.access_list_ips).await?;
     let Some((source, source_org)) = source else {
         // The one place the token is shown: it is what the user asked for.
         eprintln!(
@@ -159,47 +131,98 @@ async fn create(args: CreateArgs) -> Result<u8, Failure> {
         );
         return Ok(exit::DONE);
     };
-    let atlas_org = org.org_id.as_str().to_owned();
-    hand_over(&source, &source_org, token, &atlas_org).await?;
     let wait = Wait {
         timeout: args.timeout,
         interval: args.interval,
     };
-    let synced = wait.until_synced(&source, &source_org).await?;
-    let Some(link) = synced else {
-        return Err(Failure {
+    let link = hand_over(&source, &source_org, token, org.org_id.as_str(), &wait).await?;
+    print(
+        args.output,
+        output::json(&serde_json::json!({
+            "orgId": org.org_id.as_str(),
+            "sourceOrgId": source_org.as_str(),
+            "status": link.status_text(),
+        })),
+        || linked_line(&source_org, org.org_id.as_str(), &link),
+    );
+    Ok(exit::DONE)
+}
+
+/// "Cloud Manager organization … is linked to Atlas organization …: SYNCED".
+pub fn linked_line(source_org: &OrgId, atlas_org: &str, link: &MigrationLinkStatus) -> String {
+    format!(
+        "Cloud Manager organization {} is linked to Atlas organization {atlas_org}: {}",
+        source_org.as_str(),
+        link.status_text()
+    )
+}
+
+/// A new link token of Atlas organization `org`.
+pub async fn make_token(
+    client: &atlas_live_migration_api::Client,
+    org: &AtlasOrgId,
+    access_list_ips: Vec<String>,
+) -> Result<Secret, Failure> {
+    let mut body: TargetOrgRequest = TargetOrgRequest::builder().try_into().map_err(
+        |e: atlas_live_migration_api::types::error::ConversionError| {
+            Failure::usage(format!("invalid link token request: {e}"))
+        },
+    )?;
+    // Set on the field as `TargetOrgRequest` declares it.
+    body.access_list_ips = crate::fields::list(access_list_ips)
+        .map_err(|e| Failure::usage(format!("invalid --accessListIp: {e}")))?;
+    let created = client
+        .create_org_live_migration_link_token()
+        .org_id(org.clone())
+        .body(body)
+        .send()
+        .checked()
+        .await?;
+    let status = created.status();
+    created.into_inner().link_token.ok_or_else(|| {
+        Failure::from(Error::InvalidResponse {
+            service: atlas_live_migration_api::Service::Atlas,
+            status: Some(status),
+            problem: "no linkToken in its body: the token may have been made; `link delete` \
+                      removes it before you create another"
+                .to_owned(),
+            content_type: None,
+            snippet: String::new(),
+            attempts: 1,
+            api_version: None,
+        })
+    })
+}
+
+/// Gives the source organization the token Atlas made and waits until the
+/// link reads `SYNCED`; a refusal says what each side now holds and what
+/// to do, and a link that does not sync in time ends as timed out.
+pub async fn hand_over(
+    source: &cloud_manager::Client,
+    source_org: &OrgId,
+    token: Secret,
+    atlas_org: &str,
+    wait: &Wait,
+) -> Result<MigrationLinkStatus, Failure> {
+    give(source, source_org, token, atlas_org).await?;
+    wait.until_synced(source, source_org)
+        .await?
+        .ok_or_else(|| Failure {
             code: exit::TIMED_OUT,
             message: format!(
                 "Cloud Manager organization {source} took the link token of Atlas organization \
                  {atlas_org}, and the link did not read SYNCED within {}. It may still: `link \
                  status --sourceOrgId {source}` reads it; `link delete --orgId {atlas_org} \
                  --sourceOrgId {source}` removes both sides.",
-                humantime::format_duration(args.timeout),
+                humantime::format_duration(wait.timeout),
                 source = source_org.as_str(),
             ),
-        });
-    };
-    print(
-        args.output,
-        output::json(&serde_json::json!({
-            "orgId": atlas_org,
-            "sourceOrgId": source_org.as_str(),
-            "status": link.status_text(),
-        })),
-        || {
-            format!(
-                "Cloud Manager organization {} is linked to Atlas organization {atlas_org}: {}",
-                source_org.as_str(),
-                link.status_text()
-            )
-        },
-    );
-    Ok(exit::DONE)
+        })
 }
 
 /// Gives the source organization the token Atlas made; a refusal says what
 /// each side now holds and what to do.
-async fn hand_over(
+async fn give(
     source: &cloud_manager::Client,
     source_org: &OrgId,
     token: Secret,
@@ -245,9 +268,9 @@ async fn hand_over(
 }
 
 /// How long and how often the link's status is read.
-struct Wait {
-    timeout: Duration,
-    interval: Duration,
+pub struct Wait {
+    pub timeout: Duration,
+    pub interval: Duration,
 }
 
 impl Wait {

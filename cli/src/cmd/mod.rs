@@ -11,7 +11,7 @@ mod cutover;
 mod demo;
 mod describe;
 mod fleet;
-mod link;
+pub mod link;
 mod migration_request;
 mod outcome;
 mod polling;

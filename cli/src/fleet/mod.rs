@@ -18,12 +18,12 @@
 mod gates;
 mod hooks;
 pub mod hosts;
-pub mod sources;
 mod outcome;
 pub mod plan;
 pub mod preview;
 mod report;
 mod run;
+pub mod sources;
 pub mod state;
 pub mod status;
 pub mod step;
@@ -97,6 +97,7 @@ async fn check_sources(
     client: &atlas_live_migration_api::Client,
     migrations: &[Migration],
     store: &Store,
+    source: Option<&sources::SourceSide>,
 ) -> Result<(), Failure> {
     let unsent: Vec<&Migration> = migrations
         .iter()
@@ -108,17 +109,27 @@ async fn check_sources(
     if unsent.is_empty() {
         return Ok(());
     }
-    let mut notes = Vec::new();
-    let side = sources::source_side(migrations, &mut notes);
-    for note in notes {
-        eprintln!("{note}");
-    }
-    let checked = sources::check(client, &unsent, side.as_ref()).await?;
+    let checked = sources::check(client, &unsent, source).await?;
     if checked.problems.is_empty() {
+        eprintln!(
+            "checked {} against what Atlas sees of the source: every source project, cluster \
+             and migration host is there{}",
+            match unsent.len() {
+                1 => "1 migration".to_owned(),
+                n => format!("{n} migrations"),
+            },
+            if source.is_some() {
+                ", and the link reads SYNCED"
+            } else {
+                ""
+            }
+        );
         return Ok(());
     }
     Err(Failure::usage(format!(
-        "the plan does not fit what Atlas sees of the source, so nothing was validated or          created:\n{}\nFix the plan (or register the hosts, link the organization), then apply          again; `fleet plan` checks it without sending anything that changes Atlas.",
+        "the plan does not fit what Atlas sees of the source, so nothing was validated or \
+         created:\n{}\nFix the plan (or register the hosts, link the organization), then apply \
+         again; `fleet plan` checks it without sending anything that changes Atlas.",
         checked.problems.join("\n")
     )))
 }
@@ -127,13 +138,9 @@ pub async fn apply(
     options: ApplyOptions,
     migrations: Vec<Migration>,
     client: ClientBuilder,
+    source: Option<sources::SourceSide>,
 ) -> Result<u8, Failure> {
     let state_path = options.state.clone();
-    let store = Store::open_exclusive(&state_path).map_err(Failure::usage)?;
-    let client = client
-        .rate_limit_reserve(options.rate_limit_reserve)
-        .build()?;
-    check_sources(&client, &migrations, &store).await?;
     if options.cutover && !options.force {
         let question = format!(
             "Cut over each of the {} migrations as soon as it is ready? Atlas then stops \
@@ -145,6 +152,11 @@ pub async fn apply(
             return Ok(exit::USAGE);
         }
     }
+    let store = Store::open_exclusive(&state_path).map_err(Failure::usage)?;
+    let client = client
+        .rate_limit_reserve(options.rate_limit_reserve)
+        .build()?;
+    check_sources(&client, &migrations, &store, source.as_ref()).await?;
     for name in unplanned(&store, &migrations) {
         eprintln!("the state has {name}, which the plan does not: left as it is");
     }

@@ -83,7 +83,9 @@ pub async fn check(
             Err(error) if error.status().is_some_and(|s| s.as_u16() == 404) => {
                 for m in migrations.iter().filter(|m| m.group_id.as_str() == group) {
                     problems
-                        .entry(format!("projectId {group} is not a project Atlas has: {error}"))
+                        .entry(format!(
+                            "projectId {group} is not a project Atlas has: {error}"
+                        ))
                         .or_default()
                         .push(&m.name);
                 }

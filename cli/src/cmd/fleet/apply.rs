@@ -70,5 +70,10 @@ pub async fn run(args: ApplyArgs) -> Result<u8, Failure> {
         rate_limit_reserve: args.rate_limit_reserve,
         output: args.output,
     };
-    fleet::apply(options, migrations, client).await
+    let mut notes = Vec::new();
+    let source = fleet::sources::source_side(&migrations, &mut notes);
+    for note in notes {
+        eprintln!("{note}");
+    }
+    fleet::apply(options, migrations, client, source).await
 }

@@ -6,8 +6,8 @@ use clap::Args;
 
 use super::FleetFiles;
 use crate::connection::Connection;
-use crate::fleet::sources::{self, SourceCheck};
 use crate::fleet::preview::{Row, preview};
+use crate::fleet::sources::{self, SourceCheck};
 use crate::fleet::{self, state::Store};
 use crate::output::{self, Output};
 use crate::{Failure, exit};
@@ -120,7 +120,8 @@ fn print_sources(checked: &SourceCheck) {
     }
     let mut by_source: Vec<(&sources::Deployment, Vec<&str>)> = Vec::new();
     for (name, deployment) in &checked.deployments {
-        let same = |d: &&sources::Deployment| d.project == deployment.project && d.name == deployment.name;
+        let same =
+            |d: &&sources::Deployment| d.project == deployment.project && d.name == deployment.name;
         match by_source.iter_mut().find(|(d, _)| same(d)) {
             Some((_, names)) => names.push(name),
             None => by_source.push((deployment, vec![name])),
@@ -136,16 +137,24 @@ fn print_sources(checked: &SourceCheck) {
                 d.feature_compatibility_version
                     .clone()
                     .unwrap_or_else(|| "-".to_owned()),
-                d.sharded.map_or("-".to_owned(), |s| if s { "yes" } else { "no" }.to_owned()),
+                d.sharded
+                    .map_or("-".to_owned(), |s| if s { "yes" } else { "no" }.to_owned()),
                 names.join(", "),
             ]
         })
         .collect();
     println!();
-    print!(
+    println!(
         "{}",
         output::columns(
-            &["SOURCE CLUSTER", "SOURCE PROJECT", "MONGODB", "FCV", "SHARDED", "MIGRATIONS"],
+            &[
+                "SOURCE CLUSTER",
+                "SOURCE PROJECT",
+                "MONGODB",
+                "FCV",
+                "SHARDED",
+                "MIGRATIONS"
+            ],
             &rows
         )
     );
