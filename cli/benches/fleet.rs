@@ -11,7 +11,7 @@
 
 use std::time::{Duration, Instant};
 
-use atlas_live_migration_mock::{GROUP_ID, MockAtlas, Scenario};
+use atlas_live_migration_mock::{GROUP_ID, MockAtlas, Scenario, SourceProject};
 
 fn env_number(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -64,9 +64,18 @@ async fn one(migrations: u64) {
     // A short lifecycle, so that the run takes minutes, not an hour: a
     // validation SUCCESS on its first poll, a job ready on its first,
     // COMPLETE one poll after the cutover.
+    // The source as Atlas sees it: the plan's project, with every host of
+    // the pool registered and every source cluster deployed.
+    let sources = vec![SourceProject::new(
+        "Data center project",
+        "5e2211c17a3e5a48f5497de3",
+        (1..=migrations).map(|n| format!("vm{n:04}.example.com")),
+        (1..=migrations).map(|n| format!("rs-{n:03}")),
+    )];
     let mut scenario = Scenario::default()
         .ready_at_once()
-        .rate_limit(capacity as u32, per);
+        .rate_limit(capacity as u32, per)
+        .sources(sources);
     scenario.validation = vec!["SUCCESS"];
     scenario.polls_to_complete = 1;
     let each = fewest(&scenario);
@@ -157,7 +166,9 @@ async fn one(migrations: u64) {
         .count();
 
     let requests = atlas.requests().len() as u64;
-    let needed = each * migrations;
+    // And once for the fleet: the plan checked against the source
+    // (getGroup, availableProjects).
+    let needed = each * migrations + 2;
     let refill = capacity as f64 / per.as_secs_f64();
     // The budget: the bucket's capacity at once, then its refill.
     let allowed = Duration::from_secs_f64(needed.saturating_sub(capacity) as f64 / refill);

@@ -533,6 +533,14 @@ async fn the_fleet_demo_runs_two_waves_on_three_hosts_with_hooks() {
         .take_while(|l| l.starts_with("app-"))
         .collect();
     assert_eq!(table.len(), 12, "{shown}");
+    // It started with the link, made on both sides, and the plan checked.
+    assert!(shown.contains("is linked to Atlas organization"), "{shown}");
+    assert!(
+        text(&output.stderr)
+            .contains("checked 12 migrations against what Atlas sees of the source"),
+        "{}",
+        text(&output.stderr)
+    );
     assert!(table.iter().all(|l| l.contains("COMPLETE")), "{shown}");
     let hosts: std::collections::BTreeSet<&str> = table
         .iter()

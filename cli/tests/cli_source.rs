@@ -12,6 +12,7 @@ use atlas_live_migration_mock::{
 use serde_json::Value;
 
 mod common;
+#[allow(dead_code, reason = "this file takes its folders and text only")]
 mod fleet_common;
 use common::cli;
 use fleet_common::{Folder, text};

@@ -36,6 +36,13 @@ fn main() {
     let pages = codegen::generate_pages(&yaml, &code).unwrap_or_else(|error| panic!("{error}"));
     std::fs::write(out.join("pages.rs"), pages).expect("OUT_DIR is writable");
     std::fs::write(out.join("generated.rs"), code).expect("OUT_DIR is writable");
+    // The SDK's source side, from its transcription as the SDK's build has it.
+    let transcription = std::path::Path::new("../..").join(codegen::CLOUD_MANAGER.spec_path);
+    println!("cargo::rerun-if-changed={}", transcription.display());
+    let yaml = std::fs::read_to_string(&transcription).expect("the transcription is readable");
+    let cloud_manager = codegen::generate_document(&codegen::CLOUD_MANAGER, &yaml)
+        .unwrap_or_else(|error| panic!("{error}"));
+    std::fs::write(out.join("cloud_manager.rs"), cloud_manager).expect("OUT_DIR is writable");
     println!("cargo::rustc-cfg=atlas_codegen");
 }
 
