@@ -6,6 +6,8 @@ use atlas_live_migration_api::{ApiVersion, Client, ClientBuilder};
 use clap::Args;
 
 use crate::Failure;
+use crate::cmd::target::parse_id;
+use atlas_live_migration_api::cloud_manager::types::OrgId as SourceOrgId;
 
 /// How to reach Atlas.
 #[derive(Args, Debug, Clone)]
@@ -49,15 +51,19 @@ fn parse_api_version(value: &str) -> Result<ApiVersion, String> {
 #[derive(Args, Debug, Clone)]
 pub struct SourceOrganization {
     /// Source organization ID in Cloud Manager or Ops Manager, 24 hexadecimal digits [env: MCLI_ORG_ID]
-    #[arg(
-        long = "source-org-id",
-        visible_alias = "sourceOrgId",
-        value_name = "ID",
-        env = "MCLI_ORG_ID",
-        hide_env = true,
-        value_parser = crate::cmd::target::parse_id::<atlas_live_migration_api::cloud_manager::types::OrgId>,
-    )]
-    pub source_org_id: atlas_live_migration_api::cloud_manager::types::OrgId,
+    #[arg(long = "source-org-id", visible_alias = "sourceOrgId", value_name = "ID", env = "MCLI_ORG_ID", hide_env = true, value_parser = parse_id::<SourceOrgId>)]
+    pub source_org_id: SourceOrgId,
+}
+
+/// [`SourceOrganization`] for a command that works on Atlas's side alone
+/// without it (`link create`, `link delete`).
+#[derive(Args, Debug, Clone)]
+pub struct MaybeSource {
+    /// Source organization in Cloud Manager or Ops Manager, 24 hexadecimal
+    /// digits, whose side is done too; its key is MCLI_PUBLIC_API_KEY and
+    /// MCLI_PRIVATE_API_KEY [env: MCLI_ORG_ID]
+    #[arg(long = "source-org-id", visible_alias = "sourceOrgId", value_name = "ID", env = "MCLI_ORG_ID", hide_env = true, value_parser = parse_id::<SourceOrgId>)]
+    pub source_org_id: Option<SourceOrgId>,
 }
 
 /// A Cloud Manager client from `MCLI_PUBLIC_API_KEY`, `MCLI_PRIVATE_API_KEY`

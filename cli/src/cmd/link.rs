@@ -11,8 +11,8 @@ use atlas_live_migration_api::types::{OrgId as AtlasOrgId, TargetOrgRequest};
 use atlas_live_migration_api::{Checked, Error, Secret, cloud_manager};
 use clap::{Args, Subcommand};
 
-use super::target::{Organization, parse_id};
-use crate::connection::{SourceOrganization, source_client};
+use super::target::Organization;
+use crate::connection::{MaybeSource, SourceOrganization, source_client};
 use crate::output::{self, Output, print};
 use crate::{Failure, exit, prompt};
 
@@ -34,18 +34,8 @@ pub struct CreateArgs {
     #[command(flatten)]
     pub organization: Organization,
 
-    /// Source organization in Cloud Manager or Ops Manager to link, 24
-    /// hexadecimal digits; its key is MCLI_PUBLIC_API_KEY and
-    /// MCLI_PRIVATE_API_KEY [env: MCLI_ORG_ID]
-    #[arg(
-        long = "source-org-id",
-        visible_alias = "sourceOrgId",
-        value_name = "ID",
-        env = "MCLI_ORG_ID",
-        hide_env = true,
-        value_parser = parse_id::<OrgId>,
-    )]
-    pub source_org_id: Option<OrgId>,
+    #[command(flatten)]
+    pub source: MaybeSource,
 
     /// An IP address or CIDR block allowed to use the link's API key; repeatable
     #[arg(
@@ -82,17 +72,8 @@ pub struct DeleteArgs {
     #[command(flatten)]
     pub organization: Organization,
 
-    /// Source organization in Cloud Manager or Ops Manager whose link is
-    /// removed first (key: MCLI_PUBLIC_API_KEY, MCLI_PRIVATE_API_KEY) [env: MCLI_ORG_ID]
-    #[arg(
-        long = "source-org-id",
-        visible_alias = "sourceOrgId",
-        value_name = "ID",
-        env = "MCLI_ORG_ID",
-        hide_env = true,
-        value_parser = parse_id::<OrgId>,
-    )]
-    pub source_org_id: Option<OrgId>,
+    #[command(flatten)]
+    pub source: MaybeSource,
 
     /// Do not ask for confirmation (needed without a terminal)
     #[arg(long)]
@@ -111,7 +92,7 @@ async fn create(args: CreateArgs) -> Result<u8, Failure> {
     let org = args.organization;
     // Both sides' credentials before any request: a missing source key is
     // found before Atlas makes a token no one would take.
-    let source = match &args.source_org_id {
+    let source = match &args.source.source_org_id {
         Some(id) => Some((source_client()?, id.clone())),
         None => None,
     };
@@ -347,7 +328,7 @@ async fn status(args: StatusArgs) -> Result<u8, Failure> {
 
 async fn delete(args: DeleteArgs) -> Result<u8, Failure> {
     let org = args.organization;
-    let source = match &args.source_org_id {
+    let source = match &args.source.source_org_id {
         Some(id) => Some((source_client()?, id.clone())),
         None => None,
     };
