@@ -115,14 +115,24 @@ pub enum Error {
         api_version: Option<String>,
     },
 
-    /// Atlas could not be reached, the connection broke, or an attempt
+    /// The API could not be reached, the connection broke, or an attempt
     /// timed out, after the retries the policy allows.
     #[error(
-        "{what} ({source}). Check the network, the base URL (MONGODB_ATLAS_BASE_URL or \
-         ClientBuilder::base_url) and any HTTPS_PROXY setting",
-        what = if source.is_timeout() { "the request to Atlas timed out" } else { "could not talk to Atlas" },
+        "{what} ({source}). Check the network, the base URL ({base_url}) and any HTTPS_PROXY \
+         setting",
+        what = if source.is_timeout() {
+            format!("the request to {service} timed out")
+        } else {
+            format!("could not talk to {service}")
+        },
+        base_url = match service {
+            Service::CloudManager => "MCLI_OPS_MANAGER_URL or cloud_manager::ClientBuilder::base_url",
+            _ => "MONGODB_ATLAS_BASE_URL or ClientBuilder::base_url",
+        },
     )]
     Transport {
+        /// Who was called: Atlas, or Cloud Manager for [`crate::cloud_manager`].
+        service: Service,
         /// The underlying error.
         #[source]
         source: reqwest::Error,
@@ -235,7 +245,7 @@ impl Error {
                 Some(*status)
             }
             Error::InvalidResponse { status, .. } => *status,
-            Error::Transport { source } => source.status(),
+            Error::Transport { source, .. } => source.status(),
             _ => None,
         }
     }
@@ -300,7 +310,7 @@ impl<E: ErrorBody> From<progenitor_client::Error<E>> for Error {
             Generated::InvalidRequest(message) => invalid_request(&message),
             Generated::CommunicationError(source)
             | Generated::ResponseBodyError(source)
-            | Generated::InvalidUpgrade(source) => Error::Transport { source },
+            | Generated::InvalidUpgrade(source) => Error::Transport { service, source },
             // Every failed answer: the `post` hook hands the runtime's
             // failure to the caller in this variant.
             Generated::UnexpectedResponse(mut response) => match Failure::take(&mut response) {

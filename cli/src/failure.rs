@@ -58,7 +58,7 @@ pub fn refused_before_acting(error: &Error) -> bool {
     match error {
         Error::InvalidRequest { .. } | Error::Config(_) | Error::TokenRequest { .. } => true,
         // No connection was made: nothing reached Atlas.
-        Error::Transport { source } => source.is_connect(),
+        Error::Transport { source, .. } => source.is_connect(),
         other => other.status().is_some_and(|s| s.is_client_error()),
     }
 }

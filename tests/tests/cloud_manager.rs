@@ -212,3 +212,39 @@ fn the_builder_reads_the_mongodb_cli_s_variables_and_no_atlas_one() {
     assert!(!shown.contains("source-private-secret"), "{shown}");
     assert_eq!(client.baseurl(), "https://ops.example.com:8443");
 }
+
+#[tokio::test]
+async fn an_unreachable_cloud_manager_is_named_with_its_variable() {
+    // A port nothing listens on.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let error = Client::builder()
+        .base_url(format!("http://127.0.0.1:{port}"))
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap()
+        .get_org_migration_link_status()
+        .org_id(SOURCE_ORG_ID)
+        .send()
+        .checked()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::Transport {
+                service: Service::CloudManager,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    let message = error.to_string();
+    assert!(
+        message.starts_with("could not talk to Cloud Manager"),
+        "{message}"
+    );
+    assert!(message.contains("MCLI_OPS_MANAGER_URL"), "{message}");
+    assert!(!message.contains("MONGODB_ATLAS_"), "{message}");
+}

@@ -298,7 +298,7 @@ async fn a_server_that_stalls_past_the_timeout_is_a_timeout_error() {
         2,
         "a timed-out GET is retried, boundedly"
     );
-    let Error::Transport { source } = &error else {
+    let Error::Transport { source, .. } = &error else {
         panic!("{error:?}")
     };
     assert!(source.is_timeout(), "{source:?}");

@@ -187,7 +187,7 @@ async fn a_stalled_token_endpoint_times_out() {
         .build()
         .unwrap();
     let error = get_job(&client).await.expect_err("no token");
-    let Error::Transport { source } = &error else {
+    let Error::Transport { source, .. } = &error else {
         panic!("{error:?}")
     };
     assert!(source.is_timeout());
