@@ -554,3 +554,90 @@ async fn the_fleet_demo_runs_two_waves_on_three_hosts_with_hooks() {
         "{said}"
     );
 }
+
+/// A hook given as `./stamp.sh` runs from the plan's folder when apply
+/// runs in another; `fleet plan` names a program that does not exist, one
+/// that is not executable, and one found on no `PATH` folder (exit 2), and
+/// `fleet apply` sends nothing with such a plan.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn programs_resolve_against_the_plan_s_folder_and_are_checked_before_anything_is_sent() {
+    use std::os::unix::fs::PermissionsExt;
+    let atlas = MockAtlas::start(quick()).await.unwrap();
+    let folder = Folder::new("programs");
+    let stamps = folder.path("stamps.txt");
+    let script = folder.file(
+        "stamp.sh",
+        &format!(
+            "#!/bin/sh\necho \"$FLEET_NAME\" >> '{}'\n",
+            stamps.display()
+        ),
+    );
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let plan = folder.file(
+        "plan.yaml",
+        &fleet_common::plan(2, 2, "beforeCutover: [./stamp.sh]\n"),
+    );
+    let state = folder.path("state.json");
+    // From the folder above the plan's.
+    let elsewhere = folder.path("").parent().unwrap().to_path_buf();
+    let mut command = common::cli();
+    command
+        .current_dir(&elsewhere)
+        .env("SRC_PW", PASSWORD)
+        .args(["fleet", "apply", plan.to_str().unwrap(), "--state"])
+        .arg(&state)
+        .args(["--cutover", "--force", "--interval", "50ms", "-o", "json"])
+        .args(["--base-url", atlas.base_url()]);
+    let output = tokio::task::spawn_blocking(move || command.output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let ran = std::fs::read_to_string(&stamps).unwrap();
+    let mut ran: Vec<&str> = ran.lines().collect();
+    ran.sort_unstable();
+    assert_eq!(ran, ["app-01", "app-02"]);
+
+    let idle = folder.file("idle.sh", "#!/bin/sh\n");
+    std::fs::set_permissions(&idle, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let broken = folder.file(
+        "broken.yaml",
+        &fleet_common::plan(
+            2,
+            2,
+            "beforeCutover: [./does-not-exist.sh]\nafterCutover: [./idle.sh]\n\
+             onCutoverAbort: [no-such-program-anywhere]\nnotify: [/nope/notify]\n",
+        ),
+    );
+    let planned = fleet(None, &["plan", broken.to_str().unwrap(), "--cutover"]).await;
+    let stderr = text(&planned.stderr);
+    assert_eq!(planned.status.code(), Some(2), "{stderr}");
+    let beside = |name: &str| folder.path(name).display().to_string();
+    for needle in [
+        format!(
+            "`beforeCutover` runs {}, which does not exist",
+            beside("does-not-exist.sh")
+        ),
+        format!(
+            "`afterCutover` runs {}, which is not executable",
+            beside("idle.sh")
+        ),
+        "`onCutoverAbort` runs no-such-program-anywhere, which is found on no folder of PATH"
+            .to_owned(),
+        "`notify` runs /nope/notify, which does not exist".to_owned(),
+    ] {
+        assert!(stderr.contains(&needle), "{needle:?} in {stderr}");
+    }
+    assert!(stderr.contains("migrations app-01, app-02"), "{stderr}");
+    let requests = atlas.requests().len();
+    let refused = fleet(
+        Some(&atlas),
+        &apply_args(
+            broken.to_str().unwrap(),
+            folder.path("other.json").to_str().unwrap(),
+        ),
+    )
+    .await;
+    assert_eq!(refused.status.code(), Some(2), "{}", text(&refused.stderr));
+    assert!(text(&refused.stderr).contains("nothing was sent"));
+    assert_eq!(atlas.requests().len(), requests, "apply sent a request");
+}

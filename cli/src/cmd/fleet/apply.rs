@@ -52,6 +52,13 @@ pub struct ApplyArgs {
 
 pub async fn run(args: ApplyArgs) -> Result<u8, Failure> {
     let migrations = fleet::read_plan(&args.files.file)?;
+    let programs = fleet::plan::programs::problems(&migrations);
+    if !programs.is_empty() {
+        return Err(Failure::usage(format!(
+            "the plan's programs cannot all run, so nothing was sent:\n{}",
+            programs.join("\n")
+        )));
+    }
     let Some(state) = args.files.state else {
         return Err(Failure::usage(
             "fleet apply needs --state PATH: the file that records what was done, so that a \

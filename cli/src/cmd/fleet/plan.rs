@@ -35,6 +35,7 @@ pub async fn run(args: PlanArgs) -> Result<u8, Failure> {
         None => None,
     };
     let preview = preview(&migrations, store.as_ref(), args.cutover);
+    let program_problems = fleet::plan::programs::problems(&migrations);
     // What Atlas sees of the source, for the migrations not yet created.
     let unsent: Vec<_> = migrations
         .iter()
@@ -101,12 +102,20 @@ pub async fn run(args: PlanArgs) -> Result<u8, Failure> {
     for warning in preview.warnings.iter().chain(&notes) {
         eprintln!("{warning}");
     }
+    if !program_problems.is_empty() {
+        eprintln!(
+            "the plan's programs cannot all run (apply would refuse to start):\n{}",
+            program_problems.join("\n")
+        );
+    }
     if !checked.problems.is_empty() {
         eprintln!(
             "the plan does not fit what Atlas sees of the source (apply would refuse to \
              start):\n{}",
             checked.problems.join("\n")
         );
+    }
+    if !checked.problems.is_empty() || !program_problems.is_empty() {
         return Ok(exit::USAGE);
     }
     Ok(exit::DONE)

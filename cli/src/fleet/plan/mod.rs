@@ -15,6 +15,7 @@ use serde_norway::Value;
 use crate::body::MigrationBody;
 
 mod cutover;
+pub mod programs;
 
 pub use cutover::Cutover;
 use cutover::cutover_keys;
@@ -115,8 +116,10 @@ pub fn read_with(
 ) -> Result<Vec<Migration>, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read the plan {}: {e}", path.display()))?;
-    parse(&text, env)
-        .map_err(|problems| format!("the plan {} is not valid:\n{problems}", path.display()))
+    let mut migrations = parse(&text, env)
+        .map_err(|problems| format!("the plan {} is not valid:\n{problems}", path.display()))?;
+    programs::resolve(&mut migrations, path);
+    Ok(migrations)
 }
 
 /// The plan in `text`, with the password variables read by `env`.
