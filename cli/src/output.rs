@@ -134,3 +134,13 @@ pub fn state(job: &LiveMigrationResponse) -> String {
             .map_or("-".to_owned(), |r| r.to_string()),
     )
 }
+
+/// `n` and the noun, in the plural unless `n` is 1: "1 migration",
+/// "12 migrations".
+pub fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}

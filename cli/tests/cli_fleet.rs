@@ -458,6 +458,17 @@ async fn bad_plans_exit_2_naming_the_migration_and_the_key_with_nothing_sent() {
             "    clusterName: dst-01\n    sourcePassword: hunter2-pw\n",
             "the password is never read from the plan",
         ),
+        // A top-level key's problem is the top's, said once.
+        (
+            "sourceSsl: true",
+            "sourceSsl: true\ntimeZone: Europe/Berln",
+            "top: `timeZone` is \"Europe/Berln\", not a time zone this system knows",
+        ),
+        (
+            "sourceSsl: true",
+            "sourceSsl: true\nhookTimeout: 300",
+            "top: `hookTimeout` is 300, a number without a unit: write a duration such as 300s",
+        ),
     ];
     for (from, to, expected) in cases {
         let bad = good.replacen(from, to, 1);
@@ -476,12 +487,22 @@ async fn bad_plans_exit_2_naming_the_migration_and_the_key_with_nothing_sent() {
             }
             let output = fleet((command == "apply").then_some(&atlas), &args).await;
             let stderr = text(&output.stderr);
+            // `fleet plan` sends no password: an unset variable is named
+            // as `apply`'s need, and the plan is shown.
+            let (code, expected) = match (command, to) {
+                ("plan", "SRC_PW_NOT_SET") => (0, "SRC_PW_NOT_SET is not set here"),
+                _ => (2, expected),
+            };
             assert_eq!(
                 output.status.code(),
-                Some(2),
+                Some(code),
                 "{command} {expected}: {stderr}"
             );
-            assert!(stderr.contains(expected), "{command}: {expected}: {stderr}");
+            assert_eq!(
+                stderr.matches(expected).count(),
+                1,
+                "{command}: {expected} once: {stderr}"
+            );
             assert!(!stderr.contains("hunter2-pw"), "{stderr}");
             assert!(!state.exists(), "{command} wrote a state for a bad plan");
         }
@@ -640,4 +661,56 @@ async fn programs_resolve_against_the_plan_s_folder_and_are_checked_before_anyth
     assert_eq!(refused.status.code(), Some(2), "{}", text(&refused.stderr));
     assert!(text(&refused.stderr).contains("nothing was sent"));
     assert_eq!(atlas.requests().len(), requests, "apply sent a request");
+}
+
+/// A name the state does not have, in `approve`, `forget` or `record`, gets
+/// the nearest one it has, or the names it has; nothing is changed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_misspelt_name_gets_the_nearest_one_in_approve_forget_and_record() {
+    let atlas = MockAtlas::start(quick()).await.unwrap();
+    let folder = Folder::new("names");
+    let plan = folder.file("plan.yaml", &plan(2));
+    let state = folder.path("state.json");
+    let (plan, state) = (plan.to_str().unwrap(), state.to_str().unwrap());
+    let applied = fleet(
+        Some(&atlas),
+        &["apply", plan, "--state", state, "--interval", "50ms"],
+    )
+    .await;
+    assert_eq!(applied.status.code(), Some(0), "{}", text(&applied.stderr));
+    // The entries, as the journal leaves them (opening it may compact it).
+    let before = saved(Path::new(state));
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &["approve", "--state", state, "ap-01"],
+            "has no migration ap-01 (did you mean app-01?)",
+        ),
+        (
+            &["forget", "--state", state, "--name", "app-1", "--force"],
+            "(did you mean app-01?)",
+        ),
+        (
+            &[
+                "record",
+                "--state",
+                state,
+                "--name",
+                "zzz",
+                "--liveMigrationId",
+                "6296fb4c7c7aa997cf94e9a8",
+            ],
+            "has no migration zzz; it has app-01, app-02",
+        ),
+        (
+            &["approve", "--state", state, "app-01", "zzz"],
+            "nothing was approved",
+        ),
+    ];
+    for (args, expected) in cases {
+        let output = fleet(None, args).await;
+        let stderr = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(expected), "{expected:?} in {stderr}");
+    }
+    assert_eq!(saved(Path::new(state)), before, "the state changed");
 }

@@ -185,12 +185,13 @@ async fn fleet(count: u16, interval: Option<Duration>) -> Result<u8, Failure> {
         .map_err(|e| Failure::usage(format!("cannot make {}: {e}", folder.display())))?;
     let plan_path = folder.join("plan.yaml");
     let mut plan = format!(
-        "# A demo plan: {count} migrations into the mock's project, on a pool of three\n\
+        "# A demo plan: {} into the mock's project, on a pool of three\n\
          # migration hosts (each migration takes one no unfinished migration holds),\n\
          # in two waves, with hooks around each cutover.\n\
          projectId: {}\nmigrationHosts: [vm001.example.com, vm002.example.com, vm003.example.com]\n\
          sourceOrgId: {}\nsourceProjectId: {source_project}\nsourceUsername: admin\n\
          sourcePasswordEnv: DEMO_SOURCE_PASSWORD\nsourceSsl: true\nmigrations:\n",
+        output::count(usize::from(count), "migration"),
         mock::GROUP_ID,
         mock::SOURCE_ORG_ID,
     );
@@ -214,8 +215,9 @@ async fn fleet(count: u16, interval: Option<Duration>) -> Result<u8, Failure> {
     let state = folder.join("state.json");
     let _ = std::fs::remove_file(&state);
     println!(
-        "demo: {count} migrations from {} against a mock Atlas on {} (60 requests per 10 s); \
+        "demo: {} from {} against a mock Atlas on {} (60 requests per 10 s); \
          the state is {}",
+        output::count(usize::from(count), "migration"),
         plan_path.display(),
         atlas.base_url(),
         state.display()

@@ -18,6 +18,7 @@
 mod gates;
 mod hooks;
 pub mod hosts;
+pub mod names;
 mod outcome;
 pub mod plan;
 pub mod preview;
@@ -114,10 +115,7 @@ async fn check_sources(
         eprintln!(
             "checked {} against what Atlas sees of the source: every source project, cluster \
              and migration host is there{}",
-            match unsent.len() {
-                1 => "1 migration".to_owned(),
-                n => format!("{n} migrations"),
-            },
+            crate::output::count(unsent.len(), "migration"),
             if source.is_some() {
                 ", and the link reads SYNCED"
             } else {
@@ -143,9 +141,9 @@ pub async fn apply(
     let state_path = options.state.clone();
     if options.cutover && !options.force {
         let question = format!(
-            "Cut over each of the {} migrations as soon as it is ready? Atlas then stops \
+            "Cut over each of the {} as soon as it is ready? Atlas then stops \
              replicating from its source; point its applications at the Atlas cluster",
-            migrations.len()
+            crate::output::count(migrations.len(), "migration")
         );
         if !prompt::confirm(&question, false)? {
             eprintln!("nothing was sent");

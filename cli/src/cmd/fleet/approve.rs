@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use crate::fleet::names;
 use crate::fleet::state::{self, Store};
 use crate::{Failure, exit};
 
@@ -53,16 +54,15 @@ pub fn run(args: ApproveArgs) -> Result<u8, Failure> {
             args.state.display()
         )));
     }
-    let unknown: Vec<&String> = names.iter().filter(|n| !known.contains(n)).collect();
+    let unknown: Vec<String> = names
+        .iter()
+        .filter(|n| !known.contains(n))
+        .map(|n| names::unknown_migration(&args.state, n, &known))
+        .collect();
     if !unknown.is_empty() {
         return Err(Failure::usage(format!(
-            "the state {} has no migration {}; approve the names apply wrote there",
-            args.state.display(),
-            unknown
-                .iter()
-                .map(|n| n.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
+            "{}; nothing was approved",
+            unknown.join("\n")
         )));
     }
     let (by, at) = (state::who(), state::now());

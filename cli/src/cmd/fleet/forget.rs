@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use crate::fleet::names;
 use crate::fleet::state::{self, Store};
 use crate::{Failure, exit, prompt};
 
@@ -25,11 +26,12 @@ pub struct ForgetArgs {
 
 pub fn run(args: ForgetArgs) -> Result<u8, Failure> {
     let store = Store::open_exclusive(&args.state).map_err(Failure::usage)?;
-    if !store.names().contains(&args.name) {
-        return Err(Failure::usage(format!(
-            "the state {} has no entry {}",
-            args.state.display(),
-            args.name
+    let known = store.names();
+    if !known.contains(&args.name) {
+        return Err(Failure::usage(names::unknown_migration(
+            &args.state,
+            &args.name,
+            &known,
         )));
     }
     let question = format!(

@@ -29,7 +29,8 @@ pub struct PlanArgs {
 }
 
 pub async fn run(args: PlanArgs) -> Result<u8, Failure> {
-    let migrations = fleet::read_plan(&args.files.file)?;
+    let (migrations, unset_passwords) =
+        fleet::plan::read_without_passwords(&args.files.file).map_err(Failure::usage)?;
     let store = match &args.files.state {
         Some(path) => Some(Store::read(path).map_err(Failure::usage)?),
         None => None,
@@ -47,6 +48,25 @@ pub async fn run(args: PlanArgs) -> Result<u8, Failure> {
         })
         .collect();
     let mut notes = Vec::new();
+    if !unset_passwords.is_empty() {
+        notes.push(format!(
+            "the source password {} {} not set here: `fleet plan` sends no password, \
+             `fleet apply` needs {}",
+            match unset_passwords.len() {
+                1 => "variable",
+                _ => "variables",
+            },
+            match unset_passwords.as_slice() {
+                [one] => format!("{one} is"),
+                many => format!("{} are", many.join(", ")),
+            },
+            if unset_passwords.len() == 1 {
+                "it"
+            } else {
+                "them"
+            },
+        ));
+    }
     let checked = match args.connection.client() {
         Err(failure) => {
             notes.push(format!(

@@ -7,6 +7,7 @@ use atlas_live_migration_api::types::LiveMigrationId;
 use clap::Args;
 
 use crate::cmd::target::parse_id;
+use crate::fleet::names;
 use crate::fleet::state::Store;
 use crate::{Failure, exit};
 
@@ -27,6 +28,14 @@ pub struct RecordArgs {
 
 pub fn run(args: RecordArgs) -> Result<u8, Failure> {
     let store = Store::open_exclusive(&args.state).map_err(Failure::usage)?;
+    let known = store.names();
+    if !known.contains(&args.name) {
+        return Err(Failure::usage(names::unknown_migration(
+            &args.state,
+            &args.name,
+            &known,
+        )));
+    }
     let entry = store.get(&args.name);
     let id = args.live_migration_id.as_str();
     if let Some(known) = entry.live_migration_id.as_deref().filter(|k| *k != id) {

@@ -109,6 +109,21 @@ pub fn read(path: &Path) -> Result<Vec<Migration>, String> {
     read_with(path, &|name| std::env::var(name).ok())
 }
 
+/// [`read`] for a command that sends no password (`fleet plan`): a
+/// password variable that is not set is no problem here, and is returned,
+/// to be named as needed by `apply`.
+pub fn read_without_passwords(path: &Path) -> Result<(Vec<Migration>, Vec<String>), String> {
+    let unset = std::cell::RefCell::new(std::collections::BTreeSet::new());
+    let migrations = read_with(path, &|name| {
+        std::env::var(name).ok().or_else(|| {
+            unset.borrow_mut().insert(name.to_owned());
+            // Never sent: this plan is read to be shown.
+            Some("(not set)".to_owned())
+        })
+    })?;
+    Ok((migrations, unset.into_inner().into_iter().collect()))
+}
+
 /// [`read`], with the password variables read by `env`.
 pub fn read_with(
     path: &Path,
@@ -203,11 +218,22 @@ pub fn parse(text: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Vec<Mig
             }
         }
         let pinned = entry.contains_key("migrationHosts");
-        match migration(&name, &keys, pinned, env) {
+        // A key the migration takes from the top is the top's to fix.
+        let from_top = |key: &str| defaults.contains_key(key) && !entry.contains_key(key);
+        match migration(&name, &keys, pinned, &from_top, env) {
             Ok(migration) => migrations.push(migration),
-            Err(found) => problems.extend(found),
+            // The top's problems once, not once per migration.
+            Err(found) => {
+                for problem in found {
+                    if !problems.contains(&problem) {
+                        problems.push(problem);
+                    }
+                }
+            }
         }
     }
+    // The top's problems first, then each migration's, each in plan order.
+    problems.sort_by_key(|problem| !problem.starts_with("  top:"));
     if problems.is_empty() {
         Ok(migrations)
     } else {
@@ -243,7 +269,7 @@ fn check_key(name: &str, place: &str, problems: &mut Vec<String>) -> bool {
         .iter()
         .map(|key| key.name)
         .chain(["name", "migrations"])
-        .find(|known| edit_distance(&known.to_lowercase(), &name.to_lowercase()) <= 2);
+        .find(|known| crate::fleet::names::near(known, name));
     problems.push(match near {
         Some(near) => format!("  {place}: unknown key `{name}` (did you mean `{near}`?)"),
         None => format!(
@@ -254,32 +280,23 @@ fn check_key(name: &str, place: &str, problems: &mut Vec<String>) -> bool {
     false
 }
 
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut previous = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let substituted = previous + usize::from(ca != *cb);
-            previous = row[j + 1];
-            row[j + 1] = substituted.min(previous + 1).min(row[j] + 1);
-        }
-    }
-    row[b.len()]
-}
-
 /// One migration from its keys (defaults merged): every problem, each
-/// naming the migration and the key.
+/// naming the key and where it is set (the migration, or the top for a key
+/// it takes from there: `from_top`).
 fn migration(
     name: &str,
     keys: &BTreeMap<&str, &Value>,
     pinned: bool,
+    from_top: &dyn Fn(&str) -> bool,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Migration, Vec<String>> {
     let mut problems = Vec::new();
     let mut problem = |key: &str, what: String| {
-        problems.push(format!("  migration {name}: `{key}` {what}"));
+        if from_top(key) {
+            problems.push(format!("  top: `{key}` {what}"));
+        } else {
+            problems.push(format!("  migration {name}: `{key}` {what}"));
+        }
     };
     for key in KEYS.iter().filter(|k| k.required) {
         if !keys.contains_key(key.name) {
