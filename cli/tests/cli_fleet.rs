@@ -714,3 +714,102 @@ async fn a_misspelt_name_gets_the_nearest_one_in_approve_forget_and_record() {
     }
     assert_eq!(saved(Path::new(state)), before, "the state changed");
 }
+
+/// A team rehearses its own plan: from another folder, with no credentials
+/// and no password variable, `fleet apply PLAN --demo --cutover --force`
+/// runs three migrations of the plan's own projects, sources and hosts
+/// against the embedded mock, its `./` hooks beside the plan run for real,
+/// and every one ends `COMPLETE`; `fleet plan --demo` checks the plan there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_team_rehearses_its_own_plan_with_demo_and_no_account() {
+    use std::os::unix::fs::PermissionsExt;
+    let folder = Folder::new("rehearsal");
+    let ran = folder.path("ran.txt");
+    for (script, word) in [("stop-writes.sh", "stop"), ("point-app.sh", "point")] {
+        let path = folder.file(
+            script,
+            &format!(
+                "#!/bin/sh\necho \"{word} $FLEET_NAME\" >> '{}'\n",
+                ran.display()
+            ),
+        );
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let plan = folder.file(
+        "plan.yaml",
+        "projectId: 5f0000000000000000000001\n\
+         migrationHosts: [mig-a.corp.example, mig-b.corp.example]\n\
+         sourceOrgId: 5f00000000000000000000aa\n\
+         sourceProjectId: 5f0000000000000000000002\n\
+         sourceUsername: admin\nsourcePasswordEnv: TEAM_PW_NOT_SET\n\
+         beforeCutover: [./stop-writes.sh]\nafterCutover: [./point-app.sh]\n\
+         migrations:\n\
+         \x20 - name: billing\n    clusterName: billing-atlas\n    sourceClusterName: billing-rs\n\
+         \x20 - name: orders\n    clusterName: orders-atlas\n    sourceClusterName: orders-rs\n\
+         \x20 - name: users\n    clusterName: users-atlas\n    sourceClusterName: users-rs\n    wave: 2\n",
+    );
+    let state = folder.path("state.json");
+    let elsewhere = folder.path("").parent().unwrap().to_path_buf();
+    let without_account = |args: &[&str]| {
+        let mut command = common::cli();
+        command
+            .current_dir(&elsewhere)
+            .env_remove("MONGODB_ATLAS_PUBLIC_API_KEY")
+            .env_remove("MONGODB_ATLAS_PRIVATE_API_KEY")
+            .args(args)
+            .timeout(Duration::from_secs(120));
+        command
+    };
+    let (plan, state_arg) = (plan.to_str().unwrap(), state.to_str().unwrap());
+    let mut planned = without_account(&["fleet", "plan", plan, "--demo", "--cutover"]);
+    let planned = tokio::task::spawn_blocking(move || planned.output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(planned.status.code(), Some(0), "{}", text(&planned.stderr));
+    assert!(text(&planned.stdout).contains("billing-rs"));
+    let mut applied = without_account(&[
+        "fleet",
+        "apply",
+        plan,
+        "--state",
+        state_arg,
+        "--demo",
+        "--cutover",
+        "--force",
+        "--interval",
+        "100ms",
+        "-o",
+        "json",
+    ]);
+    let output = tokio::task::spawn_blocking(move || applied.output().unwrap())
+        .await
+        .unwrap();
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("is linked to Atlas organization"),
+        "{stderr}"
+    );
+    let ends = results(&output);
+    assert_eq!(ends.len(), 3);
+    assert!(ends.iter().all(|(_, end)| end == "complete"), "{ends:?}");
+    let ran = std::fs::read_to_string(&ran).unwrap();
+    let mut ran: Vec<&str> = ran.lines().collect();
+    ran.sort_unstable();
+    assert_eq!(
+        ran,
+        [
+            "point billing",
+            "point orders",
+            "point users",
+            "stop billing",
+            "stop orders",
+            "stop users"
+        ]
+    );
+    let saved = saved(&state);
+    assert_eq!(
+        saved["migrations"]["users"]["status"], "COMPLETE",
+        "{saved}"
+    );
+}

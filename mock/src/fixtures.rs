@@ -131,10 +131,10 @@ pub(crate) fn available_projects(scenario: &Scenario) -> String {
     Value::Array(projects).to_string()
 }
 
-/// The mock's one project, in its organization.
-pub(crate) fn group() -> String {
+/// One of the mock's projects, in its organization.
+pub(crate) fn group(id: &str) -> String {
     json!({
-        "id": GROUP_ID,
+        "id": id,
         "name": "Mock project",
         "orgId": ORG_ID,
         "clusterCount": 0,

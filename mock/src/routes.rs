@@ -71,7 +71,14 @@ pub(crate) fn answer(state: &mut State, request: &RecordedRequest) -> Answer {
     } else {
         "application/vnd.atlas.2023-01-01+json"
     };
-    let group = format!("/api/atlas/v2/groups/{GROUP_ID}/liveMigrations");
+    // The project the request names, when the mock has it.
+    let project = path
+        .strip_prefix("/api/atlas/v2/groups/")
+        .map(|rest| rest.split('/').next().unwrap_or_default())
+        .filter(|id| state.scenario.projects.iter().any(|p| p == id))
+        .unwrap_or(GROUP_ID)
+        .to_owned();
+    let group = format!("/api/atlas/v2/groups/{project}/liveMigrations");
     let org = format!("/api/atlas/v2/orgs/{ORG_ID}/liveMigrations");
     let in_group = path.strip_prefix(&format!("{group}/")).unwrap_or_default();
     // The first validation can be read before any was started, as one
@@ -183,7 +190,9 @@ pub(crate) fn answer(state: &mut State, request: &RecordedRequest) -> Answer {
         ("GET", p) if p == format!("{org}/availableProjects") => {
             (200, available_projects(&state.scenario))
         }
-        ("GET", p) if p == format!("/api/atlas/v2/groups/{GROUP_ID}") => (200, fixtures::group()),
+        ("GET", p) if p == format!("/api/atlas/v2/groups/{project}") => {
+            (200, fixtures::group(&project))
+        }
         ("POST", p) if p == format!("{org}/linkTokens") => {
             match serde_json::from_str::<atlas_live_migration_api::types::TargetOrgRequest>(
                 &request.body,

@@ -58,6 +58,11 @@ pub struct Scenario {
     /// Status reads of a new source link that answer `NOT_SYNCED` before
     /// it reads `SYNCED`.
     pub link_synced_after: usize,
+    /// The Atlas projects the mock has (all in its one organization,
+    /// `ORG_ID`); a request to another project gets `404`.
+    pub projects: Vec<String>,
+    /// The source organization in the mock's Cloud Manager.
+    pub source_org_id: String,
 }
 
 /// A source project as `availableProjects` lists it.
@@ -180,6 +185,8 @@ impl Default for Scenario {
             sources: default_sources(),
             source_api_key: crate::SOURCE_API_KEY,
             link_synced_after: 1,
+            projects: vec![crate::GROUP_ID.to_owned()],
+            source_org_id: crate::SOURCE_ORG_ID.to_owned(),
         }
     }
 }
@@ -287,6 +294,19 @@ impl Scenario {
     /// Atlas refuses every cutover.
     pub fn refusing_cutover(mut self) -> Self {
         self.refuse_cutover = true;
+        self
+    }
+
+    /// The Atlas projects the mock has, instead of `GROUP_ID` alone.
+    pub fn projects(mut self, projects: Vec<String>) -> Self {
+        self.projects = projects;
+        self
+    }
+
+    /// The source organization in the mock's Cloud Manager, instead of
+    /// `SOURCE_ORG_ID`.
+    pub fn source_org_id(mut self, id: &str) -> Self {
+        self.source_org_id = id.to_owned();
         self
     }
 

@@ -17,7 +17,8 @@ pub(crate) fn answer(state: &mut State, request: &RecordedRequest) -> Answer {
     if let Some(refused) = refuse_unauthorized(state, request) {
         return refused;
     }
-    let link = format!("/api/public/v1.0/orgs/{SOURCE_ORG_ID}/liveExport/migrationLink");
+    let source_org = state.scenario.source_org_id.clone();
+    let link = format!("/api/public/v1.0/orgs/{source_org}/liveExport/migrationLink");
     let plain =
         |status: u16, body: Value| Answer::Sent(status, "application/json", body.to_string());
     match (request.method.as_str(), request.path.as_str()) {
@@ -73,7 +74,7 @@ pub(crate) fn answer(state: &mut State, request: &RecordedRequest) -> Answer {
             }
             Answer::Sent(204, "application/json", String::new())
         }
-        (_, p) if p.contains("/liveExport/") && !p.contains(SOURCE_ORG_ID) => {
+        (_, p) if p.contains("/liveExport/") && !p.contains(&source_org) => {
             let org = p.split('/').nth(5).unwrap_or_default().to_owned();
             error_with(
                 404,

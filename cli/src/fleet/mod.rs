@@ -22,6 +22,7 @@ pub mod names;
 mod outcome;
 pub mod plan;
 pub mod preview;
+pub mod rehearsal;
 mod report;
 mod run;
 pub mod sources;

@@ -10,6 +10,7 @@ use clap::Args;
 use super::FleetFiles;
 use crate::Failure;
 use crate::connection::Connection;
+use crate::fleet::rehearsal::Rehearsal;
 use crate::fleet::{self, ApplyOptions};
 use crate::output::Output;
 
@@ -45,13 +46,26 @@ pub struct ApplyArgs {
     #[command(flatten)]
     pub connection: Connection,
 
+    /// Rehearse the plan against a mock Atlas on 127.0.0.1, built from the
+    /// plan: no account or credentials, hooks and notify run for real, the
+    /// state written as usual [default --interval: 500ms]
+    #[arg(long, conflicts_with_all = ["base_url", "api_version"])]
+    pub demo: bool,
+
     /// Print the outcome of every migration at the end as JSON, or a table
     #[arg(short = 'o', long, value_enum, default_value_t = Output::Table)]
     pub output: Output,
 }
 
 pub async fn run(args: ApplyArgs) -> Result<u8, Failure> {
-    let migrations = fleet::read_plan(&args.files.file)?;
+    // A rehearsal sends no password beyond 127.0.0.1, so needs none.
+    let migrations = if args.demo {
+        fleet::plan::read_without_passwords(&args.files.file)
+            .map_err(Failure::usage)?
+            .0
+    } else {
+        fleet::read_plan(&args.files.file)?
+    };
     let programs = fleet::plan::programs::problems(&migrations);
     if !programs.is_empty() {
         return Err(Failure::usage(format!(
@@ -66,21 +80,41 @@ pub async fn run(args: ApplyArgs) -> Result<u8, Failure> {
                 .to_owned(),
         ));
     };
-    let client = args.connection.client_builder()?;
+    let rehearsal = match args.demo {
+        true => Some(Rehearsal::start(&migrations).await?),
+        false => None,
+    };
+    let client = match &rehearsal {
+        Some(rehearsal) => rehearsal.client(),
+        None => args.connection.client_builder()?,
+    };
+    let default_interval = match args.demo {
+        true => Duration::from_millis(500),
+        false => WaitOptions::default().interval,
+    };
     let options = ApplyOptions {
         state,
         cutover: args.cutover,
         force: args.force,
         concurrency: args.concurrency,
-        interval: args.interval.unwrap_or(WaitOptions::default().interval),
+        interval: args.interval.unwrap_or(default_interval),
         timeout: args.timeout,
         rate_limit_reserve: args.rate_limit_reserve,
         output: args.output,
     };
-    let mut notes = Vec::new();
-    let source = fleet::sources::source_side(&migrations, &mut notes);
-    for note in notes {
-        eprintln!("{note}");
-    }
-    fleet::apply(options, migrations, client, source).await
+    let source = match &rehearsal {
+        Some(rehearsal) => rehearsal.link(&migrations).await?,
+        None => {
+            let mut notes = Vec::new();
+            let source = fleet::sources::source_side(&migrations, &mut notes);
+            for note in notes {
+                eprintln!("{note}");
+            }
+            source
+        }
+    };
+    // The mock serves until the apply has ended.
+    let code = fleet::apply(options, migrations, client, source).await;
+    drop(rehearsal);
+    code
 }

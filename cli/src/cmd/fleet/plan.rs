@@ -7,6 +7,7 @@ use clap::Args;
 use super::FleetFiles;
 use crate::connection::Connection;
 use crate::fleet::preview::{Row, preview};
+use crate::fleet::rehearsal::Rehearsal;
 use crate::fleet::sources::{self, SourceCheck};
 use crate::fleet::{self, state::Store};
 use crate::output::{self, Output};
@@ -26,6 +27,11 @@ pub struct PlanArgs {
 
     #[command(flatten)]
     pub connection: Connection,
+
+    /// Check the plan against a mock Atlas on 127.0.0.1 built from it (as
+    /// `fleet apply --demo` rehearses it): no account or credentials
+    #[arg(long, conflicts_with_all = ["base_url", "api_version"])]
+    pub demo: bool,
 }
 
 pub async fn run(args: PlanArgs) -> Result<u8, Failure> {
@@ -67,7 +73,15 @@ pub async fn run(args: PlanArgs) -> Result<u8, Failure> {
             },
         ));
     }
-    let checked = match args.connection.client() {
+    let rehearsal = match args.demo {
+        true => Some(Rehearsal::start(&migrations).await?),
+        false => None,
+    };
+    let client = match &rehearsal {
+        Some(rehearsal) => rehearsal.client().build().map_err(Failure::from),
+        None => args.connection.client(),
+    };
+    let checked = match client {
         Err(failure) => {
             notes.push(format!(
                 "the plan was not checked against Atlas (its source projects, clusters and \
@@ -78,7 +92,10 @@ pub async fn run(args: PlanArgs) -> Result<u8, Failure> {
         }
         Ok(_) if unsent.is_empty() => SourceCheck::default(),
         Ok(client) => {
-            let side = sources::source_side(&migrations, &mut notes);
+            let side = match &rehearsal {
+                Some(rehearsal) => rehearsal.link(&migrations).await?,
+                None => sources::source_side(&migrations, &mut notes),
+            };
             sources::check(&client, &unsent, side.as_ref()).await?
         }
     };

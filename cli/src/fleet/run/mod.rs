@@ -156,10 +156,14 @@ impl Run {
         let host = self
             .hosts
             .take(index, name, &migration.hosts, deadline, |holders| {
-                self.report.line(
-                    name,
-                    &format!("waits for a migration host: {}", describe_holders(holders)),
-                );
+                let line = match holders {
+                    // Every host is free, and goes to those ahead in line.
+                    [] => "waits in line for a migration host: earlier waves, then the plan's \
+                           order, take the free ones first"
+                        .to_owned(),
+                    _ => format!("waits for a migration host: {}", describe_holders(holders)),
+                };
+                self.report.line(name, &line);
             })
             .await
             .map_err(|no_host| match no_host {
