@@ -813,3 +813,58 @@ async fn a_team_rehearses_its_own_plan_with_demo_and_no_account() {
         "{saved}"
     );
 }
+
+/// `fleet plan --cutover` shows each migration's wave, and the gates of its
+/// cutover: the wave it waits for, an approval, the next window opening in
+/// the zone and in UTC, the cutover slots and the hooks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plan_cutover_previews_every_gate() {
+    let folder = Folder::new("gates");
+    let text_of_plan = fleet_common::plan(
+        2,
+        2,
+        "maxConcurrentCutovers: 1\ntimeZone: Europe/Paris\nafterCutover: [sh, -c, 'true']\n",
+    )
+    .replacen(
+        "sourceClusterName: rs-02\n",
+        "sourceClusterName: rs-02\n    wave: 2\n    cutoverApproval: true\n    \
+         cutoverWindows: [\"Sat 02:00-06:00\"]\n",
+        1,
+    );
+    let plan = folder.file("plan.yaml", &text_of_plan);
+    let output = fleet(None, &["plan", plan.to_str().unwrap(), "--cutover"]).await;
+    let stdout = text(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let header = stdout.lines().next().unwrap();
+    assert!(header.contains(" WAVE "), "{stdout}");
+    let row = stdout.lines().find(|l| l.starts_with("app-02 ")).unwrap();
+    assert!(row.split_whitespace().nth(1) == Some("2"), "{row}");
+    let gates = stdout
+        .lines()
+        .find(|l| l.starts_with("cutover of app-02: "))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    for needle in [
+        "wave 2: after app-01 is COMPLETE",
+        "approval: `fleet approve app-02`",
+        "1 cutover at a time",
+        "a window: the next opens ",
+        "afterCutover: sh -c true",
+    ] {
+        assert!(gates.contains(needle), "{needle:?} in {gates}");
+    }
+    // The opening in the zone and in UTC.
+    assert!(
+        gates.contains(" CET (") || gates.contains(" CEST ("),
+        "{gates}"
+    );
+    assert!(gates.contains(":00Z)"), "{gates}");
+    let json = fleet(
+        None,
+        &["plan", plan.to_str().unwrap(), "--cutover", "-o", "json"],
+    )
+    .await;
+    let rows: Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(rows[1]["wave"], 2);
+    assert!(rows[1]["nextWindowOpens"].as_str().unwrap().ends_with('Z'));
+    assert_eq!(rows[0]["gates"][0], "wave 1: no earlier wave to wait for");
+}

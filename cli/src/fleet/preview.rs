@@ -3,7 +3,7 @@
 
 use super::plan::Migration;
 use super::state::Store;
-use super::{host_order, hosts, step, unplanned};
+use super::{host_order, hosts, run, step, unplanned};
 
 /// One line of `fleet plan`.
 pub struct Row {
@@ -19,6 +19,11 @@ pub struct Row {
     pub windows: Option<String>,
     /// When the next window opens (UTC).
     pub next_window: Option<jiff::Timestamp>,
+    /// Its wave.
+    pub wave: u32,
+    /// With `--cutover`: each gate its cutover passes, in the order apply
+    /// checks them.
+    pub gates: Vec<String>,
 }
 
 /// The rows, in the plan's order, and what the plan should know.
@@ -77,6 +82,12 @@ pub fn preview(migrations: &[Migration], store: Option<&Store>, cutover: bool) -
                         .windows
                         .as_ref()
                         .and_then(|w| w.next_open(jiff::Timestamp::now())),
+                    wave: m.cutover.wave,
+                    gates: if cutover {
+                        gates(m, migrations, store)
+                    } else {
+                        Vec::new()
+                    },
                 },
             )
         })
@@ -93,6 +104,66 @@ pub fn preview(migrations: &[Migration], store: Option<&Store>, cutover: bool) -
         }
     }
     Preview { rows, warnings }
+}
+
+/// The gates `m`'s cutover passes, as apply checks them: its wave, a
+/// person's approval, the cutover slots, a window, `beforeCutover`, the lag,
+/// then `afterCutover`.
+fn gates(m: &Migration, migrations: &[Migration], store: Option<&Store>) -> Vec<String> {
+    let c = &m.cutover;
+    let mut gates = Vec::new();
+    let earlier: Vec<&str> = migrations
+        .iter()
+        .filter(|other| other.cutover.wave < c.wave)
+        .filter(|other| {
+            let entry = store.map(|s| s.get(&other.name)).unwrap_or_default();
+            !run::finished(&entry, other)
+        })
+        .map(|other| other.name.as_str())
+        .collect();
+    gates.push(match earlier.as_slice() {
+        [] => format!("wave {}: no earlier wave to wait for", c.wave),
+        names => format!(
+            "wave {}: after {} {} COMPLETE",
+            c.wave,
+            first_names(names),
+            if names.len() == 1 { "is" } else { "are" }
+        ),
+    });
+    if c.approval {
+        gates.push(format!("approval: `fleet approve {}`", m.name));
+    }
+    if let Some(slots) = c.max_concurrent {
+        gates.push(format!(
+            "a cutover slot: {} at a time (maxConcurrentCutovers)",
+            crate::output::count(slots, "cutover")
+        ));
+    }
+    if let Some(windows) = &c.windows {
+        gates.push(format!(
+            "a window: {}",
+            windows.describe_next(jiff::Timestamp::now())
+        ));
+    }
+    if let Some(before) = &c.before {
+        gates.push(format!("beforeCutover: {}", before.join(" ")));
+    }
+    if let Some(lag) = c.max_lag {
+        gates.push(format!("a lag of at most {lag} s"));
+    }
+    if let Some(after) = &c.after {
+        gates.push(format!("afterCutover: {}", after.join(" ")));
+    }
+    gates
+}
+
+/// The first three names, and how many more.
+fn first_names(names: &[&str]) -> String {
+    let mut said = names.iter().take(3).copied().collect::<Vec<_>>().join(", ");
+    if names.len() > 3 {
+        said.push_str(&format!(" and {} more", names.len() - 3));
+    }
+    said
 }
 
 /// A window that opens only after the cutover timer ran out comes too

@@ -111,6 +111,8 @@ pub async fn run(args: PlanArgs) -> Result<u8, Failure> {
                         "waitingFor": r.waiting_for,
                         "next": r.next,
                         "nextWindowOpens": r.next_window.map(|t| t.to_string()),
+                        "wave": r.wave,
+                        "gates": args.cutover.then_some(&r.gates),
                         "source": checked.deployments.get(&r.name),
                     })
                 })
@@ -119,6 +121,9 @@ pub async fn run(args: PlanArgs) -> Result<u8, Failure> {
         }
         Output::Table => {
             print_table(&preview.rows);
+            for row in preview.rows.iter().filter(|r| !r.gates.is_empty()) {
+                println!("cutover of {}: {}", row.name, row.gates.join("; "));
+            }
             // Each set of windows once, with the migrations it holds.
             let mut windows: Vec<(&str, Vec<&str>)> = Vec::new();
             for row in &preview.rows {
@@ -214,13 +219,14 @@ fn print_table(rows: &[Row]) {
     let clusters = widest(&|r| r.cluster.len(), "CLUSTER");
     let hosts = widest(&|r| r.host.as_deref().unwrap_or("-").len(), "HOST");
     println!(
-        "{:<width$}   {:<clusters$}   {:<hosts$}   NEXT",
+        "{:<width$}   WAVE   {:<clusters$}   {:<hosts$}   NEXT",
         "NAME", "CLUSTER", "HOST"
     );
     for r in rows {
         println!(
-            "{:<width$}   {:<clusters$}   {:<hosts$}   {}",
+            "{:<width$}   {:<4}   {:<clusters$}   {:<hosts$}   {}",
             r.name,
+            r.wave,
             r.cluster,
             r.host.as_deref().unwrap_or("-"),
             r.next
