@@ -549,7 +549,7 @@ async fn the_fleet_demo_runs_two_waves_on_three_hosts_with_hooks() {
     let shown = text(&output.stdout);
     let table: Vec<&str> = shown
         .lines()
-        .skip_while(|l| !l.starts_with("NAME     STATUS"))
+        .skip_while(|l| !(l.starts_with("NAME ") && l.contains(" WAVE ")))
         .skip(1)
         .take_while(|l| l.starts_with("app-"))
         .collect();
@@ -565,7 +565,8 @@ async fn the_fleet_demo_runs_two_waves_on_three_hosts_with_hooks() {
     assert!(table.iter().all(|l| l.contains("COMPLETE")), "{shown}");
     let hosts: std::collections::BTreeSet<&str> = table
         .iter()
-        .filter_map(|l| l.split_whitespace().nth(2))
+        // NAME WAVE STATUS HOST …
+        .filter_map(|l| l.split_whitespace().nth(3))
         .collect();
     assert_eq!(hosts.len(), 3, "{shown}");
     let said = text(&output.stderr);
@@ -867,4 +868,56 @@ async fn plan_cutover_previews_every_gate() {
     assert_eq!(rows[1]["wave"], 2);
     assert!(rows[1]["nextWindowOpens"].as_str().unwrap().ends_with('Z'));
     assert_eq!(rows[0]["gates"][0], "wave 1: no earlier wave to wait for");
+}
+
+/// While an apply runs five migrations on one host, `fleet status` lists
+/// all five from the start: the four in line `waitingFor: host`, with a
+/// NEXT that says so (never one that contradicts WAITING), each with its
+/// wave.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_lists_the_whole_fleet_with_those_waiting_for_a_host() {
+    let atlas = MockAtlas::start(Scenario::default()).await.unwrap();
+    let folder = Folder::new("whole-fleet");
+    let plan = folder.file("plan.yaml", &plan_on(5, 1));
+    let state = folder.path("state.json");
+    let (plan_arg, state_arg) = (plan.to_str().unwrap(), state.to_str().unwrap());
+    let mut child = fleet_common::spawn_fleet(
+        &atlas,
+        PASSWORD,
+        &["apply", plan_arg, "--state", state_arg, "--interval", "1s"],
+        false,
+    );
+    let started = std::time::Instant::now();
+    let rows = loop {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "never listed all five"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if !state.exists() {
+            continue;
+        }
+        let status = fleet(None, &["status", "--state", state_arg, "-o", "json"]).await;
+        let Ok(shown) = serde_json::from_slice::<Value>(&status.stdout) else {
+            continue;
+        };
+        let rows = shown["migrations"].as_array().cloned().unwrap_or_default();
+        let waiting = rows.iter().filter(|r| r["waitingFor"] == "host").count();
+        if rows.len() == 5 && waiting == 4 {
+            break rows;
+        }
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    for row in &rows {
+        assert_eq!(row["wave"], 1, "{row}");
+        let next = row["next"].as_str().unwrap();
+        if row["waitingFor"] == "host" {
+            assert!(next.starts_with("wait for a migration host, then"), "{row}");
+            assert!(row["migrationHost"].is_null(), "{row}");
+        } else {
+            assert!(!next.contains("migration host"), "{row}");
+            assert_eq!(row["migrationHost"], "vm001.example.com", "{row}");
+        }
+    }
 }

@@ -159,6 +159,20 @@ pub async fn apply(
     for name in unplanned(&store, &migrations) {
         eprintln!("the state has {name}, which the plan does not: left as it is");
     }
+    // The whole fleet in the state from the start, so that `fleet status`
+    // lists every migration: each with its wave, and one that must take a
+    // host waiting for it until it does. Readings, not intents: unsynced.
+    for m in &migrations {
+        let waits_for_host = hosts::needs_host(&store.get(&m.name));
+        store
+            .note(&m.name, |e| {
+                e.wave = Some(m.cutover.wave);
+                if waits_for_host && e.waiting_for.is_none() {
+                    e.waiting_for = Some("host".to_owned());
+                }
+            })
+            .map_err(Failure::usage)?;
+    }
     let wait = WaitOptions {
         interval: options.interval,
         timeout: options.timeout,

@@ -44,7 +44,12 @@ pub fn preview(migrations: &[Migration], store: Option<&Store>, cutover: bool) -
         .into_iter()
         .map(|index| (index, &migrations[index]))
         .map(|(index, m)| {
-            let entry = store.map(|s| s.get(&m.name)).unwrap_or_default();
+            let mut entry = store.map(|s| s.get(&m.name)).unwrap_or_default();
+            // Who takes which host is worked out here, as the next apply
+            // would: not what the last one waited for.
+            if entry.waiting_for.as_deref() == Some("host") {
+                entry.waiting_for = None;
+            }
             let needs_host = hosts::needs_host(&entry);
             let held = hosts::held_host(&entry).map(str::to_owned);
             let (host, waits) = match held {

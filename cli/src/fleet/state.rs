@@ -71,6 +71,10 @@ pub struct Entry {
     /// `person`), as it goes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waiting_for: Option<String>,
+    /// Its wave in the plan, as the last apply read it (`fleet status`
+    /// reads the state alone).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wave: Option<u32>,
     /// When `fleet approve` approved the cutover of this entry's job, as
     /// `apply` took it.
     #[serde(default, skip_serializing_if = "Option::is_none")]

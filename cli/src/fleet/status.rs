@@ -72,6 +72,7 @@ fn render_status(state_path: &Path, output: Output) -> Result<String, Failure> {
             let approved_by = approval.map(|a| a.by.clone());
             serde_json::json!({
                 "name": name,
+                "wave": entry.wave,
                 "status": entry.status,
                 "liveMigrationId": entry.live_migration_id,
                 "migrationHost": entry.migration_host,
@@ -123,6 +124,7 @@ fn render_status(state_path: &Path, output: Output) -> Result<String, Failure> {
             };
             let columns = [
                 ("NAME", "name"),
+                ("WAVE", "wave"),
                 ("STATUS", "status"),
                 ("HOST", "migrationHost"),
                 ("LAG", "lagSeconds"),

@@ -24,8 +24,13 @@ pub enum Step<'a> {
     },
     /// A create was sent and its answer never came: a person's.
     LostCreate { sent_at: &'a str },
-    /// Validate (or wait for the validation going on), then create.
-    Validate { going_on: Option<&'a str> },
+    /// Validate (or wait for the validation going on), then create;
+    /// `for_host`: first a migration host (every one it may take is held,
+    /// or goes to those ahead of it in line).
+    Validate {
+        going_on: Option<&'a str>,
+        for_host: bool,
+    },
     /// The validation succeeded: create.
     Create,
     /// The cutover was sent: follow it to `COMPLETE` (`started`: Atlas
@@ -77,9 +82,13 @@ pub fn next(entry: &Entry) -> Step<'_> {
         (None, Some(sent_at)) => Step::LostCreate { sent_at },
         (None, None) => match entry.validation_status.as_deref() {
             Some("SUCCESS") => Step::Create,
-            Some("FAILED") => Step::Validate { going_on: None },
+            Some("FAILED") => Step::Validate {
+                going_on: None,
+                for_host: entry.waiting_for.as_deref() == Some("host"),
+            },
             _ => Step::Validate {
                 going_on: entry.validation_id.as_deref(),
+                for_host: entry.waiting_for.as_deref() == Some("host"),
             },
         },
     }
@@ -122,10 +131,23 @@ impl Step<'_> {
                 "nothing until a person looks: a create was sent at {sent_at} and its answer \
                  never came (apply says what to check)"
             ),
-            Step::Validate { going_on: Some(id) } => {
+            Step::Validate {
+                going_on,
+                for_host: true,
+            } => format!(
+                "wait for a migration host, then {}",
+                Step::Validate {
+                    going_on: *going_on,
+                    for_host: false
+                }
+                .describe(cutover)
+            ),
+            Step::Validate {
+                going_on: Some(id), ..
+            } => {
                 format!("wait for validation {id}, create, wait until ready{then}")
             }
-            Step::Validate { going_on: None } => {
+            Step::Validate { going_on: None, .. } => {
                 format!("validate, create, wait until ready for cutover{then}")
             }
             Step::Create => format!("create, wait until ready for cutover{then}"),

@@ -181,8 +181,12 @@ impl Run {
                     ),
                 ),
             })?;
-        self.store
-            .update(name, |e| e.migration_host = Some(host.clone()))?;
+        self.store.update(name, |e| {
+            e.migration_host = Some(host.clone());
+            if e.waiting_for.as_deref() == Some("host") {
+                e.waiting_for = None;
+            }
+        })?;
         self.report
             .line(name, &format!("takes migration host {host}"));
         migration
