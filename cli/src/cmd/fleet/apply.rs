@@ -2,12 +2,12 @@
 //! for, and with `--cutover` cut over, many at a time inside Atlas's rate
 //! limit, resuming from the state.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use atlas_live_migration_api::WaitOptions;
 use clap::Args;
 
-use super::FleetFiles;
 use crate::Failure;
 use crate::connection::Connection;
 use crate::fleet::rehearsal::Rehearsal;
@@ -16,8 +16,14 @@ use crate::output::Output;
 
 #[derive(Args, Debug)]
 pub struct ApplyArgs {
-    #[command(flatten)]
-    pub files: FleetFiles,
+    /// The plan: YAML whose keys are create's flags (cli/README.md: "The plan")
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+
+    /// The state file: what was done, per migration (written as it happens),
+    /// so that a create is never sent twice
+    #[arg(long, value_name = "PATH")]
+    pub state: PathBuf,
 
     /// Cut over each migration once it is ready, and follow it to COMPLETE
     #[arg(long)]
@@ -60,11 +66,11 @@ pub struct ApplyArgs {
 pub async fn run(args: ApplyArgs) -> Result<u8, Failure> {
     // A rehearsal sends no password beyond 127.0.0.1, so needs none.
     let migrations = if args.demo {
-        fleet::plan::read_without_passwords(&args.files.file)
+        fleet::plan::read_without_passwords(&args.file)
             .map_err(Failure::usage)?
             .0
     } else {
-        fleet::read_plan(&args.files.file)?
+        fleet::read_plan(&args.file)?
     };
     let programs = fleet::plan::programs::problems(&migrations);
     if !programs.is_empty() {
@@ -73,13 +79,7 @@ pub async fn run(args: ApplyArgs) -> Result<u8, Failure> {
             programs.join("\n")
         )));
     }
-    let Some(state) = args.files.state else {
-        return Err(Failure::usage(
-            "fleet apply needs --state PATH: the file that records what was done, so that a \
-             create is never sent twice"
-                .to_owned(),
-        ));
-    };
+    let state = args.state;
     let rehearsal = match args.demo {
         true => Some(Rehearsal::start(&migrations).await?),
         false => None,
