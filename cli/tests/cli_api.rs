@@ -172,6 +172,12 @@ async fn an_invalid_id_or_body_exits_2_with_nothing_sent() {
             && stderr.contains("nothing was sent"),
         "{stderr}"
     );
+    // Said as every command says an ID, not as the spec's pattern.
+    assert!(
+        stderr.contains("expected 24 lower-case hexadecimal digits"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("pattern"), "{stderr}");
     // A body the generated type refuses (no `destination`).
     let output = run(
         &atlas,

@@ -90,8 +90,15 @@ pub(crate) fn parse<T: serde::de::DeserializeOwned>(
     serde_json::from_str(text)
         .or_else(|_| serde_json::from_value(serde_json::Value::String(text.to_owned())))
         .map_err(|e| {
+            // An ID is said as every command says it, not as a pattern.
+            let why = match e.to_string() {
+                refused if refused.contains(crate::cmd::target::ID_PATTERN_REFUSED) => {
+                    crate::cmd::target::ID_EXPECTED.to_owned()
+                }
+                refused => refused,
+            };
             CallError::Invalid(format!(
-                "--{name} {text:?} is not valid: {e}; nothing was sent"
+                "--{name} {text:?} is not valid: {why}; nothing was sent"
             ))
         })
 }

@@ -139,7 +139,13 @@ impl Job {
 
 /// An ID flag's parser: the ID newtype's own check, with the message to fix it.
 pub fn parse_id<T: std::str::FromStr>(value: &str) -> Result<T, String> {
-    value.parse().map_err(|_| {
-        "expected 24 lower-case hexadecimal digits, such as 32b6e34b3d91647abb20e7b8".to_owned()
-    })
+    value.parse().map_err(|_| ID_EXPECTED.to_owned())
 }
+
+/// What an ID is, as every command says it.
+pub const ID_EXPECTED: &str =
+    "expected 24 lower-case hexadecimal digits, such as 32b6e34b3d91647abb20e7b8";
+
+/// The pattern Atlas's IDs have in the spec, as the generated types report
+/// a value that does not match it.
+pub const ID_PATTERN_REFUSED: &str = "doesn't match pattern \"^([a-f0-9]{24})$\"";
