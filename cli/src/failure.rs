@@ -99,6 +99,19 @@ fn for_the_command_line(message: &str) -> String {
         })
 }
 
+
+/// Whether a POST that failed with `error` certainly did nothing in Atlas:
+/// it was refused before it was sent, never reached Atlas, or Atlas
+/// answered that it refused it (4xx).
+pub fn refused_before_acting(error: &Error) -> bool {
+    match error {
+        Error::InvalidRequest { .. } | Error::Config(_) | Error::TokenRequest { .. } => true,
+        // No connection was made: nothing reached Atlas.
+        Error::Transport { source, .. } => source.is_connect(),
+        other => other.status().is_some_and(|s| s.is_client_error()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::{SETTINGS, for_the_command_line};
@@ -136,17 +149,5 @@ mod tests {
             shown.contains("MONGODB_ATLAS_CLIENT_SECRET and try again"),
             "{shown}"
         );
-    }
-}
-
-/// Whether a POST that failed with `error` certainly did nothing in Atlas:
-/// it was refused before it was sent, never reached Atlas, or Atlas
-/// answered that it refused it (4xx).
-pub fn refused_before_acting(error: &Error) -> bool {
-    match error {
-        Error::InvalidRequest { .. } | Error::Config(_) | Error::TokenRequest { .. } => true,
-        // No connection was made: nothing reached Atlas.
-        Error::Transport { source, .. } => source.is_connect(),
-        other => other.status().is_some_and(|s| s.is_client_error()),
     }
 }
