@@ -99,7 +99,6 @@ fn for_the_command_line(message: &str) -> String {
         })
 }
 
-
 /// Whether a POST that failed with `error` certainly did nothing in Atlas:
 /// it was refused before it was sent, never reached Atlas, or Atlas
 /// answered that it refused it (4xx).

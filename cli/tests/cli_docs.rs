@@ -169,3 +169,21 @@ fn fleet_apply_shows_its_state_as_required() {
     assert!(usage.contains(" --state <PATH>"), "{usage}");
     assert!(!usage.contains("[--state"), "{usage}");
 }
+
+/// `api --help` lists each tag's operations, as it promises.
+#[test]
+fn api_help_lists_every_operation_of_each_tag() {
+    let api = help(&["api".to_owned()]);
+    let tags = commands(&api);
+    assert!(!tags.is_empty(), "{api}");
+    for tag in tags {
+        let operations = commands(&help(&["api".to_owned(), tag.clone()]));
+        assert!(!operations.is_empty(), "{tag}");
+        for operation in operations {
+            assert!(
+                api.contains(&format!("\n    {operation} ")),
+                "api --help lacks {tag} {operation}:\n{api}"
+            );
+        }
+    }
+}

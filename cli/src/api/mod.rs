@@ -137,6 +137,18 @@ fn command() -> Command {
         .arg_required_else_help(true);
     let tags: std::collections::BTreeSet<&str> =
         generated::OPERATIONS.iter().map(|o| o.tag).collect();
+    // Every operation under its tag, in the help itself.
+    let mut listed = String::from("Operations:");
+    for tag in &tags {
+        listed.push_str(&format!("\n  {tag}"));
+        for operation in generated::OPERATIONS.iter().filter(|o| o.tag == *tag) {
+            listed.push_str(&format!(
+                "\n    {:<44} {}",
+                operation.name, operation.summary
+            ));
+        }
+    }
+    api = api.after_help(listed);
     for tag in tags {
         let mut group = Command::new(tag)
             .about(format!("Operations tagged {tag}"))
