@@ -25,21 +25,29 @@ use clap::{Parser, Subcommand};
 use crate::Failure;
 
 const AFTER_HELP: &str = "\
-Exit codes:
+Exit codes, every command:
   0    done: validation SUCCESS, job created, cutover started, ready for cutover
        or COMPLETE (describe: the job was read)
   1    an API, network or authentication error
   2    a usage error or invalid input (nothing was sent)
-  3    the migration or the validation FAILED (fleet apply: one of them)
+  3    the migration or the validation FAILED
   4    the migration EXPIRED (the cutover timer ran out)
   5    the --timeout passed first
-fleet apply: 0 every migration reached its target, 1 one needs a person (or
-  an error stopped it), 3 one FAILED, 5 one timed out, 2 a bad plan (nothing sent)
   130  interrupted (Ctrl-C)
+fleet apply:
+  0    every migration reached its target
+  1    one needs a person, or an error stopped it
+  2    a bad plan, or one that does not fit the source (nothing was sent)
+  3    one FAILED;  5  one timed out;  130  interrupted (Ctrl-C or SIGTERM)
+fleet plan:
+  2    the plan is not valid, its programs cannot run, or it does not fit the source
+link create --sourceOrgId:
+  5    the link did not read SYNCED within --timeout
 
 Credentials come from MONGODB_ATLAS_CLIENT_ID and MONGODB_ATLAS_CLIENT_SECRET (a
 service account) or MONGODB_ATLAS_PUBLIC_API_KEY and MONGODB_ATLAS_PRIVATE_API_KEY
-(an API key); the base URL from MONGODB_ATLAS_BASE_URL. `demo` and --demo need none.";
+(an API key); the base URL from MONGODB_ATLAS_BASE_URL; Cloud Manager's key from
+MCLI_PUBLIC_API_KEY and MCLI_PRIVATE_API_KEY. `demo` and --demo need none.";
 
 /// Validate, create, watch and cut over MongoDB Atlas push live migrations.
 #[derive(Parser, Debug)]
