@@ -81,6 +81,9 @@ pub async fn end_all() {
     while ends.join_next().await.is_some() {}
 }
 
+/// What a failed hook's message says before its log's path and last lines.
+pub const LAST_LINES_OF: &str = "; the last lines of ";
+
 /// The folder of the logs beside the state: `<state>.logs`.
 fn logs(state: &Path) -> PathBuf {
     let mut folder = state.as_os_str().to_owned();
@@ -215,13 +218,7 @@ pub async fn run(
             Err(why) => format!("failed: {why}"),
         }
     );
-    ended.map_err(|why| {
-        format!(
-            "{why}; the last lines of {}:\n{}",
-            log.display(),
-            tail(log, 5)
-        )
-    })
+    ended.map_err(|why| format!("{why}{LAST_LINES_OF}{}:\n{}", log.display(), tail(log, 5)))
 }
 
 /// Copies `from` to the log `to` until its end, writing no more once the

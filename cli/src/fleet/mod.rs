@@ -305,6 +305,16 @@ pub async fn apply(
     Ok(exit_code(&outcomes))
 }
 
+/// A detail as one line of the outcome table: its first line, and a
+/// failed hook's log named rather than quoted (`-o json` has it whole).
+fn one_line(detail: &str) -> String {
+    let first = detail.lines().next().unwrap_or_default();
+    match first.split_once(hooks::LAST_LINES_OF) {
+        Some((why, log)) => format!("{why}; its log: {}", log.trim_end_matches(':')),
+        None => first.to_owned(),
+    }
+}
+
 /// A person first, then a failure, then a time limit: the code says what
 /// most needs doing.
 fn exit_code(outcomes: &[Outcome]) -> u8 {
@@ -341,9 +351,29 @@ fn print_outcomes(output: Output, outcomes: &[Outcome]) {
                     o.result.label(),
                     o.live_migration_id.as_deref().unwrap_or("-"),
                     o.status.as_deref().unwrap_or("-"),
-                    o.detail.as_deref().unwrap_or("")
+                    o.detail.as_deref().map(one_line).unwrap_or_default()
                 );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod outcome_table {
+    use super::{hooks, one_line};
+
+    /// A failed hook's detail (its log's last lines below it) is one line
+    /// of the table, naming the log.
+    #[test]
+    fn a_detail_is_one_line_naming_the_log() {
+        let detail = format!(
+            "beforeCutover exited with 3{}/srv/fleet.state.json.logs/app-01.log:\nline one\nline two",
+            hooks::LAST_LINES_OF
+        );
+        assert_eq!(
+            one_line(&detail),
+            "beforeCutover exited with 3; its log: /srv/fleet.state.json.logs/app-01.log"
+        );
+        assert_eq!(one_line("the job is FAILED\nmore"), "the job is FAILED");
     }
 }

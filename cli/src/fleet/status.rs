@@ -120,6 +120,12 @@ fn render_status(state_path: &Path, output: Output) -> Result<String, Failure> {
                 if key == "lags" {
                     return sparkline(row["lags"].as_array().map(Vec::as_slice).unwrap_or(&[]));
                 }
+                // A lag is said one way everywhere: `95s`, as the live lines.
+                if key == "lagSeconds"
+                    && let Some(seconds) = row[key].as_u64()
+                {
+                    return format!("{seconds}s");
+                }
                 text(row, key)
             };
             let columns = [

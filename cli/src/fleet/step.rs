@@ -143,31 +143,30 @@ impl Step<'_> {
                 .describe(cutover)
             ),
             Step::Validate {
-                going_on: Some(id), ..
+                going_on: Some(_), ..
             } => {
-                format!("wait for validation {id}, create, wait until ready{then}")
+                format!("wait for its validation, create, wait until ready{then}")
             }
             Step::Validate { going_on: None, .. } => {
                 format!("validate, create, wait until ready for cutover{then}")
             }
             Step::Create => format!("create, wait until ready for cutover{then}"),
-            Step::ResumeCutover { id, started: true } => {
-                format!("follow the cutover of {id} to COMPLETE, then afterCutover")
+            Step::ResumeCutover { started: true, .. } => {
+                "follow its cutover to COMPLETE, then afterCutover".to_owned()
             }
-            Step::ResumeCutover { id, started: false } => format!(
-                "read {id}: COMPLETE goes on to afterCutover; still ready, send its cutover \
-                 again (its answer was not seen)"
-            ),
+            Step::ResumeCutover { started: false, .. } => "read its job: COMPLETE goes on to \
+                 afterCutover; still ready, send its cutover again (its answer was not seen)"
+                .to_owned(),
             Step::Drive {
-                id,
                 waiting_for,
                 before_cutover,
                 ready,
+                ..
             } => match (*waiting_for, *before_cutover) {
                 (Some("wave"), _) => {
                     format!("wait for the earlier waves to be COMPLETE, then {gates}")
                 }
-                (Some("approval"), _) => format!("wait for `fleet approve` of {id}, then {gates}"),
+                (Some("approval"), _) => format!("wait for `fleet approve`, then {gates}"),
                 (Some("window"), _) => format!("wait for a cutover window, then {gates}"),
                 (Some("cutoverSlot"), _) => {
                     format!("wait for a cutover slot (maxConcurrentCutovers), then {gates}")
@@ -186,7 +185,7 @@ impl Step<'_> {
                         .to_owned()
                 }
                 _ if *ready && cutover => format!("through the gates, then {gates}"),
-                _ => format!("wait for {id} to be ready for cutover{then}"),
+                _ => format!("wait for its job to be ready for cutover{then}"),
             },
         }
     }
