@@ -269,7 +269,7 @@ async fn fleet(count: u16, interval: Option<Duration>) -> Result<u8, Failure> {
     };
     let code = crate::fleet::apply(options, migrations, builder(), Some(side)).await?;
     println!("\nfleet status --state {}:", state.display());
-    crate::fleet::status::print_status(&state, Output::Table)?;
+    crate::fleet::status::print_status(&state, Output::Table, None)?;
     let requests = atlas.requests();
     let count_of = |method: &str, end: &str| {
         requests

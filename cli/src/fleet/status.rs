@@ -38,17 +38,70 @@ fn time_left(deadline: Option<&str>, cutover_started: bool) -> Option<String> {
     )
 }
 
+/// One line for the whole fleet: how many in each status, how many need a
+/// person, and the nearest cutover deadline not yet met.
+fn summary(rows: &[serde_json::Value]) -> String {
+    let mut statuses: std::collections::BTreeMap<&str, usize> = Default::default();
+    for row in rows {
+        *statuses
+            .entry(row["status"].as_str().unwrap_or("not created"))
+            .or_default() += 1;
+    }
+    let mut said = format!(
+        "{}: {}",
+        crate::output::count(rows.len(), "migration"),
+        statuses
+            .iter()
+            .map(|(status, n)| format!("{n} {status}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let people = rows.iter().filter(|r| r["waitingFor"] == "person").count();
+    if people > 0 {
+        said.push_str(&format!(
+            "; {people} need{} a person",
+            if people == 1 { "s" } else { "" }
+        ));
+    }
+    let next = rows
+        .iter()
+        .filter(|r| r["timeLeft"].is_string())
+        .filter(|r| {
+            !matches!(
+                r["status"].as_str(),
+                Some("COMPLETE" | "FAILED" | "EXPIRED")
+            )
+        })
+        .filter_map(|r| Some((r["cutoverDeadline"].as_str()?, r["name"].as_str()?)))
+        .min();
+    if let Some((deadline, name)) = next {
+        said.push_str(&format!("; next cutover deadline {deadline} ({name})"));
+    }
+    said
+}
+
 /// Prints the state at `state_path` as `fleet status` does. `false` when
 /// stdout is gone (a pipe closed by `head`): nothing more to print.
-pub fn print_status(state_path: &Path, output: Output) -> Result<bool, Failure> {
-    let shown = render_status(state_path, output)?;
+/// `height`: the terminal's lines, for a view redrawn in place (`--watch`):
+/// the table keeps its header and summary, and says how many rows it left
+/// out.
+pub fn print_status(
+    state_path: &Path,
+    output: Output,
+    height: Option<usize>,
+) -> Result<bool, Failure> {
+    let shown = render_status(state_path, output, height)?;
     let mut stdout = std::io::stdout().lock();
     Ok(std::io::Write::write_all(&mut stdout, shown.as_bytes())
         .and_then(|()| std::io::Write::flush(&mut stdout))
         .is_ok())
 }
 
-fn render_status(state_path: &Path, output: Output) -> Result<String, Failure> {
+fn render_status(
+    state_path: &Path,
+    output: Output,
+    height: Option<usize>,
+) -> Result<String, Failure> {
     use std::fmt::Write as _;
     let mut shown = String::new();
     if !state_path.exists() {
@@ -162,10 +215,64 @@ fn render_status(state_path: &Path, output: Output) -> Result<String, Failure> {
                 let _ = writeln!(shown, "{}", out.trim_end());
             };
             line(columns.iter().map(|(t, _)| (*t).to_owned()).collect());
-            for row in &rows {
+            // The state's line, the header, the rows, the summary; in a
+            // short terminal, as many rows as fit and a line for the rest.
+            let shown_rows = match height {
+                Some(height) if rows.len() + 3 > height => height.saturating_sub(4),
+                _ => rows.len(),
+            };
+            for row in &rows[..shown_rows] {
                 line(columns.iter().map(|(_, k)| text(row, k)).collect());
             }
+            if shown_rows < rows.len() {
+                let _ = writeln!(
+                    shown,
+                    "+{} more (a taller terminal, or fleet status -o json, shows them all)",
+                    rows.len() - shown_rows
+                );
+            }
+            let _ = writeln!(shown, "{}", summary(&rows));
         }
     }
     Ok(shown)
+}
+
+#[cfg(test)]
+mod short_terminal {
+    use super::render_status;
+    use crate::fleet::state::Store;
+    use crate::output::Output;
+
+    /// In a terminal of 8 lines, 10 migrations: the state's line, the
+    /// header, 4 rows, "+6 more" and the summary; no line more.
+    #[test]
+    fn a_short_terminal_keeps_the_header_and_says_what_it_left_out() {
+        let folder = std::env::temp_dir().join(format!("alm-short-{}", std::process::id()));
+        std::fs::create_dir_all(&folder).unwrap();
+        let path = folder.join("state.json");
+        let store = Store::open_exclusive(&path).unwrap();
+        for n in 1..=10 {
+            store
+                .update(&format!("app-{n:02}"), |e| {
+                    e.status = Some(if n <= 3 { "COMPLETE" } else { "WORKING" }.to_owned());
+                    e.needs_person = (n == 10).then(|| "a lost create".to_owned());
+                })
+                .unwrap();
+        }
+        drop(store);
+        let shown = render_status(&path, Output::Table, Some(8)).unwrap();
+        let lines: Vec<&str> = shown.lines().collect();
+        assert_eq!(lines.len(), 8, "{shown}");
+        assert!(lines[1].starts_with("NAME "), "{shown}");
+        assert!(lines[2].starts_with("app-01 "), "{shown}");
+        assert!(lines[6].starts_with("+6 more"), "{shown}");
+        assert_eq!(
+            lines[7], "10 migrations: 3 COMPLETE, 7 WORKING; 1 needs a person",
+            "{shown}"
+        );
+        // Tall enough: every row, and the summary.
+        let all = render_status(&path, Output::Table, None).unwrap();
+        assert_eq!(all.lines().count(), 13, "{all}");
+        let _ = std::fs::remove_dir_all(&folder);
+    }
 }

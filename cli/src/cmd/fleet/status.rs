@@ -25,7 +25,7 @@ pub struct StatusArgs {
 
 pub async fn run(args: StatusArgs) -> Result<u8, Failure> {
     if !args.watch {
-        print_status(&args.state, args.output)?;
+        print_status(&args.state, args.output, None)?;
         return Ok(exit::DONE);
     }
     // Again every two seconds until Ctrl-C; on a terminal, in place.
@@ -34,7 +34,9 @@ pub async fn run(args: StatusArgs) -> Result<u8, Failure> {
         if terminal {
             print!("\x1b[2J\x1b[H");
         }
-        if !print_status(&args.state, args.output)? {
+        // In place on a terminal: what fits its height, header kept.
+        let height = terminal.then(|| usize::from(console::Term::stdout().size().0));
+        if !print_status(&args.state, args.output, height)? {
             return Ok(exit::DONE);
         }
         tokio::select! {
