@@ -21,6 +21,17 @@ impl Report {
         if !std::io::stderr().is_terminal() {
             return Report::Plain;
         }
+        // More migrations than the terminal has lines: live lines would
+        // scroll out of reach and go stale; a line per change loses none.
+        let height = usize::from(console::Term::stderr().size().0);
+        if names.len() + 2 > height {
+            eprintln!(
+                "{} and a terminal of {height} lines: a line per change instead of a live \
+                 line each (`fleet status --watch` shows the fleet in place)",
+                crate::output::count(names.len(), "migration")
+            );
+            return Report::Plain;
+        }
         let width = names.iter().map(String::len).max().unwrap_or(0);
         let style = ProgressStyle::with_template(&format!(
             "{{spinner}} {{prefix:<{width}}}  {{msg}}  ({{elapsed}})"

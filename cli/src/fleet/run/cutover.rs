@@ -153,16 +153,27 @@ impl Run {
         let deadline = self.deadline();
         match gate {
             Gate::Wave(ahead) => {
-                self.report.line(
-                    name,
-                    &format!(
-                        "wave {} waits for {} to be COMPLETE",
-                        plan.wave,
-                        ahead.join(", ")
-                    ),
-                );
+                // The line says who is still ahead, said again as that
+                // changes: never a migration that already finished.
+                let say = |ahead: &[String]| {
+                    self.report.line(
+                        name,
+                        &format!(
+                            "wave {} waits for {} to be COMPLETE",
+                            plan.wave,
+                            ahead.join(", ")
+                        ),
+                    );
+                };
+                say(&ahead);
+                let mut said = ahead;
                 let held = self
                     .watch(migration, job_id, "wave", deadline, false, |_| {
+                        let ahead = self.waves.ahead(plan.wave);
+                        if !ahead.is_empty() && ahead != said {
+                            say(&ahead);
+                            said = ahead;
+                        }
                         self.waves.check(plan.wave)
                     })
                     .await
