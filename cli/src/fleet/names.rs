@@ -21,6 +21,20 @@ pub fn unknown_migration(state: &std::path::Path, typed: &str, known: &[String])
     )
 }
 
+/// `Err` with [`unknown_migration`]'s message when the state has no
+/// migration `typed`.
+pub fn must_have(
+    store: &super::state::Store,
+    state: &std::path::Path,
+    typed: &str,
+) -> Result<(), String> {
+    let known = store.names();
+    if known.iter().any(|k| k == typed) {
+        return Ok(());
+    }
+    Err(unknown_migration(state, typed, &known))
+}
+
 fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut row: Vec<usize> = (0..=b.len()).collect();

@@ -26,14 +26,7 @@ pub struct ForgetArgs {
 
 pub fn run(args: ForgetArgs) -> Result<u8, Failure> {
     let store = Store::open_exclusive(&args.state).map_err(Failure::usage)?;
-    let known = store.names();
-    if !known.contains(&args.name) {
-        return Err(Failure::usage(names::unknown_migration(
-            &args.state,
-            &args.name,
-            &known,
-        )));
-    }
+    names::must_have(&store, &args.state, &args.name).map_err(Failure::usage)?;
     let question = format!(
         "Forget {}? The next apply validates and creates it anew: do this only when Atlas has \
          no migration for it",

@@ -28,14 +28,7 @@ pub struct RecordArgs {
 
 pub fn run(args: RecordArgs) -> Result<u8, Failure> {
     let store = Store::open_exclusive(&args.state).map_err(Failure::usage)?;
-    let known = store.names();
-    if !known.contains(&args.name) {
-        return Err(Failure::usage(names::unknown_migration(
-            &args.state,
-            &args.name,
-            &known,
-        )));
-    }
+    names::must_have(&store, &args.state, &args.name).map_err(Failure::usage)?;
     let entry = store.get(&args.name);
     let id = args.live_migration_id.as_str();
     if let Some(known) = entry.live_migration_id.as_deref().filter(|k| *k != id) {
