@@ -201,7 +201,7 @@ impl Hosts {
         deadline: Option<tokio::time::Instant>,
         mut waiting: impl FnMut(&[(String, String)]),
     ) -> Result<String, NoHost> {
-        let mut told = false;
+        let mut said: Option<Vec<(String, String)>> = None;
         loop {
             let changed = self.changed.notified();
             tokio::pin!(changed);
@@ -225,9 +225,11 @@ impl Hosts {
                     self.changed.notify_waiters();
                     return Err(NoHost::HeldOn(holders));
                 }
-                if !told {
-                    told = true;
+                // Said again whenever who holds them changes: the line
+                // never names a holder that gave its host back.
+                if said.as_ref() != Some(&holders) {
                     waiting(&holders);
+                    said = Some(holders);
                 }
             }
             match deadline {
