@@ -9,7 +9,10 @@
 //! - `gates.rs`: cutover windows, waves, `maxConcurrentCutovers`;
 //! - `run/`: one migration from its state to its target;
 //! - `preview.rs`: what `apply` would do next, for `fleet plan`;
+//! - `view.rs`: one view of each migration, which every view renders;
 //! - `status.rs`: the state as `fleet status` shows it;
+//! - `serve.rs`, `metrics.rs`, `page.rs`: the state over HTTP (`fleet
+//!   serve`): Prometheus's metrics, the JSON, a page;
 //! - `report.rs`: what is shown while it works;
 //! - `outcome.rs`: how each migration ended an apply;
 //! - `step.rs`: a migration's next step, which `run/` starts from and the
@@ -18,17 +21,21 @@
 mod gates;
 mod hooks;
 pub mod hosts;
+pub mod metrics;
 pub mod names;
 mod outcome;
+pub mod page;
 pub mod plan;
 pub mod preview;
 pub mod rehearsal;
 mod report;
 mod run;
+pub mod serve;
 pub mod sources;
 pub mod state;
 pub mod status;
 pub mod step;
+pub mod view;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

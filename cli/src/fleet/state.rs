@@ -10,6 +10,17 @@
 //! (`fleet status`) sees the old journal or the new, whole. It holds no
 //! secret: the plan's values that are not IDs or statuses stay in the plan.
 //!
+//! A change that is acted on is synced before `update` returns; changes
+//! made at the same time by several migrations share one sync (each waits
+//! until a sync that began after its line was written has ended). A
+//! reading (a lag, the time of a read) is written without a sync: a crash
+//! may lose the last few, never an intent.
+//!
+//! Each migration's lag readings ride on its lines, timed, and are thinned
+//! as they age (the older, the further apart: about 15 per doubling of
+//! age), so that a week of readings is under 200: the page of `fleet
+//! serve` draws them.
+//!
 //! A create is recorded as sent *before* it is sent. A state that says a
 //! create was sent and has no job ID is a create whose answer never came:
 //! the migration needs a person, and the create is never sent again.
@@ -18,8 +29,8 @@ use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
 use std::io::{Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
-use std::time::SystemTime;
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
@@ -48,9 +59,9 @@ pub struct Entry {
     /// The lag Atlas last reported, in seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lag_seconds: Option<u64>,
-    /// The last lags it reported that differed (at most 16), oldest first:
-    /// `status` draws them.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// What versions 2 kept of the lags (the last that differed): read,
+    /// never written; the timed readings replace it.
+    #[serde(default, skip_serializing)]
     pub recent_lags: Vec<u64>,
     /// When the job was last read, and what that read said of its
     /// readiness is `ready_for_cutover`: the first read that says ready
@@ -129,25 +140,48 @@ impl Entry {
     }
 }
 
+/// One lag reading: when it was read (seconds since the Unix epoch) and
+/// the lag Atlas reported then, in seconds. Written `[at, lag]`.
+pub type Reading = (u64, u64);
+
 /// The state as the first version wrote it: one JSON document.
 #[derive(Debug, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct Document {
     version: u32,
     migrations: BTreeMap<String, Entry>,
+    /// Each migration's lag readings, oldest first (never in version 1).
+    #[serde(skip)]
+    readings: BTreeMap<String, Vec<Reading>>,
+    /// Changes recorded since the state began (compactions keep the count).
+    #[serde(skip)]
+    changes: u64,
 }
 
-/// The journal's version, on its first line.
-const VERSION: u32 = 2;
+/// The journal's version, on its first line. Version 3 added the lag
+/// readings and the count of changes; it reads version 2's journals.
+const VERSION: u32 = 3;
 
 /// The journal's first line.
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Header {
     version: u32,
+    /// Changes recorded before this journal was compacted.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    changes: u64,
+    /// The lines after this one that are the compaction's (the entries
+    /// as they were), not changes.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    compacted: u64,
 }
 
-/// A line of the journal: a migration's entry as it is now, or its end.
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+/// A line of the journal: a migration's entry as it is now, or its end;
+/// with lag readings to add to its own (a compaction writes them all).
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct Change {
@@ -156,17 +190,97 @@ struct Change {
     entry: Option<Entry>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     forgotten: bool,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    lags: Vec<Reading>,
+}
+
+/// The smallest spacing kept between two readings, in seconds.
+const FINEST: u64 = 15;
+
+/// Readings younger than this are kept `FINEST` apart; each doubling of
+/// age beyond it doubles the spacing.
+const FINEST_FOR: u64 = 30 * FINEST;
+
+/// The spacing of readings of age `age`: 15 s, then 30 s from 7.5 min,
+/// 60 s from 15 min, and so on; each a multiple of the one before, so the
+/// stretches of time it cuts (aligned on the epoch) nest as they age.
+fn spacing(age: u64) -> u64 {
+    let mut spacing = FINEST;
+    while age >= FINEST_FOR * (spacing / FINEST) {
+        spacing *= 2;
+    }
+    spacing
+}
+
+/// Thins `readings` (oldest first) as they age: one reading is kept in
+/// each stretch of time of [`spacing`] for its age, the newest of it; the
+/// newest reading is always kept as it was read. About 15 readings per
+/// doubling of age: a week of readings every 15 s (40,320) keeps under
+/// 200, whether thinned at each reading or at once. A peak is not lost:
+/// the highest lag of the readings left out is carried to the next older
+/// one kept.
+pub fn thin(readings: &mut Vec<Reading>) {
+    let Some(&(newest, _)) = readings.last() else {
+        return;
+    };
+    let mut kept_at: Option<u64> = None;
+    let mut keep = vec![false; readings.len()];
+    let mut carried = 0;
+    let mut oldest_kept = readings.len() - 1;
+    for i in (0..readings.len()).rev() {
+        let (at, lag) = readings[i];
+        let width = spacing(newest.saturating_sub(at));
+        if kept_at.is_none_or(|kept| kept / width != at / width) {
+            keep[i] = true;
+            kept_at = Some(at);
+            readings[i].1 = lag.max(carried);
+            carried = 0;
+            oldest_kept = i;
+        } else {
+            carried = carried.max(lag);
+        }
+    }
+    readings[oldest_kept].1 = readings[oldest_kept].1.max(carried);
+    let mut flags = keep.into_iter();
+    readings.retain(|_| flags.next().unwrap_or(false));
+}
+
+/// Seconds since the Unix epoch of an RFC 3339 time.
+pub fn unix_seconds(at: &str) -> Option<u64> {
+    humantime::parse_rfc3339(at)
+        .ok()?
+        .duration_since(UNIX_EPOCH)
+        .ok()
+        .map(|d| d.as_secs())
+}
+
+/// How far the journal is synced, and who syncs it now: changes made at
+/// the same time share one sync.
+#[derive(Default)]
+struct Syncs {
+    /// Bytes written (the journal's `written`) that are on disk.
+    synced: u64,
+    /// A sync is under way.
+    syncing: bool,
+    /// A sync failed: what is written past `synced` may not be on disk, so
+    /// nothing more is acted on.
+    failed: Option<String>,
 }
 
 /// Where an exclusive store appends, and what it has written.
 struct Journal {
     /// The file it wrote last (the compaction's, kept open: never a path
-    /// opened again, which could fail or find another file).
-    file: File,
+    /// opened again, which could fail or find another file); shared with
+    /// the sync under way.
+    file: Arc<File>,
     /// Its length: every whole line, and nothing after it.
     length: u64,
     /// Lines since the last compaction.
     lines: usize,
+    /// The compaction's length: the journal is compacted again once its
+    /// appended lines are more than that (and than four lines an entry),
+    /// so that rewriting the readings costs no more than appending them.
+    compacted: u64,
     /// Bytes written to the state (appends and compactions), and changes.
     written: u64,
     changes: u64,
@@ -181,6 +295,9 @@ pub struct Store {
     document: Mutex<Document>,
     /// The journal an exclusive store appends to.
     journal: Mutex<Option<Journal>>,
+    /// Its syncs, and the changes waiting for one.
+    syncs: Mutex<Syncs>,
+    synced: Condvar,
     /// Held open with an exclusive lock while `apply` runs: two applies of
     /// one state would send one create twice. The system drops the lock
     /// when the process ends, however it ends.
@@ -220,6 +337,8 @@ impl Store {
             path: path.to_owned(),
             document: Mutex::new(document),
             journal: Mutex::new(None),
+            syncs: Mutex::new(Syncs::default()),
+            synced: Condvar::new(),
             _lock: None,
         })
     }
@@ -256,12 +375,27 @@ impl Store {
         let document = store.lock();
         let journal = store.compact(&document, 0, 0)?;
         drop(document);
+        store.syncs_lock().synced = journal.written;
         *store.journal_lock() = Some(journal);
         Ok(store)
     }
 
     fn journal_lock(&self) -> std::sync::MutexGuard<'_, Option<Journal>> {
         self.journal.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn syncs_lock(&self) -> std::sync::MutexGuard<'_, Syncs> {
+        self.syncs.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Changes recorded since the state began.
+    pub fn changes(&self) -> u64 {
+        self.lock().changes
+    }
+
+    /// The lag readings of `name`, oldest first.
+    pub fn readings(&self, name: &str) -> Vec<Reading> {
+        self.lock().readings.get(name).cloned().unwrap_or_default()
     }
 
     /// Changes and bytes written to the state by this store so far.
@@ -296,7 +430,7 @@ impl Store {
     /// Changes the entry of `name` and writes the state before returning:
     /// when this returns `Ok`, the change survives a crash.
     pub fn update(&self, name: &str, change: impl FnOnce(&mut Entry)) -> Result<Entry, String> {
-        self.change(name, change, true)
+        self.change(name, change, None, true)
     }
 
     /// Like [`update`](Self::update) for a reading (a lag, the time of a
@@ -304,20 +438,35 @@ impl Store {
     /// an intent. A reading that changes what the entry decides (its
     /// status, its readiness) is an [`update`](Self::update).
     pub fn note(&self, name: &str, change: impl FnOnce(&mut Entry)) -> Result<Entry, String> {
-        self.change(name, change, false)
+        self.change(name, change, None, false)
+    }
+
+    /// A read of the job: its change to the entry, with its lag reading
+    /// kept for the charts (thinned as it ages); synced when `decides`
+    /// (it changes what the migration does next), else a
+    /// [`note`](Self::note).
+    pub fn record_read(
+        &self,
+        name: &str,
+        change: impl FnOnce(&mut Entry),
+        reading: Option<Reading>,
+        decides: bool,
+    ) -> Result<Entry, String> {
+        self.change(name, change, reading, decides)
     }
 
     fn change(
         &self,
         name: &str,
         change: impl FnOnce(&mut Entry),
+        reading: Option<Reading>,
         sync: bool,
     ) -> Result<Entry, String> {
         let mut document = self.lock();
         let entry = document.migrations.entry(name.to_owned()).or_default();
         let before = entry.clone();
         change(entry);
-        if *entry == before {
+        if *entry == before && reading.is_none() {
             return Ok(before);
         }
         entry.updated_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
@@ -326,13 +475,73 @@ impl Store {
             name: name.to_owned(),
             entry: Some(after.clone()),
             forgotten: false,
+            lags: reading.into_iter().collect(),
         };
-        if let Err(problem) = self.append(&document, &line, sync) {
-            // Not on disk: not in the state either.
-            document.migrations.insert(name.to_owned(), before);
-            return Err(problem);
+        let written = match self.append(&document, &line) {
+            Ok(written) => written,
+            Err(problem) => {
+                // Not on disk: not in the state either.
+                document.migrations.insert(name.to_owned(), before);
+                return Err(problem);
+            }
+        };
+        document.changes += 1;
+        if let Some(reading) = reading {
+            let readings = document.readings.entry(name.to_owned()).or_default();
+            readings.push(reading);
+            thin(readings);
+        }
+        // The sync is waited for without the state held, so that the
+        // changes of other migrations join it.
+        drop(document);
+        if sync {
+            self.sync_through(written)?;
         }
         Ok(after)
+    }
+
+    /// Returns once the journal is on disk up to `written` (bytes of
+    /// [`Journal::written`]): by a sync that began after they were
+    /// written, this one's or another change's.
+    fn sync_through(&self, written: u64) -> Result<(), String> {
+        blocking(|| {
+            let mut syncs = self.syncs_lock();
+            loop {
+                if syncs.synced >= written {
+                    return Ok(());
+                }
+                if let Some(failed) = &syncs.failed {
+                    return Err(failed.clone());
+                }
+                if syncs.syncing {
+                    syncs = self.synced.wait(syncs).unwrap_or_else(|p| p.into_inner());
+                    continue;
+                }
+                syncs.syncing = true;
+                drop(syncs);
+                let (file, target) = {
+                    let journal = self.journal_lock();
+                    let open = journal
+                        .as_ref()
+                        .expect("a store that appended has a journal");
+                    (Arc::clone(&open.file), open.written)
+                };
+                let outcome = file.sync_data();
+                syncs = self.syncs_lock();
+                syncs.syncing = false;
+                match outcome {
+                    Ok(()) => syncs.synced = syncs.synced.max(target),
+                    Err(e) => {
+                        let problem = self.fail("sync", &e);
+                        syncs.failed = Some(problem.clone());
+                        if let Some(open) = self.journal_lock().as_mut() {
+                            open.broken = Some(problem);
+                        }
+                    }
+                }
+                self.synced.notify_all();
+            }
+        })
     }
 
     /// Removes the entry of `name`; `false` when there was none.
@@ -345,11 +554,19 @@ impl Store {
             name: name.to_owned(),
             entry: None,
             forgotten: true,
+            lags: Vec::new(),
         };
-        if let Err(problem) = self.append(&document, &line, true) {
-            document.migrations.insert(name.to_owned(), before);
-            return Err(problem);
-        }
+        let written = match self.append(&document, &line) {
+            Ok(written) => written,
+            Err(problem) => {
+                document.migrations.insert(name.to_owned(), before);
+                return Err(problem);
+            }
+        };
+        document.changes += 1;
+        document.readings.remove(name);
+        drop(document);
+        self.sync_through(written)?;
         Ok(true)
     }
 
@@ -362,11 +579,13 @@ impl Store {
         )
     }
 
-    /// Appends `line` to the journal, synced when `sync` (a change acted
-    /// on); a reading that a crash may lose is not. The journal is
-    /// compacted when it has grown to four times the entries. A write that
-    /// fails leaves the file as it was: cut back to its last whole line.
-    fn append(&self, document: &Document, line: &Change, sync: bool) -> Result<(), String> {
+    /// Appends `line` to the journal, unsynced: gives the journal's
+    /// `written` after it, which [`sync_through`](Self::sync_through)
+    /// waits for when the change is acted on. The journal is compacted
+    /// when it has grown past four lines an entry and past its compacted
+    /// length. A write that fails leaves the file as it was: cut back to
+    /// its last whole line.
+    fn append(&self, document: &Document, line: &Change) -> Result<u64, String> {
         let mut journal = self.journal_lock();
         let Some(open) = journal.as_mut() else {
             return Err(format!(
@@ -379,10 +598,7 @@ impl Store {
         }
         let mut text = serde_json::to_string(line).expect("a change serializes");
         text.push('\n');
-        let written = blocking(|| {
-            faults::write(&mut open.file, text.as_bytes())
-                .and_then(|()| if sync { open.file.sync_data() } else { Ok(()) })
-        });
+        let written = blocking(|| faults::write(&open.file, text.as_bytes()));
         if let Err(e) = written {
             let problem = self.fail("write", &e);
             // Back to the last whole line, so that the next append does not
@@ -390,7 +606,7 @@ impl Store {
             let length = open.length;
             let undone = blocking(|| {
                 open.file.set_len(length)?;
-                open.file.seek(SeekFrom::Start(length))?;
+                (&*open.file).seek(SeekFrom::Start(length))?;
                 open.file.sync_data()
             });
             if let Err(undo) = undone {
@@ -406,40 +622,96 @@ impl Store {
         open.lines += 1;
         open.written += text.len() as u64;
         open.changes += 1;
-        if open.lines > 64.max(4 * document.migrations.len()) {
+        let appended = open.length.saturating_sub(open.compacted);
+        if open.lines > 64.max(4 * document.migrations.len()) && appended > open.compacted {
             let (written, changes) = (open.written, open.changes);
             // A compaction that fails leaves the journal as it was: whole,
-            // with this change in it.
-            if let Ok(compacted) = self.compact(document, written, changes) {
+            // with this change in it. One that is written is synced, so
+            // every change before it is on disk.
+            if let Ok(compacted) = self.compact_with(document, line, written, changes) {
+                let mut syncs = self.syncs_lock();
+                syncs.synced = syncs.synced.max(compacted.written);
+                drop(syncs);
                 *journal = Some(compacted);
             }
         }
-        Ok(())
+        Ok(journal.as_ref().map_or(0, |j| j.written))
+    }
+
+    /// A compaction made while `line` is being appended: `document` does
+    /// not have its readings yet.
+    fn compact_with(
+        &self,
+        document: &Document,
+        line: &Change,
+        written: u64,
+        changes: u64,
+    ) -> Result<Journal, String> {
+        if line.lags.is_empty() && !line.forgotten {
+            return self.compact(document, written, changes);
+        }
+        let mut readings = document.readings.clone();
+        if line.forgotten {
+            readings.remove(&line.name);
+        }
+        let mine = readings.entry(line.name.clone()).or_default();
+        mine.extend(&line.lags);
+        thin(mine);
+        self.write_compaction(
+            &document.migrations,
+            &readings,
+            document.changes + 1,
+            written,
+            changes,
+        )
     }
 
     /// The entries as a new journal beside the old, synced, renamed over
     /// it, and the folder synced: the rename is then on disk too. Gives
     /// the new journal, its file the one written (kept open to append).
     fn compact(&self, document: &Document, written: u64, changes: u64) -> Result<Journal, String> {
-        let mut text = serde_json::to_string(&Header { version: VERSION }).expect("serializes");
+        self.write_compaction(
+            &document.migrations,
+            &document.readings,
+            document.changes,
+            written,
+            changes,
+        )
+    }
+
+    fn write_compaction(
+        &self,
+        migrations: &BTreeMap<String, Entry>,
+        readings: &BTreeMap<String, Vec<Reading>>,
+        recorded: u64,
+        written: u64,
+        changes: u64,
+    ) -> Result<Journal, String> {
+        let header = Header {
+            version: VERSION,
+            changes: recorded,
+            compacted: migrations.len() as u64,
+        };
+        let mut text = serde_json::to_string(&header).expect("serializes");
         text.push('\n');
-        for (name, entry) in &document.migrations {
+        for (name, entry) in migrations {
             let line = Change {
                 name: name.clone(),
                 entry: Some(entry.clone()),
                 forgotten: false,
+                lags: readings.get(name).cloned().unwrap_or_default(),
             };
             text.push_str(&serde_json::to_string(&line).expect("a change serializes"));
             text.push('\n');
         }
         let new = sibling(&self.path, ".new");
         let file = blocking(|| -> std::io::Result<File> {
-            let mut file = OpenOptions::new()
+            let file = OpenOptions::new()
                 .create(true)
                 .write(true)
                 .truncate(true)
                 .open(&new)?;
-            faults::write(&mut file, text.as_bytes())?;
+            faults::write(&file, text.as_bytes())?;
             file.sync_all()?;
             Ok(file)
         })
@@ -456,9 +728,10 @@ impl Store {
         blocking(|| File::open(folder).and_then(|folder| folder.sync_all()))
             .map_err(|e| self.fail("sync the folder of", &e))?;
         Ok(Journal {
-            file,
+            file: Arc::new(file),
             length: text.len() as u64,
             lines: 0,
+            compacted: text.len() as u64,
             written: written + text.len() as u64,
             changes,
             broken: None,
@@ -471,7 +744,7 @@ impl Store {
 mod faults {
     use std::io::Write;
 
-    pub fn write(file: &mut std::fs::File, bytes: &[u8]) -> std::io::Result<()> {
+    pub fn write(mut file: &std::fs::File, bytes: &[u8]) -> std::io::Result<()> {
         file.write_all(bytes)
     }
 }
@@ -488,7 +761,7 @@ mod faults {
         pub static ROOM: Cell<Option<usize>> = const { Cell::new(None) };
     }
 
-    pub fn write(file: &mut std::fs::File, bytes: &[u8]) -> std::io::Result<()> {
+    pub fn write(mut file: &std::fs::File, bytes: &[u8]) -> std::io::Result<()> {
         let Some(room) = ROOM.get() else {
             return file.write_all(bytes);
         };
@@ -526,15 +799,17 @@ fn replay(text: &str) -> Result<Document, String> {
         .ok_or("it is empty")
         .map_err(str::to_owned)
         .and_then(|line| serde_json::from_str(line).map_err(|e| e.to_string()))?;
-    if header.version != VERSION {
+    if !(2..=VERSION).contains(&header.version) {
         return Err(format!(
-            "version {}, where this tool reads {VERSION}",
+            "version {}, where this tool reads versions 1 to {VERSION}",
             header.version
         ));
     }
     let mut document = Document {
         version: VERSION,
         migrations: BTreeMap::new(),
+        readings: BTreeMap::new(),
+        changes: header.changes,
     };
     for (number, line) in lines.enumerate() {
         if !line.ends_with('\n') {
@@ -542,13 +817,22 @@ fn replay(text: &str) -> Result<Document, String> {
         }
         let change: Change = serde_json::from_str(line)
             .map_err(|e| format!("line {} is not a change ({e})", number + 2))?;
+        if number as u64 >= header.compacted {
+            document.changes += 1;
+        }
         match change.entry {
             Some(entry) if !change.forgotten => {
-                document.migrations.insert(change.name, entry);
+                document.migrations.insert(change.name.clone(), entry);
             }
             _ => {
                 document.migrations.remove(&change.name);
+                document.readings.remove(&change.name);
             }
+        }
+        if !change.lags.is_empty() {
+            let readings = document.readings.entry(change.name).or_default();
+            readings.extend(change.lags);
+            thin(readings);
         }
     }
     Ok(document)
@@ -753,7 +1037,7 @@ mod tests {
         let old = Store::open_exclusive(&path).unwrap();
         assert_eq!(old.get("app-01").create_sent_at.as_deref(), Some("then"));
         let journal = std::fs::read_to_string(&path).unwrap();
-        assert!(journal.starts_with("{\"version\":2}\n"), "{journal}");
+        assert!(journal.starts_with("{\"version\":3"), "{journal}");
         std::fs::remove_dir_all(&folder).unwrap();
     }
 
@@ -834,6 +1118,75 @@ mod tests {
             Some(90)
         );
         drop(store);
+        std::fs::remove_dir_all(&folder).unwrap();
+    }
+
+    /// A week of readings every 15 s: under 200 kept, denser the newer,
+    /// the newest as it was read, the week's peak still there; thinning
+    /// again changes nothing.
+    #[test]
+    fn a_week_of_readings_is_a_few_hundred_and_keeps_its_peak() {
+        let start = 2_000_000_000;
+        let mut readings: Vec<Reading> = (0..40_320u64).map(|i| (start + i * 15, 30)).collect();
+        readings[1_000].1 = 900;
+        readings.last_mut().unwrap().1 = 7;
+        let newest = *readings.last().unwrap();
+        // As apply records them: thinned at each reading.
+        let mut kept = Vec::new();
+        for reading in &readings {
+            kept.push(*reading);
+            thin(&mut kept);
+        }
+        assert!((150..200).contains(&kept.len()), "{}", kept.len());
+        assert_eq!(kept.iter().map(|r| r.1).max(), Some(900));
+        thin(&mut readings);
+        assert!((150..200).contains(&readings.len()), "{}", readings.len());
+        assert_eq!(*readings.last().unwrap(), newest);
+        assert_eq!(readings.iter().map(|r| r.1).max(), Some(900));
+        let last_hour = readings.iter().filter(|r| r.0 + 3600 > newest.0).count();
+        let first_day = readings.iter().filter(|r| r.0 < start + 86_400).count();
+        assert!(
+            last_hour > first_day,
+            "{last_hour} in the last hour, {first_day} in the first day"
+        );
+        let again = readings.clone();
+        thin(&mut readings);
+        assert_eq!(readings, again);
+    }
+
+    /// Readings recorded through the store come back from the file, and
+    /// the count of changes outlives a compaction.
+    #[test]
+    fn readings_and_the_count_of_changes_survive_a_compaction() {
+        let folder = std::env::temp_dir().join(format!("fleet-readings-{}", std::process::id()));
+        std::fs::create_dir_all(&folder).unwrap();
+        let path = folder.join("state.json");
+        let _ = std::fs::remove_file(&path);
+        let store = Store::open_exclusive(&path).unwrap();
+        for i in 0..200u64 {
+            store
+                .record_read(
+                    "app-01",
+                    |e| e.lag_seconds = Some(i),
+                    Some((2_000_000_000 + i * 30, i)),
+                    i % 50 == 0,
+                )
+                .unwrap();
+        }
+        assert_eq!(store.changes(), 200);
+        let kept = store.readings("app-01");
+        assert!(kept.len() < 200 && kept.len() > 20, "{}", kept.len());
+        drop(store);
+        let again = Store::read(&path).unwrap();
+        assert_eq!(again.readings("app-01"), kept);
+        assert_eq!(again.changes(), 200);
+        let reopened = Store::open_exclusive(&path).unwrap();
+        reopened
+            .update("app-01", |e| e.status = Some("WORKING".into()))
+            .unwrap();
+        assert_eq!(reopened.changes(), 201);
+        assert_eq!(Store::read(&path).unwrap().changes(), 201);
+        drop(reopened);
         std::fs::remove_dir_all(&folder).unwrap();
     }
 

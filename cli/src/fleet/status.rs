@@ -3,82 +3,9 @@
 
 use std::path::Path;
 
-use super::state::{self, Store};
-use super::step;
+use super::view::{COLUMNS, FleetView};
 use crate::Failure;
 use crate::output::Output;
-
-/// The lags as a line of bars, the last readings, oldest first.
-fn sparkline(lags: &[serde_json::Value]) -> String {
-    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
-    let values: Vec<u64> = lags.iter().filter_map(serde_json::Value::as_u64).collect();
-    let Some(&top) = values.iter().max() else {
-        return "-".to_owned();
-    };
-    values
-        .iter()
-        .map(|v| BARS[(*v * 7).checked_div(top).unwrap_or(0) as usize])
-        .collect()
-}
-
-/// The time before the cutover deadline, for one not cut over yet.
-fn time_left(deadline: Option<&str>, cutover_started: bool) -> Option<String> {
-    if cutover_started {
-        return None;
-    }
-    let deadline = humantime::parse_rfc3339(deadline?).ok()?;
-    Some(
-        match deadline.duration_since(std::time::SystemTime::now()) {
-            Ok(left) => {
-                let minutes = left.as_secs() / 60;
-                format!("{}h{:02}m", minutes / 60, minutes % 60)
-            }
-            Err(_) => "passed".to_owned(),
-        },
-    )
-}
-
-/// One line for the whole fleet: how many in each status, how many need a
-/// person, and the nearest cutover deadline not yet met.
-fn summary(rows: &[serde_json::Value]) -> String {
-    let mut statuses: std::collections::BTreeMap<&str, usize> = Default::default();
-    for row in rows {
-        *statuses
-            .entry(row["status"].as_str().unwrap_or("not created"))
-            .or_default() += 1;
-    }
-    let mut said = format!(
-        "{}: {}",
-        crate::output::count(rows.len(), "migration"),
-        statuses
-            .iter()
-            .map(|(status, n)| format!("{n} {status}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
-    let people = rows.iter().filter(|r| r["waitingFor"] == "person").count();
-    if people > 0 {
-        said.push_str(&format!(
-            "; {people} need{} a person",
-            if people == 1 { "s" } else { "" }
-        ));
-    }
-    let next = rows
-        .iter()
-        .filter(|r| r["timeLeft"].is_string())
-        .filter(|r| {
-            !matches!(
-                r["status"].as_str(),
-                Some("COMPLETE" | "FAILED" | "EXPIRED")
-            )
-        })
-        .filter_map(|r| Some((r["cutoverDeadline"].as_str()?, r["name"].as_str()?)))
-        .min();
-    if let Some((deadline, name)) = next {
-        said.push_str(&format!("; next cutover deadline {deadline} ({name})"));
-    }
-    said
-}
 
 /// Prints the state at `state_path` as `fleet status` does. `false` when
 /// stdout is gone (a pipe closed by `head`): nothing more to print.
@@ -102,139 +29,80 @@ fn render_status(
     output: Output,
     height: Option<usize>,
 ) -> Result<String, Failure> {
+    let view = FleetView::read(state_path)?;
+    Ok(match output {
+        Output::Json => json(&view),
+        Output::Table => table(state_path, &view, height),
+    })
+}
+
+/// The document of `fleet status -o json` (and `/status.json`), with its
+/// last newline.
+pub fn json(view: &FleetView) -> String {
+    crate::output::json(view) + "\n"
+}
+
+/// The table of `fleet status`: the state's line, the header, a row per
+/// migration, the summary; in a terminal of `height` lines, as many rows as
+/// fit and a line for the rest.
+fn table(state_path: &Path, view: &FleetView, height: Option<usize>) -> String {
     use std::fmt::Write as _;
     let mut shown = String::new();
-    if !state_path.exists() {
-        return Err(Failure::usage(format!(
-            "there is no state {}: apply writes it",
-            state_path.display()
-        )));
-    }
-    let store = Store::read(state_path).map_err(Failure::usage)?;
-    let approvals = state::approvals(state_path);
-    let running = state::held_by_apply(state_path);
-    let rows: Vec<serde_json::Value> = store
-        .names()
-        .into_iter()
-        .map(|name| {
-            let entry = store.get(&name);
-            // The approval of this entry's job in force (one given since
-            // apply last looked included; one of another job is void).
-            let approval = state::approval_of(&approvals, &name, &entry);
-            let approved_at = approval.map(|a| a.at.clone());
-            let approved_by = approval.map(|a| a.by.clone());
-            serde_json::json!({
-                "name": name,
-                "wave": entry.wave,
-                "status": entry.status,
-                "liveMigrationId": entry.live_migration_id,
-                "migrationHost": entry.migration_host,
-                "lagSeconds": entry.lag_seconds,
-                "readySince": entry.ready_since,
-                "cutoverDeadline": entry.cutover_deadline,
-                "approvedAt": approved_at,
-                "approvedBy": approved_by,
-                "writesStopped": entry.writes_stopped(),
-                "waitingFor": if entry.needs_person.is_some() { Some("person".to_owned()) } else { entry.waiting_for.clone() },
-                "next": step::next(&entry).describe(true),
-                "lags": entry.recent_lags,
-                "timeLeft": time_left(entry.cutover_deadline.as_deref(), entry.cutover_started),
-            })
+    let _ = writeln!(
+        shown,
+        "state {}: {}",
+        state_path.display(),
+        if view.apply_running {
+            "an apply is running"
+        } else {
+            "no apply is running"
+        }
+    );
+    let rows: Vec<Vec<String>> = view
+        .migrations
+        .iter()
+        .map(|m| COLUMNS.iter().map(|(_, c)| m.cell(*c)).collect())
+        .collect();
+    // Widths in characters: the sparkline's bars are several bytes.
+    let widths: Vec<usize> = COLUMNS
+        .iter()
+        .enumerate()
+        .map(|(i, (title, _))| {
+            rows.iter()
+                .map(|r| r[i].chars().count())
+                .max()
+                .unwrap_or(0)
+                .max(title.len())
         })
         .collect();
-    match output {
-        Output::Json => {
-            let _ = writeln!(
-                shown,
-                "{}",
-                crate::output::json(&serde_json::json!({
-                    "applyRunning": running,
-                    "migrations": rows,
-                }))
-            );
-        }
-        Output::Table => {
-            let _ = writeln!(
-                shown,
-                "state {}: {}",
-                state_path.display(),
-                if running {
-                    "an apply is running"
-                } else {
-                    "no apply is running"
-                }
-            );
-            let text = |row: &serde_json::Value, key: &str| match &row[key] {
-                serde_json::Value::String(s) => s.clone(),
-                serde_json::Value::Null => "-".to_owned(),
-                other => other.to_string(),
-            };
-            let text = |row: &serde_json::Value, key: &str| {
-                if key == "lags" {
-                    return sparkline(row["lags"].as_array().map(Vec::as_slice).unwrap_or(&[]));
-                }
-                // A lag is said one way everywhere: `95s`, as the live lines.
-                if key == "lagSeconds"
-                    && let Some(seconds) = row[key].as_u64()
-                {
-                    return format!("{seconds}s");
-                }
-                text(row, key)
-            };
-            let columns = [
-                ("NAME", "name"),
-                ("WAVE", "wave"),
-                ("STATUS", "status"),
-                ("HOST", "migrationHost"),
-                ("LAG", "lagSeconds"),
-                ("LAGS", "lags"),
-                ("LEFT", "timeLeft"),
-                ("WAITING", "waitingFor"),
-                ("NEXT", "next"),
-            ];
-            // Widths in characters: the sparkline's bars are several bytes.
-            let widths: Vec<usize> = columns
-                .iter()
-                .map(|(title, key)| {
-                    rows.iter()
-                        .map(|r| text(r, key).chars().count())
-                        .max()
-                        .unwrap_or(0)
-                        .max(title.len())
-                })
-                .collect();
-            let mut line = |cells: Vec<String>| {
-                let mut out = String::new();
-                for (i, cell) in cells.iter().enumerate() {
-                    out.push_str(cell);
-                    if i + 1 < cells.len() {
-                        let pad = widths[i].saturating_sub(cell.chars().count()) + 3;
-                        out.push_str(&" ".repeat(pad));
-                    }
-                }
-                let _ = writeln!(shown, "{}", out.trim_end());
-            };
-            line(columns.iter().map(|(t, _)| (*t).to_owned()).collect());
-            // The state's line, the header, the rows, the summary; in a
-            // short terminal, as many rows as fit and a line for the rest.
-            let shown_rows = match height {
-                Some(height) if rows.len() + 3 > height => height.saturating_sub(4),
-                _ => rows.len(),
-            };
-            for row in &rows[..shown_rows] {
-                line(columns.iter().map(|(_, k)| text(row, k)).collect());
+    let mut line = |cells: &[String]| {
+        let mut out = String::new();
+        for (i, cell) in cells.iter().enumerate() {
+            out.push_str(cell);
+            if i + 1 < cells.len() {
+                let pad = widths[i].saturating_sub(cell.chars().count()) + 3;
+                out.push_str(&" ".repeat(pad));
             }
-            if shown_rows < rows.len() {
-                let _ = writeln!(
-                    shown,
-                    "+{} more (a taller terminal, or fleet status -o json, shows them all)",
-                    rows.len() - shown_rows
-                );
-            }
-            let _ = writeln!(shown, "{}", summary(&rows));
         }
+        let _ = writeln!(shown, "{}", out.trim_end());
+    };
+    line(&COLUMNS.map(|(t, _)| t.to_owned()));
+    let shown_rows = match height {
+        Some(height) if rows.len() + 3 > height => height.saturating_sub(4),
+        _ => rows.len(),
+    };
+    for row in &rows[..shown_rows] {
+        line(row);
     }
-    Ok(shown)
+    if shown_rows < rows.len() {
+        let _ = writeln!(
+            shown,
+            "+{} more (a taller terminal, or fleet status -o json, shows them all)",
+            rows.len() - shown_rows
+        );
+    }
+    let _ = writeln!(shown, "{}", view.summary());
+    shown
 }
 
 #[cfg(test)]

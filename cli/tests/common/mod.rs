@@ -11,6 +11,7 @@ pub fn binary() -> &'static Path {
 }
 
 /// The CLI with API-key credentials and no other Atlas variables.
+#[allow(dead_code, reason = "not every test file runs it this way")]
 pub fn cli() -> Command {
     let mut command = Command::new(binary());
     for (name, _) in std::env::vars() {

@@ -51,6 +51,7 @@ pub fn text(bytes: &[u8]) -> String {
 /// `fleet ARGS…` with the source password in `SRC_PW`, against `atlas`
 /// when given; without, with no Atlas credentials either (`fleet plan`
 /// then checks nothing against Atlas, and says so).
+#[allow(dead_code, reason = "not every test file uses it")]
 pub async fn fleet(atlas: Option<&MockAtlas>, password: &str, args: &[&str]) -> Output {
     let mut command = cli();
     command
@@ -102,6 +103,7 @@ pub fn spawn_fleet(
 }
 
 /// Each migration's name and result, from `apply -o json`.
+#[allow(dead_code, reason = "not every test file uses it")]
 pub fn results(output: &Output) -> Vec<(String, String)> {
     let outcomes: Value = serde_json::from_slice(&output.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}\n{}", text(&output.stdout), text(&output.stderr)));
@@ -119,6 +121,7 @@ pub fn results(output: &Output) -> Vec<(String, String)> {
 }
 
 /// The state as its journal leaves it: `{"migrations": {name: entry}}`.
+#[allow(dead_code, reason = "not every test file uses it")]
 pub fn saved(state: &Path) -> Value {
     let text = std::fs::read_to_string(state).unwrap();
     let mut migrations = serde_json::Map::new();
@@ -137,6 +140,7 @@ pub fn saved(state: &Path) -> Value {
 /// A plan of `n` migrations (`app-01`…, into `dst-01`… from `rs-01`…) on a
 /// pool of `hosts` migration hosts (`vm001.example.com`…), the password in
 /// `SRC_PW`, with `extra` (plan keys) at the top.
+#[allow(dead_code, reason = "not every test file uses it")]
 pub fn plan(n: usize, hosts: usize, extra: &str) -> String {
     let pool: Vec<String> = (1..=hosts)
         .map(|i| format!("vm{i:03}.example.com"))

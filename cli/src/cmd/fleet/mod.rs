@@ -6,6 +6,7 @@ mod approve;
 mod forget;
 mod plan;
 mod record;
+mod serve;
 mod status;
 
 use std::path::PathBuf;
@@ -39,6 +40,11 @@ pub enum FleetCommand {
     /// deadline, what it waits for. Reads the state alone: no plan, no
     /// credentials, no request; safe while apply runs.
     Status(status::StatusArgs),
+    /// Serve the state over HTTP for the team's monitoring: /metrics
+    /// (Prometheus), /status.json (as status -o json) and / (a page with
+    /// each migration's lag over time). Read-only, from the state alone;
+    /// safe while apply runs. Ends with exit 0 on Ctrl-C or SIGTERM.
+    Serve(serve::ServeArgs),
 }
 
 /// The plan file and the state.
@@ -61,5 +67,6 @@ pub async fn run(command: FleetCommand) -> Result<u8, Failure> {
         FleetCommand::Forget(args) => forget::run(args),
         FleetCommand::Approve(args) => approve::run(args),
         FleetCommand::Status(args) => status::run(args).await,
+        FleetCommand::Serve(args) => serve::run(args).await,
     }
 }

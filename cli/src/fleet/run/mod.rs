@@ -14,7 +14,7 @@ use super::hosts::{Hosts, NoHost, describe_holders, held_host, needs_host};
 pub use super::outcome::{End, Outcome};
 use super::plan::Migration;
 use super::report::Report;
-use super::state::{Entry, Store};
+use super::state::{self, Entry, Store};
 use super::step::{self, Step};
 
 mod create;
@@ -396,12 +396,13 @@ impl Run {
         read(&mut after);
         let decides =
             after.status != before.status || after.ready_for_cutover != before.ready_for_cutover;
-        let entry = if decides {
-            self.store.update(&migration.name, read)?
-        } else {
-            self.store.note(&migration.name, read)?
-        };
-        Ok(entry)
+        let reading = after
+            .lag_seconds
+            .zip(after.read_at.as_deref().and_then(state::unix_seconds))
+            .map(|(lag, at)| (at, lag));
+        Ok(self
+            .store
+            .record_read(&migration.name, read, reading, decides)?)
     }
 }
 
@@ -421,13 +422,6 @@ fn record(entry: &mut Entry, job: &LiveMigrationResponse, timer: Duration, now: 
     entry.status = job.status.as_ref().map(ToString::to_string);
     entry.ready_for_cutover = job.ready_for_cutover;
     entry.lag_seconds = job.lag_time_seconds.and_then(|lag| u64::try_from(lag).ok());
-    if let Some(lag) = entry.lag_seconds
-        && entry.recent_lags.last() != Some(&lag)
-    {
-        entry.recent_lags.push(lag);
-        let extra = entry.recent_lags.len().saturating_sub(16);
-        entry.recent_lags.drain(..extra);
-    }
 }
 
 /// Done with, for the waves: `COMPLETE`, and its `afterCutover`, if the
