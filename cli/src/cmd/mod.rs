@@ -43,6 +43,8 @@ fleet plan:
   2    the plan is not valid, its programs cannot run, or it does not fit the source
 link create --sourceOrgId:
   5    the link did not read SYNCED within --timeout
+fleet serve:
+  0    ended by Ctrl-C or SIGTERM;  2  it cannot listen on --listen
 
 Credentials come from MONGODB_ATLAS_CLIENT_ID and MONGODB_ATLAS_CLIENT_SECRET (a
 service account) or MONGODB_ATLAS_PUBLIC_API_KEY and MONGODB_ATLAS_PRIVATE_API_KEY

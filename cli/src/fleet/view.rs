@@ -265,8 +265,8 @@ impl MigrationView {
             || deadline_near
     }
 
-    /// Why a person should look now, when [`wants_attention`]
-    /// (Self::wants_attention) says so.
+    /// Why a person should look now, when
+    /// [`wants_attention`](Self::wants_attention) says so.
     pub fn attention(&self, now: SystemTime) -> Option<String> {
         if let Some(why) = &self.needs_person {
             return Some(format!("needs a person: {why}"));
