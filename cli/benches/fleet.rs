@@ -145,8 +145,8 @@ async fn one(migrations: u64) {
             &stderr[stderr.len().saturating_sub(2000)..]
         )
     });
-    // "the state … took N changes, M bytes written".
-    let (changes, written) = stderr
+    // "the state … took N changes, M bytes written, K syncs".
+    let (changes, written, syncs) = stderr
         .lines()
         .rev()
         .find_map(|line| {
@@ -154,9 +154,10 @@ async fn one(migrations: u64) {
             let mut words = rest.split_whitespace();
             let changes: f64 = words.next()?.parse().ok()?;
             let written: f64 = words.nth(1)?.parse().ok()?;
-            Some((changes, written))
+            let syncs: f64 = words.nth(2)?.parse().ok()?;
+            Some((changes, written, syncs))
         })
-        .unwrap_or((0.0, 0.0));
+        .unwrap_or((0.0, 0.0, 0.0));
     let state_size = std::fs::metadata(&state).map(|m| m.len()).unwrap_or(0);
     let complete = outcomes
         .as_array()
@@ -212,6 +213,10 @@ async fn one(migrations: u64) {
         state_size as f64 / 1024.0,
         per_change / entry.max(1.0),
         per_change / (state_size as f64).max(1.0)
+    );
+    println!(
+        "| syncs of the state | {syncs} for {changes} changes | one a change acted on, alone | {:.3} a change | fewer: concurrent changes share a sync |",
+        syncs / changes.max(1.0)
     );
     let _ = std::fs::remove_dir_all(&folder);
     assert_eq!(complete as u64, migrations, "not every migration completed");

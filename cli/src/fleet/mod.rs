@@ -303,11 +303,17 @@ pub async fn apply(
         return Ok(exit::INTERRUPTED);
     }
     let outcomes: Vec<Outcome> = outcomes.into_iter().flatten().collect();
+    // The last reads (a COMPLETE, say) on disk before the outcomes are
+    // told: a sync that fails now is said, and the outcomes still are.
+    if let Err(problem) = run.store.settled().await {
+        eprintln!("{problem}");
+    }
     print_outcomes(options.output, &outcomes);
     let (changes, written) = run.store.written();
     eprintln!(
-        "the state {} took {changes} changes, {written} bytes written",
-        state_path.display()
+        "the state {} took {changes} changes, {written} bytes written, {} syncs",
+        state_path.display(),
+        run.store.syncs()
     );
     Ok(exit_code(&outcomes))
 }

@@ -11,10 +11,12 @@
 //! secret: the plan's values that are not IDs or statuses stay in the plan.
 //!
 //! A change that is acted on is synced before `update` returns; changes
-//! made at the same time by several migrations share one sync (each waits
-//! until a sync that began after its line was written has ended). A
-//! reading (a lag, the time of a read) is written without a sync: a crash
-//! may lose the last few, never an intent.
+//! made at the same time by several migrations share one sync: a thread of
+//! the store's own syncs the journal while changes are asked to be on
+//! disk, each sync taking every line written before it began, and `update`
+//! waits for it without holding an async worker. A reading (a lag, the time
+//! of a read) is written without a sync: a crash may lose the last few,
+//! never an intent.
 //!
 //! Each migration's lag readings ride on its lines, timed, and are thinned
 //! as they age (the older, the further apart: about 15 per doubling of
@@ -254,17 +256,72 @@ pub fn unix_seconds(at: &str) -> Option<u64> {
         .map(|d| d.as_secs())
 }
 
-/// How far the journal is synced, and who syncs it now: changes made at
-/// the same time share one sync.
+/// What the syncer knows: how far the journal is written and synced, and
+/// how far changes wait for it.
 #[derive(Default)]
-struct Syncs {
-    /// Bytes written (the journal's `written`) that are on disk.
+struct SyncState {
+    /// The journal's file now (a compaction replaces it).
+    file: Option<Arc<File>>,
+    /// Bytes written to the state (the journal's `written`), all of them.
+    written: u64,
+    /// Bytes a change waits to see on disk.
+    requested: u64,
+    /// Bytes that are on disk.
     synced: u64,
-    /// A sync is under way.
-    syncing: bool,
     /// A sync failed: what is written past `synced` may not be on disk, so
-    /// nothing more is acted on.
+    /// nothing more is written or acted on.
     failed: Option<String>,
+    /// The store is dropped: the syncer ends once nothing is asked of it.
+    closing: bool,
+    /// Syncs made by the syncer.
+    syncs: u64,
+}
+
+/// The syncer's state, shared with the store: a condition variable wakes
+/// the syncer and the blocking waiters; a watch tells the async waiters.
+struct Syncs {
+    state: Mutex<SyncState>,
+    wake: Condvar,
+    /// `synced`, and the failure if there was one.
+    told: tokio::sync::watch::Sender<(u64, Option<String>)>,
+}
+
+impl Syncs {
+    fn lock(&self) -> std::sync::MutexGuard<'_, SyncState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Tells the waiters how far the journal is on disk.
+    fn tell(&self, state: &SyncState) {
+        self.told.send_replace((state.synced, state.failed.clone()));
+        self.wake.notify_all();
+    }
+
+    /// The syncer: syncs the journal while a change waits for bytes past
+    /// `synced`; each sync takes every byte written before it began.
+    fn run(&self, fail: impl Fn(&std::io::Error) -> String) {
+        let mut state = self.lock();
+        loop {
+            while state.requested <= state.synced && !state.closing && state.failed.is_none() {
+                state = self.wake.wait(state).unwrap_or_else(|p| p.into_inner());
+            }
+            if state.failed.is_some() || (state.closing && state.requested <= state.synced) {
+                return;
+            }
+            let (Some(file), target) = (state.file.clone(), state.written) else {
+                return;
+            };
+            drop(state);
+            let outcome = file.sync_data();
+            state = self.lock();
+            state.syncs += 1;
+            match outcome {
+                Ok(()) => state.synced = state.synced.max(target),
+                Err(e) => state.failed = Some(fail(&e)),
+            }
+            self.tell(&state);
+        }
+    }
 }
 
 /// Where an exclusive store appends, and what it has written.
@@ -296,8 +353,9 @@ pub struct Store {
     /// The journal an exclusive store appends to.
     journal: Mutex<Option<Journal>>,
     /// Its syncs, and the changes waiting for one.
-    syncs: Mutex<Syncs>,
-    synced: Condvar,
+    syncs: Arc<Syncs>,
+    /// The thread that syncs the journal (an exclusive store's).
+    syncer: Option<std::thread::JoinHandle<()>>,
     /// Held open with an exclusive lock while `apply` runs: two applies of
     /// one state would send one create twice. The system drops the lock
     /// when the process ends, however it ends.
@@ -337,8 +395,12 @@ impl Store {
             path: path.to_owned(),
             document: Mutex::new(document),
             journal: Mutex::new(None),
-            syncs: Mutex::new(Syncs::default()),
-            synced: Condvar::new(),
+            syncs: Arc::new(Syncs {
+                state: Mutex::new(SyncState::default()),
+                wake: Condvar::new(),
+                told: tokio::sync::watch::Sender::new((0, None)),
+            }),
+            syncer: None,
             _lock: None,
         })
     }
@@ -375,17 +437,27 @@ impl Store {
         let document = store.lock();
         let journal = store.compact(&document, 0, 0)?;
         drop(document);
-        store.syncs_lock().synced = journal.written;
+        {
+            let mut state = store.syncs.lock();
+            state.file = Some(Arc::clone(&journal.file));
+            state.written = journal.written;
+            state.synced = journal.written;
+            store.syncs.tell(&state);
+        }
         *store.journal_lock() = Some(journal);
+        let syncs = Arc::clone(&store.syncs);
+        let path = store.path.clone();
+        store.syncer = Some(
+            std::thread::Builder::new()
+                .name("state-sync".to_owned())
+                .spawn(move || syncs.run(|e| failed(&path, "sync", e)))
+                .map_err(|e| format!("cannot start the state's sync thread: {e}"))?,
+        );
         Ok(store)
     }
 
     fn journal_lock(&self) -> std::sync::MutexGuard<'_, Option<Journal>> {
         self.journal.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    fn syncs_lock(&self) -> std::sync::MutexGuard<'_, Syncs> {
-        self.syncs.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Changes recorded since the state began.
@@ -403,6 +475,11 @@ impl Store {
         self.journal_lock()
             .as_ref()
             .map_or((0, 0), |j| (j.changes, j.written))
+    }
+
+    /// Syncs of the journal by this store so far (besides its compactions).
+    pub fn syncs(&self) -> u64 {
+        self.syncs.lock().syncs
     }
 
     pub fn path(&self) -> &Path {
@@ -428,9 +505,29 @@ impl Store {
     }
 
     /// Changes the entry of `name` and writes the state before returning:
-    /// when this returns `Ok`, the change survives a crash.
-    pub fn update(&self, name: &str, change: impl FnOnce(&mut Entry)) -> Result<Entry, String> {
-        self.change(name, change, None, true)
+    /// when this returns `Ok`, the change survives a crash. The wait for
+    /// the sync holds no async worker: changes made meanwhile by other
+    /// migrations join it.
+    pub async fn update(
+        &self,
+        name: &str,
+        change: impl FnOnce(&mut Entry),
+    ) -> Result<Entry, String> {
+        let (entry, written) = self.change(name, change, None)?;
+        self.synced_through(written).await?;
+        Ok(entry)
+    }
+
+    /// [`update`](Self::update) for a caller that is not async (a command
+    /// that changes one entry): it blocks until the change is on disk.
+    pub fn update_blocking(
+        &self,
+        name: &str,
+        change: impl FnOnce(&mut Entry),
+    ) -> Result<Entry, String> {
+        let (entry, written) = self.change(name, change, None)?;
+        blocking(|| self.synced_through_blocking(written))?;
+        Ok(entry)
     }
 
     /// Like [`update`](Self::update) for a reading (a lag, the time of a
@@ -438,13 +535,16 @@ impl Store {
     /// an intent. A reading that changes what the entry decides (its
     /// status, its readiness) is an [`update`](Self::update).
     pub fn note(&self, name: &str, change: impl FnOnce(&mut Entry)) -> Result<Entry, String> {
-        self.change(name, change, None, false)
+        self.change(name, change, None).map(|(entry, _)| entry)
     }
 
     /// A read of the job: its change to the entry, with its lag reading
-    /// kept for the charts (thinned as it ages); synced when `decides`
-    /// (it changes what the migration does next), else a
-    /// [`note`](Self::note).
+    /// kept for the charts (thinned as it ages). When it `decides` (it
+    /// changes what the migration does next: its status, its readiness) the
+    /// syncer is asked for it at once; it is on disk before any later
+    /// change that is waited for (syncs go in the journal's order), and so
+    /// before anything is acted on. It is called from the client's wait,
+    /// which cannot wait for a sync.
     pub fn record_read(
         &self,
         name: &str,
@@ -452,22 +552,34 @@ impl Store {
         reading: Option<Reading>,
         decides: bool,
     ) -> Result<Entry, String> {
-        self.change(name, change, reading, decides)
+        let (entry, written) = self.change(name, change, reading)?;
+        if decides {
+            self.ask(written);
+        }
+        Ok(entry)
     }
 
+    /// Returns once every change written so far is on disk.
+    pub async fn settled(&self) -> Result<(), String> {
+        let written = self.syncs.lock().written;
+        self.synced_through(written).await
+    }
+
+    /// Changes the entry and appends it to the journal, unsynced: gives
+    /// the entry and the bytes written through its line (0 when nothing
+    /// changed), which a change acted on waits to see synced.
     fn change(
         &self,
         name: &str,
         change: impl FnOnce(&mut Entry),
         reading: Option<Reading>,
-        sync: bool,
-    ) -> Result<Entry, String> {
+    ) -> Result<(Entry, u64), String> {
         let mut document = self.lock();
         let entry = document.migrations.entry(name.to_owned()).or_default();
         let before = entry.clone();
         change(entry);
         if *entry == before && reading.is_none() {
-            return Ok(before);
+            return Ok((before, 0));
         }
         entry.updated_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
         let after = entry.clone();
@@ -491,60 +603,55 @@ impl Store {
             readings.push(reading);
             thin(readings);
         }
-        // The sync is waited for without the state held, so that the
-        // changes of other migrations join it.
-        drop(document);
-        if sync {
-            self.sync_through(written)?;
+        Ok((after, written))
+    }
+
+    /// Asks the syncer for the journal's bytes up to `written`.
+    fn ask(&self, written: u64) {
+        let mut state = self.syncs.lock();
+        if written > state.requested {
+            state.requested = written;
+            self.syncs.wake.notify_all();
         }
-        Ok(after)
     }
 
     /// Returns once the journal is on disk up to `written` (bytes of
-    /// [`Journal::written`]): by a sync that began after they were
-    /// written, this one's or another change's.
-    fn sync_through(&self, written: u64) -> Result<(), String> {
-        blocking(|| {
-            let mut syncs = self.syncs_lock();
-            loop {
-                if syncs.synced >= written {
-                    return Ok(());
-                }
-                if let Some(failed) = &syncs.failed {
-                    return Err(failed.clone());
-                }
-                if syncs.syncing {
-                    syncs = self.synced.wait(syncs).unwrap_or_else(|p| p.into_inner());
-                    continue;
-                }
-                syncs.syncing = true;
-                drop(syncs);
-                let (file, target) = {
-                    let journal = self.journal_lock();
-                    let open = journal
-                        .as_ref()
-                        .expect("a store that appended has a journal");
-                    (Arc::clone(&open.file), open.written)
-                };
-                let outcome = file.sync_data();
-                syncs = self.syncs_lock();
-                syncs.syncing = false;
-                match outcome {
-                    Ok(()) => syncs.synced = syncs.synced.max(target),
-                    Err(e) => {
-                        let problem = self.fail("sync", &e);
-                        syncs.failed = Some(problem.clone());
-                        if let Some(open) = self.journal_lock().as_mut() {
-                            open.broken = Some(problem);
-                        }
-                    }
-                }
-                self.synced.notify_all();
-            }
-        })
+    /// `Journal::written`), by a sync that began after they were written:
+    /// the error of a sync that failed first.
+    async fn synced_through(&self, written: u64) -> Result<(), String> {
+        self.ask(written);
+        let mut told = self.syncs.told.subscribe();
+        let said = told
+            .wait_for(|(synced, failed)| *synced >= written || failed.is_some())
+            .await
+            .map_err(|_| "the state's sync thread ended".to_owned())?;
+        match &*said {
+            (synced, _) if *synced >= written => Ok(()),
+            (_, failed) => Err(failed.clone().unwrap_or_default()),
+        }
     }
 
-    /// Removes the entry of `name`; `false` when there was none.
+    /// [`synced_through`](Self::synced_through), blocking this thread.
+    fn synced_through_blocking(&self, written: u64) -> Result<(), String> {
+        self.ask(written);
+        let mut state = self.syncs.lock();
+        loop {
+            if state.synced >= written {
+                return Ok(());
+            }
+            if let Some(failed) = &state.failed {
+                return Err(failed.clone());
+            }
+            state = self
+                .syncs
+                .wake
+                .wait(state)
+                .unwrap_or_else(|p| p.into_inner());
+        }
+    }
+
+    /// Removes the entry of `name`, on disk when this returns; `false` when
+    /// there was none.
     pub fn forget(&self, name: &str) -> Result<bool, String> {
         let mut document = self.lock();
         let Some(before) = document.migrations.remove(name) else {
@@ -566,17 +673,12 @@ impl Store {
         document.changes += 1;
         document.readings.remove(name);
         drop(document);
-        self.sync_through(written)?;
+        blocking(|| self.synced_through_blocking(written))?;
         Ok(true)
     }
 
     fn fail(&self, what: &str, e: &std::io::Error) -> String {
-        format!(
-            "cannot {what} the state {}: {e}; the last change is not recorded, so this \
-             migration stops here (the state keeps every change before it: once the disk \
-             has room, apply again with the same --state)",
-            self.path.display()
-        )
+        failed(&self.path, what, e)
     }
 
     /// Appends `line` to the journal, unsynced: gives the journal's
@@ -596,9 +698,14 @@ impl Store {
         if let Some(why) = &open.broken {
             return Err(why.clone());
         }
+        if let Some(why) = &self.syncs.lock().failed {
+            return Err(why.clone());
+        }
         let mut text = serde_json::to_string(line).expect("a change serializes");
         text.push('\n');
-        let written = blocking(|| faults::write(&open.file, text.as_bytes()));
+        // Into the page cache: no wait for the disk (the sync is the
+        // syncer's), so it is written on the async worker itself.
+        let written = faults::write(&open.file, text.as_bytes());
         if let Err(e) = written {
             let problem = self.fail("write", &e);
             // Back to the last whole line, so that the next append does not
@@ -629,13 +736,23 @@ impl Store {
             // with this change in it. One that is written is synced, so
             // every change before it is on disk.
             if let Ok(compacted) = self.compact_with(document, line, written, changes) {
-                let mut syncs = self.syncs_lock();
-                syncs.synced = syncs.synced.max(compacted.written);
-                drop(syncs);
+                let mut state = self.syncs.lock();
+                state.file = Some(Arc::clone(&compacted.file));
+                state.written = compacted.written;
+                state.synced = state.synced.max(compacted.written);
+                self.syncs.tell(&state);
+                drop(state);
                 *journal = Some(compacted);
+                return Ok(journal.as_ref().map_or(0, |j| j.written));
             }
         }
-        Ok(journal.as_ref().map_or(0, |j| j.written))
+        let written = journal.as_ref().map_or(0, |j| j.written);
+        let mut state = self.syncs.lock();
+        if let Some(open) = journal.as_ref() {
+            state.file = Some(Arc::clone(&open.file));
+        }
+        state.written = written;
+        Ok(written)
     }
 
     /// A compaction made while `line` is being appended: `document` does
@@ -736,6 +853,30 @@ impl Store {
             changes,
             broken: None,
         })
+    }
+}
+
+/// What a change that could not be written or synced is told.
+fn failed(path: &Path, what: &str, e: &std::io::Error) -> String {
+    format!(
+        "cannot {what} the state {}: {e}; the last change is not recorded, so this \
+         migration stops here (the state keeps every change before it: once the disk \
+         has room, apply again with the same --state)",
+        path.display()
+    )
+}
+
+impl Drop for Store {
+    /// The syncer ends once every change asked of it is on disk.
+    fn drop(&mut self) {
+        {
+            let mut state = self.syncs.lock();
+            state.closing = true;
+            self.syncs.wake.notify_all();
+        }
+        if let Some(syncer) = self.syncer.take() {
+            let _ = syncer.join();
+        }
     }
 }
 
@@ -965,7 +1106,7 @@ mod tests {
         let _ = std::fs::remove_file(&path);
         let store = Store::open_exclusive(&path).unwrap();
         store
-            .update("app-01", |e| e.create_sent_at = Some("now".into()))
+            .update_blocking("app-01", |e| e.create_sent_at = Some("now".into()))
             .unwrap();
         let again = Store::read(&path).unwrap();
         assert_eq!(again.get("app-01").create_sent_at.as_deref(), Some("now"));
@@ -992,7 +1133,7 @@ mod tests {
         let store = Store::open_exclusive(&path).unwrap();
         for n in 0..300 {
             store
-                .update(&format!("app-{n:03}"), |e| {
+                .update_blocking(&format!("app-{n:03}"), |e| {
                     e.live_migration_id = Some(format!("6296fb4c7c7aa997cf94{n:04}"));
                     e.status = Some("WORKING".into());
                 })
@@ -1000,7 +1141,7 @@ mod tests {
         }
         let (changes, before) = store.written();
         store
-            .update("app-007", |e| e.lag_seconds = Some(12))
+            .update_blocking("app-007", |e| e.lag_seconds = Some(12))
             .unwrap();
         let (_, after) = store.written();
         let whole = std::fs::metadata(&path).unwrap().len();
@@ -1054,13 +1195,13 @@ mod tests {
         let _ = std::fs::remove_file(&path);
         let store = Store::open_exclusive(&path).unwrap();
         store
-            .update("app-01", |e| e.create_sent_at = Some("then".into()))
+            .update_blocking("app-01", |e| e.create_sent_at = Some("then".into()))
             .unwrap();
         let before = std::fs::read(&path).unwrap();
         for room in [0, 1, 20, 60] {
             faults::ROOM.set(Some(room));
             let refused = store
-                .update("app-01", |e| {
+                .update_blocking("app-01", |e| {
                     e.live_migration_id = Some("6296fb4c7c7aa997cf94e9a8".into())
                 })
                 .unwrap_err();
@@ -1079,7 +1220,7 @@ mod tests {
         }
         // Room again: the next change is whole.
         store
-            .update("app-01", |e| {
+            .update_blocking("app-01", |e| {
                 e.live_migration_id = Some("6296fb4c7c7aa997cf94e9a8".into())
             })
             .unwrap();
@@ -1096,7 +1237,7 @@ mod tests {
             let before = length();
             faults::ROOM.set(line);
             store
-                .update("app-02", |e| e.lag_seconds = Some(lag))
+                .update_blocking("app-02", |e| e.lag_seconds = Some(lag))
                 .unwrap();
             faults::ROOM.set(None);
             line = Some(usize::try_from(length() - before).unwrap());
@@ -1109,7 +1250,7 @@ mod tests {
         );
         // With room, the next change compacts it.
         store
-            .update("app-02", |e| e.lag_seconds = Some(90))
+            .update_blocking("app-02", |e| e.lag_seconds = Some(90))
             .unwrap();
         let lines = std::fs::read_to_string(&path).unwrap().lines().count();
         assert_eq!(lines, 3, "header and two entries");
@@ -1154,6 +1295,48 @@ mod tests {
         assert_eq!(readings, again);
     }
 
+    /// Changes made at the same time by many migrations share syncs: 200
+    /// concurrent updates, each on disk when it returns, take fewer than
+    /// 200 syncs; the state read again has every one.
+    #[test]
+    fn concurrent_changes_share_syncs() {
+        let folder = std::env::temp_dir().join(format!("fleet-group-{}", std::process::id()));
+        std::fs::create_dir_all(&folder).unwrap();
+        let path = folder.join("state.json");
+        let _ = std::fs::remove_file(&path);
+        let store = std::sync::Arc::new(Store::open_exclusive(&path).unwrap());
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let tasks: Vec<_> = (0..200)
+                .map(|n| {
+                    let store = std::sync::Arc::clone(&store);
+                    tokio::spawn(async move {
+                        let name = format!("app-{n:03}");
+                        store
+                            .update(&name, |e| e.create_sent_at = Some("now".into()))
+                            .await
+                            .unwrap();
+                    })
+                })
+                .collect();
+            for task in tasks {
+                task.await.unwrap();
+            }
+        });
+        // Every change returned once on disk: the syncer has synced all.
+        let state = store.syncs.lock();
+        assert_eq!(state.synced, state.written);
+        drop(state);
+        let syncs = store.syncs();
+        assert!(syncs < 200 && syncs > 0, "{syncs} syncs for 200 changes");
+        assert_eq!(Store::read(&path).unwrap().names().len(), 200);
+        drop(store);
+        std::fs::remove_dir_all(&folder).unwrap();
+    }
+
     /// Readings recorded through the store come back from the file, and
     /// the count of changes outlives a compaction.
     #[test]
@@ -1182,7 +1365,7 @@ mod tests {
         assert_eq!(again.changes(), 200);
         let reopened = Store::open_exclusive(&path).unwrap();
         reopened
-            .update("app-01", |e| e.status = Some("WORKING".into()))
+            .update_blocking("app-01", |e| e.status = Some("WORKING".into()))
             .unwrap();
         assert_eq!(reopened.changes(), 201);
         assert_eq!(Store::read(&path).unwrap().changes(), 201);

@@ -121,7 +121,7 @@ mod short_terminal {
         let store = Store::open_exclusive(&path).unwrap();
         for n in 1..=10 {
             store
-                .update(&format!("app-{n:02}"), |e| {
+                .update_blocking(&format!("app-{n:02}"), |e| {
                     e.status = Some(if n <= 3 { "COMPLETE" } else { "WORKING" }.to_owned());
                     e.needs_person = (n == 10).then(|| "a lost create".to_owned());
                 })

@@ -46,7 +46,7 @@ pub fn run(args: RecordArgs) -> Result<u8, Failure> {
         )));
     }
     store
-        .update(&args.name, |e| {
+        .update_blocking(&args.name, |e| {
             e.live_migration_id = Some(id.to_owned());
             e.needs_person = None;
             e.error = None;

@@ -48,10 +48,12 @@ impl Run {
                     )
                 })?;
                 let status = validation.status.as_ref().map(ToString::to_string);
-                self.store.update(name, |e| {
-                    e.validation_id = Some(id.as_str().to_owned());
-                    e.validation_status = status;
-                })?;
+                self.store
+                    .update(name, |e| {
+                        e.validation_id = Some(id.as_str().to_owned());
+                        e.validation_status = status;
+                    })
+                    .await?;
                 self.report
                     .line(name, &format!("validation {} started", id.as_str()));
                 id
@@ -62,7 +64,9 @@ impl Run {
             .wait_for_validation(&migration.group_id, &validation_id, self.options, |event| {
                 if let WaitEvent::Observed(seen) = event {
                     let status = seen.job.status.as_ref().map(ToString::to_string);
-                    if let Ok(entry) = self.store.update(name, |e| e.validation_status = status)
+                    if let Ok(entry) = self
+                        .store
+                        .update_blocking(name, |e| e.validation_status = status)
                         && let Some(status) = entry.validation_status
                     {
                         self.report.line(name, &format!("validation {status}"));
@@ -75,7 +79,8 @@ impl Run {
             ValidationOutcome::Success(_) => Ok(()),
             ValidationOutcome::Failed(validation) => {
                 self.store
-                    .update(name, |e| e.validation_status = Some("FAILED".into()))?;
+                    .update(name, |e| e.validation_status = Some("FAILED".into()))
+                    .await?;
                 Err(Stop(
                     End::ValidationFailed,
                     validation
@@ -99,7 +104,8 @@ impl Run {
         let name = &migration.name;
         let sent_at = now();
         self.store
-            .update(name, |e| e.create_sent_at = Some(sent_at.clone()))?;
+            .update(name, |e| e.create_sent_at = Some(sent_at.clone()))
+            .await?;
         let created = self
             .client
             .create_group_live_migration()
@@ -113,10 +119,12 @@ impl Run {
             Err(error) if refused_before_acting(&error) => {
                 // Atlas did nothing: the next apply may create it.
                 let why = format!("Atlas refused the create: {error}");
-                self.store.update(name, |e| {
-                    e.create_sent_at = None;
-                    e.error = Some(why.clone());
-                })?;
+                self.store
+                    .update(name, |e| {
+                        e.create_sent_at = None;
+                        e.error = Some(why.clone());
+                    })
+                    .await?;
                 return Err(Stop(End::NeedsPerson, why));
             }
             Err(error) => return Err(self.lost(migration, &sent_at, &error.to_string())),
@@ -135,6 +143,7 @@ impl Run {
                     std::time::SystemTime::now(),
                 );
             })
+            .await
             .map_err(|problem| {
                 // Atlas made the job and the state could not say so: its
                 // ID is told here, and the state still has the create sent.
@@ -167,7 +176,7 @@ impl Run {
         );
         match self
             .store
-            .update(name, |e| e.needs_person = Some(why.clone()))
+            .update_blocking(name, |e| e.needs_person = Some(why.clone()))
         {
             Ok(_) => Stop(End::NeedsPerson, why),
             Err(problem) => Stop(End::NeedsPerson, format!("{why}; and {problem}")),

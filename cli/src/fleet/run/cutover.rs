@@ -54,8 +54,9 @@ impl Run {
     /// Records what the migration waits for now, for `fleet status`.
     pub(super) fn waiting(&self, name: &str, what: Option<&str>) -> Result<(), Stop> {
         if self.store.get(name).waiting_for.as_deref() != what {
+            // What it waits for is a reading, not an intent: unsynced.
             self.store
-                .update(name, |e| e.waiting_for = what.map(str::to_owned))?;
+                .note(name, |e| e.waiting_for = what.map(str::to_owned))?;
         }
         Ok(())
     }
@@ -122,10 +123,12 @@ impl Run {
                     if migration.cutover.approval
                         && let Some(approval) = self.approval(migration)
                     {
-                        self.store.update(name, |e| {
-                            e.approved_at = Some(approval.at.clone());
-                            e.approved_by = Some(approval.by.clone());
-                        })?;
+                        self.store
+                            .update(name, |e| {
+                                e.approved_at = Some(approval.at.clone());
+                                e.approved_by = Some(approval.by.clone());
+                            })
+                            .await?;
                     }
                     return Ok(permit);
                 }
@@ -268,17 +271,21 @@ impl Run {
         {
             self.waiting(name, Some("hook"))?;
             // Recorded before it runs: a crash during it runs it again.
-            self.store.update(name, |e| {
-                e.before_cutover = Some("running".into());
-                e.cutover_aborted = None;
-            })?;
+            self.store
+                .update(name, |e| {
+                    e.before_cutover = Some("running".into());
+                    e.cutover_aborted = None;
+                })
+                .await?;
             self.report.line(name, "beforeCutover runs");
             let ran = self
                 .hook("beforeCutover", program, migration, Some(job_id), None)
                 .await;
-            self.store.update(name, |e| {
-                e.before_cutover = Some(hook_state(&ran));
-            })?;
+            self.store
+                .update(name, |e| {
+                    e.before_cutover = Some(hook_state(&ran));
+                })
+                .await?;
             if let Err(why) = ran {
                 self.waiting(name, Some("person"))?;
                 return Err(Stop(
@@ -341,10 +348,12 @@ impl Run {
         let name = &migration.name;
         // A cutover is a PUT: should its answer be lost, the next apply
         // reads the job and sends it again only while the job is ready.
-        self.store.update(name, |e| {
-            e.cutover_sent_at.get_or_insert_with(super::now);
-            e.waiting_for = None;
-        })?;
+        self.store
+            .update(name, |e| {
+                e.cutover_sent_at.get_or_insert_with(super::now);
+                e.waiting_for = None;
+            })
+            .await?;
         let sent = self.put_cutover(migration, job_id).await;
         match sent {
             Ok(_) => {}
@@ -352,15 +361,19 @@ impl Run {
                 // Refused: nothing goes on in Atlas. The entry is as before
                 // the send, and the application's writes are still stopped.
                 let why = format!("no cutover: Atlas refused it: {error}");
-                self.store.update(name, |e| {
-                    e.cutover_sent_at = None;
-                    e.error = Some(why.clone());
-                })?;
+                self.store
+                    .update(name, |e| {
+                        e.cutover_sent_at = None;
+                        e.error = Some(why.clone());
+                    })
+                    .await?;
                 return Err(self.abort(migration, Abort::CutoverRefused, why).await);
             }
             Err(e) => return Err(self.error(name, &e)),
         }
-        self.store.update(name, |e| e.cutover_started = true)?;
+        self.store
+            .update(name, |e| e.cutover_started = true)
+            .await?;
         self.report.line(name, "cutover started");
         self.notice(migration, "cutoverStarted", None).await;
         Ok(())
@@ -390,7 +403,9 @@ impl Run {
             let job = self.read(migration, job_id).await?;
             match job.status.as_ref().map(ToString::to_string).as_deref() {
                 Some("COMPLETE") => {
-                    self.store.update(name, |e| e.cutover_started = true)?;
+                    self.store
+                        .update(name, |e| e.cutover_started = true)
+                        .await?;
                     return Ok(());
                 }
                 Some(status @ ("FAILED" | "EXPIRED")) => {
@@ -407,7 +422,9 @@ impl Run {
                     let sent = self.put_cutover(migration, job_id).await;
                     match sent {
                         Ok(_) => {
-                            self.store.update(name, |e| e.cutover_started = true)?;
+                            self.store
+                                .update(name, |e| e.cutover_started = true)
+                                .await?;
                             self.report.line(name, "cutover sent again: accepted");
                             self.notice(migration, "cutoverStarted", None).await;
                             return Ok(());
@@ -496,12 +513,15 @@ impl Run {
         let state = format!("{}: {}", hook_state(&recorded), reason.as_str());
         // A state that cannot be written keeps beforeCutover done: the
         // writes count as stopped, which is the safe reading.
-        let _ = self.store.update(name, |e| {
-            if recorded.is_ok() {
-                e.before_cutover = None;
-            }
-            e.cutover_aborted = Some(state);
-        });
+        let _ = self
+            .store
+            .update(name, |e| {
+                if recorded.is_ok() {
+                    e.before_cutover = None;
+                }
+                e.cutover_aborted = Some(state);
+            })
+            .await;
         self.notice(migration, "cutoverAborted", Some(&detail))
             .await;
         Stop(End::NeedsPerson, detail)
@@ -619,14 +639,17 @@ impl Run {
             return Ok(End::Complete);
         }
         self.store
-            .update(name, |e| e.after_cutover = Some("running".into()))?;
+            .update(name, |e| e.after_cutover = Some("running".into()))
+            .await?;
         self.report.line(name, "afterCutover runs");
         let ran = self
             .hook("afterCutover", program, migration, None, None)
             .await;
-        self.store.update(name, |e| {
-            e.after_cutover = Some(hook_state(&ran));
-        })?;
+        self.store
+            .update(name, |e| {
+                e.after_cutover = Some(hook_state(&ran));
+            })
+            .await?;
         match ran {
             Ok(()) => {
                 self.report.line(name, "afterCutover done");

@@ -181,12 +181,14 @@ impl Run {
                     ),
                 ),
             })?;
-        self.store.update(name, |e| {
-            e.migration_host = Some(host.clone());
-            if e.waiting_for.as_deref() == Some("host") {
-                e.waiting_for = None;
-            }
-        })?;
+        self.store
+            .update(name, |e| {
+                e.migration_host = Some(host.clone());
+                if e.waiting_for.as_deref() == Some("host") {
+                    e.waiting_for = None;
+                }
+            })
+            .await?;
         self.report
             .line(name, &format!("takes migration host {host}"));
         migration
@@ -206,7 +208,9 @@ impl Run {
         if entry.migration_host.is_some() && !job_may_run {
             // A state that cannot be written keeps the host recorded; the
             // next apply gives it back then.
-            let _ = self.store.update(name, |e| e.migration_host = None);
+            let _ = self
+                .store
+                .update_blocking(name, |e| e.migration_host = None);
         }
         self.hosts.release(name);
     }
@@ -376,7 +380,9 @@ impl Run {
     /// An error that stopped the migration: recorded, and a person's.
     fn error(&self, name: &str, error: &Error) -> Stop {
         let why = error.to_string();
-        let _ = self.store.update(name, |e| e.error = Some(why.clone()));
+        let _ = self
+            .store
+            .update_blocking(name, |e| e.error = Some(why.clone()));
         Stop(End::NeedsPerson, why)
     }
 }

@@ -24,7 +24,7 @@ impl Run {
         };
         let Some(program) = &migration.cutover.notify else {
             // Seen all the same: said once on the status lines.
-            let _ = self.store.update(name, seen);
+            let _ = self.store.update(name, seen).await;
             return;
         };
         let notice = serde_json::json!({
@@ -49,7 +49,7 @@ impl Run {
         .await;
         // Seen either way: a notify that failed is said once, not retried
         // on every poll.
-        let _ = self.store.update(name, seen);
+        let _ = self.store.update(name, seen).await;
         match sent {
             Ok(()) => {}
             Err(why) => self.report.line(
