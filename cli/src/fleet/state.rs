@@ -682,7 +682,7 @@ impl Store {
     }
 
     /// Appends `line` to the journal, unsynced: gives the journal's
-    /// `written` after it, which [`sync_through`](Self::sync_through)
+    /// `written` after it, which [`synced_through`](Self::synced_through)
     /// waits for when the change is acted on. The journal is compacted
     /// when it has grown past four lines an entry and past its compacted
     /// length. A write that fails leaves the file as it was: cut back to
