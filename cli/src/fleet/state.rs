@@ -539,24 +539,21 @@ impl Store {
     }
 
     /// A read of the job: its change to the entry, with its lag reading
-    /// kept for the charts (thinned as it ages). When it `decides` (it
-    /// changes what the migration does next: its status, its readiness) the
-    /// syncer is asked for it at once; it is on disk before any later
-    /// change that is waited for (syncs go in the journal's order), and so
-    /// before anything is acted on. It is called from the client's wait,
-    /// which cannot wait for a sync.
+    /// kept for the charts (thinned as it ages); a [`note`](Self::note),
+    /// even when the read changes what the migration does next (its
+    /// status, its readiness): whatever is then done is preceded by a
+    /// change that waits for its sync (a create, a cutover, a hook, a
+    /// notice is recorded before it happens), and syncs go in the
+    /// journal's order, so the read is on disk before anything is acted on
+    /// it. A crash before that loses the read, which the next apply makes
+    /// again. It is called from the client's wait, which cannot wait.
     pub fn record_read(
         &self,
         name: &str,
         change: impl FnOnce(&mut Entry),
         reading: Option<Reading>,
-        decides: bool,
     ) -> Result<Entry, String> {
-        let (entry, written) = self.change(name, change, reading)?;
-        if decides {
-            self.ask(written);
-        }
-        Ok(entry)
+        self.change(name, change, reading).map(|(entry, _)| entry)
     }
 
     /// Returns once every change written so far is on disk.
@@ -1352,7 +1349,6 @@ mod tests {
                     "app-01",
                     |e| e.lag_seconds = Some(i),
                     Some((2_000_000_000 + i * 30, i)),
-                    i % 50 == 0,
                 )
                 .unwrap();
         }

@@ -64,9 +64,9 @@ impl Run {
             .wait_for_validation(&migration.group_id, &validation_id, self.options, |event| {
                 if let WaitEvent::Observed(seen) = event {
                     let status = seen.job.status.as_ref().map(ToString::to_string);
-                    if let Ok(entry) = self
-                        .store
-                        .update_blocking(name, |e| e.validation_status = status)
+                    // A reading: the create that follows waits for its
+                    // own sync, which takes this line too.
+                    if let Ok(entry) = self.store.note(name, |e| e.validation_status = status)
                         && let Some(status) = entry.validation_status
                     {
                         self.report.line(name, &format!("validation {status}"));

@@ -391,24 +391,20 @@ impl Run {
     /// What a read of the job said, as the state keeps it. The first read
     /// that says ready puts `readySince` at the read before it, which said
     /// not ready (else at the create): no later than Atlas's moment, so the
-    /// deadline is never late. A reading that changes what the migration
-    /// does (its status, its readiness) is synced; a lag alone is not.
+    /// deadline is never late. It is a reading (`Store::record_read`):
+    /// on disk before anything is done on it, with its lag kept for the
+    /// charts.
     fn record(&self, migration: &Migration, job: &LiveMigrationResponse) -> Result<Entry, Stop> {
         let timer = migration.cutover.timer;
-        let before = self.store.get(&migration.name);
         let now = SystemTime::now();
         let read = |e: &mut Entry| record(e, job, timer, now);
-        let mut after = before.clone();
+        let mut after = self.store.get(&migration.name);
         read(&mut after);
-        let decides =
-            after.status != before.status || after.ready_for_cutover != before.ready_for_cutover;
         let reading = after
             .lag_seconds
             .zip(after.read_at.as_deref().and_then(state::unix_seconds))
             .map(|(lag, at)| (at, lag));
-        Ok(self
-            .store
-            .record_read(&migration.name, read, reading, decides)?)
+        Ok(self.store.record_read(&migration.name, read, reading)?)
     }
 }
 
