@@ -21,6 +21,33 @@ use fleet_common::{Folder, text};
 
 const PASSWORD: &str = "serve-Source-pw-4711";
 
+/// A process of the test's, ended when the test ends, however it ends:
+/// a failed assertion leaves no server or apply running behind it.
+struct Running(Option<Child>);
+
+impl Running {
+    fn child(&self) -> &Child {
+        self.0.as_ref().expect("not waited for yet")
+    }
+
+    /// Its exit status, once it has ended on its own or by a signal.
+    async fn ended(mut self) -> std::process::ExitStatus {
+        let mut child = self.0.take().expect("not waited for yet");
+        tokio::task::spawn_blocking(move || child.wait().unwrap())
+            .await
+            .unwrap()
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.0.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
 /// An answer: its status, its headers (names in lower case) and its body.
 struct Answer {
     status: u16,
@@ -194,6 +221,7 @@ async fn serve_shows_a_running_apply_to_prometheus_a_person_and_a_script() {
     // Started before the apply: it says there is no state yet, and answers
     // 503 until there is.
     let (server, address, said) = serve(&state);
+    let server = Running(Some(server));
     assert!(
         said.iter().any(|l| l.contains("there is no state")),
         "{said:?}"
@@ -202,12 +230,12 @@ async fn serve_shows_a_running_apply_to_prometheus_a_person_and_a_script() {
     assert_eq!(http(address, "GET", "/metrics").status, 503);
 
     let (plan_arg, state_arg) = (plan_path.to_str().unwrap(), state.to_str().unwrap());
-    let apply = fleet_common::spawn_fleet(
+    let apply = Running(Some(fleet_common::spawn_fleet(
         &atlas,
         PASSWORD,
         &fleet_common::apply_args(plan_arg, state_arg),
         false,
-    );
+    )));
 
     // One COMPLETE, one awaiting approval, one waiting for its window.
     let document: Value = until("the three states", Duration::from_secs(90), || {
@@ -407,46 +435,37 @@ async fn serve_shows_a_running_apply_to_prometheus_a_person_and_a_script() {
     assert!(head.body.is_empty());
 
     // The apply ends (its window is hours away); serve goes on, and says so.
-    signal(&apply, "TERM");
-    let apply = tokio::task::spawn_blocking(move || {
-        let mut apply = apply;
-        apply.wait().unwrap()
-    })
-    .await
-    .unwrap();
-    assert_eq!(apply.code(), Some(130));
+    signal(apply.child(), "TERM");
+    assert_eq!(apply.ended().await.code(), Some(130));
     until("apply_running 0", Duration::from_secs(10), || {
         let values = samples(&http(address, "GET", "/metrics").body);
         (sample(&values, "atlas_live_migration_apply_running") == Some(0.0)).then_some(())
     });
 
     // SIGTERM ends it at once, with exit 0.
-    signal(&server, "TERM");
+    signal(server.child(), "TERM");
     let ended = Instant::now();
-    let server = tokio::task::spawn_blocking(move || {
-        let mut server = server;
-        server.wait().unwrap()
-    })
-    .await
-    .unwrap();
-    assert_eq!(server.code(), Some(0));
+    assert_eq!(server.ended().await.code(), Some(0));
     assert!(ended.elapsed() < Duration::from_secs(5));
 }
 
 /// A `--listen` that is not loopback says that the fleet is served to the
 /// network; SIGINT ends it with exit 0; an address in use is a usage error
 /// that names --listen.
-#[test]
-fn a_listen_beyond_loopback_is_said_and_ctrl_c_ends_it() {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_listen_beyond_loopback_is_said_and_ctrl_c_ends_it() {
     let folder = Folder::new("serve-listen");
     let state = folder.path("state.json");
-    let mut child = Command::new(common::binary())
-        .args(["fleet", "serve", "--state", state.to_str().unwrap()])
-        .args(["--listen", "0.0.0.0:0"])
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut child = Running(Some(
+        Command::new(common::binary())
+            .args(["fleet", "serve", "--state", state.to_str().unwrap()])
+            .args(["--listen", "0.0.0.0:0"])
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    ));
+    let stderr = child.0.as_mut().unwrap().stderr.take().unwrap();
+    let mut stderr = BufReader::new(stderr);
     let mut said = String::new();
     while !said.contains("http://") {
         assert!(stderr.read_line(&mut said).unwrap() > 0, "{said}");
@@ -455,8 +474,8 @@ fn a_listen_beyond_loopback_is_said_and_ctrl_c_ends_it() {
         said.contains("not loopback") && said.contains("served to the network"),
         "{said}"
     );
-    signal(&child, "INT");
-    assert_eq!(child.wait().unwrap().code(), Some(0));
+    signal(child.child(), "INT");
+    assert_eq!(child.ended().await.code(), Some(0));
 
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let address = taken.local_addr().unwrap().to_string();
